@@ -1,0 +1,54 @@
+/**
+ * One place that turns callable requests into domain calls: it requires a signed-in caller,
+ * validates `data` with a zod schema, and maps every failure to an `HttpsError` carrying the
+ * machine-readable `AppError` code in `details.code`. Unknown errors are logged and become
+ * `internal` without leaking their message.
+ */
+import { AppError, appErrorFromZod } from '@wasync/shared';
+import { logger } from 'firebase-functions';
+import { type CallableRequest, type FunctionsErrorCode, HttpsError, onCall } from 'firebase-functions/v2/https';
+import type { z } from 'zod';
+
+/** The verified identity of a caller: the Functions runtime has already checked the ID token. */
+export interface Caller {
+  uid: string;
+  claims: Record<string, unknown>;
+}
+
+const HTTPS_CODES: Record<number, FunctionsErrorCode> = {
+  400: 'invalid-argument',
+  401: 'unauthenticated',
+  403: 'permission-denied',
+  404: 'not-found',
+  409: 'already-exists',
+  412: 'failed-precondition',
+  429: 'resource-exhausted',
+};
+
+function toHttpsError(err: unknown, name: string): HttpsError {
+  if (err instanceof HttpsError) return err;
+  if (err instanceof AppError) {
+    const httpsCode = HTTPS_CODES[err.httpStatus] ?? 'internal';
+    return new HttpsError(httpsCode, err.message, { code: err.code, details: err.details });
+  }
+  logger.error(`callable ${name} failed`, { error: err instanceof Error ? err.stack : String(err) });
+  return new HttpsError('internal', 'internal error', { code: 'internal' });
+}
+
+/** Declares a callable whose input is validated by `schema` and whose caller must be signed in. */
+export function authedCallable<S extends z.ZodType, R>(
+  name: string,
+  schema: S,
+  handler: (input: z.output<S>, caller: Caller) => Promise<R>,
+) {
+  return onCall(async (request: CallableRequest<unknown>) => {
+    try {
+      if (!request.auth) throw new AppError('unauthenticated', 'sign in first');
+      const parsed = schema.safeParse(request.data ?? {});
+      if (!parsed.success) throw appErrorFromZod(parsed.error);
+      return await handler(parsed.data, { uid: request.auth.uid, claims: request.auth.token });
+    } catch (err) {
+      throw toHttpsError(err, name);
+    }
+  });
+}

@@ -1,0 +1,66 @@
+/**
+ * Runs the embedded Firestore emulator (`@firestore-emulator/server`, a Node gRPC
+ * re-implementation) in its own process, bound to loopback.
+ *
+ * Why a separate process: the emulator keeps everything in memory (~2 GB RSS per 40k documents)
+ * and its CPU use would distort anything measured in the caller. Why not the official emulator:
+ * it needs Java 21 and a jar download, neither available here (DESIGN §6).
+ *
+ * Besides gRPC it serves a small HTTP admin endpoint that mirrors the official emulator's route
+ * `DELETE /emulator/v1/projects/{p}/databases/(default)/documents`, so test helpers clear data the
+ * same way for both backends.
+ *
+ * Usage: tsx scripts/firestore-embedded.ts [--port N] [--admin-port N]   (0 = pick a free port)
+ * Prints one JSON line `{"ready":true,"host":"127.0.0.1:N","admin":"http://127.0.0.1:M"}` on stdout.
+ */
+import { createServer } from 'node:http';
+import { parseArgs } from 'node:util';
+import { createRequire } from 'node:module';
+import { FirestoreServer } from '@firestore-emulator/server';
+
+const { values } = parseArgs({
+  options: { port: { type: 'string', default: '0' }, 'admin-port': { type: 'string', default: '0' } },
+});
+
+// The emulator ships its own @grpc/grpc-js; credentials must come from that same copy.
+const requireFromEmulator = createRequire(createRequire(import.meta.url).resolve('@firestore-emulator/server'));
+const { ServerCredentials } = requireFromEmulator('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
+
+const emulator = new FirestoreServer();
+// The library binds 0.0.0.0; bind its gRPC server to loopback ourselves instead.
+const grpc = (emulator as unknown as { server: import('@grpc/grpc-js').Server }).server;
+const grpcPort = await new Promise<number>((resolve, reject) =>
+  grpc.bindAsync(`127.0.0.1:${values.port}`, ServerCredentials.createInsecure(), (err, port) =>
+    err ? reject(err) : resolve(port),
+  ),
+);
+
+const admin = createServer((req, res) => {
+  if (req.method === 'DELETE' && /^\/emulator\/v1\/projects\/[^/]+\/databases\/[^/]+\/documents\/?$/.test(req.url ?? '')) {
+    emulator.state.clear();
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    return;
+  }
+  if (req.method === 'GET' && req.url === '/') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"backend":"embedded"}');
+    return;
+  }
+  res.writeHead(404).end();
+});
+await new Promise<void>((resolve) => admin.listen(Number(values['admin-port']), '127.0.0.1', resolve));
+const adminPort = (admin.address() as import('node:net').AddressInfo).port;
+
+process.stdout.write(
+  `${JSON.stringify({ ready: true, host: `127.0.0.1:${grpcPort}`, admin: `http://127.0.0.1:${adminPort}` })}\n`,
+);
+
+function shutdown() {
+  admin.close();
+  emulator.stop();
+  process.exit(0);
+}
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
+// Exit with the parent: a test run that dies must not leave an emulator holding 2 GB.
+process.stdin.on('end', shutdown);
+process.stdin.resume();

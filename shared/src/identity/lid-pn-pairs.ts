@@ -1,0 +1,125 @@
+/**
+ * LID ↔ phone-number pairs from every place Baileys reveals them, validated and normalised.
+ *
+ * Each adapter takes the plain shape Baileys hands over and returns only pairs that really link a
+ * LID user to a PN user; everything else (groups, half-empty fields, two LIDs) is dropped, because
+ * a wrong pair would merge two people's conversations (invariant I4 cuts both ways).
+ *
+ * `lidPnMappings` from `messaging-history.set` is deliberately not among the sources: Baileys'
+ * event buffer drops it when it consolidates chunks (research brief §1), so the history adapters
+ * read `chats[].pnJid/lidJid` and `contacts[].lid/phoneNumber` instead.
+ */
+import type { LidPnPair } from '../schema.ts';
+import { isLidJid, isPnJid, normalizeUserJid } from './jid.ts';
+
+/** Our own account's JIDs (`AccountDoc.me.id` / `me.lid`); device suffixes are fine. */
+export interface SelfIdentity {
+  pn?: string | null;
+  lid?: string | null;
+}
+
+/** A field value as Baileys delivers it: proto objects use `null` for unset strings. */
+type MaybeJid = string | null | undefined;
+
+export type PairCheck = { ok: true; pair: LidPnPair } | { ok: false; reason: string };
+
+/**
+ * Validate two JIDs as one LID ↔ PN pair, in either order, and normalise both halves
+ * (`getPNForLID` and live keys carry `:device` suffixes; the mapping is per user, not per device).
+ *
+ * With `self` known, a pair that links exactly one of our own JIDs to someone else's is rejected:
+ * on our own DMs Baileys may fill the alt field with OUR alt (its addressing-mode detection follows
+ * our JID, `decode-wa-message.js:72-89`), and accepting that would merge a contact into our
+ * "message yourself" chat. Our own PN ↔ our own LID is a valid pair.
+ */
+export function checkLidPnPair(a: MaybeJid, b: MaybeJid, self?: SelfIdentity): PairCheck {
+  if (!a || !b) return { ok: false, reason: 'missing half' };
+  const [lidRaw, pnRaw] = isLidJid(a) ? [a, b] : [b, a];
+  const lid = isLidJid(lidRaw) ? normalizeUserJid(lidRaw) : undefined;
+  const pn = isPnJid(pnRaw) ? normalizeUserJid(pnRaw) : undefined;
+  if (!lid || !pn) return { ok: false, reason: 'not a LID user and a PN user' };
+  const selfLid = self?.lid ? normalizeUserJid(self.lid) : undefined;
+  const selfPn = self?.pn ? normalizeUserJid(self.pn) : undefined;
+  const lidIsSelf = selfLid !== undefined && lid === selfLid;
+  const pnIsSelf = selfPn !== undefined && pn === selfPn;
+  // Only decidable when both of our JIDs are known; otherwise the other half may be ours too.
+  if (selfLid !== undefined && selfPn !== undefined && lidIsSelf !== pnIsSelf) {
+    return { ok: false, reason: 'links our own JID to another user' };
+  }
+  return { ok: true, pair: { lid, pn } };
+}
+
+function collect(candidates: Iterable<[MaybeJid, MaybeJid]>, self: SelfIdentity | undefined): LidPnPair[] {
+  const pairs: LidPnPair[] = [];
+  for (const [a, b] of candidates) {
+    const check = checkLidPnPair(a, b, self);
+    if (check.ok) pairs.push(check.pair);
+  }
+  return pairs;
+}
+
+/**
+ * Pairs that another module already extracted (live `key.remoteJidAlt` / `participantAlt`), or a
+ * `lid-mapping.update` payload (`{lid, pn}`, `Types/Events.d.ts:46`; typed as one object, accepted
+ * as a list too), re-validated here because both come from outside this module.
+ */
+export function pairsFromLidMappings(
+  mappings: Iterable<{ lid?: MaybeJid; pn?: MaybeJid }> | { lid?: MaybeJid; pn?: MaybeJid },
+  self?: SelfIdentity,
+): LidPnPair[] {
+  const list = Symbol.iterator in mappings ? [...mappings] : [mappings];
+  return collect(
+    list.map((m) => [m.lid, m.pn]),
+    self,
+  );
+}
+
+/** The fields of a history `Conversation` (`messaging-history.set` → `chats`) that name the peer. */
+export interface HistoryChatIds {
+  id?: MaybeJid;
+  pnJid?: MaybeJid;
+  lidJid?: MaybeJid;
+}
+
+/**
+ * Pairs from history chats: a LID chat with `pnJid`, a PN chat with `lidJid` (the same two cases
+ * Baileys' `processHistoryMessage` uses, `Utils/history.js:56-78`), and `pnJid` + `lidJid` together.
+ */
+export function pairsFromHistoryChats(chats: Iterable<HistoryChatIds>, self?: SelfIdentity): LidPnPair[] {
+  const candidates: [MaybeJid, MaybeJid][] = [];
+  for (const chat of chats) {
+    candidates.push([chat.id, chat.pnJid], [chat.id, chat.lidJid], [chat.lidJid, chat.pnJid]);
+  }
+  return dedupe(collect(candidates, self));
+}
+
+/** The fields of a Baileys `Contact` that name the person. */
+export interface ContactIds {
+  id?: MaybeJid;
+  lid?: MaybeJid;
+  phoneNumber?: MaybeJid;
+}
+
+/**
+ * Pairs from contacts (history `contacts`, app-state `contacts.upsert`): `id` is either form and
+ * `lid` / `phoneNumber` carry the other. Baileys fills a history contact's `lid` from
+ * `chat.lidJid || chat.accountLid`; `accountLid` is probably our own LID, which is why passing
+ * `self` matters here.
+ */
+export function pairsFromContacts(contacts: Iterable<ContactIds>, self?: SelfIdentity): LidPnPair[] {
+  const candidates: [MaybeJid, MaybeJid][] = [];
+  for (const contact of contacts) {
+    candidates.push([contact.id, contact.phoneNumber], [contact.id, contact.lid], [contact.lid, contact.phoneNumber]);
+  }
+  return dedupe(collect(candidates, self));
+}
+
+/** One entry per distinct pair, in first-seen order (one chat often yields the same pair twice). */
+function dedupe(pairs: LidPnPair[]): LidPnPair[] {
+  const seen = new Map<string, LidPnPair>();
+  for (const pair of pairs) {
+    const key = `${pair.lid} ${pair.pn}`;
+    if (!seen.has(key)) seen.set(key, pair);
+  }
+  return [...seen.values()];
+}

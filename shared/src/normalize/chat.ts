@@ -1,0 +1,163 @@
+/**
+ * Which conversation a message belongs to, who sent it, and which LID ↔ PN aliases its key reveals.
+ *
+ * Rules (Baileys 7 behaviour they follow):
+ * - Groups (`@g.us`): the chat is `remoteJid`, the sender `key.participant`. History messages
+ *   sometimes carry the participant only on `WebMessageInfo.participant`, so that is the fallback.
+ * - DMs (`@s.whatsapp.net`, `@c.us`, `@lid`, hosted variants, `@bot`): the chat is the peer and
+ *   the peer is the sender of everything not fromMe.
+ * - Broadcast lists (`…@broadcast` except status): Baileys' `getChatId` makes the *sender* the
+ *   chat for received messages (the recipient sees a DM); our own sends stay in the list's thread.
+ * - `status@broadcast`: skipped unless `includeStatusBroadcast`; then one 'broadcast' thread with
+ *   the poster as sender.
+ * - Newsletters (`@newsletter`): kept as a 'newsletter' thread. `decodeMessageNode` makes the
+ *   channel itself the author, so the channel JID is the sender of posts not from us.
+ * - Anything else (`@call`, `@temp`, garbage) is not a conversation: `invalid_key`.
+ *
+ * Aliases: `decodeMessageNode` copies the stanza's *sender* alternate into `participantAlt` for
+ * groups and into `remoteJidAlt` for everything else (decode-wa-message.js, `extractAddressingContext`).
+ * So the alternate pairs with the author: the participant in groups/broadcasts, the peer in DMs.
+ * For our own DMs the stanza's sender is us, and reading the code the alternate may be *our* other
+ * JID rather than the peer's (brief §3); pairing it with the peer would merge every DM into one
+ * thread, so those are only accepted when `ownJids` lets us rule that out.
+ */
+import { isJidGroup, isJidNewsletter } from '@whiskeysockets/baileys';
+import type { LidPnPair, ThreadKind } from '../schema.ts';
+import { canonicalJid, jidUser, normalizedUserJid } from './jid.ts';
+import type { NormalizedSkip } from './types.ts';
+
+const STATUS_BROADCAST = 'status@broadcast';
+const BROADCAST_SUFFIX = '@broadcast';
+
+/** Servers whose JIDs are people (or bots) and therefore DM chats. */
+const USER_SERVERS = new Set(['s.whatsapp.net', 'c.us', 'lid', 'hosted', 'hosted.lid', 'bot']);
+
+export interface ChatContext {
+  /** Canonical chat JID (after `resolveJid`). */
+  chatJid: string;
+  threadKind: ThreadKind;
+  fromMe: boolean;
+  /** Canonical sender JID; null when fromMe. */
+  sender: string | null;
+  aliases: LidPnPair[];
+}
+
+export interface ChatResolution {
+  resolveJid: (jid: string) => string;
+  includeStatusBroadcast: boolean;
+  /** Device-free user parts of our own JIDs; empty when unknown. */
+  ownUsers: ReadonlySet<string>;
+}
+
+/** User parts of `ownJids`, for `ChatResolution.ownUsers`. */
+export function ownUserSet(ownJids: readonly string[] | undefined): Set<string> {
+  const users = new Set<string>();
+  if (!ownJids) return users;
+  for (const jid of ownJids) {
+    const user = typeof jid === 'string' ? jidUser(jid) : null;
+    if (user) users.add(user);
+  }
+  return users;
+}
+
+function nonEmptyString(value: unknown): string | null {
+  return typeof value === 'string' && value.length > 0 ? value : null;
+}
+
+function skip(reason: NormalizedSkip['reason'], detail: string): NormalizedSkip {
+  return { kind: 'skip', reason, detail };
+}
+
+/** The LID ↔ PN pair formed by two JIDs of the same user, or null when they are not one LID and one PN. */
+export function lidPnPair(a: string | null, b: string | null): LidPnPair | null {
+  if (!a || !b) return null;
+  const x = normalizedUserJid(a);
+  const y = normalizedUserJid(b);
+  // `indexOf('@') > 0`: both need a user part.
+  if (x.indexOf('@') <= 0 || y.indexOf('@') <= 0) return null;
+  if (x.endsWith('@lid') && y.endsWith('@s.whatsapp.net')) return { lid: x, pn: y };
+  if (y.endsWith('@lid') && x.endsWith('@s.whatsapp.net')) return { lid: y, pn: x };
+  return null;
+}
+
+function server(jid: string): string {
+  return jid.slice(jid.indexOf('@') + 1);
+}
+
+/** Loose view of a message or key; every field is untrusted. */
+type Fields = Record<string, unknown>;
+
+/**
+ * Resolve the conversation, thread kind, sender and aliases of a message, or say why it is skipped.
+ * `remoteJid` is `key.remoteJid`, already checked to be a non-empty string.
+ */
+export function resolveChat(
+  msg: Fields,
+  key: Fields,
+  remoteJid: string,
+  ctx: ChatResolution,
+): ChatContext | NormalizedSkip {
+  const fromMe = key.fromMe === true;
+  const alt = nonEmptyString(key.remoteJidAlt);
+
+  if (isJidGroup(remoteJid)) {
+    const participant = nonEmptyString(key.participant) ?? nonEmptyString(msg.participant);
+    return withAuthor(remoteJid, 'group', fromMe, participant, nonEmptyString(key.participantAlt), true, ctx);
+  }
+  if (remoteJid === STATUS_BROADCAST) {
+    if (!ctx.includeStatusBroadcast) return skip('status_broadcast', STATUS_BROADCAST);
+    return withAuthor(remoteJid, 'broadcast', fromMe, nonEmptyString(key.participant), alt, true, ctx);
+  }
+  if (remoteJid.endsWith(BROADCAST_SUFFIX)) {
+    if (fromMe) return withAuthor(remoteJid, 'broadcast', true, null, null, false, ctx);
+    // getChatId (process-message.js): a received broadcast-list message belongs to the sender's DM.
+    const participant = nonEmptyString(key.participant);
+    if (!participant) return skip('invalid_key', 'broadcast message without participant');
+    return withAuthor(participant, 'dm', false, participant, alt, false, ctx);
+  }
+  if (isJidNewsletter(remoteJid)) {
+    return withAuthor(remoteJid, 'newsletter', fromMe, remoteJid, null, false, ctx);
+  }
+  if (USER_SERVERS.has(server(remoteJid))) {
+    // Own DMs: only trust the alternate when we can tell it is not one of our own JIDs.
+    const trustedAlt = fromMe ? trustedOwnDmAlt(alt, ctx.ownUsers) : alt;
+    return withAuthor(remoteJid, 'dm', fromMe, remoteJid, trustedAlt, false, ctx);
+  }
+  return skip('invalid_key', `unsupported chat server: ${server(remoteJid) || remoteJid}`);
+}
+
+function trustedOwnDmAlt(alt: string | null, ownUsers: ReadonlySet<string>): string | null {
+  if (!alt || ownUsers.size === 0) return null;
+  const user = jidUser(alt);
+  return user && !ownUsers.has(user) ? alt : null;
+}
+
+/**
+ * Finish a `ChatContext`. `author` is the raw JID of whoever wrote the message (when not fromMe it
+ * becomes the sender); `authorRequired` makes a missing author of a received message an `invalid_key`.
+ * For DMs the alias pairs with the chat, for groups and broadcasts with the author.
+ */
+function withAuthor(
+  rawChat: string,
+  threadKind: ThreadKind,
+  fromMe: boolean,
+  author: string | null,
+  authorAlt: string | null,
+  authorRequired: boolean,
+  ctx: ChatResolution,
+): ChatContext | NormalizedSkip {
+  const chatJid = canonicalJid(ctx.resolveJid, rawChat);
+  if (!chatJid) return skip('invalid_key', `unresolvable chat JID: ${rawChat}`);
+  let sender: string | null = null;
+  if (!fromMe) {
+    if (!author) {
+      if (authorRequired) return skip('invalid_key', `${threadKind} message without participant`);
+    } else {
+      // In DMs and newsletters the author is the chat: resolve it once.
+      sender = author === rawChat ? chatJid : canonicalJid(ctx.resolveJid, author);
+      if (!sender) return skip('invalid_key', `unresolvable sender JID: ${author}`);
+    }
+  }
+  const pair = lidPnPair(threadKind === 'dm' ? rawChat : author, authorAlt);
+  return { chatJid, threadKind, fromMe, sender, aliases: pair ? [pair] : [] };
+}

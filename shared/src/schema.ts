@@ -1,0 +1,191 @@
+/**
+ * The Firestore data contract (DESIGN.md §3) as TypeScript types and path builders.
+ *
+ * Apps read these documents directly, so field names are an API: change them only together with
+ * the README and the rules. Times in the domain are epoch milliseconds (`EpochMs`); the Firestore
+ * adapters at the edges turn them into `Timestamp`s, which keeps this package free of I/O SDKs.
+ */
+
+/** Milliseconds since the Unix epoch. */
+export type EpochMs = number;
+
+export const CONNECTION_STATES = ['idle', 'connecting', 'qr', 'open', 'closed', 'logged_out', 'error'] as const;
+export type ConnectionState = (typeof CONNECTION_STATES)[number];
+
+/** Ordered weakest → strongest; see `status.ts` for the merge rules. */
+export const MESSAGE_STATUSES = ['error', 'pending', 'server_ack', 'delivered', 'read', 'played'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+export const MESSAGE_TYPES = [
+  'text',
+  'image',
+  'video',
+  'audio',
+  'document',
+  'sticker',
+  'location',
+  'contact',
+  'poll',
+  'other',
+] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+
+export const THREAD_KINDS = ['dm', 'group', 'broadcast', 'newsletter'] as const;
+export type ThreadKind = (typeof THREAD_KINDS)[number];
+
+export const MESSAGE_SOURCES = ['history', 'realtime', 'send', 'backfill', 'import'] as const;
+export type MessageSource = (typeof MESSAGE_SOURCES)[number];
+
+export const MEMBER_ROLES = ['viewer', 'agent', 'admin'] as const;
+export type MemberRole = (typeof MEMBER_ROLES)[number];
+
+export const COMMAND_TYPES = ['send', 'backfill', 'logout', 'pair'] as const;
+export type CommandType = (typeof COMMAND_TYPES)[number];
+
+export const COMMAND_STATES = ['pending', 'running', 'done', 'failed'] as const;
+export type CommandState = (typeof COMMAND_STATES)[number];
+
+export interface AccountConnection {
+  state: ConnectionState;
+  qr?: string;
+  qrExpiresAt?: EpochMs;
+  pairingCode?: string;
+  lastError?: string;
+  updatedAt: EpochMs;
+}
+
+export interface AccountDoc {
+  displayName: string;
+  phone?: string;
+  me?: { id: string; lid?: string; name?: string };
+  connection: AccountConnection;
+  lastConnectedAt?: EpochMs;
+  lastHistorySyncAt?: EpochMs;
+  lastBackfillAt?: EpochMs;
+  historySync?: {
+    syncType: string;
+    progress: number | null;
+    chunks: number;
+    messages: number;
+    isLatest: boolean;
+    updatedAt: EpochMs;
+  };
+  backfill?: {
+    state: string;
+    threads: number;
+    requested: number;
+    received: number;
+    startedAt?: EpochMs;
+    finishedAt?: EpochMs;
+  };
+}
+
+export interface MemberDoc {
+  role: MemberRole;
+}
+
+export interface LastMessageSummary {
+  id: string;
+  text: string | null;
+  fromMe: boolean;
+  type: MessageType;
+  status: MessageStatus;
+}
+
+export interface ThreadDoc {
+  /** Canonical JID of the conversation. */
+  jid: string;
+  /** Other JIDs WhatsApp uses for the same chat (LID ↔ phone number). */
+  aliases: string[];
+  kind: ThreadKind;
+  name?: string;
+  lastMessageAt: EpochMs;
+  lastMessage: LastMessageSummary;
+  unreadCount?: number;
+  oldestMessageAt?: EpochMs;
+  updatedAt: EpochMs;
+}
+
+export interface MediaInfo {
+  mimetype: string | null;
+  fileLength: number | null;
+  fileName?: string;
+  seconds?: number;
+  width?: number;
+  height?: number;
+}
+
+/** Per-recipient receipt times; group messages have one entry per participant. */
+export interface UserReceipt {
+  deliveredAt?: EpochMs;
+  readAt?: EpochMs;
+  playedAt?: EpochMs;
+}
+
+export interface MessageDoc {
+  /** WhatsApp message id (unique per sender, not globally). */
+  id: string;
+  threadId: string;
+  fromMe: boolean;
+  /** Sender JID; null when fromMe. */
+  sender: string | null;
+  /** The message's own time — never a receipt's. */
+  timestamp: EpochMs;
+  type: MessageType;
+  text: string | null;
+  media?: MediaInfo;
+  quotedId?: string;
+  status: MessageStatus;
+  receipts?: Record<string, UserReceipt>;
+  reactions?: Record<string, string>;
+  edited?: { text: string | null; at: EpochMs };
+  deleted?: true;
+  source: MessageSource;
+  updatedAt: EpochMs;
+}
+
+export interface CommandDoc {
+  type: CommandType;
+  state: CommandState;
+  payload: Record<string, unknown>;
+  result?: Record<string, unknown>;
+  error?: { code: string; message: string };
+  createdAt: EpochMs;
+  createdBy: string;
+  updatedAt: EpochMs;
+}
+
+/** Collection names. Server-only collections are denied to every client by firestore.rules. */
+export const COLLECTIONS = {
+  accounts: 'accounts',
+  members: 'members',
+  threads: 'threads',
+  messages: 'messages',
+  commands: 'commands',
+  /** Encrypted Baileys auth state, one document tree per account. Server only. */
+  authState: 'authState',
+  /** Account ownership leases with fencing epochs. Server only. */
+  leases: 'leases',
+  /** Socket-host heartbeats. Server only. */
+  hosts: 'hosts',
+} as const;
+
+export const paths = {
+  account: (accountId: string) => `${COLLECTIONS.accounts}/${accountId}`,
+  member: (accountId: string, uid: string) => `${paths.account(accountId)}/${COLLECTIONS.members}/${uid}`,
+  threads: (accountId: string) => `${paths.account(accountId)}/${COLLECTIONS.threads}`,
+  thread: (accountId: string, threadId: string) => `${paths.threads(accountId)}/${threadId}`,
+  messages: (accountId: string, threadId: string) => `${paths.thread(accountId, threadId)}/${COLLECTIONS.messages}`,
+  message: (accountId: string, threadId: string, messageDocId: string) =>
+    `${paths.messages(accountId, threadId)}/${messageDocId}`,
+  commands: (accountId: string) => `${paths.account(accountId)}/${COLLECTIONS.commands}`,
+  command: (accountId: string, commandId: string) => `${paths.commands(accountId)}/${commandId}`,
+  lease: (accountId: string) => `${COLLECTIONS.leases}/${accountId}`,
+  host: (hostId: string) => `${COLLECTIONS.hosts}/${hostId}`,
+} as const;
+
+/** One learned equivalence between a LID user JID and a phone-number user JID. */
+export interface LidPnPair {
+  lid: string;
+  pn: string;
+}

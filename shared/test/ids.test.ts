@@ -1,0 +1,268 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { escapeIdPart, ID_SEPARATOR, isValidDocId, messageDocId, safeDocId, threadDocId } from '../src/ids.ts';
+
+const RUNS = { numRuns: 10_000 };
+
+/** Pieces that hit every escaping rule: reserved names, the escape and separator characters, `/`. */
+const TRICKY_PIECES = [
+  '',
+  '.',
+  '..',
+  '_',
+  '__',
+  '__x__',
+  '~',
+  '%',
+  '%25',
+  '%00',
+  '%2E',
+  '%5F',
+  '%7E',
+  '%#',
+  '#',
+  '/',
+  '\u0000',
+  ' ',
+  'é',
+  '😀',
+  'A',
+  'F',
+  '@s.whatsapp.net',
+];
+
+/**
+ * Inputs that a fixed ids.ts must also handle, but the current one does not (see the "known
+ * bugs" block at the end): excluded from the general properties until ids.ts is fixed.
+ */
+function hitsKnownBug(part: string): boolean {
+  return part === '\u0000';
+}
+function hitsKnownCompositeBug(parts: readonly string[]): boolean {
+  return parts.length > 1 && parts[0]!.startsWith('__') && parts.at(-1)!.endsWith('__');
+}
+
+/** Any string: full unicode, tricky concatenations, and strings long enough to be hashed. */
+const anyString = fc
+  .oneof(
+    { arbitrary: fc.string({ unit: 'binary' }), weight: 3 },
+    { arbitrary: fc.string({ unit: 'grapheme' }), weight: 1 },
+    { arbitrary: fc.array(fc.constantFrom(...TRICKY_PIECES), { maxLength: 8 }).map((p) => p.join('')), weight: 3 },
+    // Around the 400-byte limit where parts switch from escaped to prefix + digest.
+    {
+      arbitrary: fc.string({
+        unit: fc.constantFrom('a', '%', '~', 'é', '😀', '.', '_', '/'),
+        minLength: 60,
+        maxLength: 450,
+      }),
+      weight: 1,
+    },
+    { arbitrary: fc.string({ unit: 'binary', minLength: 40, maxLength: 300 }), weight: 1 },
+  )
+  .filter((s) => !hitsKnownBug(s));
+
+/**
+ * Strings over a tiny alphabet, so that pairs are often near-identical and collisions would show:
+ * escape syntax, and multi-byte characters sharing leading UTF-8 bytes (é/è, 😀/😁).
+ */
+const CLOSE_UNITS = ['%', '~', '.', '_', '/', '2', 'E', '5', 'F', '#', 'a', '\u0000', 'é', 'è', '😀', '😁'];
+const closeString = fc.string({ unit: fc.constantFrom(...CLOSE_UNITS), maxLength: 8 }).filter((s) => !hitsKnownBug(s));
+
+/** Two different strings, drawn in ways likely to collide if escaping were not injective. */
+const distinctPair = fc
+  .oneof(
+    fc.tuple(anyString, anyString),
+    fc.tuple(closeString, closeString),
+    // An input against its own escaped form, which looks "already escaped".
+    anyString.map((s) => [s, safeDocId(s)] as [string, string]),
+    // Long inputs that share the prefix kept before the digest.
+    fc
+      .tuple(fc.string({ minLength: 500, maxLength: 600 }), fc.string({ maxLength: 3 }))
+      .map(([long, tail]) => [long, long + tail] as [string, string]),
+  )
+  .filter(([a, b]) => a !== b);
+
+const WHATSAPP_IDS = [
+  '3EB0C767D26A1B2E6F07',
+  'BAE5F0A1B2C3D4E5',
+  '12345@s.whatsapp.net',
+  '12345:12@s.whatsapp.net',
+  '123@lid',
+  '120363@g.us',
+  '5511999999999-1600000000@g.us',
+  '120363025246125486@newsletter',
+  'status@broadcast',
+];
+
+describe('ids', () => {
+  describe('safeDocId', function () {
+    // 10,000 runs per property take a few hundred milliseconds each; leave room on slow machines.
+    this.timeout(30_000);
+
+    it('gives a valid Firestore id for any string', () => {
+      fc.assert(
+        fc.property(anyString, (s) => {
+          const id = safeDocId(s);
+          assert.ok(isValidDocId(id), JSON.stringify(id));
+          assert.ok(!id.includes(ID_SEPARATOR), 'a single part never contains the separator');
+        }),
+        RUNS,
+      );
+    });
+
+    it('gives a valid Firestore id for composites of two and three parts', () => {
+      fc.assert(
+        fc.property(fc.array(anyString, { minLength: 2, maxLength: 3 }), (parts) => {
+          fc.pre(!hitsKnownCompositeBug(parts));
+          assert.ok(isValidDocId(safeDocId(...parts)), JSON.stringify(parts));
+        }),
+        RUNS,
+      );
+    });
+
+    it('keeps three-part ids valid at every part length around the hashing threshold', () => {
+      for (const unit of ['a', '%', 'é']) {
+        for (let n = 1; n <= 700; n++) {
+          const part = unit.repeat(n);
+          assert.ok(isValidDocId(safeDocId(part, part, part)), `${unit} × ${n}`);
+        }
+      }
+    });
+
+    it('handles the reserved and special inputs', () => {
+      for (const s of ['', '.', '..', '__x__', '____', '__.__', '~', '%', '/', '//', 'a/b', 'x'.repeat(5_000)]) {
+        const id = safeDocId(s);
+        assert.ok(isValidDocId(id), `${JSON.stringify(s)} → ${JSON.stringify(id)}`);
+        assert.notEqual(id, s, JSON.stringify(s));
+      }
+    });
+
+    it('is deterministic (equal inputs built separately give the same id)', () => {
+      fc.assert(
+        fc.property(anyString, anyString, (a, b) => {
+          const copyOf = (s: string) => [...s].join('');
+          assert.equal(safeDocId(a), safeDocId(copyOf(a)));
+          assert.equal(safeDocId(a, b), safeDocId(copyOf(a), copyOf(b)));
+        }),
+        RUNS,
+      );
+    });
+
+    it('is injective: different inputs give different ids', () => {
+      fc.assert(
+        fc.property(distinctPair, ([a, b]) => {
+          assert.notEqual(safeDocId(a), safeDocId(b), JSON.stringify([a, b]));
+        }),
+        RUNS,
+      );
+    });
+
+    it('is injective on composites: (a, b) and (c, d) collide only when equal part by part', () => {
+      const partsPair = fc.oneof(
+        fc.tuple(closeString, closeString, closeString, closeString),
+        fc.tuple(anyString, anyString, anyString, anyString),
+        // Moving a boundary: (x + sep + y, z) against (x, y + sep + z), with the raw separator inside.
+        fc
+          .tuple(closeString, closeString, closeString)
+          .map(([x, y, z]) => [x + ID_SEPARATOR + y, z, x, y + ID_SEPARATOR + z] as const),
+      );
+      fc.assert(
+        fc.property(partsPair, ([a, b, c, d]) => {
+          fc.pre(a !== c || b !== d);
+          assert.notEqual(safeDocId(a, b), safeDocId(c, d), JSON.stringify([a, b, c, d]));
+        }),
+        RUNS,
+      );
+    });
+
+    it('never gives a composite the id of a single part', () => {
+      fc.assert(
+        fc.property(anyString, anyString, anyString, (a, b, c) => {
+          assert.notEqual(safeDocId(a, b), safeDocId(c));
+          assert.notEqual(safeDocId(a, b), safeDocId(a, b, c));
+        }),
+        RUNS,
+      );
+    });
+
+    it('passes typical WhatsApp ids and JIDs through unchanged', () => {
+      for (const id of WHATSAPP_IDS) assert.equal(safeDocId(id), id);
+      assert.equal(
+        safeDocId('12345@s.whatsapp.net', '3EB0C767D26A1B2E6F07'),
+        '12345@s.whatsapp.net~3EB0C767D26A1B2E6F07',
+      );
+    });
+
+    it('passes any short string of safe characters through unchanged unless it has a reserved shape', () => {
+      const safeString = fc.string({
+        unit: fc.constantFrom(...'AZaz09@._:+=,-'),
+        minLength: 1,
+        maxLength: 60,
+      });
+      fc.assert(
+        fc.property(safeString, (s) => {
+          fc.pre(s !== '.' && s !== '..' && !/^__.*__$/.test(s));
+          assert.equal(escapeIdPart(s), s);
+        }),
+        RUNS,
+      );
+    });
+
+    it('needs at least one part', () => {
+      assert.throws(() => safeDocId(), TypeError);
+    });
+  });
+
+  describe('isValidDocId', () => {
+    it('accepts ordinary ids and rejects what Firestore rejects', () => {
+      for (const ok of ['a', '...', '_', '__', '__x', 'x__', '%2E', 'é'.repeat(750)]) assert.ok(isValidDocId(ok), ok);
+      for (const bad of ['', '.', '..', '__x__', '____', 'a/b', '/', `${'é'.repeat(750)}x`]) {
+        assert.ok(!isValidDocId(bad), bad);
+      }
+    });
+  });
+
+  describe('messageDocId and threadDocId', () => {
+    it('keys messages by sender (or "me") and WhatsApp id', () => {
+      assert.equal(messageDocId(null, true, '3EB0C767D26A1B2E6F07'), 'me~3EB0C767D26A1B2E6F07');
+      assert.equal(messageDocId('123@lid', false, 'ABC'), '123@lid~ABC');
+      // The same WhatsApp id from two senders is two messages.
+      assert.notEqual(messageDocId('1@s.whatsapp.net', false, 'ABC'), messageDocId('2@s.whatsapp.net', false, 'ABC'));
+      assert.notEqual(messageDocId('1@s.whatsapp.net', false, 'ABC'), messageDocId(null, true, 'ABC'));
+    });
+
+    it('keeps thread ids readable and valid', () => {
+      assert.equal(threadDocId('120363@g.us'), '120363@g.us');
+      assert.ok(isValidDocId(threadDocId('weird/jid')));
+    });
+  });
+
+  /**
+   * Pinned bugs of ids.ts, reported to the lead rather than fixed here (the file is not ours).
+   * Each test asserts today's wrong behaviour so the suite stays green; when ids.ts is fixed it
+   * fails, and then it should be turned into `notEqual`/`ok` and `hitsKnownBug` emptied.
+   */
+  describe('known bugs in ids.ts (pinned; flip when fixed)', () => {
+    it('BUG: "" and "\\u0000" get the same id (%00)', () => {
+      assert.equal(safeDocId(''), safeDocId('\u0000'));
+      assert.equal(safeDocId('', 'x'), safeDocId('\u0000', 'x'));
+    });
+
+    it('BUG: every lone surrogate gets the id of U+FFFD', () => {
+      assert.equal(safeDocId('\uD800'), safeDocId('\uFFFD'));
+      assert.equal(safeDocId('\uDC00'), safeDocId('\uFFFD'));
+      const long = 'x'.repeat(500);
+      assert.equal(safeDocId(`${long}\uD800`), safeDocId(`${long}\uFFFD`));
+    });
+
+    it('BUG: composites can take the reserved shape __…__ although no part has it', () => {
+      assert.ok(!isValidDocId(safeDocId('__', '__')));
+      assert.ok(!isValidDocId(messageDocId('__a', false, 'b__')));
+    });
+
+    it('BUG: four long parts make an id over 1500 bytes', () => {
+      const part = 'a'.repeat(400);
+      assert.ok(!isValidDocId(safeDocId(part, part, part, part)));
+    });
+  });
+});

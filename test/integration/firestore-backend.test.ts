@@ -1,0 +1,65 @@
+/**
+ * The test backend itself: the real firebase-admin SDK round-trips through it, clearing works, and
+ * the features only the official emulator has are exercised there (pending here otherwise).
+ */
+import assert from 'node:assert/strict';
+import { FieldValue } from 'firebase-admin/firestore';
+import { clearFirestore, currentCapabilities, requires, testDb } from '../support/firestore.ts';
+
+describe('Firestore test backend', () => {
+  beforeEach(clearFirestore);
+
+  it('round-trips documents written with the real firebase-admin SDK', async () => {
+    const db = testDb();
+    await db.doc('accounts/a1').set({ displayName: 'Shop', n: 1 });
+    await db.doc('accounts/a1').set({ n: FieldValue.increment(2) }, { merge: true });
+    assert.deepEqual((await db.doc('accounts/a1').get()).data(), { displayName: 'Shop', n: 3 });
+  });
+
+  it('clears every document between tests', async () => {
+    const db = testDb();
+    await db.doc('accounts/a1/threads/t1').set({ jid: 'x' });
+    await clearFirestore();
+    assert.equal((await db.doc('accounts/a1/threads/t1').get()).exists, false);
+  });
+
+  it('create() refuses an existing document (what leases and claims rely on)', async () => {
+    const db = testDb();
+    await db.doc('leases/a1').create({ epoch: 1 });
+    await assert.rejects(db.doc('leases/a1').create({ epoch: 2 }), (err: { code?: number }) => err.code === 6);
+    assert.equal((await db.doc('leases/a1').get()).get('epoch'), 1);
+  });
+
+  it('reports which backend runs', () => {
+    const caps = currentCapabilities();
+    assert.ok(caps.backend === 'official' || caps.backend === 'embedded');
+    // The official emulator has every capability; the embedded one is known to lack these.
+    const expected = caps.backend === 'official';
+    assert.equal(caps.collectionGroupQueries, expected);
+    assert.equal(caps.securityRules, expected);
+  });
+
+  it('runs collection-group queries', async function () {
+    requires(this, 'collectionGroupQueries');
+    const db = testDb();
+    await db.doc('accounts/a1/threads/t1/messages/m1').set({ fromMe: true });
+    await db.doc('accounts/a2/threads/t9/messages/m2').set({ fromMe: true });
+    const hits = await db.collectionGroup('messages').where('fromMe', '==', true).get();
+    assert.equal(hits.size, 2);
+  });
+
+  it('isolates concurrent transactions on one document', async function () {
+    requires(this, 'isolatedTransactions');
+    const db = testDb();
+    const ref = db.doc('accounts/a1');
+    await ref.set({ n: 0 });
+    await Promise.all(
+      Array.from({ length: 10 }, () =>
+        db.runTransaction(async (tx) => {
+          tx.update(ref, { n: ((await tx.get(ref)).get('n') as number) + 1 });
+        }),
+      ),
+    );
+    assert.equal((await ref.get()).get('n'), 10);
+  });
+});

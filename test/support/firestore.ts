@@ -1,0 +1,65 @@
+/**
+ * What tests use to reach Firestore: an admin `Firestore` for the demo project, a way to clear it,
+ * and `requires()` to mark a test pending when the running backend lacks a capability.
+ */
+import { deleteApp, getApps, initializeApp } from 'firebase-admin/app';
+import { type Firestore, getFirestore } from 'firebase-admin/firestore';
+import {
+  DEMO_PROJECT,
+  type FirestoreBackend,
+  type FirestoreCapabilities,
+  probeCapabilities,
+} from '../../scripts/lib/firestore-backend.ts';
+
+let backend: FirestoreBackend | undefined;
+let capabilities: FirestoreCapabilities | undefined;
+
+export async function setBackend(b: FirestoreBackend): Promise<FirestoreCapabilities> {
+  backend = b;
+  capabilities = await probeCapabilities(b.host, testDb());
+  return capabilities;
+}
+
+export async function stopBackend(): Promise<void> {
+  await Promise.all(getApps().map((app) => deleteApp(app)));
+  await backend?.stop();
+}
+
+/** The admin-SDK Firestore of the test project (talks to FIRESTORE_EMULATOR_HOST). */
+export function testDb(): Firestore {
+  const app = getApps().find((a) => a.name === 'test') ?? initializeApp({ projectId: DEMO_PROJECT }, 'test');
+  return getFirestore(app);
+}
+
+export function firestoreHost(): string {
+  if (!backend) throw new Error('Firestore backend not started: run tests through mocha (root hooks)');
+  return backend.host;
+}
+
+/** Deletes every document in the test project. */
+export async function clearFirestore(): Promise<void> {
+  if (!backend) throw new Error('Firestore backend not started');
+  await backend.clear(DEMO_PROJECT);
+}
+
+const NEEDS: Record<Exclude<keyof FirestoreCapabilities, 'backend'>, string> = {
+  securityRules: 'security rules',
+  collectionGroupQueries: 'collection-group queries',
+  isolatedTransactions: 'isolated transactions',
+};
+
+/**
+ * Call first in a test body: when the backend lacks `capability`, the test is marked pending with
+ * the reason in its title, so the gap is visible in every run's output.
+ */
+export function requires(ctx: Mocha.Context, capability: keyof typeof NEEDS): void {
+  if (!capabilities) throw new Error('capabilities not probed yet');
+  if (capabilities[capability]) return;
+  if (ctx.test) ctx.test.title += ` (pending: needs the official Firestore emulator for ${NEEDS[capability]})`;
+  ctx.skip();
+}
+
+export function currentCapabilities(): FirestoreCapabilities {
+  if (!capabilities) throw new Error('capabilities not probed yet');
+  return capabilities;
+}
