@@ -14,8 +14,8 @@
  * Prints one JSON line `{"ready":true,"host":"127.0.0.1:N","admin":"http://127.0.0.1:M"}` on stdout.
  */
 import { createServer } from 'node:http';
-import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
+import { parseArgs } from 'node:util';
 import { FirestoreServer } from '@firestore-emulator/server';
 
 const { values } = parseArgs({
@@ -36,7 +36,10 @@ const grpcPort = await new Promise<number>((resolve, reject) =>
 );
 
 const admin = createServer((req, res) => {
-  if (req.method === 'DELETE' && /^\/emulator\/v1\/projects\/[^/]+\/databases\/[^/]+\/documents\/?$/.test(req.url ?? '')) {
+  if (
+    req.method === 'DELETE' &&
+    /^\/emulator\/v1\/projects\/[^/]+\/databases\/[^/]+\/documents\/?$/.test(req.url ?? '')
+  ) {
     emulator.state.clear();
     res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     return;

@@ -11,7 +11,7 @@ let db: Firestore | undefined;
 
 export function firestore(): Firestore {
   if (!db) {
-    const app = getApps()[0] ?? initializeApp();
+    const app = getApps().find((a) => a.name === '[DEFAULT]') ?? initializeApp();
     db = getFirestore(app);
     // Optional contract fields are omitted rather than written as undefined.
     db.settings({ ignoreUndefinedProperties: true });

@@ -203,7 +203,11 @@ const FUNCTIONS_VARS = {
 /** What the socket host reads: everything the functions read plus its own process settings. */
 const HOST_VARS = {
   ...FUNCTIONS_VARS,
-  port: integerVar('PORT', { fallback: 8080, min: 1, max: 65535 }, 'HTTP port of the health endpoint.'),
+  port: integerVar(
+    'PORT',
+    { fallback: 8080, min: 0, max: 65535 },
+    'HTTP port of the health endpoint; 0 picks a free one.',
+  ),
   hostId: {
     name: 'HOST_ID',
     description: 'Identity of this instance in leases and heartbeats; must be unique per running instance.',

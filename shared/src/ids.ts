@@ -15,31 +15,43 @@ export const ID_SEPARATOR = '~';
 
 /** Keep ids well under Firestore's 1500-byte limit so composite ids stay valid too. */
 const MAX_PART_BYTES = 400;
+/** With at most 3 parts of ≤400 bytes plus separators, every composite id fits in 1500 bytes. */
+const MAX_PARTS = 3;
 const SAFE_CHAR = /[A-Za-z0-9@._:+=,-]/;
 
 function escapeChar(ch: string): string {
+  const code = ch.charCodeAt(0);
+  // A lone surrogate has no UTF-8 form (Buffer would turn it into U+FFFD, colliding with it).
+  // `%u` cannot come out of the byte escape below, whose hex digits are uppercase.
+  if (ch.length === 1 && code >= 0xd800 && code <= 0xdfff) return `%u${code.toString(16).toUpperCase()}`;
   return Array.from(Buffer.from(ch, 'utf8'), (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
 }
 
 /** Escape one id part. Pure and deterministic; the result never contains `/` or `~`. */
 export function escapeIdPart(input: string): string {
+  // `%empty` cannot come out of escapeChar either, so the empty part stays distinct from "\0".
+  if (input === '') return '%empty';
   let out = '';
   for (const ch of input) out += SAFE_CHAR.test(ch) ? ch : escapeChar(ch);
-  // Reserved shapes: `.`/`..` and `__…__`. Escaping the first character keeps the mapping injective.
-  if (out === '' || out === '.' || out === '..' || /^__.*__$/.test(out)) {
-    out = out === '' ? '%00' : escapeChar(out[0] as string) + out.slice(1);
+  // Reserved shapes: `.`, `..` and ids matching `__.*__`. Escaping the first character of any
+  // part that starts with `__` means no composite id can start with `__` either.
+  if (out === '.' || out === '..' || out.startsWith('__')) {
+    out = escapeChar(out[0] as string) + out.slice(1);
   }
   if (Buffer.byteLength(out, 'utf8') > MAX_PART_BYTES) {
-    const digest = createHash('sha256').update(input, 'utf8').digest('hex');
+    // Hash the escaped (injective, ASCII) form, not the raw input, whose UTF-8 is lossy.
+    const digest = createHash('sha256').update(out, 'utf8').digest('hex');
     // `%#` cannot come out of escapeChar, so hashed parts never collide with escaped ones.
     out = `${out.slice(0, 100)}%#${digest}`;
   }
   return out;
 }
 
-/** A document id built from one or more parts, e.g. `safeDocId(sender, messageId)`. */
+/** A document id built from one to three parts, e.g. `safeDocId(sender, messageId)`. */
 export function safeDocId(...parts: string[]): string {
-  if (parts.length === 0) throw new TypeError('safeDocId needs at least one part');
+  if (parts.length === 0 || parts.length > MAX_PARTS) {
+    throw new TypeError(`safeDocId takes 1 to ${MAX_PARTS} parts, got ${parts.length}`);
+  }
   return parts.map(escapeIdPart).join(ID_SEPARATOR);
 }
 

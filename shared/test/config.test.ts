@@ -215,7 +215,7 @@ describe('config', () => {
         [{ WHATSAPP_BACKFILL_THREADS: '501' }, 'WHATSAPP_BACKFILL_THREADS'],
         [{ BACKFILL_CONCURRENCY: '3' }, 'BACKFILL_CONCURRENCY'],
         [{ BACKFILL_CONCURRENCY: '0' }, 'BACKFILL_CONCURRENCY'],
-        [{ PORT: '0' }, 'PORT'],
+        [{ PORT: '-1' }, 'PORT'],
         [{ PORT: '65536' }, 'PORT'],
         [{ LEASE_TTL_MS: '4999' }, 'LEASE_TTL_MS'],
         [{ BACKFILL_JITTER_MAX_S: '3601' }, 'BACKFILL_JITTER_MAX_S'],

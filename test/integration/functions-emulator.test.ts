@@ -45,7 +45,11 @@ describe('functions through the Functions emulator', function () {
   it('createAccount writes the account and makes the caller its admin', async () => {
     const reply = await call('createAccount', { accountId: 'shop-1', displayName: 'Shop One' }, operator);
     assert.equal(reply.status, 200, JSON.stringify(reply.body));
-    assert.deepEqual(reply.body.result, { accountId: 'shop-1', displayName: 'Shop One', connection: { state: 'idle' } });
+    assert.deepEqual(reply.body.result, {
+      accountId: 'shop-1',
+      displayName: 'Shop One',
+      connection: { state: 'idle' },
+    });
 
     const account = (await testDb().doc('accounts/shop-1').get()).data();
     assert.equal(account?.displayName, 'Shop One');

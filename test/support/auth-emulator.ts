@@ -34,12 +34,17 @@ export async function createTestUser(
   const previous = process.env.FIREBASE_AUTH_EMULATOR_HOST;
   process.env.FIREBASE_AUTH_EMULATOR_HOST = authHost;
   try {
-    const app = getApps().find((a) => a.name === 'auth-test') ?? initializeApp({ projectId: DEMO_PROJECT }, 'auth-test');
+    const app =
+      getApps().find((a) => a.name === 'auth-test') ?? initializeApp({ projectId: DEMO_PROJECT }, 'auth-test');
     await getAuth(app).setCustomUserClaims(signUp.localId, claims);
   } finally {
     if (previous === undefined) delete process.env.FIREBASE_AUTH_EMULATOR_HOST;
     else process.env.FIREBASE_AUTH_EMULATOR_HOST = previous;
   }
-  const signIn = await identityToolkit<{ localId: string; idToken: string }>(authHost, 'signInWithPassword', credentials);
+  const signIn = await identityToolkit<{ localId: string; idToken: string }>(
+    authHost,
+    'signInWithPassword',
+    credentials,
+  );
   return { uid: signIn.localId, idToken: signIn.idToken };
 }

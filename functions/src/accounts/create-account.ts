@@ -5,7 +5,7 @@
  * Only operators (custom claim `operator: true`) may create accounts: accounts are the unit of
  * authorisation, so creating one is an administrative act, not a member's.
  */
-import { AppError, type AccountDoc, type MemberDoc, paths } from '@wasync/shared';
+import { type AccountDoc, AppError, type MemberDoc, paths } from '@wasync/shared';
 import { z } from 'zod';
 import { firestore } from '../firebase.js';
 

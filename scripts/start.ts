@@ -1,0 +1,89 @@
+/**
+ * `npm start`: the whole local stack, no cloud needed.
+ *
+ *   Firestore   FIRESTORE_EMULATOR_HOST if set, else the embedded emulator (own process)
+ *   Auth, Functions, Cloud Tasks   firebase-tools emulators (ports from firebase.json)
+ *   socket host   socket-host/src/main.ts on PORT 8090 (health endpoints)
+ *
+ * Prints every URL once all parts are up; Ctrl-C (or SIGTERM) stops everything, host first.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { REPO_ROOT, startFirebaseEmulators } from './lib/firebase-emulators.ts';
+import { DEMO_PROJECT, startFirestoreBackend } from './lib/firestore-backend.ts';
+import { waitFor } from './lib/ports.ts';
+
+const HOST_PORT = Number(process.env.SOCKET_HOST_PORT ?? 8090);
+const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
+
+say('starting Firestore…');
+const firestore = await startFirestoreBackend();
+say(`Firestore (${firestore.kind === 'external' ? 'from FIRESTORE_EMULATOR_HOST' : 'embedded'}) at ${firestore.host}`);
+
+say('building functions and starting the Auth, Functions and Tasks emulators…');
+execFileSync(process.execPath, ['functions/build.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' });
+const emulators = await startFirebaseEmulators({ firestoreHost: firestore.host, ports: 'fixed' });
+
+say('starting the socket host…');
+const hostEnv = {
+  ...process.env,
+  FIRESTORE_EMULATOR_HOST: firestore.host,
+  FIREBASE_AUTH_EMULATOR_HOST: emulators.authHost,
+  CLOUD_TASKS_EMULATOR_HOST: emulators.tasksHost,
+  GCLOUD_PROJECT: DEMO_PROJECT,
+  METADATA_SERVER_DETECTION: 'none',
+  PORT: String(HOST_PORT),
+  HOST_ID: process.env.HOST_ID ?? 'local-dev',
+};
+const host = spawn(process.execPath, ['--import', 'tsx', 'socket-host/src/main.ts'], {
+  cwd: REPO_ROOT,
+  env: hostEnv,
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+createInterface({ input: host.stdout! }).on('line', (line) => process.stdout.write(`[host] ${line}\n`));
+const healthUrl = `http://127.0.0.1:${HOST_PORT}`;
+await Promise.race([
+  waitFor('socket host /readyz', async () => (await fetch(`${healthUrl}/readyz`)).ok, 30_000),
+  once(host, 'exit').then(([code]) => {
+    throw new Error(`socket host exited with code ${code} while starting`);
+  }),
+]);
+
+say('ready:');
+const urls: [string, string][] = [
+  ['Firestore emulator (FIRESTORE_EMULATOR_HOST)', firestore.host],
+  ['Auth emulator (FIREBASE_AUTH_EMULATOR_HOST)', emulators.authHost],
+  ['Cloud Tasks emulator (CLOUD_TASKS_EMULATOR_HOST)', emulators.tasksHost],
+  ['Functions emulator', `${emulators.functionsUrl}/${emulators.project}/us-central1/<function>`],
+  ['  callable createAccount', emulators.functionUrl('createAccount')],
+  ['Socket host health', `${healthUrl}/healthz  ${healthUrl}/readyz`],
+];
+for (const [name, url] of urls) say(`  ${name.padEnd(48)} ${url}`);
+say('Ctrl-C stops everything.');
+
+let stopping = false;
+async function stopAll(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  say(`${signal}: stopping…`);
+  await stopChild(host);
+  await emulators.stop();
+  await firestore.stop();
+  say('stopped.');
+  process.exit(0);
+}
+process.on('SIGINT', () => void stopAll('SIGINT'));
+process.on('SIGTERM', () => void stopAll('SIGTERM'));
+host.on('exit', (code) => {
+  if (!stopping) {
+    say(`socket host exited unexpectedly (code ${code}); stopping the stack`);
+    void stopAll('host exit');
+  }
+});
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+}

@@ -1,0 +1,100 @@
+/**
+ * The socket host as Cloud Run runs it: health endpoints, heartbeat in Firestore, and a SIGTERM
+ * shutdown that cleans up well inside Cloud Run's 10 s grace period.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { REPO_ROOT } from '../../scripts/lib/firebase-emulators.ts';
+import { clearFirestore, firestoreHost, testDb } from '../../test/support/firestore.ts';
+import { loadHostConfig, startHost } from '../src/host.ts';
+import { createLogger } from '../src/log.ts';
+
+const silent = createLogger('silent');
+
+describe('socket host', () => {
+  beforeEach(clearFirestore);
+
+  describe('in-process', () => {
+    it('serves /healthz and /readyz once its heartbeat reached Firestore', async () => {
+      const config = loadHostConfig({ PORT: '0', HOST_ID: 'host-a', FIRESTORE_EMULATOR_HOST: firestoreHost() });
+      const host = await startHost(config, silent);
+      try {
+        const live = await fetch(`${host.healthUrl}/healthz`);
+        assert.equal(live.status, 200);
+        const ready = await fetch(`${host.healthUrl}/readyz`);
+        assert.equal(ready.status, 200);
+        const body = (await ready.json()) as { status: string; hostId: string; firestore: string };
+        assert.deepEqual([body.status, body.hostId, body.firestore], ['ok', 'host-a', 'ok']);
+        assert.equal((await fetch(`${host.healthUrl}/nope`)).status, 404);
+
+        const beat = (await testDb().doc('hosts/host-a').get()).data();
+        assert.equal(beat?.hostId, 'host-a');
+        assert.ok(beat?.heartbeatAt.toMillis() > Date.now() - 60_000);
+      } finally {
+        await host.shutdown.run('test');
+      }
+      assert.equal((await testDb().doc('hosts/host-a').get()).exists, false, 'heartbeat removed on shutdown');
+      await assert.rejects(fetch(`${host.healthUrl}/healthz`), 'health server closed');
+    });
+  });
+
+  describe('as a process (dist/main.js)', function () {
+    this.timeout(30_000);
+    before(() => execFileSync(process.execPath, ['socket-host/build.mjs'], { cwd: REPO_ROOT }));
+
+    function startProcess(env: Record<string, string>): { child: ChildProcess; logs: Record<string, unknown>[] } {
+      const child = spawn(process.execPath, ['socket-host/dist/main.js'], {
+        cwd: REPO_ROOT,
+        env: {
+          PATH: process.env.PATH,
+          FIRESTORE_EMULATOR_HOST: firestoreHost(),
+          GCLOUD_PROJECT: 'demo-wasync',
+          METADATA_SERVER_DETECTION: 'none',
+          ...env,
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const logs: Record<string, unknown>[] = [];
+      createInterface({ input: child.stdout! }).on('line', (line) => logs.push(JSON.parse(line)));
+      return { child, logs };
+    }
+
+    async function waitForLog(logs: Record<string, unknown>[], message: string): Promise<Record<string, unknown>> {
+      for (let i = 0; i < 200; i++) {
+        const hit = logs.find((l) => l.message === message);
+        if (hit) return hit;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`no log line "${message}"; got ${JSON.stringify(logs)}`);
+    }
+
+    it('shuts down cleanly on SIGTERM within Cloud Run’s 10 s', async () => {
+      const { child, logs } = startProcess({ PORT: '0', HOST_ID: 'host-b' });
+      const ready = await waitForLog(logs, 'socket host ready');
+      assert.equal((await fetch(`${ready.health}/healthz`)).status, 200);
+      assert.equal((await testDb().doc('hosts/host-b').get()).exists, true);
+
+      const sentAt = Date.now();
+      child.kill('SIGTERM');
+      const [code] = await once(child, 'exit');
+      const took = Date.now() - sentAt;
+      assert.equal(code, 0);
+      assert.ok(took < 10_000, `shutdown took ${took} ms`);
+      await waitForLog(logs, 'shutdown complete');
+      assert.equal((await testDb().doc('hosts/host-b').get()).exists, false);
+      // Every line is structured for Cloud Logging.
+      for (const line of logs) assert.ok(typeof line.severity === 'string' && typeof line.message === 'string');
+    });
+
+    it('refuses to start on bad configuration, listing every problem', async () => {
+      const { child, logs } = startProcess({ PORT: 'x', HOST_ID: 'h', WHATSAPP_BACKFILL_COUNT: 'abc' });
+      const [code] = await once(child, 'exit');
+      assert.equal(code, 1);
+      const fatal = logs.find((l) => l.severity === 'CRITICAL');
+      assert.match(String(fatal?.message), /PORT/);
+      assert.match(String(fatal?.message), /WHATSAPP_BACKFILL_COUNT/);
+    });
+  });
+});
