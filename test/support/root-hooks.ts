@@ -3,7 +3,7 @@
  * exported to every test through FIRESTORE_EMULATOR_HOST, and its capabilities probed once.
  */
 import { DEMO_PROJECT, startFirestoreBackend } from '../../scripts/lib/firestore-backend.ts';
-import { setBackend } from './firestore.ts';
+import { setBackend, stopBackend } from './firestore.ts';
 
 export const mochaHooks = {
   async beforeAll(this: Mocha.Context) {
@@ -22,7 +22,6 @@ export const mochaHooks = {
   },
   async afterAll(this: Mocha.Context) {
     this.timeout(30_000);
-    const { stopBackend } = await import('./firestore.ts');
     await stopBackend();
   },
 };
