@@ -1,13 +1,14 @@
 /**
  * `npm start`: the whole local stack, no cloud needed.
  *
- *   Firestore   FIRESTORE_EMULATOR_HOST if set, else the embedded emulator (own process)
+ *   Firestore   FIRESTORE_EMULATOR_HOST if set; else the official emulator when Java ≥ 21 is on
+ *               PATH (started by firebase-tools); else the embedded emulator (own process)
  *   Auth, Functions, Cloud Tasks   firebase-tools emulators (ports from firebase.json)
  *   socket host   socket-host/src/main.ts on PORT 8090 (health endpoints)
  *
  * Prints every URL once all parts are up; Ctrl-C (or SIGTERM) stops everything, host first.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT, startFirebaseEmulators } from './lib/firebase-emulators.ts';
@@ -17,18 +18,27 @@ import { waitFor } from './lib/ports.ts';
 const HOST_PORT = Number(process.env.SOCKET_HOST_PORT ?? 8090);
 const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
 
-say('starting Firestore…');
-const firestore = await startFirestoreBackend();
-say(`Firestore (${firestore.kind === 'external' ? 'from FIRESTORE_EMULATOR_HOST' : 'embedded'}) at ${firestore.host}`);
+const official = !process.env.FIRESTORE_EMULATOR_HOST && javaMajorVersion() >= 21;
+say(official ? 'Java ≥ 21 found: firebase-tools will run the official Firestore emulator' : 'starting Firestore…');
+// With the official emulator, firebase-tools starts and stops it together with the others.
+const firestore = official ? undefined : await startFirestoreBackend();
+if (firestore)
+  say(
+    `Firestore (${firestore.kind === 'external' ? 'from FIRESTORE_EMULATOR_HOST' : 'embedded'}) at ${firestore.host}`,
+  );
 
-say('building functions and starting the Auth, Functions and Tasks emulators…');
+say('building functions and starting the emulators…');
 execFileSync(process.execPath, ['functions/build.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' });
-const emulators = await startFirebaseEmulators({ firestoreHost: firestore.host, ports: 'fixed' });
+const emulators = await startFirebaseEmulators({
+  firestoreHost: firestore?.host ?? '',
+  ports: 'fixed',
+  withOfficialFirestore: official,
+});
 
 say('starting the socket host…');
 const hostEnv = {
   ...process.env,
-  FIRESTORE_EMULATOR_HOST: firestore.host,
+  FIRESTORE_EMULATOR_HOST: emulators.firestoreHost,
   FIREBASE_AUTH_EMULATOR_HOST: emulators.authHost,
   CLOUD_TASKS_EMULATOR_HOST: emulators.tasksHost,
   GCLOUD_PROJECT: DEMO_PROJECT,
@@ -52,7 +62,7 @@ await Promise.race([
 
 say('ready:');
 const urls: [string, string][] = [
-  ['Firestore emulator (FIRESTORE_EMULATOR_HOST)', firestore.host],
+  ['Firestore emulator (FIRESTORE_EMULATOR_HOST)', emulators.firestoreHost],
   ['Auth emulator (FIREBASE_AUTH_EMULATOR_HOST)', emulators.authHost],
   ['Cloud Tasks emulator (CLOUD_TASKS_EMULATOR_HOST)', emulators.tasksHost],
   ['Functions emulator', `${emulators.functionsUrl}/${emulators.project}/us-central1/<function>`],
@@ -69,7 +79,7 @@ async function stopAll(signal: string): Promise<void> {
   say(`${signal}: stopping…`);
   await stopChild(host);
   await emulators.stop();
-  await firestore.stop();
+  await firestore?.stop();
   say('stopped.');
   process.exit(0);
 }
@@ -81,6 +91,12 @@ host.on('exit', (code) => {
     void stopAll('host exit');
   }
 });
+
+/** Major version of `java` on PATH (it prints the version to stderr), or 0 when there is none. */
+function javaMajorVersion(): number {
+  const { stdout = '', stderr = '' } = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  return Number(/version "(\d+)/.exec(`${stdout}${stderr}`)?.[1] ?? 0);
+}
 
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;

@@ -1,0 +1,137 @@
+/**
+ * Starts firebase-tools' Auth, Functions and Cloud Tasks emulators (all run offline; the Firestore
+ * emulator is provided separately, see firestore-backend.ts) pointed at a given Firestore.
+ *
+ * `ports: 'fixed'` uses the ports in firebase.json (for `npm start`); `'free'` writes a temporary
+ * config with free ports, so tests can run beside a developer's `npm start`.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DEMO_PROJECT } from './firestore-backend.ts';
+import { freePort, waitFor } from './ports.ts';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const FIREBASE_BIN = `${REPO_ROOT}node_modules/.bin/firebase`;
+
+export interface FirebaseEmulators {
+  project: string;
+  authHost: string;
+  functionsUrl: string;
+  tasksHost: string;
+  firestoreHost: string;
+  /** URL of a function, e.g. `functionUrl('createAccount')`. */
+  functionUrl(name: string): string;
+  stop(): Promise<void>;
+}
+
+export interface StartEmulatorsOptions {
+  firestoreHost: string;
+  ports: 'fixed' | 'free';
+  project?: string;
+  /**
+   * Also run firebase-tools' official Firestore emulator (needs Java 21 and its jar); then
+   * `firestoreHost` is ignored and `FirebaseEmulators.firestoreHost` says where it listens.
+   */
+  withOfficialFirestore?: boolean;
+  /** Where firebase-tools' own output goes; defaults to this process's stderr. */
+  output?: 'inherit' | 'ignore';
+  timeoutMs?: number;
+}
+
+type EmulatorName = 'auth' | 'functions' | 'tasks' | 'eventarc' | 'hub' | 'logging' | 'firestore';
+const EMULATORS: EmulatorName[] = ['auth', 'functions', 'tasks', 'eventarc', 'hub', 'logging', 'firestore'];
+
+export async function startFirebaseEmulators(opts: StartEmulatorsOptions): Promise<FirebaseEmulators> {
+  const project = opts.project ?? DEMO_PROJECT;
+  const baseConfig = JSON.parse(readFileSync(`${REPO_ROOT}firebase.json`, 'utf8'));
+  const ports = await choosePorts(baseConfig.emulators, opts.ports);
+  let configPath = `${REPO_ROOT}firebase.json`;
+  if (opts.ports === 'free') {
+    // firebase-tools resolves `functions.source` relative to the config file: keep it at the root.
+    configPath = `${REPO_ROOT}.firebase-test-${process.pid}.json`;
+    const emulators = { ...baseConfig.emulators };
+    for (const name of EMULATORS) emulators[name] = { host: '127.0.0.1', port: ports[name] };
+    writeFileSync(configPath, JSON.stringify({ ...baseConfig, emulators }, null, 2));
+  }
+
+  // WASYNC_EMULATOR_LOGS=1 shows firebase-tools' output even where the caller silences it.
+  const output = process.env.WASYNC_EMULATOR_LOGS === '1' ? 'inherit' : (opts.output ?? 'inherit');
+  const only = opts.withOfficialFirestore ? 'auth,functions,tasks,firestore' : 'auth,functions,tasks';
+  const firestoreHost = opts.withOfficialFirestore ? `127.0.0.1:${ports.firestore}` : opts.firestoreHost;
+  const child = spawn(
+    FIREBASE_BIN,
+    ['emulators:start', '--only', only, '--project', project, '--config', configPath],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, FIRESTORE_EMULATOR_HOST: firestoreHost },
+      stdio: ['ignore', output, output],
+      detached: true,
+    },
+  );
+  const stop = () => stopProcessGroup(child, configPath !== `${REPO_ROOT}firebase.json` ? configPath : undefined);
+
+  const hub = `http://127.0.0.1:${ports.hub}`;
+  try {
+    await Promise.race([
+      waitFor(
+        'firebase emulators (auth, functions, tasks) with functions loaded; WASYNC_EMULATOR_LOGS=1 shows their output',
+        () => emulatorsReady(hub, `http://127.0.0.1:${ports.functions}`, only.split(',')),
+        opts.timeoutMs ?? 120_000,
+      ),
+      once(child, 'exit').then(([code]) => {
+        throw new Error(`firebase emulators exited with code ${code} while starting`);
+      }),
+    ]);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const functionsUrl = `http://127.0.0.1:${ports.functions}`;
+  return {
+    project,
+    authHost: `127.0.0.1:${ports.auth}`,
+    functionsUrl,
+    tasksHost: `127.0.0.1:${ports.tasks}`,
+    firestoreHost,
+    functionUrl: (name) => `${functionsUrl}/${project}/us-central1/${name}`,
+    stop,
+  };
+}
+
+async function choosePorts(
+  configured: Record<string, { port: number }>,
+  mode: 'fixed' | 'free',
+): Promise<Record<EmulatorName, number>> {
+  const out = {} as Record<EmulatorName, number>;
+  for (const name of EMULATORS) out[name] = mode === 'fixed' ? configured[name]!.port : await freePort();
+  return out;
+}
+
+/**
+ * Ready means: the hub lists every requested emulator, and the Functions emulator has loaded the
+ * triggers from functions/lib (it lists a backend before its code is loaded).
+ */
+async function emulatorsReady(hub: string, functionsUrl: string, names: string[]): Promise<boolean> {
+  const res = await fetch(`${hub}/emulators`);
+  if (!res.ok) return false;
+  const running = (await res.json()) as Record<string, unknown>;
+  if (!names.every((name) => name in running)) return false;
+  const loaded = await fetch(`${functionsUrl}/backends`);
+  if (!loaded.ok) return false;
+  const { backends } = (await loaded.json()) as { backends: { functionTriggers?: unknown[] }[] };
+  return backends.length > 0 && backends.every((b) => (b.functionTriggers?.length ?? 0) > 0);
+}
+
+async function stopProcessGroup(child: ChildProcess, tempConfig?: string): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = once(child, 'exit');
+    // firebase-tools shuts its emulators down cleanly on SIGINT; the whole group avoids orphans.
+    process.kill(-child.pid!, 'SIGINT');
+    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  if (tempConfig) rmSync(tempConfig, { force: true });
+}

@@ -1,0 +1,120 @@
+/**
+ * Which Firestore the local stack and the tests use.
+ *
+ * - `FIRESTORE_EMULATOR_HOST` set (e.g. under `firebase emulators:exec` with the official
+ *   emulator): use it as is.
+ * - otherwise: start the embedded `@firestore-emulator/server` in a child process on free
+ *   loopback ports and stop it afterwards.
+ *
+ * `probeCapabilities` then tells, by trying, what the running backend can do, so tests that need
+ * the official emulator can be marked pending with the reason instead of silently passing.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { Firestore } from 'firebase-admin/firestore';
+
+export const DEMO_PROJECT = 'demo-wasync';
+
+export interface FirestoreBackend {
+  kind: 'external' | 'embedded';
+  /** host:port for FIRESTORE_EMULATOR_HOST. */
+  host: string;
+  /** Deletes every document of `project`. */
+  clear(project?: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface FirestoreCapabilities {
+  backend: 'official' | 'embedded';
+  securityRules: boolean;
+  collectionGroupQueries: boolean;
+  isolatedTransactions: boolean;
+}
+
+const embeddedScript = fileURLToPath(new URL('../firestore-embedded.ts', import.meta.url));
+
+export async function startFirestoreBackend(env: NodeJS.ProcessEnv = process.env): Promise<FirestoreBackend> {
+  const external = env.FIRESTORE_EMULATOR_HOST;
+  if (external) {
+    return {
+      kind: 'external',
+      host: external,
+      clear: (project = DEMO_PROJECT) => clearVia(`http://${external}`, project),
+      stop: async () => {},
+    };
+  }
+  return startEmbedded();
+}
+
+async function startEmbedded(): Promise<FirestoreBackend> {
+  // stdin is a pipe the child watches: if this process dies, the emulator exits too.
+  const child = spawn(process.execPath, ['--import', 'tsx', embeddedScript], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const ready = await readReadyLine(child);
+  return {
+    kind: 'embedded',
+    host: ready.host,
+    clear: (project = DEMO_PROJECT) => clearVia(ready.admin, project),
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+async function readReadyLine(child: ChildProcess): Promise<{ host: string; admin: string }> {
+  const lines = createInterface({ input: child.stdout! });
+  const exited = once(child, 'exit').then(([code]) => {
+    throw new Error(`embedded Firestore emulator exited with code ${code} before it was ready`);
+  });
+  const ready = (async () => {
+    for await (const line of lines) {
+      const msg = JSON.parse(line) as { ready?: boolean; host: string; admin: string };
+      if (msg.ready) return msg;
+    }
+    throw new Error('embedded Firestore emulator closed its output before it was ready');
+  })();
+  return Promise.race([ready, exited]);
+}
+
+async function clearVia(baseUrl: string, project: string): Promise<void> {
+  const res = await fetch(`${baseUrl}/emulator/v1/projects/${project}/databases/(default)/documents`, {
+    method: 'DELETE',
+  });
+  if (!res.ok) throw new Error(`clearing Firestore emulator failed: HTTP ${res.status}`);
+}
+
+/** Finds out what the running backend supports by trying it (leaves no documents behind). */
+export async function probeCapabilities(host: string, db: Firestore): Promise<FirestoreCapabilities> {
+  // The official emulator answers plain HTTP on its gRPC port; the embedded one speaks only gRPC.
+  const official = await fetch(`http://${host}/`)
+    .then((r) => r.ok)
+    .catch(() => false);
+  const root = db.collection('_capabilityProbe').doc(`p${process.pid}`);
+  await root.collection('_probeGroup').doc('x').set({ v: 1 });
+  const groupHits = (await db.collectionGroup('_probeGroup').where('v', '==', 1).get()).size;
+
+  const counter = root.collection('_probeTx').doc('n');
+  await counter.set({ n: 0 });
+  await Promise.all(
+    Array.from({ length: 5 }, () =>
+      db.runTransaction(async (tx) => {
+        const n = ((await tx.get(counter)).get('n') as number) ?? 0;
+        tx.set(counter, { n: n + 1 });
+      }),
+    ),
+  );
+  const n = (await counter.get()).get('n') as number;
+
+  await Promise.all([root.collection('_probeGroup').doc('x').delete(), counter.delete(), root.delete()]);
+  return {
+    backend: official ? 'official' : 'embedded',
+    securityRules: official,
+    collectionGroupQueries: groupHits > 0,
+    isolatedTransactions: n === 5,
+  };
+}
