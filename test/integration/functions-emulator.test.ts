@@ -18,6 +18,7 @@ describe('functions through the Functions emulator', function () {
   this.timeout(30_000);
   let emulators: FirebaseEmulators;
   let operator: TestUser;
+  let otherOperator: TestUser;
   let member: TestUser;
 
   async function call(name: string, data: unknown, user?: TestUser): Promise<CallableReply> {
@@ -34,6 +35,7 @@ describe('functions through the Functions emulator', function () {
     execFileSync(process.execPath, ['functions/build.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' });
     emulators = await startFirebaseEmulators({ firestoreHost: firestoreHost(), ports: 'free', output: 'ignore' });
     operator = await createTestUser(emulators.authHost, 'operator@example.com', { operator: true });
+    otherOperator = await createTestUser(emulators.authHost, 'operator2@example.com', { operator: true });
     member = await createTestUser(emulators.authHost, 'member@example.com');
   });
   after(async function () {
@@ -58,12 +60,18 @@ describe('functions through the Functions emulator', function () {
     assert.deepEqual((await testDb().doc(`accounts/shop-1/members/${operator.uid}`).get()).data(), { role: 'admin' });
   });
 
-  it('refuses a second account with the same id and keeps the first', async () => {
+  it('refuses a second account with the same id, keeping the first and its members', async () => {
     assert.equal((await call('createAccount', { accountId: 'shop-1', displayName: 'First' }, operator)).status, 200);
-    const reply = await call('createAccount', { accountId: 'shop-1', displayName: 'Second' }, operator);
+    const reply = await call('createAccount', { accountId: 'shop-1', displayName: 'Second' }, otherOperator);
     assert.equal(reply.status, 409);
     assert.equal(reply.body.error?.details?.code, 'already_exists');
     assert.equal((await testDb().doc('accounts/shop-1').get()).get('displayName'), 'First');
+    const members = await testDb().collection('accounts/shop-1/members').get();
+    assert.deepEqual(
+      members.docs.map((d) => d.id),
+      [operator.uid],
+      'the refused caller did not become a member',
+    );
   });
 
   it('rejects callers without a token, and non-operators', async () => {

@@ -9,6 +9,8 @@ import { type AccountDoc, AppError, type MemberDoc, paths } from '@wasync/shared
 import { z } from 'zod';
 import { firestore } from '../firebase.js';
 
+const GRPC_ALREADY_EXISTS = 6;
+
 export const createAccountInput = z
   .object({
     accountId: z
@@ -31,17 +33,20 @@ export async function createAccount(
   const now = Date.now();
   const account: AccountDoc = { displayName: input.displayName, connection: { state: 'idle', updatedAt: now } };
   const member: MemberDoc = { role: 'admin' };
+  // One batch: the account never exists without its admin. `create` fails the whole batch with
+  // ALREADY_EXISTS when the id is taken — atomic on both Firestore backends, unlike a
+  // read-then-write transaction, which the embedded emulator does not isolate.
+  const batch = db.batch();
+  batch.create(accountRef, toFirestore(account));
+  batch.set(db.doc(paths.member(accountRef.id, caller.uid)), member);
   try {
-    // create() is atomic (ALREADY_EXISTS if taken) on both Firestore backends, unlike a
-    // read-then-write transaction, which the embedded emulator does not isolate.
-    await accountRef.create(toFirestore(account));
+    await batch.commit();
   } catch (err) {
-    if ((err as { code?: number }).code === 6) {
+    if ((err as { code?: number }).code === GRPC_ALREADY_EXISTS) {
       throw new AppError('already_exists', `account ${accountRef.id} already exists`);
     }
     throw err;
   }
-  await db.doc(paths.member(accountRef.id, caller.uid)).set(member);
   const stored = (await accountRef.get()).data();
   return { accountId: accountRef.id, displayName: stored?.displayName, connection: { state: 'idle' } };
 }
