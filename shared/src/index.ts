@@ -13,3 +13,4 @@ export * from './ids.ts';
 export * from './schema.ts';
 export * from './status.ts';
 export * from './thread-summary.ts';
+export * from './time.ts';

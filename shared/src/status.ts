@@ -10,7 +10,8 @@
  */
 import type { MessageUserReceiptUpdate, WAMessageUpdate } from '@whiskeysockets/baileys';
 import { jidCategory, normalizeUserJid } from './identity/jid.ts';
-import { type EpochMs, MESSAGE_STATUSES, type MessageStatus, type UserReceipt } from './schema.ts';
+import { MESSAGE_STATUSES, type MessageStatus, type UserReceipt } from './schema.ts';
+import { epochMsFromSeconds, type SecondsValue } from './time.ts';
 
 /** Per-recipient receipt times keyed by user JID (`MessageDoc.receipts`). */
 export type ReceiptMap = Record<string, UserReceipt>;
@@ -160,16 +161,6 @@ export function groupStatusFromReceipts(receipts: ReceiptMap, recipients: Iterab
   return lowest;
 }
 
-/** Baileys times are Unix seconds, as `number`, `Long` (history) or numeric string. */
-type SecondsValue = number | string | { toNumber(): number } | null | undefined;
-
-/** Unix seconds → epoch ms; `undefined` for missing, zero or unparseable values. */
-export function epochMsFromSeconds(value: SecondsValue): EpochMs | undefined {
-  if (value === null || value === undefined) return undefined;
-  const seconds = typeof value === 'object' ? value.toNumber() : Number(value);
-  return Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : undefined;
-}
-
 /** The receipt fields of `proto.IUserReceipt` this module reads. */
 export interface UserReceiptLike {
   userJid?: string | null;
@@ -181,16 +172,29 @@ export interface UserReceiptLike {
 /**
  * Receipts from `proto.IUserReceipt` entries: history messages embed them as `userReceipt[]`, and
  * live group receipts carry one. `receiptTimestamp` → deliveredAt, `readTimestamp` → readAt,
- * `playedTimestamp` → playedAt. Entries without a valid user JID are skipped.
+ * `playedTimestamp` → playedAt. Entries without a valid user JID or without any time are skipped;
+ * entries naming the same user merge with `mergeUserReceipt`, so their order does not matter.
+ *
+ * `userKey` turns an entry's `userJid` into the map key, `undefined` to skip the entry. The default,
+ * `normalizeUserJid`, keeps the JID as Baileys reports it (possibly a LID; see
+ * `canonicalizeReceipts`); message normalisation passes its `resolveJid` instead.
+ *
+ * Entries may come straight from untrusted payloads (history sync, stored JSON): anything that is
+ * not an object, or has no non-empty string `userJid`, is skipped rather than thrown on.
  *
  * Baileys quirk: live group READ and PLAYED receipts both set `readTimestamp`
  * (`Socket/messages-recv.js` handleReceipt), so for live group messages `readAt` may be a play
  * time and `playedAt` stays empty; history receipts do fill `playedTimestamp`.
  */
-export function receiptsFromUserReceipts(entries: Iterable<UserReceiptLike>): ReceiptMap {
+export function receiptsFromUserReceipts(
+  entries: Iterable<UserReceiptLike | null | undefined>,
+  userKey: (jid: string) => string | undefined = normalizeUserJid,
+): ReceiptMap {
   const receipts = new Map<string, UserReceipt>();
   for (const entry of entries) {
-    const user = entry.userJid ? normalizeUserJid(entry.userJid) : undefined;
+    if (typeof entry !== 'object' || entry === null) continue;
+    const userJid = entry.userJid;
+    const user = typeof userJid === 'string' && userJid.length > 0 ? userKey(userJid) : undefined;
     if (user === undefined) continue;
     const receipt: UserReceipt = {};
     const deliveredAt = epochMsFromSeconds(entry.receiptTimestamp);

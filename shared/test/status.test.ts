@@ -11,7 +11,6 @@ import { MESSAGE_STATUSES, type MessageDoc, type MessageStatus, type UserReceipt
 import {
   applyStatusPatch,
   canonicalizeReceipts,
-  epochMsFromSeconds,
   groupStatusFromReceipts,
   mergeReceipts,
   mergeStatus,
@@ -27,6 +26,7 @@ import {
   statusPrecedence,
   statusRank,
 } from '../src/status.ts';
+import { epochMsFromSeconds } from '../src/time.ts';
 import { permutedChunks } from './identity/arbitraries.ts';
 
 const RUNS = { numRuns: 10_000 };

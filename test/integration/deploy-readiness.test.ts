@@ -65,6 +65,8 @@ describe('functions deploy readiness', function () {
     assert.equal(pkg.scripts['gcp-build'], '');
     const bundle = readFileSync(join(uploadDir, 'lib/index.js'), 'utf8');
     assert.doesNotMatch(bundle, /from ["']@wasync\//, 'the shared package is inlined');
+    // Functions need only Baileys' JID helpers; its socket and protobuf code must stay out.
+    assert.doesNotMatch(bundle, /makeWASocket|WAProto/, 'Baileys runtime kept out of the functions bundle');
   });
 
   it('installs from its own package.json and exports exactly the expected functions', () => {

@@ -21,7 +21,7 @@
  */
 import { threadDocId } from '../ids.ts';
 import type { LidPnPair } from '../schema.ts';
-import { jidCategory, normalizeUserJid } from './jid.ts';
+import { jidCategory, jidServer, normalizeUserJid } from './jid.ts';
 import { checkLidPnPair, type SelfIdentity } from './lid-pn-pairs.ts';
 
 /** A thread named by its canonical JID and its doc id (`threadDocId(jid)`). */
@@ -87,7 +87,7 @@ interface Identity {
 const SERVER_PREFERENCE = ['s.whatsapp.net', 'hosted', 'lid', 'hosted.lid'];
 
 function serverPreference(jid: string): number {
-  const index = SERVER_PREFERENCE.indexOf(jid.slice(jid.indexOf('@') + 1));
+  const index = SERVER_PREFERENCE.indexOf(jidServer(jid) ?? '');
   return index < 0 ? SERVER_PREFERENCE.length : index;
 }
 

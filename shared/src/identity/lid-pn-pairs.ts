@@ -10,7 +10,7 @@
  * read `chats[].pnJid/lidJid` and `contacts[].lid/phoneNumber` instead.
  */
 import type { LidPnPair } from '../schema.ts';
-import { isLidJid, isPnJid, normalizeUserJid } from './jid.ts';
+import { isLidJid, isPnJid, normalizeJid, normalizeUserJid } from './jid.ts';
 
 /** Our own account's JIDs (`AccountDoc.me.id` / `me.lid`); device suffixes are fine. */
 export interface SelfIdentity {
@@ -24,8 +24,26 @@ type MaybeJid = string | null | undefined;
 export type PairCheck = { ok: true; pair: LidPnPair } | { ok: false; reason: string };
 
 /**
- * Validate two JIDs as one LID ↔ PN pair, in either order, and normalise both halves
- * (`getPNForLID` and live keys carry `:device` suffixes; the mapping is per user, not per device).
+ * The pair two JIDs form when one is a LID user and the other a phone-number user, in either order,
+ * with both halves normalised (`getPNForLID` and live keys carry `:device` suffixes; the mapping is
+ * per user, not per device); `undefined` otherwise. With `includeHosted` false only plain `@lid`
+ * and `@s.whatsapp.net` / `@c.us` users count. No check against our own JIDs: see `checkLidPnPair`.
+ */
+export function lidPnPairOf(a: MaybeJid, b: MaybeJid, includeHosted = true): LidPnPair | undefined {
+  if (!a || !b) return undefined;
+  // Message normalisation calls this for every message with an alternate JID: no arrays, each half
+  // classified once. A LID or PN user JID is one-to-one, so `normalizeJid` is its `normalizeUserJid`.
+  const aIsLid = isLidJid(a, includeHosted);
+  if (!aIsLid && !isLidJid(b, includeHosted)) return undefined;
+  const pnRaw = aIsLid ? b : a;
+  if (!isPnJid(pnRaw, includeHosted)) return undefined;
+  const lid = normalizeJid(aIsLid ? a : b);
+  const pn = normalizeJid(pnRaw);
+  return lid && pn ? { lid, pn } : undefined;
+}
+
+/**
+ * Validate two JIDs as one LID ↔ PN pair (`lidPnPairOf`), giving the reason when they are not.
  *
  * With `self` known, a pair that links exactly one of our own JIDs to someone else's is rejected:
  * on our own DMs Baileys may fill the alt field with OUR alt (its addressing-mode detection follows
@@ -34,10 +52,9 @@ export type PairCheck = { ok: true; pair: LidPnPair } | { ok: false; reason: str
  */
 export function checkLidPnPair(a: MaybeJid, b: MaybeJid, self?: SelfIdentity): PairCheck {
   if (!a || !b) return { ok: false, reason: 'missing half' };
-  const [lidRaw, pnRaw] = isLidJid(a) ? [a, b] : [b, a];
-  const lid = isLidJid(lidRaw) ? normalizeUserJid(lidRaw) : undefined;
-  const pn = isPnJid(pnRaw) ? normalizeUserJid(pnRaw) : undefined;
-  if (!lid || !pn) return { ok: false, reason: 'not a LID user and a PN user' };
+  const pair = lidPnPairOf(a, b);
+  if (!pair) return { ok: false, reason: 'not a LID user and a PN user' };
+  const { lid, pn } = pair;
   const selfLid = self?.lid ? normalizeUserJid(self.lid) : undefined;
   const selfPn = self?.pn ? normalizeUserJid(self.pn) : undefined;
   const lidIsSelf = selfLid !== undefined && lid === selfLid;
@@ -46,7 +63,7 @@ export function checkLidPnPair(a: MaybeJid, b: MaybeJid, self?: SelfIdentity): P
   if (selfLid !== undefined && selfPn !== undefined && lidIsSelf !== pnIsSelf) {
     return { ok: false, reason: 'links our own JID to another user' };
   }
-  return { ok: true, pair: { lid, pn } };
+  return { ok: true, pair };
 }
 
 function collect(candidates: Iterable<[MaybeJid, MaybeJid]>, self: SelfIdentity | undefined): LidPnPair[] {

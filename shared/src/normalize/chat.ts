@@ -13,6 +13,7 @@
  * - Newsletters (`@newsletter`): kept as a 'newsletter' thread. `decodeMessageNode` makes the
  *   channel itself the author, so the channel JID is the sender of posts not from us.
  * - Anything else (`@call`, `@temp`, garbage) is not a conversation: `invalid_key`.
+ * Which of these a JID is, is `jidCategory`'s decision (`identity/jid.ts`), not this module's.
  *
  * Aliases: `decodeMessageNode` copies the stanza's *sender* alternate into `participantAlt` for
  * groups and into `remoteJidAlt` for everything else (decode-wa-message.js, `extractAddressingContext`).
@@ -21,16 +22,12 @@
  * JID rather than the peer's (brief §3); pairing it with the peer would merge every DM into one
  * thread, so those are only accepted when `ownJids` lets us rule that out.
  */
-import { isJidGroup, isJidNewsletter } from '@whiskeysockets/baileys';
+import { jidCategory, jidServer, jidUser, STATUS_BROADCAST_JID } from '../identity/jid.ts';
+import { lidPnPairOf } from '../identity/lid-pn-pairs.ts';
 import type { LidPnPair, ThreadKind } from '../schema.ts';
-import { canonicalJid, jidUser, normalizedUserJid } from './jid.ts';
+import { type Fields, nonEmptyString, skip } from './fields.ts';
+import { canonicalJid } from './jid.ts';
 import type { NormalizedSkip } from './types.ts';
-
-const STATUS_BROADCAST = 'status@broadcast';
-const BROADCAST_SUFFIX = '@broadcast';
-
-/** Servers whose JIDs are people (or bots) and therefore DM chats. */
-const USER_SERVERS = new Set(['s.whatsapp.net', 'c.us', 'lid', 'hosted', 'hosted.lid', 'bot']);
 
 export interface ChatContext {
   /** Canonical chat JID (after `resolveJid`). */
@@ -54,38 +51,11 @@ export function ownUserSet(ownJids: readonly string[] | undefined): Set<string> 
   const users = new Set<string>();
   if (!ownJids) return users;
   for (const jid of ownJids) {
-    const user = typeof jid === 'string' ? jidUser(jid) : null;
+    const user = jidUser(jid);
     if (user) users.add(user);
   }
   return users;
 }
-
-function nonEmptyString(value: unknown): string | null {
-  return typeof value === 'string' && value.length > 0 ? value : null;
-}
-
-function skip(reason: NormalizedSkip['reason'], detail: string): NormalizedSkip {
-  return { kind: 'skip', reason, detail };
-}
-
-/** The LID ↔ PN pair formed by two JIDs of the same user, or null when they are not one LID and one PN. */
-export function lidPnPair(a: string | null, b: string | null): LidPnPair | null {
-  if (!a || !b) return null;
-  const x = normalizedUserJid(a);
-  const y = normalizedUserJid(b);
-  // `indexOf('@') > 0`: both need a user part.
-  if (x.indexOf('@') <= 0 || y.indexOf('@') <= 0) return null;
-  if (x.endsWith('@lid') && y.endsWith('@s.whatsapp.net')) return { lid: x, pn: y };
-  if (y.endsWith('@lid') && x.endsWith('@s.whatsapp.net')) return { lid: y, pn: x };
-  return null;
-}
-
-function server(jid: string): string {
-  return jid.slice(jid.indexOf('@') + 1);
-}
-
-/** Loose view of a message or key; every field is untrusted. */
-type Fields = Record<string, unknown>;
 
 /**
  * Resolve the conversation, thread kind, sender and aliases of a message, or say why it is skipped.
@@ -100,30 +70,36 @@ export function resolveChat(
   const fromMe = key.fromMe === true;
   const alt = nonEmptyString(key.remoteJidAlt);
 
-  if (isJidGroup(remoteJid)) {
-    const participant = nonEmptyString(key.participant) ?? nonEmptyString(msg.participant);
-    return withAuthor(remoteJid, 'group', fromMe, participant, nonEmptyString(key.participantAlt), true, ctx);
+  switch (jidCategory(remoteJid)) {
+    case 'group': {
+      const participant = nonEmptyString(key.participant) ?? nonEmptyString(msg.participant);
+      return withAuthor(remoteJid, 'group', fromMe, participant, nonEmptyString(key.participantAlt), true, ctx);
+    }
+    case 'status':
+      if (!ctx.includeStatusBroadcast) return skip('status_broadcast', STATUS_BROADCAST_JID);
+      return withAuthor(remoteJid, 'broadcast', fromMe, nonEmptyString(key.participant), alt, true, ctx);
+    case 'broadcast': {
+      if (fromMe) return withAuthor(remoteJid, 'broadcast', true, null, null, false, ctx);
+      // getChatId (process-message.js): a received broadcast-list message belongs to the sender's DM.
+      const participant = nonEmptyString(key.participant);
+      if (!participant) return skip('invalid_key', 'broadcast message without participant');
+      return withAuthor(participant, 'dm', false, participant, alt, false, ctx);
+    }
+    case 'newsletter':
+      return withAuthor(remoteJid, 'newsletter', fromMe, remoteJid, null, false, ctx);
+    case 'dm': {
+      // Own DMs: only trust the alternate when we can tell it is not one of our own JIDs.
+      const trustedAlt = fromMe ? trustedOwnDmAlt(alt, ctx.ownUsers) : alt;
+      return withAuthor(remoteJid, 'dm', fromMe, remoteJid, trustedAlt, false, ctx);
+    }
+    case undefined: {
+      const server = jidServer(remoteJid);
+      return skip(
+        'invalid_key',
+        server === undefined ? `unresolvable chat JID: ${remoteJid}` : `unsupported chat server: ${server}`,
+      );
+    }
   }
-  if (remoteJid === STATUS_BROADCAST) {
-    if (!ctx.includeStatusBroadcast) return skip('status_broadcast', STATUS_BROADCAST);
-    return withAuthor(remoteJid, 'broadcast', fromMe, nonEmptyString(key.participant), alt, true, ctx);
-  }
-  if (remoteJid.endsWith(BROADCAST_SUFFIX)) {
-    if (fromMe) return withAuthor(remoteJid, 'broadcast', true, null, null, false, ctx);
-    // getChatId (process-message.js): a received broadcast-list message belongs to the sender's DM.
-    const participant = nonEmptyString(key.participant);
-    if (!participant) return skip('invalid_key', 'broadcast message without participant');
-    return withAuthor(participant, 'dm', false, participant, alt, false, ctx);
-  }
-  if (isJidNewsletter(remoteJid)) {
-    return withAuthor(remoteJid, 'newsletter', fromMe, remoteJid, null, false, ctx);
-  }
-  if (USER_SERVERS.has(server(remoteJid))) {
-    // Own DMs: only trust the alternate when we can tell it is not one of our own JIDs.
-    const trustedAlt = fromMe ? trustedOwnDmAlt(alt, ctx.ownUsers) : alt;
-    return withAuthor(remoteJid, 'dm', fromMe, remoteJid, trustedAlt, false, ctx);
-  }
-  return skip('invalid_key', `unsupported chat server: ${server(remoteJid) || remoteJid}`);
 }
 
 function trustedOwnDmAlt(alt: string | null, ownUsers: ReadonlySet<string>): string | null {
@@ -158,6 +134,7 @@ function withAuthor(
       if (!sender) return skip('invalid_key', `unresolvable sender JID: ${author}`);
     }
   }
-  const pair = lidPnPair(threadKind === 'dm' ? rawChat : author, authorAlt);
+  // Messages report plain `@lid` ↔ `@s.whatsapp.net` pairs only, not the hosted variants.
+  const pair = lidPnPairOf(threadKind === 'dm' ? rawChat : author, authorAlt, false);
   return { chatJid, threadKind, fromMe, sender, aliases: pair ? [pair] : [] };
 }

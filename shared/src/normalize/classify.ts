@@ -20,9 +20,8 @@
  * - Everything else (missed calls, security-code changes, business notices): skipped as `stub`.
  */
 import { extractMessageContent, getContentType, proto } from '@whiskeysockets/baileys';
+import { asFields, enumNumber, type Fields } from './fields.ts';
 import type { SkipReason } from './types.ts';
-
-type Fields = Record<string, unknown>;
 
 export type Classification =
   | { kind: 'content'; content: Fields; contentType: string }
@@ -65,23 +64,6 @@ const GROUP_STUB_TYPES: ReadonlySet<number> = new Set(
     .filter(([name, value]) => typeof value === 'number' && /^(GROUP_|COMMUNITY_)/.test(name))
     .map(([, value]) => value as number),
 );
-
-function asFields(value: unknown): Fields | null {
-  return typeof value === 'object' && value !== null ? (value as Fields) : null;
-}
-
-/**
- * An enum field as its number. protobufjs objects hold numbers; `toJSON` output holds names.
- * `Object.hasOwn` keeps names like `toString` from matching inherited properties.
- */
-function enumNumber(value: unknown, names: Readonly<Record<string, unknown>>): number | null {
-  if (typeof value === 'number') return value;
-  if (typeof value === 'string' && Object.hasOwn(names, value)) {
-    const n = names[value];
-    return typeof n === 'number' ? n : null;
-  }
-  return null;
-}
 
 function enumName(value: number, names: Readonly<Record<string, unknown>>): string {
   const name = names[value];

@@ -16,18 +16,12 @@
  * - other: the first plain text field we know (`text`, `caption`, `name`, `title`, …) or null.
  * Empty strings become null: the contract's "no text" is null.
  */
-import type { MediaInfo, MessageType } from '../schema.ts';
+import type { MediaInfo, MessageDoc, MessageType } from '../schema.ts';
+import { asFields, type Fields, nonEmptyString as text } from './fields.ts';
 import { countValue } from './timestamps.ts';
 
-export interface ContentSummary {
-  type: MessageType;
-  text: string | null;
-  media?: MediaInfo;
-  quotedId?: string;
-}
-
-/** Loose view of one content entry (`imageMessage`, `locationMessage`, …); every field is untrusted. */
-type Fields = Record<string, unknown>;
+/** The content fields of a message document. */
+export type ContentSummary = Pick<MessageDoc, 'type' | 'text' | 'media' | 'quotedId'>;
 
 const POLL_TYPES = new Set([
   'pollCreationMessage',
@@ -38,14 +32,6 @@ const POLL_TYPES = new Set([
 
 /** Text-bearing fields tried, in order, for content types without a dedicated rule. */
 const FALLBACK_TEXT_FIELDS = ['text', 'caption', 'name', 'title', 'description', 'selectedDisplayText', 'contentText'];
-
-function asFields(value: unknown): Fields | null {
-  return typeof value === 'object' && value !== null ? (value as Fields) : null;
-}
-
-function text(value: unknown): string | null {
-  return typeof value === 'string' && value.length > 0 ? value : null;
-}
 
 function positive(value: unknown): number | null {
   const n = countValue(value);

@@ -5,19 +5,10 @@
  * there and this costs two length checks.
  */
 import { FROM_ME_SENDER } from '../ids.ts';
-import type { UserReceipt } from '../schema.ts';
+import { type ReceiptMap, receiptsFromUserReceipts, type UserReceiptLike } from '../status.ts';
+import { epochMsFromMillis } from '../time.ts';
+import { asFields, nonEmptyString } from './fields.ts';
 import { canonicalJid } from './jid.ts';
-import { millisToEpochMs, secondsToEpochMs } from './timestamps.ts';
-
-type Fields = Record<string, unknown>;
-
-function asFields(value: unknown): Fields | null {
-  return typeof value === 'object' && value !== null ? (value as Fields) : null;
-}
-
-function nonEmptyString(value: unknown): string | null {
-  return typeof value === 'string' && value.length > 0 ? value : null;
-}
 
 /**
  * `reactions` map (reactor → emoji) from embedded `Reaction`s. Each reaction's key is the
@@ -43,7 +34,7 @@ export function embeddedReactions(
       reactor = author ? canonicalJid(resolveJid, author) : null;
     }
     if (!reactor) continue;
-    const at = millisToEpochMs(reaction?.senderTimestampMs) ?? 0;
+    const at = epochMsFromMillis(reaction?.senderTimestampMs) ?? 0;
     if (Object.hasOwn(times, reactor) && (times[reactor] as number) > at) continue;
     times[reactor] = at;
     emojis[reactor] = emoji;
@@ -51,29 +42,16 @@ export function embeddedReactions(
   return Object.keys(emojis).length > 0 ? emojis : undefined;
 }
 
-/** `receipts` map (recipient → times) from embedded `UserReceipt`s; recipients without any time are left out. */
-export function embeddedReceipts(
-  userReceipts: unknown,
-  resolveJid: (jid: string) => string,
-): Record<string, UserReceipt> | undefined {
+/**
+ * `receipts` map (recipient → times) from embedded `UserReceipt`s, converted as every receipt is
+ * (`receiptsFromUserReceipts`), with recipients put through `resolveJid`. Undefined when none is left.
+ */
+export function embeddedReceipts(userReceipts: unknown, resolveJid: (jid: string) => string): ReceiptMap | undefined {
   if (!Array.isArray(userReceipts) || userReceipts.length === 0) return undefined;
-  const receipts: Record<string, UserReceipt> = {};
-  let count = 0;
-  for (const item of userReceipts) {
-    const receipt = asFields(item);
-    const userJid = nonEmptyString(receipt?.userJid);
-    const user = userJid ? canonicalJid(resolveJid, userJid) : null;
-    if (!receipt || !user) continue;
-    const entry: UserReceipt = {};
-    const deliveredAt = secondsToEpochMs(receipt.receiptTimestamp);
-    if (deliveredAt !== null) entry.deliveredAt = deliveredAt;
-    const readAt = secondsToEpochMs(receipt.readTimestamp);
-    if (readAt !== null) entry.readAt = readAt;
-    const playedAt = secondsToEpochMs(receipt.playedTimestamp);
-    if (playedAt !== null) entry.playedAt = playedAt;
-    if (deliveredAt === null && readAt === null && playedAt === null) continue;
-    receipts[user] = entry;
-    count++;
-  }
-  return count > 0 ? receipts : undefined;
+  // The entries are untrusted; `receiptsFromUserReceipts` skips any that are not receipts.
+  const receipts = receiptsFromUserReceipts(
+    userReceipts as readonly UserReceiptLike[],
+    (jid) => canonicalJid(resolveJid, jid) ?? undefined,
+  );
+  return Object.keys(receipts).length > 0 ? receipts : undefined;
 }

@@ -1,38 +1,26 @@
 /**
- * The initial `status` of a normalised message. Only the mapping from one message's own proto
- * field; merging with receipts (monotonic, per recipient) lives in `shared/src/status.ts`.
+ * The initial `status` of a normalised message. Mapping the proto value is `statusFromProto`'s
+ * (`shared/src/status.ts`, which also merges it with receipts); this module adds reading the enum
+ * name that `toJSON` leaves, and the default when the field says nothing.
  */
-import { MESSAGE_STATUSES, type MessageSource, type MessageStatus } from '../schema.ts';
+import { proto } from '@whiskeysockets/baileys';
+import type { MessageSource, MessageStatus } from '../schema.ts';
+import { statusFromProto } from '../status.ts';
+import { enumNumber } from './fields.ts';
+
+const ProtoStatus = proto.WebMessageInfo.Status;
 
 /**
- * `proto.WebMessageInfo.Status` is ERROR=0, PENDING=1, SERVER_ACK=2, DELIVERY_ACK=3, READ=4,
- * PLAYED=5 — the same order as `MESSAGE_STATUSES`, so the number is the index. `toJSON` turns the
- * enum into its name, hence the name table too.
- */
-const STATUS_BY_PROTO_NAME: Readonly<Record<string, MessageStatus>> = {
-  ERROR: 'error',
-  PENDING: 'pending',
-  SERVER_ACK: 'server_ack',
-  DELIVERY_ACK: 'delivered',
-  READ: 'read',
-  PLAYED: 'played',
-};
-
-/**
- * Status from the proto `status` field. When it is missing or unknown: our own messages are
- * 'server_ack' if WhatsApp already has them (history, or a live stanza from another of our devices,
- * which `decodeMessageNode` also marks SERVER_ACK) and 'pending' when we are the one sending
- * (Baileys creates outgoing messages as PENDING, messages.js `generateWAMessageFromContent`);
- * a received message has by definition been delivered to us.
+ * Status from the proto `status` field (a number, or its name after `toJSON`). When it is missing
+ * or unknown: our own messages are 'server_ack' if WhatsApp already has them (history, or a live
+ * stanza from another of our devices, which `decodeMessageNode` also marks SERVER_ACK) and
+ * 'pending' when we are the one sending (Baileys creates outgoing messages as PENDING, messages.js
+ * `generateWAMessageFromContent`); a received message has by definition been delivered to us.
  */
 export function messageStatus(protoStatus: unknown, fromMe: boolean, source: MessageSource): MessageStatus {
-  if (typeof protoStatus === 'number') {
-    const mapped = Number.isInteger(protoStatus) ? MESSAGE_STATUSES[protoStatus] : undefined;
-    if (mapped) return mapped;
-  } else if (typeof protoStatus === 'string') {
-    const mapped = Object.hasOwn(STATUS_BY_PROTO_NAME, protoStatus) ? STATUS_BY_PROTO_NAME[protoStatus] : undefined;
-    if (mapped) return mapped;
-  }
+  // A number (what protobufjs objects hold) needs no name lookup; this runs for every message.
+  const mapped = statusFromProto(typeof protoStatus === 'number' ? protoStatus : enumNumber(protoStatus, ProtoStatus));
+  if (mapped) return mapped;
   if (!fromMe) return 'delivered';
   return source === 'send' ? 'pending' : 'server_ack';
 }

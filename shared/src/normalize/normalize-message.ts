@@ -22,13 +22,15 @@
  */
 import { messageDocId } from '../ids.ts';
 import type { EpochMs } from '../schema.ts';
+import { epochMsFromMillis, epochMsFromSeconds } from '../time.ts';
 import { type ChatContext, type ChatResolution, ownUserSet, resolveChat } from './chat.ts';
 import { type Classification, classifyMessage } from './classify.ts';
 import { type ContentSummary, describeContent } from './content.ts';
 import { embeddedReactions, embeddedReceipts } from './embedded.ts';
+import { asFields, type Fields, skip } from './fields.ts';
 import { normalizedUserJid, threadIdOf } from './jid.ts';
 import { messageStatus } from './message-status.ts';
-import { clampFuture, DEFAULT_MAX_FUTURE_SKEW_MS, millisToEpochMs, secondsToEpochMs } from './timestamps.ts';
+import { clampFuture, DEFAULT_MAX_FUTURE_SKEW_MS } from './timestamps.ts';
 import type {
   MessageDocDraft,
   NormalizedMessage,
@@ -37,7 +39,6 @@ import type {
   NormalizeFlag,
   NormalizeOptions,
   NormalizeResult,
-  SkipReason,
   UpdateTarget,
   WAMessage,
 } from './types.ts';
@@ -50,8 +51,6 @@ import {
   targetDocId,
   type UpdateContext,
 } from './updates.ts';
-
-type Fields = Record<string, unknown>;
 
 /** What tombstones and withheld view-once messages show: there is no content to describe. */
 const NO_CONTENT: ContentSummary = { type: 'other', text: null };
@@ -68,14 +67,6 @@ function ownUsersOf(ownJids: readonly string[] | undefined): ReadonlySet<string>
     ownUsersCache.set(ownJids, users);
   }
   return users;
-}
-
-function skip(reason: SkipReason, detail?: string): NormalizedSkip {
-  return detail === undefined ? { kind: 'skip', reason } : { kind: 'skip', reason, detail };
-}
-
-function asFields(value: unknown): Fields | null {
-  return typeof value === 'object' && value !== null ? (value as Fields) : null;
 }
 
 function describeError(err: unknown): string {
@@ -167,7 +158,7 @@ function updateFrom(
   classification: Extract<Classification, { kind: 'reaction' | 'edit' | 'revoke' }>,
   id: string,
   chat: ChatContext,
-  timestamp: EpochMs | null,
+  timestamp: EpochMs | undefined,
   run: Run,
 ): NormalizedUpdate | NormalizedSkip {
   const ctx: UpdateContext = { chat, resolveJid: run.resolution.resolveJid, ownUsers: run.resolution.ownUsers };
@@ -177,20 +168,20 @@ function updateFrom(
       const key = asFields(reaction.key);
       const targetId = key && typeof key.id === 'string' && key.id.length > 0 ? key.id : null;
       if (!key || !targetId) return skip('invalid_key', 'reaction without target id');
-      const sent = millisToEpochMs(reaction.senderTimestampMs) ?? timestamp;
-      const patch = reactionPatch(reaction, chat, sent === null ? null : clampTime(run, sent));
+      const sent = epochMsFromMillis(reaction.senderTimestampMs) ?? timestamp;
+      const patch = reactionPatch(reaction, chat, sent === undefined ? null : clampTime(run, sent));
       if (!patch) return skip('invalid_key', 'reaction without reactor');
       return buildUpdate(chat, reactionTarget(key, targetId, ctx), patch, run);
     }
     case 'edit': {
-      const at = millisToEpochMs(classification.timestampMs) ?? timestamp;
-      if (at === null) return skip('malformed', 'edit without a usable time');
+      const at = epochMsFromMillis(classification.timestampMs) ?? timestamp;
+      if (at === undefined) return skip('malformed', 'edit without a usable time');
       const edited = { text: editedText(classification.newContent), at: clampTime(run, at) };
       return buildUpdate(chat, editTarget(classification.targetId ?? id, chat), { op: 'edit', edited }, run);
     }
     case 'revoke': {
       const { targetId, targetKey } = classification;
-      const at = timestamp === null ? null : clampTime(run, timestamp);
+      const at = timestamp === undefined ? null : clampTime(run, timestamp);
       return buildUpdate(chat, revokeTarget(targetKey, targetId, ctx), { op: 'revoke', deleted: true, at }, run);
     }
   }
@@ -225,7 +216,7 @@ function normalizeUnchecked(input: unknown, opts: NormalizeOptions): NormalizeRe
   if ('kind' in chat) return chat;
 
   const classification = classifyMessage(msg, key);
-  const timestamp = secondsToEpochMs(msg.messageTimestamp);
+  const timestamp = epochMsFromSeconds(msg.messageTimestamp);
   switch (classification.kind) {
     case 'skip':
       return skip(classification.reason, classification.detail);
@@ -234,7 +225,7 @@ function normalizeUnchecked(input: unknown, opts: NormalizeOptions): NormalizeRe
     case 'revoke':
       return updateFrom(classification, id, chat, timestamp, run);
   }
-  if (timestamp === null) return skip('malformed', 'missing or invalid messageTimestamp');
+  if (timestamp === undefined) return skip('malformed', 'missing or invalid messageTimestamp');
   const at = clampTime(run, timestamp);
   switch (classification.kind) {
     case 'content': {

@@ -15,14 +15,14 @@
  */
 
 import { extractMessageContent, getContentType, type proto } from '@whiskeysockets/baileys';
+import { jidUser } from '../identity/jid.ts';
 import { FROM_ME_SENDER, messageDocId } from '../ids.ts';
 import type { EpochMs } from '../schema.ts';
 import type { ChatContext } from './chat.ts';
 import { describeContent } from './content.ts';
-import { canonicalJid, jidUser } from './jid.ts';
+import { type Fields, nonEmptyString, skip } from './fields.ts';
+import { canonicalJid } from './jid.ts';
 import type { MessageUpdatePatch, NormalizedSkip, UpdateTarget } from './types.ts';
-
-type Fields = Record<string, unknown>;
 
 export interface UpdateContext {
   chat: ChatContext;
@@ -30,12 +30,8 @@ export interface UpdateContext {
   ownUsers: ReadonlySet<string>;
 }
 
-function nonEmptyString(value: unknown): string | null {
-  return typeof value === 'string' && value.length > 0 ? value : null;
-}
-
 function invalid(detail: string): NormalizedSkip {
-  return { kind: 'skip', reason: 'invalid_key', detail };
+  return skip('invalid_key', detail);
 }
 
 /** Whether the chat has several authors, so that targets must name their participant. */

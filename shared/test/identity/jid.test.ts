@@ -1,14 +1,32 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { jidDecode, jidNormalizedUser } from '@whiskeysockets/baileys/lib/WABinary/jid-utils.js';
+import fc from 'fast-check';
 import {
   isLidJid,
   isPnJid,
   isStatusBroadcast,
   jidCategory,
+  jidServer,
+  jidUser,
+  normalizeJid,
   normalizeUserJid,
   threadKindOf,
 } from '../../src/identity/jid.ts';
+
+/** Strings built from the pieces JIDs are made of, so that odd placements of `@`, `:` and `_` are common. */
+const jidLike = fc.string({
+  unit: fc.constantFrom('1', 'a', '@', ':', '_', '.', '-', 'c.us', 's.whatsapp.net', 'lid', 'hosted', 'g.us', 'bot'),
+  maxLength: 12,
+});
+const anyJid = fc.oneof(jidLike, fc.string());
+
+/** The server as `jidDecode` gives it, for JIDs with a user part: the reference for the string shortcuts. */
+function decodedServer(jid: string): string | undefined {
+  const decoded = jidDecode(jid);
+  return decoded?.user ? decoded.server : undefined;
+}
 
 describe('identity/jid', () => {
   it('classifies chat JIDs by server', () => {
@@ -59,6 +77,47 @@ describe('identity/jid', () => {
     assert.equal(isPnJid('1@hosted'), true);
     assert.equal(isPnJid('1@lid'), false);
     assert.equal(isPnJid('1-2@g.us'), false);
+  });
+
+  it("reads servers and users exactly as Baileys' jidDecode does", () => {
+    fc.assert(
+      fc.property(anyJid, (jid) => {
+        const server = decodedServer(jid);
+        assert.equal(jidServer(jid), server);
+        assert.equal(jidUser(jid), jidDecode(jid)?.user || undefined);
+        assert.equal(isLidJid(jid), server === 'lid' || server === 'hosted.lid');
+        assert.equal(isPnJid(jid), server === 's.whatsapp.net' || server === 'c.us' || server === 'hosted');
+        assert.equal(isLidJid(jid, false), server === 'lid');
+        assert.equal(isPnJid(jid, false), server === 's.whatsapp.net' || server === 'c.us');
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+
+  it("normalizeJid is Baileys' jidNormalizedUser, with undefined for its ''", () => {
+    fc.assert(
+      fc.property(anyJid, (jid) => {
+        const baileys = jidNormalizedUser(jid);
+        assert.equal(normalizeJid(jid), baileys === '' ? undefined : baileys);
+        assert.equal(normalizeUserJid(jid), jidCategory(jid) === 'dm' ? baileys : undefined);
+      }),
+      { numRuns: 10_000 },
+    );
+    assert.equal(normalizeJid('120363000000000001@g.us'), '120363000000000001@g.us');
+    assert.equal(normalizeJid('4915100000001_1:3@c.us'), '4915100000001@s.whatsapp.net');
+    assert.equal(normalizeJid('garbage'), undefined);
+  });
+
+  it('gives undefined or false for values that are not strings, as jidDecode does', () => {
+    for (const value of [undefined, null, 5, {}, ['1@lid']] as unknown as string[]) {
+      assert.equal(jidServer(value), undefined);
+      assert.equal(jidUser(value), undefined);
+      assert.equal(normalizeJid(value), undefined);
+      assert.equal(normalizeUserJid(value), undefined);
+      assert.equal(jidCategory(value), undefined);
+      assert.equal(isLidJid(value), false);
+      assert.equal(isPnJid(value), false);
+    }
   });
 
   it("imports Baileys' jid utils from a file with no imports of its own (keeps the functions bundle small)", () => {

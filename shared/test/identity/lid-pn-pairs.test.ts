@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { processHistoryMessage, proto } from '@whiskeysockets/baileys';
 import {
   checkLidPnPair,
+  lidPnPairOf,
   pairsFromContacts,
   pairsFromHistoryChats,
   pairsFromLidMappings,
@@ -44,6 +45,19 @@ describe('identity/lid-pn-pairs', () => {
         ok: true,
         pair: { lid: '1@hosted.lid', pn: '2@hosted' },
       });
+    });
+
+    it('is lidPnPairOf plus reasons; lidPnPairOf can leave the hosted variants out', () => {
+      assert.deepEqual(lidPnPairOf('123456789012345:3@lid', '4915100000001@c.us', false), { lid: LID, pn: PN });
+      assert.deepEqual(lidPnPairOf('1@hosted.lid', '2@hosted'), { lid: '1@hosted.lid', pn: '2@hosted' });
+      for (const [a, b] of [
+        ['1@hosted.lid', '2@hosted'],
+        ['1@hosted.lid', PN],
+        [LID, '2@hosted'],
+      ] as const) {
+        assert.equal(lidPnPairOf(a, b, false), undefined, `${a} / ${b}`);
+        assert.equal(checkLidPnPair(a, b).ok, true, `${a} / ${b}`);
+      }
     });
 
     it('rejects halves that are not one LID user and one PN user', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { proto } from '@whiskeysockets/baileys';
 import { type NormalizeResult, normalizeMessage } from '../../src/normalize/index.ts';
-import { GROUP, historyMessages, ME, NOW, OTHER, PEER, T0, T0_MS } from '../fixtures/wa-messages.ts';
+import { GROUP, historyMessage, historyMessages, ME, NOW, OTHER, PEER, T0, T0_MS } from '../fixtures/wa-messages.ts';
 import { asMessage, firstNonPlain } from './helpers.ts';
 
 const history = { source: 'history', now: NOW } as const;
@@ -125,6 +125,24 @@ describe('normalizeMessage: history sync', () => {
     const { doc } = asMessage(normalizeMessage(g2, { ...history, resolveJid }));
     assert.deepEqual(Object.keys(doc.reactions ?? {}).sort(), [PEER.pn, 'me'].sort());
     assert.ok(doc.receipts?.[PEER.pn]);
+  });
+
+  it('merges embedded receipts that resolve to one recipient, earliest time per field, in any order', () => {
+    const receipts = [
+      { userJid: PEER.lid, receiptTimestamp: T0 + 5, readTimestamp: T0 + 20 },
+      { userJid: PEER.pn, receiptTimestamp: T0 + 8, readTimestamp: T0 + 10 },
+    ];
+    const resolveJid = (jid: string) => (jid === PEER.lid ? PEER.pn : jid);
+    for (const userReceipt of [receipts, [...receipts].reverse()]) {
+      const msg = historyMessage({
+        key: { remoteJid: GROUP, fromMe: true, id: 'M1' },
+        messageTimestamp: T0,
+        message: { conversation: 'hi' },
+        userReceipt,
+      });
+      const { doc } = asMessage(normalizeMessage(msg, { ...history, resolveJid }));
+      assert.deepEqual(doc.receipts, { [PEER.pn]: { deliveredAt: (T0 + 5) * 1000, readAt: (T0 + 10) * 1000 } });
+    }
   });
 
   it('is deterministic and leaves its input untouched (replays change nothing)', () => {

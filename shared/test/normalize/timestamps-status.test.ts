@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { proto } from '@whiskeysockets/baileys';
 import { DEFAULT_MAX_FUTURE_SKEW_MS, normalizeMessage } from '../../src/normalize/index.ts';
 import { messageStatus } from '../../src/normalize/message-status.ts';
-import { integerValue, secondsToEpochMs } from '../../src/normalize/timestamps.ts';
 import { MESSAGE_SOURCES } from '../../src/schema.ts';
+import { epochMsFromSeconds, integerValue } from '../../src/time.ts';
 import {
   historyMessage,
   isLong,
@@ -114,7 +114,7 @@ describe('normalizeMessage: timestamps', () => {
 
   it('converts numbers, Longs, bigints and strings alike', () => {
     for (const value of [T0, uint64(T0), BigInt(T0), String(T0)]) {
-      assert.equal(secondsToEpochMs(value), T0_MS);
+      assert.equal(epochMsFromSeconds(value), T0_MS);
     }
     assert.ok(Number.isNaN(integerValue({ low: 1 })), 'an object without toNumber is not a number');
   });
