@@ -25,7 +25,8 @@ const HTTPS_CODES: Record<number, FunctionsErrorCode> = {
   429: 'resource-exhausted',
 };
 
-function toHttpsError(err: unknown, name: string): HttpsError {
+/** Maps any failure to the HttpsError a callable client sees; unknown errors never leak their message. */
+export function toHttpsError(err: unknown, name: string): HttpsError {
   if (err instanceof HttpsError) return err;
   if (err instanceof AppError) {
     const httpsCode = HTTPS_CODES[err.httpStatus] ?? 'internal';

@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { AppError } from '@wasync/shared';
+import { HttpsError } from 'firebase-functions/v2/https';
+import { toHttpsError } from '../src/callable.ts';
+
+describe('callable error mapping', () => {
+  it('carries the AppError code in details and picks the matching HTTPS code', () => {
+    const cases: [AppError, string][] = [
+      [new AppError('invalid_argument', 'bad'), 'invalid-argument'],
+      [new AppError('invalid_cursor', 'bad cursor'), 'invalid-argument'],
+      [new AppError('unauthenticated', 'who'), 'unauthenticated'],
+      [new AppError('permission_denied', 'no'), 'permission-denied'],
+      [new AppError('not_found', 'gone'), 'not-found'],
+      [new AppError('already_exists', 'taken', { id: 'x' }), 'already-exists'],
+      [new AppError('failed_precondition', 'not now'), 'failed-precondition'],
+      [new AppError('resource_exhausted', 'slow down'), 'resource-exhausted'],
+    ];
+    for (const [appError, httpsCode] of cases) {
+      const mapped = toHttpsError(appError, 'test');
+      assert.equal(mapped.code, httpsCode, appError.code);
+      assert.equal(mapped.message, appError.message);
+      assert.deepEqual(mapped.details, { code: appError.code, details: appError.details });
+    }
+  });
+
+  it('hides unexpected errors behind internal', () => {
+    const mapped = toHttpsError(new Error('password=hunter2 in a stack trace'), 'test');
+    assert.equal(mapped.code, 'internal');
+    assert.doesNotMatch(mapped.message, /hunter2/);
+    assert.deepEqual(mapped.details, { code: 'internal' });
+  });
+
+  it('passes HttpsErrors through unchanged', () => {
+    const original = new HttpsError('unavailable', 'try later');
+    assert.equal(toHttpsError(original, 'test'), original);
+  });
+});
