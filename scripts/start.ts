@@ -8,9 +8,9 @@
  *
  * Prints every URL once all parts are up; Ctrl-C (or SIGTERM) stops everything, host first.
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { failOnExit, stopChild } from './lib/child-process.ts';
 import { REPO_ROOT, startFirebaseEmulators } from './lib/firebase-emulators.ts';
 import { DEMO_PROJECT, startFirestoreBackend } from './lib/firestore-backend.ts';
 import { waitFor } from './lib/ports.ts';
@@ -55,9 +55,7 @@ createInterface({ input: host.stdout! }).on('line', (line) => process.stdout.wri
 const healthUrl = `http://127.0.0.1:${HOST_PORT}`;
 await Promise.race([
   waitFor('socket host /readyz', async () => (await fetch(`${healthUrl}/readyz`)).ok, 30_000),
-  once(host, 'exit').then(([code]) => {
-    throw new Error(`socket host exited with code ${code} while starting`);
-  }),
+  failOnExit(host, 'socket host'),
 ]);
 
 say('ready:');
@@ -96,10 +94,4 @@ host.on('exit', (code) => {
 function javaMajorVersion(): number {
   const { stdout = '', stderr = '' } = spawnSync('java', ['-version'], { encoding: 'utf8' });
   return Number(/version "(\d+)/.exec(`${stdout}${stderr}`)?.[1] ?? 0);
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  await once(child, 'exit');
 }

@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DEMO_PROJECT } from './firestore-backend.ts';
+import { failOnExit } from './child-process.ts';
 import { freePort, waitFor } from './ports.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -70,25 +71,23 @@ export async function startFirebaseEmulators(opts: StartEmulatorsOptions): Promi
       detached: true,
     },
   );
-  const stop = () => stopProcessGroup(child, configPath !== `${REPO_ROOT}firebase.json` ? configPath : undefined);
+  const stop = () => stopProcessGroup(child, opts.ports === 'free' ? configPath : undefined);
 
   const hub = `http://127.0.0.1:${ports.hub}`;
+  const functionsUrl = `http://127.0.0.1:${ports.functions}`;
   try {
     await Promise.race([
       waitFor(
         'firebase emulators (auth, functions, tasks) with functions loaded; WASYNC_EMULATOR_LOGS=1 shows their output',
-        () => emulatorsReady(hub, `http://127.0.0.1:${ports.functions}`, only.split(',')),
+        () => emulatorsReady(hub, functionsUrl, only.split(',')),
         opts.timeoutMs ?? 120_000,
       ),
-      once(child, 'exit').then(([code]) => {
-        throw new Error(`firebase emulators exited with code ${code} while starting`);
-      }),
+      failOnExit(child, 'firebase emulators'),
     ]);
   } catch (err) {
     await stop();
     throw err;
   }
-  const functionsUrl = `http://127.0.0.1:${ports.functions}`;
   return {
     project,
     authHost: `127.0.0.1:${ports.auth}`,

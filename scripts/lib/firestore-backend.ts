@@ -10,10 +10,10 @@
  * the official emulator can be marked pending with the reason instead of silently passing.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Firestore } from 'firebase-admin/firestore';
+import { failOnExit, stopChild } from './child-process.ts';
 
 export const DEMO_PROJECT = 'demo-wasync';
 
@@ -58,19 +58,12 @@ async function startEmbedded(): Promise<FirestoreBackend> {
     kind: 'embedded',
     host: ready.host,
     clear: (project = DEMO_PROJECT) => clearVia(ready.admin, project),
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    },
+    stop: () => stopChild(child),
   };
 }
 
 async function readReadyLine(child: ChildProcess): Promise<{ host: string; admin: string }> {
   const lines = createInterface({ input: child.stdout! });
-  const exited = once(child, 'exit').then(([code]) => {
-    throw new Error(`embedded Firestore emulator exited with code ${code} before it was ready`);
-  });
   const ready = (async () => {
     for await (const line of lines) {
       const msg = JSON.parse(line) as { ready?: boolean; host: string; admin: string };
@@ -78,7 +71,7 @@ async function readReadyLine(child: ChildProcess): Promise<{ host: string; admin
     }
     throw new Error('embedded Firestore emulator closed its output before it was ready');
   })();
-  return Promise.race([ready, exited]);
+  return Promise.race([ready, failOnExit(child, 'embedded Firestore emulator')]);
 }
 
 async function clearVia(baseUrl: string, project: string): Promise<void> {

@@ -7,6 +7,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT } from '../../scripts/lib/firebase-emulators.ts';
+import { waitFor } from '../../scripts/lib/ports.ts';
 import { clearFirestore, firestoreHost, testDb } from '../../test/support/firestore.ts';
 import { loadHostConfig, startHost } from '../src/host.ts';
 import { createLogger } from '../src/log.ts';
@@ -62,12 +63,9 @@ describe('socket host', () => {
     }
 
     async function waitForLog(logs: Record<string, unknown>[], message: string): Promise<Record<string, unknown>> {
-      for (let i = 0; i < 200; i++) {
-        const hit = logs.find((l) => l.message === message);
-        if (hit) return hit;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error(`no log line "${message}"; got ${JSON.stringify(logs)}`);
+      const find = () => logs.find((l) => l.message === message);
+      await waitFor(`log line "${message}"`, async () => find() !== undefined, 10_000);
+      return find()!;
     }
 
     it('shuts down cleanly on SIGTERM within Cloud Run’s 10 s', async () => {
