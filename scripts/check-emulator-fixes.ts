@@ -87,11 +87,12 @@ const FIXES: Fix[] = [
     find: 'this.#state.transactions.woundHolders(paths);',
     undo: '',
   },
+  { name: '2 deadlock detection', file: TX, find: 'if (cycle) {', undo: 'if (false) {' },
   {
-    name: '2 wound-wait (deadlock prevention)',
-    file: TX,
-    find: 'if (tx.age < lock.holder.age) {',
-    undo: 'if (false) {',
+    name: '2 cancelled read releases',
+    file: SERVICE,
+    find: 'const onCancel = () => {\n      if (active) {',
+    undo: 'const onCancel = () => {\n      if (false) {',
   },
   {
     name: '2 lock timeout',
@@ -185,12 +186,16 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.exit(130);
   });
 }
-for (const fix of FIXES.filter((f) => only.length === 0 || only.some((o) => f.name.includes(o)))) {
-  const file = join(src, fix.file);
-  const original = readFileSync(file, 'utf8');
-  if (original.split(fix.find).length !== 2) {
+const selected = FIXES.filter((f) => only.length === 0 || only.some((o) => f.name.includes(o)));
+// Check every mutation applies before spending minutes on the first ones.
+for (const fix of selected) {
+  if (readFileSync(join(src, fix.file), 'utf8').split(fix.find).length !== 2) {
     throw new Error(`${fix.name}: expected exactly one occurrence of ${JSON.stringify(fix.find)} in ${fix.file}`);
   }
+}
+for (const fix of selected) {
+  const file = join(src, fix.file);
+  const original = readFileSync(file, 'utf8');
   restore = () => writeFileSync(file, original);
   try {
     writeFileSync(file, original.replace(fix.find, fix.undo));
