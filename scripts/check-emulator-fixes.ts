@@ -5,7 +5,7 @@
  * removal fails no test is reported as UNGUARDED and the script exits 1.
  *
  * Run after changing the patch or upgrading the package: `npx tsx scripts/check-emulator-fixes.ts
- * [name-filter...]` (~7 minutes; it restores the file it mutated, also on Ctrl-C). Do not run
+ * [name-filter...]` (~10 minutes; it restores the file it mutated, also on Ctrl-C). Do not run
  * patch-package while it runs: the patch would capture a mutation.
  */
 import { spawnSync } from 'node:child_process';
