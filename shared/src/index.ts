@@ -7,6 +7,7 @@
  */
 export * from './config.ts';
 export * from './cursor.ts';
+export * from './documents/index.ts';
 export * from './errors.ts';
 export * from './identity/index.ts';
 export * from './ids.ts';
