@@ -47,14 +47,18 @@ export function planAndApply(
   if (options.snapshot) {
     const snapshot = new SnapshotStore();
     for (rounds = 1; rounds <= 10; rounds++) {
-      plan = planWrites({ accountId: ACCOUNT, self: SELF, pairs: store.pairs(), store: snapshot }, events, planOptions);
+      plan = planWrites(
+        { accountId: store.accountId, self: SELF, pairs: store.pairs(), store: snapshot },
+        events,
+        planOptions,
+      );
       if (plan.reads.length === 0) break;
       fillSnapshot(snapshot, store, plan.reads);
       snapshot.clearMissing();
     }
   } else {
     rounds = 1;
-    plan = planWrites({ accountId: ACCOUNT, self: SELF, pairs: store.pairs(), store }, events, planOptions);
+    plan = planWrites({ accountId: store.accountId, self: SELF, pairs: store.pairs(), store }, events, planOptions);
   }
   if (!plan || plan.reads.length > 0) throw new Error('planner still missing reads after 10 rounds');
   for (const commit of plan.commits) store.apply(commit);
