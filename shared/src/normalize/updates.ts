@@ -1,8 +1,8 @@
 /**
- * Reactions, edits and revokes: events that change another message. Each becomes an update of
- * the target's document (`targetDocId`), never a message of its own.
+ * Reactions, edits and revokes: events that change another message. Each becomes a fragment of
+ * the target's document (`MessageRef` target + `MessageFragment`), never a message of its own.
  *
- * Whose perspective a target key is in matters, because the doc id contains the target's sender:
+ * Whose perspective a target key is in matters, because a message is named by its sender:
  * - Reaction keys are in *our* perspective: Baileys' `cleanMessage` rewrites them before
  *   `messages.upsert` (fromMe, remoteJid, participant; process-message.js), and history holds
  *   our phone's view. So `fromMe` and `participant` are taken as they are.

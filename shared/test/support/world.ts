@@ -39,138 +39,72 @@ const { READ, DELIVERY_ACK } = proto.WebMessageInfo.Status;
 const { REVOKE, MESSAGE_EDIT } = proto.Message.ProtocolMessage.Type;
 const { RECENT, FULL } = proto.HistorySync.HistorySyncType;
 
-/** The first history chunk: DM under the phone number, group with PN participants. */
+/** History messages as the phone stores them (DM under the phone number, group with PN participants). */
+const dmText = (id: string, fromMe: boolean, t: number, text: string): proto.IWebMessageInfo => ({
+  key: { remoteJid: PEER.pn, fromMe, id },
+  messageTimestamp: t,
+  ...(fromMe ? { status: READ } : {}),
+  message: { conversation: text },
+});
+const dmRevoked = (id: string, t: number): proto.IWebMessageInfo => ({
+  key: { remoteJid: PEER.pn, fromMe: false, id },
+  messageTimestamp: t,
+  messageStubType: proto.WebMessageInfo.StubType.REVOKE,
+});
+const groupText = (id: string, t: number, text: string): proto.IWebMessageInfo => ({
+  key: { remoteJid: GROUP, fromMe: false, id, participant: OTHER.pn },
+  messageTimestamp: t,
+  message: { conversation: text },
+});
+const m3Photo: proto.IWebMessageInfo = {
+  key: { remoteJid: PEER.pn, fromMe: false, id: ID.m3 },
+  messageTimestamp: T + 3,
+  message: { imageMessage: { caption: 'photo', mimetype: 'image/jpeg', fileLength: 1000 } },
+};
+const g2Read: proto.IWebMessageInfo = {
+  key: { remoteJid: GROUP, fromMe: true, id: ID.g2 },
+  messageTimestamp: T + 14,
+  status: DELIVERY_ACK,
+  message: { conversation: 'g2' },
+  userReceipt: [{ userJid: OTHER.pn, readTimestamp: T + 15 }],
+};
+
+/** A chunk's conversations, newest message first as WhatsApp sends them. */
+function chunk(
+  syncType: proto.HistorySync.HistorySyncType,
+  dm: proto.IWebMessageInfo[],
+  group: proto.IWebMessageInfo[],
+) {
+  const conversation = (id: string, messages: proto.IWebMessageInfo[]) => ({
+    id,
+    messages: messages.map((message) => ({ message })),
+  });
+  return { syncType, conversations: [conversation(PEER.pn, dm), conversation(GROUP, group)] };
+}
+
+/** The first history chunk. */
 function recent(): proto.IHistorySync {
-  return {
-    syncType: RECENT,
-    conversations: [
-      {
-        id: PEER.pn,
-        messages: [
-          {
-            message: {
-              key: { remoteJid: PEER.pn, fromMe: false, id: ID.m3 },
-              messageTimestamp: T + 3,
-              message: { imageMessage: { caption: 'photo', mimetype: 'image/jpeg', fileLength: 1000 } },
-            },
-          },
-          {
-            message: {
-              key: { remoteJid: PEER.pn, fromMe: true, id: ID.m2 },
-              messageTimestamp: T + 2,
-              status: READ,
-              message: { conversation: 'm2' },
-            },
-          },
-          {
-            message: {
-              key: { remoteJid: PEER.pn, fromMe: false, id: ID.m1 },
-              messageTimestamp: T + 1,
-              message: { conversation: 'm1' },
-            },
-          },
-        ],
-      },
-      {
-        id: GROUP,
-        messages: [
-          {
-            message: {
-              key: { remoteJid: GROUP, fromMe: false, id: ID.g1, participant: OTHER.pn },
-              messageTimestamp: T + 4,
-              message: { conversation: 'g1' },
-            },
-          },
-        ],
-      },
-    ],
-  };
+  return chunk(
+    RECENT,
+    [m3Photo, dmText(ID.m2, true, T + 2, 'm2'), dmText(ID.m1, false, T + 1, 'm1')],
+    [groupText(ID.g1, T + 4, 'g1')],
+  );
 }
 
 /** A later chunk (the ~1 year sync): everything, as the phone knows it then. */
 function full(): proto.IHistorySync {
-  return {
-    syncType: FULL,
-    conversations: [
-      {
-        id: PEER.pn,
-        messages: [
-          {
-            message: {
-              key: { remoteJid: PEER.pn, fromMe: false, id: ID.m6 },
-              messageTimestamp: T + 18,
-              messageStubType: proto.WebMessageInfo.StubType.REVOKE,
-            },
-          },
-          {
-            message: {
-              key: { remoteJid: PEER.pn, fromMe: true, id: ID.m5 },
-              messageTimestamp: T + 11,
-              status: READ,
-              message: { conversation: 'm5' },
-            },
-          },
-          {
-            message: {
-              key: { remoteJid: PEER.pn, fromMe: false, id: ID.m4 },
-              messageTimestamp: T + 10,
-              message: { conversation: 'v0' },
-            },
-          },
-          {
-            message: {
-              key: { remoteJid: PEER.pn, fromMe: false, id: ID.m3 },
-              messageTimestamp: T + 3,
-              messageStubType: proto.WebMessageInfo.StubType.REVOKE,
-            },
-          },
-          {
-            message: {
-              key: { remoteJid: PEER.pn, fromMe: true, id: ID.m2 },
-              messageTimestamp: T + 2,
-              status: READ,
-              message: { conversation: 'm2' },
-            },
-          },
-          {
-            message: {
-              key: { remoteJid: PEER.pn, fromMe: false, id: ID.m1 },
-              messageTimestamp: T + 1,
-              message: { conversation: 'm1' },
-            },
-          },
-        ],
-      },
-      {
-        id: GROUP,
-        messages: [
-          {
-            message: {
-              key: { remoteJid: GROUP, fromMe: false, id: ID.g3, participant: OTHER.pn },
-              messageTimestamp: T + 16,
-              message: { conversation: 'g3' },
-            },
-          },
-          {
-            message: {
-              key: { remoteJid: GROUP, fromMe: true, id: ID.g2 },
-              messageTimestamp: T + 14,
-              status: DELIVERY_ACK,
-              message: { conversation: 'g2' },
-              userReceipt: [{ userJid: OTHER.pn, readTimestamp: T + 15 }],
-            },
-          },
-          {
-            message: {
-              key: { remoteJid: GROUP, fromMe: false, id: ID.g1, participant: OTHER.pn },
-              messageTimestamp: T + 4,
-              message: { conversation: 'g1' },
-            },
-          },
-        ],
-      },
+  return chunk(
+    FULL,
+    [
+      dmRevoked(ID.m6, T + 18),
+      dmText(ID.m5, true, T + 11, 'm5'),
+      dmText(ID.m4, false, T + 10, 'v0'),
+      dmRevoked(ID.m3, T + 3),
+      dmText(ID.m2, true, T + 2, 'm2'),
+      dmText(ID.m1, false, T + 1, 'm1'),
     ],
-  };
+    [groupText(ID.g3, T + 16, 'g3'), g2Read, groupText(ID.g1, T + 4, 'g1')],
+  );
 }
 
 /** Stanza attributes of a DM from PEER under its LID, without the phone-number alternate. */
