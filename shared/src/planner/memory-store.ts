@@ -54,6 +54,10 @@ export class InMemoryStore implements StoreView {
     return all.slice(0, limit);
   }
 
+  threadMessages(threadId: string): StoredMessage[] {
+    return [...(this.#threadMessages.get(threadId) ?? [])].map(([docId, doc]) => ({ threadId, docId, doc }));
+  }
+
   /** Learned pairs, for the next `PlannerState`. */
   pairs(): LidPnPairDoc[] {
     const prefix = `${paths.lidPnPairs(this.accountId)}/`;

@@ -133,11 +133,19 @@ class Planner {
     }
   }
 
+  /**
+   * Fold the absorbed thread into the survivor and move all its messages. They are listed rather
+   * than found through `unresolvedJids`: the absorbed JID may be a phone number (a LID that turns
+   * out to have a smaller phone number too, e.g. after a number change), which is never "unresolved".
+   */
   #mergeThread(plan: ThreadMergePlan): void {
     const absorbed = this.#overlay.thread(plan.absorbed.threadId);
     if (!absorbed) return;
     this.#threads.merged(plan, absorbed);
     this.#overlay.threads.set(plan.absorbed.threadId, null);
+    for (const stored of this.#overlay.store.threadMessages(plan.absorbed.threadId)) {
+      this.#rekeyStored(stored, plan.absorbed.jid);
+    }
   }
 
   /** Move or rewrite a stored message that names `before`, which is no longer canonical. */

@@ -22,6 +22,8 @@ function requestKey(request: ReadRequest): string {
       return `r ${request.jid}`;
     case 'newest':
       return `n ${request.threadId}`;
+    case 'threadMessages':
+      return `a ${request.threadId}`;
   }
 }
 
@@ -31,6 +33,7 @@ export class SnapshotStore implements StoreView {
   readonly #pending = new Map<string, PendingUpdatesDoc | undefined>();
   readonly #referencing = new Map<string, { messages: StoredMessage[]; pending: PendingUpdatesDoc[] }>();
   readonly #newest = new Map<string, { limit: number; messages: StoredMessage[] }>();
+  readonly #threadMessages = new Map<string, StoredMessage[]>();
   readonly #missing = new Map<string, ReadRequest>();
 
   #miss(request: ReadRequest): void {
@@ -75,6 +78,11 @@ export class SnapshotStore implements StoreView {
     for (const m of messages) this.addMessage(m.threadId, m.docId, m.doc);
   }
 
+  addThreadMessages(threadId: string, messages: StoredMessage[]): void {
+    this.#threadMessages.set(threadId, messages);
+    for (const m of messages) this.addMessage(m.threadId, m.docId, m.doc);
+  }
+
   thread(threadId: string): ThreadDoc | undefined {
     if (!this.#threads.has(threadId)) this.#miss({ kind: 'thread', threadId });
     return this.#threads.get(threadId);
@@ -105,6 +113,12 @@ export class SnapshotStore implements StoreView {
     }
     return (result?.messages ?? []).slice(0, limit);
   }
+
+  threadMessages(threadId: string): StoredMessage[] {
+    const result = this.#threadMessages.get(threadId);
+    if (!result) this.#miss({ kind: 'threadMessages', threadId });
+    return result ?? [];
+  }
 }
 
 /** Answer `requests` from any complete store (e.g. an `InMemoryStore`, or Firestore through an adapter). */
@@ -125,6 +139,9 @@ export function fillSnapshot(snapshot: SnapshotStore, source: StoreView, request
         break;
       case 'newest':
         snapshot.addNewest(request.threadId, request.limit, source.newestMessages(request.threadId, request.limit));
+        break;
+      case 'threadMessages':
+        snapshot.addThreadMessages(request.threadId, source.threadMessages(request.threadId));
         break;
     }
   }

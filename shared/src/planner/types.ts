@@ -36,6 +36,8 @@ export interface StoreView {
   referencing(jid: string): { messages: StoredMessage[]; pending: PendingUpdatesDoc[] };
   /** The `limit` newest messages of a thread (`orderBy('timestamp', 'desc').limit(limit)`). */
   newestMessages(threadId: string, limit: number): StoredMessage[];
+  /** Every message of a thread (its `messages` collection): what a thread merge moves. */
+  threadMessages(threadId: string): StoredMessage[];
 }
 
 /** A read the planner needed and a `SnapshotStore` did not have (see `SnapshotStore`). */
@@ -44,7 +46,8 @@ export type ReadRequest =
   | { kind: 'message'; threadId: string; docId: string }
   | { kind: 'pending'; messageId: string }
   | { kind: 'referencing'; jid: string }
-  | { kind: 'newest'; threadId: string; limit: number };
+  | { kind: 'newest'; threadId: string; limit: number }
+  | { kind: 'threadMessages'; threadId: string };
 
 /** What the planner is given besides the events. */
 export interface PlannerState {

@@ -187,6 +187,30 @@ describe('planner/planWrites', () => {
     assert.equal(store.message(PEER.pn, 'peer~A')?.sender, PEER.pn);
   });
 
+  it('moves every message of a phone-number thread absorbed by a smaller number of the same LID', () => {
+    // A number change: the LID first maps to the old number, later also to a new (smaller) one.
+    const [oldPn, newPn] = ['4915199999999@s.whatsapp.net', '4915100000000@s.whatsapp.net'];
+    const store = newStore();
+    const aliases = (pn: string): PlannerEvent => ({
+      kind: 'aliases',
+      receivedAt: NOW,
+      pairs: [{ lid: PEER.lid, pn }],
+    });
+    apply(store, plan(store, [aliases(oldPn), message('A', 'to the old number'), message('B', 'b', T0 + 1)]).commits);
+    assert.equal(store.threadMessages(oldPn).length, 2);
+    apply(store, plan(store, [aliases(newPn)]).commits);
+    assert.deepEqual(store.threadMessages(oldPn), []);
+    assert.equal(store.thread(oldPn), undefined);
+    assert.deepEqual(
+      store.threadMessages(newPn).map((m) => [m.docId, m.doc.sender]),
+      [
+        ['peer~A', newPn],
+        ['peer~B', newPn],
+      ],
+    );
+    assert.deepEqual(store.thread(newPn)?.aliases, [PEER.lid, oldPn]);
+  });
+
   it('re-keys a group message when its sender’s LID gets a phone number, atomically', () => {
     const store = newStore();
     const group = normalizeMessage(
