@@ -19,6 +19,7 @@ export class InMemoryStore implements StoreView {
   /** `unresolvedJids` index: jid → paths of message and pending docs. */
   readonly #referencing = new Map<string, Set<string>>();
   readonly #messagePaths = new Map<string, { threadId: string; docId: string }>();
+  readonly #pairs = new Map<string, LidPnPairDoc>();
 
   constructor(accountId: string) {
     this.accountId = accountId;
@@ -60,8 +61,7 @@ export class InMemoryStore implements StoreView {
 
   /** Learned pairs, for the next `PlannerState`. */
   pairs(): LidPnPairDoc[] {
-    const prefix = `${paths.lidPnPairs(this.accountId)}/`;
-    return [...this.docs].filter(([path]) => path.startsWith(prefix)).map(([, doc]) => doc as LidPnPairDoc);
+    return [...this.#pairs.values()];
   }
 
   #index(path: string, doc: WrittenDoc | undefined): void {
@@ -100,6 +100,9 @@ export class InMemoryStore implements StoreView {
         messages.delete(docId);
         this.#messagePaths.delete(path);
       }
+    } else if (kind === 'lidPnPair') {
+      if (doc) this.#pairs.set(path, doc as LidPnPairDoc);
+      else this.#pairs.delete(path);
     } else if (kind === 'pendingUpdates') {
       const messageId = ((doc ?? previous) as PendingUpdatesDoc | undefined)?.messageId;
       if (messageId !== undefined && doc) this.#pendingById.set(messageId, doc as PendingUpdatesDoc);
