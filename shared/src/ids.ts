@@ -93,10 +93,20 @@ export interface MessageIdentity {
  *   canonical JID (LID → phone number), the write planner re-keys that participant's messages.
  * The id depends only on the canonical JIDs, which depend only on the set of mappings known —
  * never on the order they arrived in.
+ *
+ * The positional form `messageDocId(sender, fromMe, id)` is the sender-keyed id of the first
+ * contract (`<sender or "me">~<id>` whatever the chat), kept for callers that key something by a
+ * bare WhatsApp key (e.g. stored message contents). It equals the stored doc id for our own and
+ * for group messages, not for DM messages (`peer~<id>`).
  */
-export function messageDocId(message: MessageIdentity): string {
-  const { threadKind, fromMe, sender, id } = message;
-  if (fromMe) return safeDocId(FROM_ME_SENDER, id);
+export function messageDocId(message: MessageIdentity): string;
+export function messageDocId(sender: string | null, fromMe: boolean, messageId: string): string;
+export function messageDocId(first: MessageIdentity | string | null, fromMe?: boolean, messageId?: string): string {
+  if (typeof fromMe === 'boolean') {
+    return safeDocId(fromMe ? FROM_ME_SENDER : ((first as string | null) ?? 'unknown'), messageId as string);
+  }
+  const { threadKind, fromMe: own, sender, id } = first as MessageIdentity;
+  if (own) return safeDocId(FROM_ME_SENDER, id);
   if (threadKind === 'dm' || threadKind === 'newsletter') return safeDocId(PEER_SENDER, id);
   return safeDocId(sender ?? 'unknown', id);
 }

@@ -234,6 +234,15 @@ describe('ids', () => {
       );
     });
 
+    it('keeps the positional, sender-keyed form of the first contract for callers keying by a bare key', () => {
+      assert.equal(messageDocId(null, true, 'ABC'), 'me~ABC');
+      assert.equal(messageDocId('123@lid', false, 'ABC'), '123@lid~ABC');
+      assert.equal(messageDocId(null, false, 'ABC'), 'unknown~ABC');
+      // Equal to the contract id for own and group messages.
+      const group = { threadKind: 'group', fromMe: false, sender: '1@s.whatsapp.net', id: 'X' } as const;
+      assert.equal(messageDocId('1@s.whatsapp.net', false, 'X'), messageDocId(group));
+    });
+
     it('keeps thread ids readable and valid', () => {
       assert.equal(threadDocId('120363@g.us'), '120363@g.us');
       assert.ok(isValidDocId(threadDocId('weird/jid')));
