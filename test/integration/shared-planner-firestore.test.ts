@@ -4,10 +4,6 @@
  * afterwards is exactly the planner's in-memory model — including the JID-keyed maps (receipts,
  * reactions) that the backend would lose in field-path merges, and the re-keys and thread merges of
  * late LID ↔ PN mappings. This is the shape of the pipeline's commit step.
- *
- * Baileys is ESM-only, so mocha loads this file as ESM and `../support/firestore.ts` as a second
- * module instance whose backend handle is unset: the test therefore writes under an account id of
- * its own instead of clearing the database.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -29,10 +25,7 @@ async function commitToFirestore(db: Firestore, commit: Commit): Promise<void> {
         batch.create(db.doc(op.path), toStored(op.data));
         break;
       case 'merge':
-        // `set` replaces the whole document on Firestore. The embedded emulator (@firestore-emulator/server
-        // 0.3.15) keeps fields the new data lacks — a tombstone would keep its media — so the test
-        // deletes first; a pipeline on real Firestore needs only the `set`.
-        batch.delete(db.doc(op.path));
+        // A whole-document `set` replaces: a tombstone must not keep the media it had.
         batch.set(db.doc(op.path), toStored(op.data));
         break;
       case 'delete':
@@ -40,7 +33,6 @@ async function commitToFirestore(db: Firestore, commit: Commit): Promise<void> {
         break;
       case 'rekey':
         batch.delete(db.doc(op.from));
-        if (op.toExists) batch.delete(db.doc(op.to)); // the same emulator defect as above
         batch.set(db.doc(op.to), toStored(op.data));
         break;
     }

@@ -11,18 +11,29 @@ import {
   probeCapabilities,
 } from '../../scripts/lib/firestore-backend.ts';
 
-let backend: FirestoreBackend | undefined;
-let capabilities: FirestoreCapabilities | undefined;
+/**
+ * The run's backend lives on `globalThis`, not in module variables: mocha loads test files that
+ * import ESM-only packages (Baileys) as ES modules and the rest through `require`, so this file can
+ * be instantiated twice in one run. Both instances must see the backend the root hooks started.
+ */
+interface RunState {
+  backend?: FirestoreBackend;
+  capabilities?: FirestoreCapabilities;
+}
+const STATE_KEY = Symbol.for('wasync.test.firestore');
+const globals = globalThis as Record<symbol, RunState | undefined>;
+globals[STATE_KEY] ??= {};
+const run: RunState = globals[STATE_KEY];
 
 export async function setBackend(b: FirestoreBackend): Promise<FirestoreCapabilities> {
-  backend = b;
-  capabilities = await probeCapabilities(b.host, testDb());
-  return capabilities;
+  run.backend = b;
+  run.capabilities = await probeCapabilities(b.host, testDb());
+  return run.capabilities;
 }
 
 export async function stopBackend(): Promise<void> {
   await Promise.all(getApps().map((app) => deleteApp(app)));
-  await backend?.stop();
+  await run.backend?.stop();
 }
 
 /** The admin-SDK Firestore of the test project (talks to FIRESTORE_EMULATOR_HOST). */
@@ -32,14 +43,14 @@ export function testDb(): Firestore {
 }
 
 export function firestoreHost(): string {
-  if (!backend) throw new Error('Firestore backend not started: run tests through mocha (root hooks)');
-  return backend.host;
+  if (!run.backend) throw new Error('Firestore backend not started: run tests through mocha (root hooks)');
+  return run.backend.host;
 }
 
 /** Deletes every document in the test project. */
 export async function clearFirestore(): Promise<void> {
-  if (!backend) throw new Error('Firestore backend not started');
-  await backend.clear(DEMO_PROJECT);
+  if (!run.backend) throw new Error('Firestore backend not started');
+  await run.backend.clear(DEMO_PROJECT);
 }
 
 const NEEDS: Record<Exclude<keyof FirestoreCapabilities, 'backend'>, string> = {
@@ -53,6 +64,7 @@ const NEEDS: Record<Exclude<keyof FirestoreCapabilities, 'backend'>, string> = {
  * the reason in its title, so the gap is visible in every run's output.
  */
 export function requires(ctx: Mocha.Context, capability: keyof typeof NEEDS): void {
+  const { capabilities } = run;
   if (!capabilities) throw new Error('capabilities not probed yet');
   if (capabilities[capability]) return;
   if (ctx.test) ctx.test.title += ` (pending: needs the official Firestore emulator for ${NEEDS[capability]})`;
@@ -60,6 +72,6 @@ export function requires(ctx: Mocha.Context, capability: keyof typeof NEEDS): vo
 }
 
 export function currentCapabilities(): FirestoreCapabilities {
-  if (!capabilities) throw new Error('capabilities not probed yet');
-  return capabilities;
+  if (!run.capabilities) throw new Error('capabilities not probed yet');
+  return run.capabilities;
 }
