@@ -82,6 +82,11 @@ export interface AccountDoc {
 
 export interface MemberDoc {
   role: MemberRole;
+  /**
+   * The member's uid again (it is also the document id): lets `GET /accounts` find a user's
+   * accounts with one collection-group query on `members`.
+   */
+  uid: string;
 }
 
 export interface LastMessageSummary {
@@ -141,6 +146,12 @@ export interface MessageDoc {
   edited?: { text: string | null; at: EpochMs };
   deleted?: true;
   source: MessageSource;
+  /**
+   * The account, repeated on every stored message (DESIGN §3): collection-group queries across an
+   * account's threads and the security rules for them filter on it. Optional here because message
+   * normalisation does not know the account; the Firestore writer must always set it.
+   */
+  accountId?: string;
   updatedAt: EpochMs;
 }
 
