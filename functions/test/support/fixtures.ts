@@ -48,6 +48,8 @@ export interface ThreadSeed {
   time?: (i: number) => Timestamp;
   fromMe?: (i: number) => boolean;
   type?: (i: number) => MessageType;
+  /** Added to i in the WhatsApp ids, so later seeds of one thread add messages (default 0). */
+  idOffset?: number;
 }
 
 const T0 = 1_700_000_000_000;
@@ -62,7 +64,7 @@ export async function seedThread(db: Firestore, seed: ThreadSeed): Promise<Seede
   const messages: SeededMessage[] = [];
   const docs: [string, Record<string, unknown>][] = [];
   for (let i = 0; i < count; i++) {
-    const id = `3EB0${i.toString(16).toUpperCase().padStart(18, '0')}`;
+    const id = `3EB0${(i + (seed.idOffset ?? 0)).toString(16).toUpperCase().padStart(18, '0')}`;
     const mine = fromMe(i);
     const docId = messageDocId(mine ? null : jid, mine, id);
     const timestamp = time(i);
