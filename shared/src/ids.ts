@@ -79,3 +79,8 @@ export function messageDocId(sender: string | null, fromMe: boolean, messageId: 
 export function threadDocId(canonicalJid: string): string {
   return safeDocId(canonicalJid);
 }
+
+/** Doc id of a learned LID ↔ PN pair (`LidPnPairDoc`): both JIDs, so learning a pair twice writes one doc. */
+export function lidPnPairDocId(pair: { lid: string; pn: string }): string {
+  return safeDocId(pair.lid, pair.pn);
+}

@@ -128,6 +128,8 @@ export interface UserReceipt {
 }
 
 export interface MessageDoc {
+  /** The account this message belongs to (collection-group queries and rules). */
+  accountId: string;
   /** WhatsApp message id (unique per sender, not globally). */
   id: string;
   threadId: string;
@@ -142,9 +144,24 @@ export interface MessageDoc {
   quotedId?: string;
   status: MessageStatus;
   receipts?: Record<string, UserReceipt>;
+  /** Current reaction per sender JID (our own under our own canonical JID). */
   reactions?: Record<string, string>;
+  /**
+   * Time of each sender's latest reaction event, removals included (a removed reaction has a time
+   * here and no entry in `reactions`). Bookkeeping that makes reactions order-independent; apps
+   * can ignore it.
+   */
+  reactionTimes?: Record<string, EpochMs>;
   edited?: { text: string | null; at: EpochMs };
   deleted?: true;
+  /** `messageContextInfo.messageSecret`, base64: needed to decrypt poll votes and event responses. */
+  messageSecret?: string;
+  /**
+   * LID (or hosted) JIDs this document uses — sender, receipt or reaction keys, or the DM chat —
+   * that have no known phone number yet. Server bookkeeping: when a mapping arrives, the writer
+   * finds the documents to re-key with `array-contains`. Apps can ignore it.
+   */
+  unresolvedJids?: string[];
   source: MessageSource;
   /**
    * The account, repeated on every stored message (DESIGN §3): collection-group queries across an
@@ -179,6 +196,8 @@ export const COLLECTIONS = {
   leases: 'leases',
   /** Socket-host heartbeats. Server only. */
   hosts: 'hosts',
+  /** Learned LID ↔ phone-number pairs of an account (`LidPnPairDoc`), one document per pair. */
+  lidPnPairs: 'lidPnPairs',
 } as const;
 
 export const paths = {
@@ -191,6 +210,9 @@ export const paths = {
     `${paths.messages(accountId, threadId)}/${messageDocId}`,
   commands: (accountId: string) => `${paths.account(accountId)}/${COLLECTIONS.commands}`,
   command: (accountId: string, commandId: string) => `${paths.commands(accountId)}/${commandId}`,
+  lidPnPairs: (accountId: string) => `${paths.account(accountId)}/${COLLECTIONS.lidPnPairs}`,
+  /** `pairId` is `lidPnPairDocId(pair)`. */
+  lidPnPair: (accountId: string, pairId: string) => `${paths.lidPnPairs(accountId)}/${pairId}`,
   lease: (accountId: string) => `${COLLECTIONS.leases}/${accountId}`,
   host: (hostId: string) => `${COLLECTIONS.hosts}/${hostId}`,
 } as const;
@@ -199,4 +221,14 @@ export const paths = {
 export interface LidPnPair {
   lid: string;
   pn: string;
+}
+
+/**
+ * `accounts/{accountId}/lidPnPairs/{lidPnPairDocId(pair)}`: one learned LID ↔ PN pair. The writer
+ * rebuilds its alias resolver from these at start; thread docs already carry the result
+ * (`aliases`), so apps rarely need them.
+ */
+export interface LidPnPairDoc extends LidPnPair {
+  /** The earliest receive time of an event that revealed the pair (so replays do not move it). */
+  learnedAt: EpochMs;
 }

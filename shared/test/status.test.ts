@@ -45,6 +45,7 @@ const receiptMapArb: fc.Arbitrary<ReceiptMap> = fc.dictionary(userArb, receiptAr
 /** A stored message, as the ingest pipeline would have written it. */
 function storedMessage(status: MessageStatus, receipts?: ReceiptMap): MessageDoc {
   return {
+    accountId: 'acc1',
     id: '3EB0AAAAAAAAAAAAAAAAAA',
     threadId: PEER,
     fromMe: true,

@@ -32,7 +32,7 @@ export interface NormalizeOptions {
 }
 
 /** A message document as normalisation produces it; the writer adds `updatedAt`. */
-export type MessageDocDraft = Omit<MessageDoc, 'updatedAt'>;
+export type MessageDocDraft = Omit<MessageDoc, 'updatedAt' | 'accountId'>;
 
 /** Why a message produced neither a document nor an update. Logged by the ingest pipeline (I8). */
 export const SKIP_REASONS = [

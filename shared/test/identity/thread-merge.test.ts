@@ -36,6 +36,7 @@ function threadDoc(jid: string, extra: Partial<ThreadDoc>): ThreadDoc {
 function messageDoc(thread: string, id: string, fromMe: boolean, status: MessageDoc['status']): MessageDoc {
   const n = Number.parseInt(id.slice(1), 10);
   return {
+    accountId: 'acc1',
     id,
     threadId: threadDocId(thread),
     fromMe,
