@@ -163,12 +163,6 @@ export interface MessageDoc {
    */
   unresolvedJids?: string[];
   source: MessageSource;
-  /**
-   * The account, repeated on every stored message (DESIGN §3): collection-group queries across an
-   * account's threads and the security rules for them filter on it. Optional here because message
-   * normalisation does not know the account; the Firestore writer must always set it.
-   */
-  accountId?: string;
   updatedAt: EpochMs;
 }
 

@@ -7,9 +7,10 @@
  */
 import { type AccountDoc, AppError, type MemberDoc, paths } from '@wasync/shared';
 import type { CreateAccountResult, createAccountInput } from '@wasync/shared/client';
-import { type Firestore, Timestamp } from 'firebase-admin/firestore';
+import type { Firestore } from 'firebase-admin/firestore';
 import type { z } from 'zod';
 import { type Caller, isOperator } from '../access/authorize.js';
+import { documents } from '../documents.js';
 
 const GRPC_ALREADY_EXISTS = 6;
 
@@ -26,11 +27,8 @@ export async function createAccount(
   // ALREADY_EXISTS when the id is taken — atomic on both Firestore backends, unlike a
   // read-then-write transaction, which the embedded emulator does not isolate.
   const batch = db.batch();
-  batch.create(accountRef, {
-    ...account,
-    connection: { ...account.connection, updatedAt: Timestamp.fromMillis(account.connection.updatedAt) },
-  });
-  batch.set(db.doc(paths.member(accountRef.id, caller.uid)), member);
+  batch.create(accountRef, documents.account.toFirestore(account));
+  batch.set(db.doc(paths.member(accountRef.id, caller.uid)), documents.member.toFirestore(member));
   try {
     await batch.commit();
   } catch (err) {

@@ -13,6 +13,7 @@ import type { Auth } from 'firebase-admin/auth';
 import type { Firestore, Transaction } from 'firebase-admin/firestore';
 import type { z } from 'zod';
 import { authorize, type Caller } from '../access/authorize.js';
+import { documents } from '../documents.js';
 
 export async function addMember(
   db: Firestore,
@@ -28,7 +29,7 @@ export async function addMember(
     const current = await tx.get(ref);
     if (current.get('role') === 'admin' && role !== 'admin') await assertNotLastAdmin(db, tx, accountId);
     const member: MemberDoc = { role, uid };
-    tx.set(ref, member);
+    tx.set(ref, documents.member.toFirestore(member));
   });
   return { accountId, uid, role };
 }

@@ -9,8 +9,16 @@
  * with a different request, which is a client bug that must not be papered over.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { AppError, type CommandPayload, type CommandType, parseCommandPayload, paths } from '@wasync/shared';
-import { type DocumentSnapshot, type Firestore, Timestamp } from 'firebase-admin/firestore';
+import {
+  AppError,
+  type CommandDoc,
+  type CommandPayload,
+  type CommandType,
+  parseCommandPayload,
+  paths,
+} from '@wasync/shared';
+import type { DocumentSnapshot, Firestore } from 'firebase-admin/firestore';
+import { documents } from '../documents.js';
 
 const GRPC_ALREADY_EXISTS = 6;
 
@@ -41,16 +49,17 @@ export async function writeCommand<T extends CommandType>(
   if (existing.exists) return replay(existing, write, write.sameRequest);
 
   const payload = validPayload(write.type, typeof write.payload === 'function' ? await write.payload() : write.payload);
-  const now = Timestamp.now();
+  const now = Date.now();
+  const command: CommandDoc = {
+    type: write.type,
+    state: 'pending',
+    payload,
+    createdAt: now,
+    createdBy: write.createdBy,
+    updatedAt: now,
+  };
   try {
-    await ref.create({
-      type: write.type,
-      state: 'pending',
-      payload,
-      createdAt: now,
-      createdBy: write.createdBy,
-      updatedAt: now,
-    });
+    await ref.create(documents.command.toFirestore(command));
   } catch (err) {
     // Lost a race with a request carrying the same id: answer like a replay.
     if ((err as { code?: number }).code === GRPC_ALREADY_EXISTS) {

@@ -9,8 +9,8 @@ import { COLLECTIONS, paths } from '@wasync/shared';
 import type { AccountItem, ListAccountsResult } from '@wasync/shared/client';
 import type { Firestore } from 'firebase-admin/firestore';
 import { type Caller, isMemberRole, isOperator } from '../access/authorize.js';
+import { documents } from '../documents.js';
 import { type PageRequest, readPage } from './page.js';
-import { fromStored } from './stored.js';
 
 export async function listAccounts(db: Firestore, caller: Caller, page: PageRequest): Promise<ListAccountsResult> {
   if (isOperator(caller)) {
@@ -20,7 +20,7 @@ export async function listAccounts(db: Firestore, caller: Caller, page: PageRequ
         scope: ['accounts', 'operator'],
         dir: 'asc',
         toItem: (doc): AccountItem => ({
-          ...fromStored<Omit<AccountItem, 'accountId' | 'role'>>(doc.data()),
+          ...documents.account.fromFirestore(doc.data()),
           accountId: doc.id,
           role: 'operator',
         }),
@@ -48,7 +48,7 @@ export async function listAccounts(db: Firestore, caller: Caller, page: PageRequ
     // A membership can outlive its account (deleted by an operator): list only accounts that exist.
     if (!snapshot.exists) return;
     items.push({
-      ...fromStored<Omit<AccountItem, 'accountId' | 'role'>>(snapshot.data()),
+      ...documents.account.fromFirestore(snapshot.data()),
       accountId: snapshot.id,
       role: valid[i]!.role as AccountItem['role'],
     });

@@ -11,8 +11,8 @@ import type { ListMessagesResult, listMessagesInput, MessageItem } from '@wasync
 import { type Firestore, type Query, type QueryDocumentSnapshot, Timestamp } from 'firebase-admin/firestore';
 import type { z } from 'zod';
 import { authorize, type Caller } from '../access/authorize.js';
+import { documents } from '../documents.js';
 import { type PageRequest, readPage } from './page.js';
-import { fromStored } from './stored.js';
 
 export interface MessageFilters {
   accountId: string;
@@ -66,7 +66,7 @@ export async function listMessages(
             startAfterKey: (id) => accountWideStartKey(accountId, id),
           }
         : {}),
-      toItem: (doc): MessageItem => ({ ...fromStored<Omit<MessageItem, 'docId'>>(doc.data()), docId: doc.id }),
+      toItem: (doc): MessageItem => ({ ...documents.message.fromFirestore(doc.data()), docId: doc.id }),
     },
     page,
   );

@@ -4,8 +4,8 @@ import type { ListThreadsResult, listThreadsInput, ThreadItem } from '@wasync/sh
 import type { Firestore } from 'firebase-admin/firestore';
 import type { z } from 'zod';
 import { authorize, type Caller } from '../access/authorize.js';
+import { documents } from '../documents.js';
 import { type PageRequest, readPage } from './page.js';
-import { fromStored } from './stored.js';
 
 export async function listThreads(db: Firestore, accountId: string, page: PageRequest): Promise<ListThreadsResult> {
   const { items, nextCursor } = await readPage(
@@ -14,7 +14,7 @@ export async function listThreads(db: Firestore, accountId: string, page: PageRe
       scope: ['threads', accountId],
       dir: 'desc',
       timeField: 'lastMessageAt',
-      toItem: (doc): ThreadItem => ({ ...fromStored<Omit<ThreadItem, 'threadId'>>(doc.data()), threadId: doc.id }),
+      toItem: (doc): ThreadItem => ({ ...documents.thread.fromFirestore(doc.data()), threadId: doc.id }),
     },
     page,
   );

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { type MessageType, threadDocId } from '@wasync/shared';
-import { Timestamp } from 'firebase-admin/firestore';
 import fc from 'fast-check';
+import { Timestamp } from 'firebase-admin/firestore';
 import { clearFirestore, requires, testDb } from '../../../test/support/firestore.ts';
 import { assertError, assertMatchesSchema, testApi } from '../support/api.ts';
 import { newUser, type Persona, type SeededMessage, seedAccount, seedThread } from '../support/fixtures.ts';
@@ -108,7 +108,10 @@ describe('api: pagination', function () {
         idOffset: 5000,
         time: (i) => Timestamp.fromMillis((T0 + 10_000 + i) * 1000),
       });
-      const second = await api.get(`${path}?limit=50&cursor=${encodeURIComponent(first.body.nextCursor)}`, viewer.idToken);
+      const second = await api.get(
+        `${path}?limit=50&cursor=${encodeURIComponent(first.body.nextCursor)}`,
+        viewer.idToken,
+      );
       const expected = [...seeded].sort(byTimeThenId).reverse();
       assert.deepEqual(
         second.body.messages.map((m: { docId: string }) => m.docId),
@@ -203,7 +206,11 @@ describe('api: pagination', function () {
     await seedAccount(testDb(), ACCOUNT, { [viewer.uid]: 'viewer' });
     await seedAccount(testDb(), 'other-acct', {});
     const all: SeededMessage[] = [];
-    for (const [i, jid] of ['4915100000010@s.whatsapp.net', '4915100000011@s.whatsapp.net', '12036300@g.us'].entries()) {
+    for (const [i, jid] of [
+      '4915100000010@s.whatsapp.net',
+      '4915100000011@s.whatsapp.net',
+      '12036300@g.us',
+    ].entries()) {
       all.push(
         ...(await seedThread(testDb(), {
           accountId: ACCOUNT,

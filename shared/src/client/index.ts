@@ -5,3 +5,4 @@
  */
 export * from './callables.ts';
 export * from './contract.ts';
+export * from './converters.ts';
