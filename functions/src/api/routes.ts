@@ -164,7 +164,7 @@ export const ROUTES: readonly Route[] = [
     description:
       'Writes a backfill command for the socket host and answers 202 with its id. The body is optional: threads and count default to WHATSAPP_BACKFILL_THREADS and WHATSAPP_BACKFILL_COUNT; a requestId makes retries idempotent. Needs the agent role.',
     access: 'agent',
-    input: backfillBody,
+    input: requestBackfillInput,
     jsonBody: 'optional',
     response: 'CommandAccepted',
     async handle(req, res) {

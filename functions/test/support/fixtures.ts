@@ -10,13 +10,15 @@ import { sharedEmulators } from '../../../test/support/emulators.ts';
 
 export interface Persona extends TestUser {
   label: string;
+  email: string;
 }
 
 /** A new Auth-emulator user (unique email per call) with an ID token carrying `claims`. */
 export async function newUser(label: string, claims?: Record<string, unknown>): Promise<Persona> {
   const { authHost } = await sharedEmulators();
-  const user = await createTestUser(authHost, `${label}-${randomUUID()}@example.com`, claims);
-  return { ...user, label };
+  const email = `${label}-${randomUUID()}@example.com`;
+  const user = await createTestUser(authHost, email, claims);
+  return { ...user, label, email };
 }
 
 export async function seedAccount(
