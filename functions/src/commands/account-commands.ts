@@ -3,7 +3,7 @@
  * command document for the socket host and returns its id at once. With a `requestId` the
  * command id is derived from it, so a retried request finds the command it already wrote.
  */
-import type { BackfillPayload, PairPayload } from '@wasync/shared';
+import type { BackfillPayload, CommandPayload, CommandType, MemberRole, PairPayload } from '@wasync/shared';
 import type {
   CommandAccepted,
   logoutAccountInput,
@@ -17,46 +17,50 @@ import { config } from '../config.js';
 import { commandIdFor } from './ids.js';
 import { writeCommand } from './write.js';
 
-export async function requestBackfill(
+/**
+ * The shared steps: the caller needs `need` on the account; the command id comes from the
+ * idempotency key when there is one.
+ */
+async function accountCommand<T extends CommandType>(
+  db: Firestore,
+  caller: Caller,
+  command: { accountId: string; requestId?: string | undefined; need: MemberRole; type: T; payload: CommandPayload<T> },
+): Promise<CommandAccepted> {
+  const { accountId, requestId, need, type, payload } = command;
+  await authorize(db, caller, accountId, need);
+  const commandId = commandIdFor(type, accountId, requestId);
+  await writeCommand(db, { accountId, commandId, type, payload, createdBy: caller.uid });
+  return { commandId };
+}
+
+export function requestBackfill(
   db: Firestore,
   caller: Caller,
   input: z.output<typeof requestBackfillInput>,
 ): Promise<CommandAccepted> {
-  const { accountId, requestId } = input;
-  await authorize(db, caller, accountId, 'agent');
   const payload: BackfillPayload = {
     reason: 'manual',
     threads: input.threads ?? config().backfillThreads,
     count: input.count ?? config().backfillCount,
     threadIds: input.threadIds,
   };
-  const commandId = commandIdFor('backfill', accountId, requestId);
-  await writeCommand(db, { accountId, commandId, type: 'backfill', payload, createdBy: caller.uid });
-  return { commandId };
+  return accountCommand(db, caller, { ...input, need: 'agent', type: 'backfill', payload });
 }
 
-export async function startPairing(
+export function startPairing(
   db: Firestore,
   caller: Caller,
   input: z.output<typeof startPairingInput>,
 ): Promise<CommandAccepted> {
-  const { accountId, requestId } = input;
-  await authorize(db, caller, accountId, 'admin');
   const payload: PairPayload =
     input.method === 'code' ? { method: 'code', phoneNumber: input.phoneNumber } : { method: 'qr' };
-  const commandId = commandIdFor('pair', accountId, requestId);
-  await writeCommand(db, { accountId, commandId, type: 'pair', payload, createdBy: caller.uid });
-  return { commandId };
+  return accountCommand(db, caller, { ...input, need: 'admin', type: 'pair', payload });
 }
 
-export async function logoutAccount(
+export function logoutAccount(
   db: Firestore,
   caller: Caller,
   input: z.output<typeof logoutAccountInput>,
 ): Promise<CommandAccepted> {
-  const { accountId, requestId } = input;
-  await authorize(db, caller, accountId, 'admin');
-  const commandId = commandIdFor('logout', accountId, requestId);
-  await writeCommand(db, { accountId, commandId, type: 'logout', payload: {}, createdBy: caller.uid });
-  return { commandId };
+  return accountCommand(db, caller, { ...input, need: 'admin', type: 'logout', payload: {} });
 }

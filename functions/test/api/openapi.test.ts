@@ -4,8 +4,11 @@
  * operation is really routed — by its documented path and by the path Cloud Functions passes on.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import request from 'supertest';
+import { REPO_ROOT } from '../../../scripts/lib/firebase-emulators.ts';
 import { openApiDocument, openApiPath } from '../../src/api/openapi.ts';
 import { assertError, testApi } from '../support/api.ts';
 
@@ -53,6 +56,17 @@ describe('api: OpenAPI document', () => {
           if (op.security) assertError(res, 401, 'unauthenticated');
           else assert.equal(res.status, 200, url);
         }
+      }
+    }
+  });
+
+  it('is what the README API section lists, route by route', () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const section = readme.split('## API for apps and servers')[1]?.split('\n## ')[0] ?? '';
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const method of Object.keys(ops)) {
+        const route = `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`;
+        assert.match(section, new RegExp(`${route.replace(/[.?]/g, '\\$&')}(?![\\w/:])`), route);
       }
     }
   });

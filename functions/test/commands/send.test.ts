@@ -99,6 +99,20 @@ describe('api: send and backfill commands', function () {
     assert.deepEqual(await snapshotStore(testDb()), before);
   });
 
+  it('lets exactly one of concurrent different messages with one key win; the others get 409', async () => {
+    const replies = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        send({ accountId: ACCOUNT, threadId: threadDocId(JID), text: `racer ${i}`, clientMessageId: 'k-race' }),
+      ),
+    );
+    const won = replies.map((r, i) => [r.status, i] as const).filter(([status]) => status === 202);
+    assert.equal(won.length, 1, JSON.stringify(replies.map((r) => r.status)));
+    for (const r of replies.filter((r) => r.status !== 202)) assertError(r, 409, 'already_exists');
+    const stored = await commands();
+    assert.equal(stored.length, 1);
+    assert.equal(stored[0]!.get('payload.text'), `racer ${won[0]![1]}`);
+  });
+
   it('gives the same key on two accounts two different message ids', async () => {
     const a = await send({ accountId: ACCOUNT, to: JID, text: 'x', clientMessageId: 'same' });
     const b = await send({ accountId: 'acct-s2', to: JID, text: 'x', clientMessageId: 'same' });
