@@ -192,6 +192,8 @@ export const COLLECTIONS = {
   hosts: 'hosts',
   /** Learned LID ↔ phone-number pairs of an account (`LidPnPairDoc`), one document per pair. */
   lidPnPairs: 'lidPnPairs',
+  /** Updates (reactions, edits, revokes, receipts) whose message is not stored yet. Server only. */
+  pendingUpdates: 'pendingUpdates',
 } as const;
 
 export const paths = {
@@ -207,6 +209,9 @@ export const paths = {
   lidPnPairs: (accountId: string) => `${paths.account(accountId)}/${COLLECTIONS.lidPnPairs}`,
   /** `pairId` is `lidPnPairDocId(pair)`. */
   lidPnPair: (accountId: string, pairId: string) => `${paths.lidPnPairs(accountId)}/${pairId}`,
+  /** `messageKey` is `safeDocId(<WhatsApp message id>)`. */
+  pendingUpdates: (accountId: string, messageKey: string) =>
+    `${paths.account(accountId)}/${COLLECTIONS.pendingUpdates}/${messageKey}`,
   lease: (accountId: string) => `${COLLECTIONS.leases}/${accountId}`,
   host: (hostId: string) => `${COLLECTIONS.hosts}/${hostId}`,
 } as const;
@@ -225,4 +230,33 @@ export interface LidPnPair {
 export interface LidPnPairDoc extends LidPnPair {
   /** The earliest receive time of an event that revealed the pair (so replays do not move it). */
   learnedAt: EpochMs;
+}
+
+/** What an update knows about a message: the fields it changes, none of them identity or content. */
+export type MessageDocFragment = Partial<
+  Pick<MessageDoc, 'status' | 'receipts' | 'reactions' | 'reactionTimes' | 'edited' | 'deleted'>
+>;
+
+/** The message a pending update is for: chat, author and id, with the canonical JIDs known when written. */
+export interface PendingUpdateTarget {
+  chatJid: string;
+  threadKind: ThreadKind;
+  id: string;
+  fromMe: boolean;
+  sender: string | null;
+}
+
+/**
+ * `accounts/{accountId}/pendingUpdates/{safeDocId(messageId)}` (server only): updates whose target
+ * message is not stored yet, one entry per target (WhatsApp ids are unique per sender, so a few
+ * targets may share an id). When the message arrives, the write planner joins the entry into it
+ * and drops it — the same document as if the update had come second.
+ */
+export interface PendingUpdatesDoc {
+  accountId: string;
+  messageId: string;
+  entries: Array<{ target: PendingUpdateTarget; fragment: MessageDocFragment }>;
+  /** As `MessageDoc.unresolvedJids`: found and re-keyed when a mapping arrives. */
+  unresolvedJids?: string[];
+  updatedAt: EpochMs;
 }

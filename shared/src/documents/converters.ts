@@ -17,7 +17,16 @@
  * which Firestore rejects). A stored time that is not a `Timestamp` throws an `AppError`
  * (`internal`) naming the field: it means a writer broke the contract.
  */
-import type { AccountDoc, CommandDoc, LidPnPairDoc, MemberDoc, MessageDoc, ThreadDoc, UserReceipt } from '../schema.ts';
+import type {
+  AccountDoc,
+  CommandDoc,
+  LidPnPairDoc,
+  MemberDoc,
+  MessageDoc,
+  PendingUpdatesDoc,
+  ThreadDoc,
+  UserReceipt,
+} from '../schema.ts';
 import {
   convertTimes,
   fromTimestamp,
@@ -80,6 +89,22 @@ export type FirestoreCommandDoc<T> = Omit<CommandDoc, 'createdAt' | 'updatedAt'>
 /** `accounts/{accountId}/lidPnPairs/{pairId}` as stored. */
 export type FirestoreLidPnPairDoc<T> = Omit<LidPnPairDoc, 'learnedAt'> & { learnedAt: T };
 
+/** A stored message fragment (inside pending updates). */
+export type FirestoreMessageFragment<T> = Omit<
+  PendingUpdatesDoc['entries'][number]['fragment'],
+  'receipts' | 'reactionTimes' | 'edited'
+> & {
+  receipts?: Record<string, FirestoreUserReceipt<T>>;
+  reactionTimes?: Record<string, T>;
+  edited?: { text: string | null; at: T };
+};
+
+/** `accounts/{accountId}/pendingUpdates/{messageKey}` as stored (server only). */
+export type FirestorePendingUpdatesDoc<T> = Omit<PendingUpdatesDoc, 'entries' | 'updatedAt'> & {
+  entries: Array<{ target: PendingUpdatesDoc['entries'][number]['target']; fragment: FirestoreMessageFragment<T> }>;
+  updatedAt: T;
+};
+
 /** The time fields of every document type: the one table both directions read. */
 export const DOCUMENT_TIME_PATHS = {
   account: [
@@ -105,6 +130,14 @@ export const DOCUMENT_TIME_PATHS = {
   ],
   command: [['createdAt'], ['updatedAt']],
   lidPnPair: [['learnedAt']],
+  pendingUpdates: [
+    ['updatedAt'],
+    ['entries', '*', 'fragment', 'edited', 'at'],
+    ['entries', '*', 'fragment', 'receipts', '*', 'deliveredAt'],
+    ['entries', '*', 'fragment', 'receipts', '*', 'readAt'],
+    ['entries', '*', 'fragment', 'receipts', '*', 'playedAt'],
+    ['entries', '*', 'fragment', 'reactionTimes', '*'],
+  ],
 } as const satisfies Record<string, readonly TimePath[]>;
 
 export type DocumentKind = keyof typeof DOCUMENT_TIME_PATHS;
@@ -117,6 +150,7 @@ export interface DocumentConverters<T extends TimestampLike> {
   message: DocumentConverter<MessageDoc, FirestoreMessageDoc<T>>;
   command: DocumentConverter<CommandDoc, FirestoreCommandDoc<T>>;
   lidPnPair: DocumentConverter<LidPnPairDoc, FirestoreLidPnPairDoc<T>>;
+  pendingUpdates: DocumentConverter<PendingUpdatesDoc, FirestorePendingUpdatesDoc<T>>;
 }
 
 function converter<Domain, Stored, T extends TimestampLike>(
@@ -143,5 +177,6 @@ export function makeDocumentConverters<T extends TimestampLike>(Timestamp: Times
     message: converter('message', Timestamp),
     command: converter('command', Timestamp),
     lidPnPair: converter('lidPnPair', Timestamp),
+    pendingUpdates: converter('pendingUpdates', Timestamp),
   };
 }

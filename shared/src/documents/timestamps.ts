@@ -19,7 +19,7 @@ export interface TimestampFactory<T extends TimestampLike> {
 
 /**
  * Where a time sits in a document: field names from the root, `*` meaning "every key of this map"
- * (receipts and reaction times are maps keyed by JID).
+ * or "every element of this array" (receipts and reaction times are maps keyed by JID).
  */
 export type TimePath = readonly string[];
 
@@ -66,10 +66,12 @@ function convertAt(
         writable: true,
         configurable: true,
       });
-    } else if (isPlainObject(value)) {
-      convertAt(value, rest, convert, field);
+    } else if (isPlainObject(value) || Array.isArray(value)) {
+      convertAt(value as Record<string, unknown>, rest, convert, field);
     } else if (value !== null) {
-      throw new AppError('internal', `Document field ${field} should be a map, got ${typeof value}`, { field });
+      throw new AppError('internal', `Document field ${field} should be a map or array, got ${typeof value}`, {
+        field,
+      });
     }
   }
 }
