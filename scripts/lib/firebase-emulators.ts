@@ -36,11 +36,6 @@ export interface StartEmulatorsOptions {
    * `firestoreHost` is ignored and `FirebaseEmulators.firestoreHost` says where it listens.
    */
   withOfficialFirestore?: boolean;
-  /**
-   * Which of the offline emulators to run (default all three). Tests that only need ID tokens
-   * start `['auth']`, which is ready in a few seconds instead of loading the functions.
-   */
-  only?: ('auth' | 'functions' | 'tasks')[];
   /** Where firebase-tools' own output goes; defaults to this process's stderr. */
   output?: 'inherit' | 'ignore';
   timeoutMs?: number;
@@ -64,8 +59,7 @@ export async function startFirebaseEmulators(opts: StartEmulatorsOptions): Promi
 
   // WASYNC_EMULATOR_LOGS=1 shows firebase-tools' output even where the caller silences it.
   const output = process.env.WASYNC_EMULATOR_LOGS === '1' ? 'inherit' : (opts.output ?? 'inherit');
-  const offline = (opts.only ?? ['auth', 'functions', 'tasks']).join(',');
-  const only = opts.withOfficialFirestore ? `${offline},firestore` : offline;
+  const only = opts.withOfficialFirestore ? 'auth,functions,tasks,firestore' : 'auth,functions,tasks';
   const firestoreHost = opts.withOfficialFirestore ? `127.0.0.1:${ports.firestore}` : opts.firestoreHost;
   const child = spawn(
     FIREBASE_BIN,
@@ -123,7 +117,6 @@ async function emulatorsReady(hub: string, functionsUrl: string, names: string[]
   if (!res.ok) return false;
   const running = (await res.json()) as Record<string, unknown>;
   if (!names.every((name) => name in running)) return false;
-  if (!names.includes('functions')) return true;
   const loaded = await fetch(`${functionsUrl}/backends`);
   if (!loaded.ok) return false;
   const { backends } = (await loaded.json()) as { backends: { functionTriggers?: unknown[] }[] };
