@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { paths, threadDocId } from '@wasync/shared';
+import { CALLABLE_NAMES } from '@wasync/shared/client';
 import type { CallableRequest } from 'firebase-functions/v2/https';
 import { clearFirestore, testDb } from '../../../test/support/firestore.ts';
 import * as callables from '../../src/callables/index.ts';
@@ -63,6 +64,10 @@ describe('callables', function () {
     assert.equal(pages, 5);
     const threads = await call(callables.listThreads, { accountId: ACCOUNT }, { uid: persona.uid });
     assert.deepEqual(threads, (await api.get(`/api/whatsapp/threads/${ACCOUNT}`, persona.idToken)).body);
+  });
+
+  it('export exactly the callables of the shared contract', () => {
+    assert.deepEqual(Object.keys(callables).sort(), [...CALLABLE_NAMES].sort());
   });
 
   it('map failures to HttpsErrors with the AppError code in details', async () => {

@@ -233,3 +233,8 @@ export const CALLABLE_NAMES = [
   'addMember',
   'removeMember',
 ] as const satisfies readonly CallableName[];
+
+/** Compile-time check that CALLABLE_NAMES lists every callable of `Callables`. */
+type UnlistedCallable = Exclude<CallableName, (typeof CALLABLE_NAMES)[number]>;
+const _everyCallableListed: [UnlistedCallable] extends [never] ? true : never = true;
+void _everyCallableListed;
