@@ -4,17 +4,26 @@
  * Lazy so that deploy-time trigger discovery (which imports index.js without credentials)
  * never touches Firestore.
  */
-import { getApps, initializeApp } from 'firebase-admin/app';
+import { type App, getApps, initializeApp } from 'firebase-admin/app';
+import { type Auth, getAuth } from 'firebase-admin/auth';
 import { type Firestore, getFirestore } from 'firebase-admin/firestore';
 
 let db: Firestore | undefined;
 
+function app(): App {
+  return getApps().find((a) => a.name === '[DEFAULT]') ?? initializeApp();
+}
+
 export function firestore(): Firestore {
   if (!db) {
-    const app = getApps().find((a) => a.name === '[DEFAULT]') ?? initializeApp();
-    db = getFirestore(app);
+    db = getFirestore(app());
     // Optional contract fields are omitted rather than written as undefined.
     db.settings({ ignoreUndefinedProperties: true });
   }
   return db;
+}
+
+/** firebase-admin Auth: verifies ID tokens (the Auth emulator's when FIREBASE_AUTH_EMULATOR_HOST is set). */
+export function auth(): Auth {
+  return getAuth(app());
 }

@@ -1,7 +1,16 @@
 /**
  * Cloud Functions entry point: wiring only. Each export is one deployed function.
  */
-import * as accounts from './accounts/create-account.js';
-import { authedCallable } from './callable.js';
-
-export const createAccount = authedCallable('createAccount', accounts.createAccountInput, accounts.createAccount);
+export { api } from './api/function.js';
+export {
+  addMember,
+  createAccount,
+  listAccounts,
+  listMessages,
+  listThreads,
+  logoutAccount,
+  removeMember,
+  requestBackfill,
+  sendMessage,
+  startPairing,
+} from './callables/index.js';

@@ -5,6 +5,7 @@
  * bundle stays small. Message normalisation, which needs Baileys' protobufs, lives at
  * `@wasync/shared/normalize` and is used only by the socket host.
  */
+export * from './commands.ts';
 export * from './config.ts';
 export * from './cursor.ts';
 export * from './documents/index.ts';

@@ -82,6 +82,11 @@ export interface AccountDoc {
 
 export interface MemberDoc {
   role: MemberRole;
+  /**
+   * The member's uid again (it is also the document id): lets `GET /accounts` find a user's
+   * accounts with one collection-group query on `members`.
+   */
+  uid: string;
 }
 
 export interface LastMessageSummary {

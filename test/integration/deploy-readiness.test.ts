@@ -14,7 +14,19 @@ import { dirname, join, relative } from 'node:path';
 import { REPO_ROOT } from '../../scripts/lib/firebase-emulators.ts';
 
 /** The deployed surface. Adding a function means adding it here, on purpose. */
-const EXPECTED_FUNCTIONS = ['createAccount'];
+const EXPECTED_FUNCTIONS = [
+  'api',
+  'addMember',
+  'createAccount',
+  'listAccounts',
+  'listMessages',
+  'listThreads',
+  'logoutAccount',
+  'removeMember',
+  'requestBackfill',
+  'sendMessage',
+  'startPairing',
+];
 
 const require = createRequire(import.meta.url);
 const { readdirRecursive } = require('firebase-tools/lib/fsAsync.js') as {

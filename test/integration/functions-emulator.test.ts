@@ -4,10 +4,10 @@
  * Firestore. Slow to start (~10 s), so one emulator serves the whole suite.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { type FirebaseEmulators, REPO_ROOT, startFirebaseEmulators } from '../../scripts/lib/firebase-emulators.ts';
+import type { FirebaseEmulators } from '../../scripts/lib/firebase-emulators.ts';
 import { createTestUser, type TestUser } from '../support/auth-emulator.ts';
-import { clearFirestore, firestoreHost, testDb } from '../support/firestore.ts';
+import { sharedEmulators } from '../support/emulators.ts';
+import { clearFirestore, testDb } from '../support/firestore.ts';
 
 interface CallableReply {
   status: number;
@@ -32,15 +32,11 @@ describe('functions through the Functions emulator', function () {
 
   before(async function () {
     this.timeout(180_000);
-    execFileSync(process.execPath, ['functions/build.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' });
-    emulators = await startFirebaseEmulators({ firestoreHost: firestoreHost(), ports: 'free', output: 'ignore' });
-    operator = await createTestUser(emulators.authHost, 'operator@example.com', { operator: true });
-    otherOperator = await createTestUser(emulators.authHost, 'operator2@example.com', { operator: true });
-    member = await createTestUser(emulators.authHost, 'member@example.com');
-  });
-  after(async function () {
-    this.timeout(30_000);
-    await emulators?.stop();
+    emulators = await sharedEmulators();
+    const unique = Date.now().toString(36);
+    operator = await createTestUser(emulators.authHost, `operator-${unique}@example.com`, { operator: true });
+    otherOperator = await createTestUser(emulators.authHost, `operator2-${unique}@example.com`, { operator: true });
+    member = await createTestUser(emulators.authHost, `member-${unique}@example.com`);
   });
   beforeEach(clearFirestore);
 
@@ -57,7 +53,10 @@ describe('functions through the Functions emulator', function () {
     assert.equal(account?.displayName, 'Shop One');
     assert.equal(account?.connection.state, 'idle');
     assert.ok(account?.connection.updatedAt.toMillis() > Date.now() - 60_000, 'updatedAt is a recent Timestamp');
-    assert.deepEqual((await testDb().doc(`accounts/shop-1/members/${operator.uid}`).get()).data(), { role: 'admin' });
+    assert.deepEqual((await testDb().doc(`accounts/shop-1/members/${operator.uid}`).get()).data(), {
+      role: 'admin',
+      uid: operator.uid,
+    });
   });
 
   it('refuses a second account with the same id, keeping the first and its members', async () => {

@@ -1,44 +1,34 @@
 /**
- * `createAccount` callable: registers a WhatsApp account (one phone number) to be synced and makes
- * the caller its admin. Pairing is a separate command once the socket host exists.
+ * `createAccount`: registers a WhatsApp account (one phone number) to be synced and makes the
+ * caller its admin. Pairing is a separate command (`startPairing`).
  *
  * Only operators (custom claim `operator: true`) may create accounts: accounts are the unit of
  * authorisation, so creating one is an administrative act, not a member's.
  */
 import { type AccountDoc, AppError, type MemberDoc, paths } from '@wasync/shared';
-import { z } from 'zod';
-import { firestore } from '../firebase.js';
+import type { CreateAccountResult, createAccountInput } from '@wasync/shared/client';
+import type { Firestore } from 'firebase-admin/firestore';
+import type { z } from 'zod';
+import { type Caller, isOperator } from '../access/authorize.js';
+import { documents } from '../documents.js';
 
 const GRPC_ALREADY_EXISTS = 6;
 
-export const createAccountInput = z
-  .object({
-    accountId: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9-]{2,62}$/, 'lowercase letters, digits and dashes, 3–63 characters')
-      .optional(),
-    displayName: z.string().trim().min(1).max(100),
-  })
-  .strict();
-
 export async function createAccount(
+  db: Firestore,
+  caller: Caller,
   input: z.output<typeof createAccountInput>,
-  caller: { uid: string; claims: Record<string, unknown> },
-) {
-  if (caller.claims.operator !== true) {
-    throw new AppError('permission_denied', 'only operators can create accounts');
-  }
-  const db = firestore();
+): Promise<CreateAccountResult> {
+  if (!isOperator(caller)) throw new AppError('permission_denied', 'only operators can create accounts');
   const accountRef = input.accountId ? db.doc(paths.account(input.accountId)) : db.collection('accounts').doc();
-  const now = Date.now();
-  const account: AccountDoc = { displayName: input.displayName, connection: { state: 'idle', updatedAt: now } };
-  const member: MemberDoc = { role: 'admin' };
+  const account: AccountDoc = { displayName: input.displayName, connection: { state: 'idle', updatedAt: Date.now() } };
+  const member: MemberDoc = { role: 'admin', uid: caller.uid };
   // One batch: the account never exists without its admin. `create` fails the whole batch with
   // ALREADY_EXISTS when the id is taken — atomic on both Firestore backends, unlike a
   // read-then-write transaction, which the embedded emulator does not isolate.
   const batch = db.batch();
-  batch.create(accountRef, toFirestore(account));
-  batch.set(db.doc(paths.member(accountRef.id, caller.uid)), member);
+  batch.create(accountRef, documents.account.toFirestore(account));
+  batch.set(db.doc(paths.member(accountRef.id, caller.uid)), documents.member.toFirestore(member));
   try {
     await batch.commit();
   } catch (err) {
@@ -47,10 +37,5 @@ export async function createAccount(
     }
     throw err;
   }
-  const stored = (await accountRef.get()).data();
-  return { accountId: accountRef.id, displayName: stored?.displayName, connection: { state: 'idle' } };
-}
-
-function toFirestore(account: AccountDoc) {
-  return { ...account, connection: { ...account.connection, updatedAt: new Date(account.connection.updatedAt) } };
+  return { accountId: accountRef.id, displayName: account.displayName, connection: { state: 'idle' } };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { AppError } from '@wasync/shared';
 import { HttpsError } from 'firebase-functions/v2/https';
-import { toHttpsError } from '../src/callable.ts';
+import { toHttpsError } from '../../src/callables/authed-callable.ts';
 
 describe('callable error mapping', () => {
   it('carries the AppError code in details and picks the matching HTTPS code', () => {

@@ -8,12 +8,7 @@ import { AppError, appErrorFromZod } from '@wasync/shared';
 import { logger } from 'firebase-functions';
 import { type CallableRequest, type FunctionsErrorCode, HttpsError, onCall } from 'firebase-functions/v2/https';
 import type { z } from 'zod';
-
-/** The verified identity of a caller: the Functions runtime has already checked the ID token. */
-export interface Caller {
-  uid: string;
-  claims: Record<string, unknown>;
-}
+import type { Caller } from '../access/authorize.js';
 
 const HTTPS_CODES: Record<number, FunctionsErrorCode> = {
   400: 'invalid-argument',

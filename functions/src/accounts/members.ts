@@ -1,0 +1,73 @@
+/**
+ * Account membership, managed by the account's admins (and operators): add a member or change
+ * their role, remove a member. An account always keeps at least one admin, so it can never be
+ * orphaned by its own admins (operators can still repair anything).
+ *
+ * The last-admin check and the write run in one transaction, so two admins demoting each other
+ * at once cannot both succeed on Firestore. (The embedded test emulator does not isolate
+ * transactions; the check still runs there, the race is just not excluded.)
+ */
+import { AppError, type MemberDoc, paths } from '@wasync/shared';
+import type { addMemberInput, MemberResult, RemoveMemberResult, removeMemberInput } from '@wasync/shared/client';
+import type { Auth } from 'firebase-admin/auth';
+import type { Firestore, Transaction } from 'firebase-admin/firestore';
+import type { z } from 'zod';
+import { authorize, type Caller } from '../access/authorize.js';
+import { documents } from '../documents.js';
+
+export async function addMember(
+  db: Firestore,
+  auth: Auth,
+  caller: Caller,
+  input: z.output<typeof addMemberInput>,
+): Promise<MemberResult> {
+  const { accountId, role } = input;
+  await authorize(db, caller, accountId, 'admin');
+  const uid = input.uid ?? (await uidByEmail(auth, input.email!));
+  const ref = db.doc(paths.member(accountId, uid));
+  await db.runTransaction(async (tx) => {
+    const current = await tx.get(ref);
+    if (current.get('role') === 'admin' && role !== 'admin') await assertNotLastAdmin(db, tx, accountId);
+    const member: MemberDoc = { role, uid };
+    tx.set(ref, documents.member.toFirestore(member));
+  });
+  return { accountId, uid, role };
+}
+
+export async function removeMember(
+  db: Firestore,
+  caller: Caller,
+  input: z.output<typeof removeMemberInput>,
+): Promise<RemoveMemberResult> {
+  const { accountId, uid } = input;
+  await authorize(db, caller, accountId, 'admin');
+  const ref = db.doc(paths.member(accountId, uid));
+  const removed = await db.runTransaction(async (tx) => {
+    const current = await tx.get(ref);
+    if (!current.exists) return false;
+    if (current.get('role') === 'admin') await assertNotLastAdmin(db, tx, accountId);
+    tx.delete(ref);
+    return true;
+  });
+  return { accountId, uid, removed };
+}
+
+/** Fails when the account has a single admin (the one about to be demoted or removed). */
+async function assertNotLastAdmin(db: Firestore, tx: Transaction, accountId: string): Promise<void> {
+  const members = db.doc(paths.account(accountId)).collection('members');
+  const admins = await tx.get(members.where('role', '==', 'admin').limit(2));
+  if (admins.size < 2) {
+    throw new AppError('failed_precondition', `account ${accountId} needs at least one admin; add another admin first`);
+  }
+}
+
+async function uidByEmail(auth: Auth, email: string): Promise<string> {
+  try {
+    return (await auth.getUserByEmail(email)).uid;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'auth/user-not-found') {
+      throw new AppError('not_found', `no user has signed up with ${email}`);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The HTTPS API as an express app, separate from the Cloud Function that serves it (`function.ts`)
+ * so tests drive it in-process with supertest.
+ *
+ * Order of middleware: request id and logging first (so every line, even of a rejected request,
+ * carries the id), then per route: authentication, JSON body (POST only, after authentication so
+ * anonymous bodies are never parsed), the handler; unmatched requests get 404; the error handler
+ * writes every failure in the one error shape.
+ */
+
+import { AppError } from '@wasync/shared';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { auth } from '../firebase.js';
+import { authenticate, type VerifyIdToken } from './auth.js';
+import { context, type RequestContext } from './context.js';
+import { errorHandler, noRoute } from './errors.js';
+import { cloudLogSink, type LogSink, requestIdOf, requestLogger } from './log.js';
+import { openApiDocument } from './openapi.js';
+import { API_BASE, ROUTES } from './routes.js';
+
+export interface AppOptions {
+  /** Defaults to firebase-admin's `verifyIdToken` of the default app. */
+  verifyIdToken?: VerifyIdToken;
+  /** Defaults to Cloud Logging (the firebase-functions logger). */
+  logSink?: LogSink;
+}
+
+/** Bodies are small JSON objects (a message text is at most 64 KiB of characters). */
+const BODY_LIMIT = '300kb';
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
+export function createApp(options: AppOptions = {}): express.Express {
+  const sink = options.logSink ?? cloudLogSink;
+  const verifyIdToken = options.verifyIdToken ?? ((token: string) => auth().verifyIdToken(token));
+  const app = express();
+  app.disable('x-powered-by');
+  // Lists change between requests; conditional GETs would only add 304s nobody asked for.
+  app.set('etag', false);
+
+  app.use(requestContext(sink));
+  app.use(functionPrefix);
+  app.get(`${API_BASE}/openapi.json`, (_req, res) => {
+    res.json(openApiDocument());
+  });
+
+  const authenticated = authenticate(verifyIdToken);
+  const jsonBody = express.json({ limit: BODY_LIMIT, type: JSON_TYPES, strict: true });
+  for (const route of ROUTES) {
+    const body = route.jsonBody ? [requireJson, jsonBody] : [];
+    app[route.method](route.path, authenticated, ...body, async (req: Request, res: Response) => {
+      const reply = await route.handle(req, res);
+      res.status(reply.status).json(reply.body);
+    });
+  }
+  app.use(noRoute);
+  app.use(errorHandler);
+  return app;
+}
+
+function requestContext(sink: LogSink) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const requestId = requestIdOf((name) => req.get(name));
+    const log = requestLogger(sink, requestId);
+    Object.assign(res.locals, { requestId, log } satisfies RequestContext);
+    res.set('X-Request-Id', requestId);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      log.info('request', {
+        method: req.method,
+        path: req.path.length > 200 ? `${req.path.slice(0, 200)}…` : req.path,
+        status: res.statusCode,
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+        uid: context(res).caller?.uid,
+      });
+    });
+    next();
+  };
+}
+
+/**
+ * Cloud Functions strip the function's name from the path: a request to
+ * `…cloudfunctions.net/api/whatsapp/accounts` arrives as `/whatsapp/accounts`, while a Hosting
+ * rewrite or the Cloud Run URL keeps `/api/whatsapp/accounts`. Both reach the same routes.
+ */
+function functionPrefix(req: Request, _res: Response, next: NextFunction): void {
+  if (req.url === '/whatsapp' || req.url.startsWith('/whatsapp/') || req.url.startsWith('/whatsapp?')) {
+    req.url = `/api${req.url}`;
+  }
+  next();
+}
+
+/** A POST with a body must send JSON; anything else would be silently ignored by the parser. */
+function requireJson(req: Request, _res: Response, next: NextFunction): void {
+  const length = req.get('content-length');
+  const hasBody = req.get('transfer-encoding') !== undefined || (length !== undefined && length !== '0');
+  if (hasBody && !req.is(JSON_TYPES)) {
+    throw new AppError('invalid_argument', 'send the body as JSON with Content-Type: application/json', {
+      reason: 'content_type',
+    });
+  }
+  next();
+}

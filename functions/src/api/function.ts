@@ -1,0 +1,11 @@
+/** The `api` Cloud Function: the express app (`app.ts`), created on the first request. */
+import type { Express } from 'express';
+import { onRequest } from 'firebase-functions/v2/https';
+import { createApp } from './app.js';
+
+let app: Express | undefined;
+
+export const api = onRequest((req, res) => {
+  app ??= createApp();
+  app(req, res);
+});

@@ -1,0 +1,268 @@
+/**
+ * The OpenAPI 3.1 document of the HTTPS API, served at `GET /api/whatsapp/openapi.json`.
+ *
+ * Built from the route table (`routes.ts`) and the very zod schemas that validate the input, so
+ * parameters and request bodies cannot drift from what the API accepts. Response schemas are
+ * written here from the data contract (DESIGN §3); the API tests validate real responses
+ * against them.
+ */
+import {
+  CONNECTION_STATES,
+  HTTP_STATUS_BY_CODE,
+  MEMBER_ROLES,
+  MESSAGE_SOURCES,
+  MESSAGE_STATUSES,
+  MESSAGE_TYPES,
+  THREAD_KINDS,
+} from '@wasync/shared';
+import { z } from 'zod';
+import { API_BASE, ROUTES, type Route } from './routes.js';
+
+type JsonSchema = Record<string, unknown>;
+
+const epochMs = { type: 'integer', description: 'Epoch milliseconds' };
+const str = { type: 'string' };
+const nullableStr = { type: ['string', 'null'] };
+const obj = (properties: Record<string, unknown>, required: string[] = []): JsonSchema => ({
+  type: 'object',
+  properties,
+  ...(required.length > 0 ? { required } : {}),
+});
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const page = (key: string, item: string): JsonSchema =>
+  obj(
+    {
+      [key]: { type: 'array', items: ref(item) },
+      nextCursor: { type: 'string', description: 'Pass as `cursor` for the next page; absent on the last page.' },
+    },
+    [key],
+  );
+
+const SCHEMAS: Record<string, JsonSchema> = {
+  Error: obj(
+    {
+      error: obj(
+        {
+          code: { type: 'string', enum: Object.keys(HTTP_STATUS_BY_CODE) },
+          message: str,
+          details: { description: 'Machine-readable details, e.g. `fields` of invalid_argument.' },
+        },
+        ['code', 'message'],
+      ),
+    },
+    ['error'],
+  ),
+  Account: obj(
+    {
+      accountId: str,
+      role: { type: 'string', enum: [...MEMBER_ROLES, 'operator'] },
+      displayName: str,
+      phone: str,
+      me: obj({ id: str, lid: str, name: str }, ['id']),
+      connection: obj(
+        {
+          state: { type: 'string', enum: [...CONNECTION_STATES] },
+          qr: str,
+          qrExpiresAt: epochMs,
+          pairingCode: str,
+          lastError: str,
+          updatedAt: epochMs,
+        },
+        ['state', 'updatedAt'],
+      ),
+      lastConnectedAt: epochMs,
+      lastHistorySyncAt: epochMs,
+      lastBackfillAt: epochMs,
+      historySync: { type: 'object' },
+      backfill: { type: 'object' },
+    },
+    ['accountId', 'role', 'displayName', 'connection'],
+  ),
+  LastMessage: obj(
+    {
+      id: str,
+      text: nullableStr,
+      fromMe: { type: 'boolean' },
+      type: { type: 'string', enum: [...MESSAGE_TYPES] },
+      status: { type: 'string', enum: [...MESSAGE_STATUSES] },
+    },
+    ['id', 'text', 'fromMe', 'type', 'status'],
+  ),
+  Thread: obj(
+    {
+      threadId: { type: 'string', description: 'Document id; pass it (URL-encoded) as threadId.' },
+      jid: str,
+      aliases: { type: 'array', items: str },
+      kind: { type: 'string', enum: [...THREAD_KINDS] },
+      name: str,
+      lastMessageAt: epochMs,
+      lastMessage: ref('LastMessage'),
+      unreadCount: { type: 'integer' },
+      oldestMessageAt: epochMs,
+      updatedAt: epochMs,
+    },
+    ['threadId', 'jid', 'aliases', 'kind', 'lastMessageAt', 'lastMessage', 'updatedAt'],
+  ),
+  Message: obj(
+    {
+      docId: { type: 'string', description: 'Document id (WhatsApp ids are unique per sender only).' },
+      id: { type: 'string', description: 'WhatsApp message id' },
+      threadId: str,
+      accountId: str,
+      fromMe: { type: 'boolean' },
+      sender: nullableStr,
+      timestamp: epochMs,
+      type: { type: 'string', enum: [...MESSAGE_TYPES] },
+      text: nullableStr,
+      media: { type: 'object' },
+      quotedId: str,
+      status: { type: 'string', enum: [...MESSAGE_STATUSES] },
+      receipts: {
+        type: 'object',
+        additionalProperties: obj({ deliveredAt: epochMs, readAt: epochMs, playedAt: epochMs }),
+      },
+      reactions: { type: 'object', additionalProperties: str },
+      edited: obj({ text: nullableStr, at: epochMs }),
+      deleted: { const: true },
+      source: { type: 'string', enum: [...MESSAGE_SOURCES] },
+      updatedAt: epochMs,
+    },
+    ['docId', 'id', 'threadId', 'fromMe', 'sender', 'timestamp', 'type', 'text', 'status', 'source', 'updatedAt'],
+  ),
+  AccountPage: page('accounts', 'Account'),
+  ThreadPage: page('threads', 'Thread'),
+  MessagePage: page('messages', 'Message'),
+  CommandAccepted: obj({ commandId: str }, ['commandId']),
+  SendAccepted: obj({ commandId: str, messageId: { type: 'string', pattern: '^3EB0[0-9A-F]{18}$' } }, [
+    'commandId',
+    'messageId',
+  ]),
+};
+
+/** Query parameters that accept more than their schema's JSON type says. */
+const PARAMETER_OVERRIDES: Record<string, JsonSchema> = {
+  since: { anyOf: [epochMs, { type: 'string', format: 'date-time' }], description: 'Inclusive; epoch ms or ISO 8601' },
+  until: { anyOf: [epochMs, { type: 'string', format: 'date-time' }], description: 'Exclusive; epoch ms or ISO 8601' },
+};
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ref('Error') } },
+});
+
+/** `:name` segments of an express path. */
+export function pathParamsOf(path: string): string[] {
+  return [...path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
+}
+
+/** `/a/:b` → `/a/{b}`. */
+export function openApiPath(path: string): string {
+  return path.replace(/:(\w+)/g, '{$1}');
+}
+
+function inputSchema(route: Route): { properties: Record<string, JsonSchema>; required: string[] } {
+  if (!route.input) return { properties: {}, required: [] };
+  const schema = z.toJSONSchema(route.input, { io: 'input', unrepresentable: 'any' }) as {
+    properties?: Record<string, JsonSchema>;
+    required?: string[];
+  };
+  return { properties: schema.properties ?? {}, required: schema.required ?? [] };
+}
+
+function operation(route: Route): JsonSchema {
+  const { properties, required } = inputSchema(route);
+  const pathParams = pathParamsOf(route.path);
+  const parameters = [
+    ...pathParams.map((name) => ({ name, in: 'path', required: true, schema: properties[name] ?? str })),
+    ...(route.queryFields ?? []).map((name) => ({
+      name,
+      in: 'query',
+      required: required.includes(name) && !('default' in (properties[name] ?? {})),
+      schema: PARAMETER_OVERRIDES[name] ?? properties[name] ?? str,
+    })),
+  ];
+  const op: JsonSchema = {
+    operationId: route.operationId,
+    summary: route.summary,
+    description: route.description,
+    parameters,
+    responses: {
+      [route.method === 'post' ? '202' : '200']: {
+        description: 'Success',
+        content: { 'application/json': { schema: ref(route.response) } },
+      },
+      '400': errorResponse('Bad input (code invalid_argument or invalid_cursor)'),
+      ...(route.access === 'public'
+        ? {}
+        : {
+            '401': errorResponse('Missing, malformed or expired ID token (code unauthenticated)'),
+            '403': errorResponse('Not a member of the account, or the role is too low (code permission_denied)'),
+            '404': errorResponse('The account or thread does not exist (operators) (code not_found)'),
+          }),
+      ...(route.operationId === 'sendMessage'
+        ? { '409': errorResponse('clientMessageId already used for a different message (code already_exists)') }
+        : {}),
+      '500': errorResponse('A bug or an outage on our side (code internal)'),
+    },
+  };
+  if (route.access !== 'public') op.security = [{ firebaseIdToken: [] }];
+  if (route.jsonBody) {
+    const bodyProperties = Object.fromEntries(Object.entries(properties).filter(([k]) => !pathParams.includes(k)));
+    op.requestBody = {
+      required: route.jsonBody === 'required',
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            properties: bodyProperties,
+            required: required.filter((k) => !pathParams.includes(k)),
+            additionalProperties: false,
+          },
+        },
+      },
+    };
+  }
+  return op;
+}
+
+let built: JsonSchema | undefined;
+
+export function openApiDocument(): JsonSchema {
+  if (built) return built;
+  const paths: Record<string, Record<string, JsonSchema>> = {
+    [`${API_BASE}/openapi.json`]: {
+      get: {
+        operationId: 'openApi',
+        summary: 'This document',
+        responses: { '200': { description: 'The OpenAPI document', content: { 'application/json': {} } } },
+      },
+    },
+  };
+  for (const route of ROUTES) {
+    const path = openApiPath(route.path);
+    paths[path] ??= {};
+    paths[path][route.method] = operation(route);
+  }
+  built = {
+    openapi: '3.1.0',
+    info: {
+      title: 'WhatsApp conversation sync API',
+      version: '1',
+      description:
+        'Threads, messages, sending and backfill for the WhatsApp accounts synced into Firestore. Served by the `api` Cloud Function: `https://REGION-PROJECT.cloudfunctions.net/api/whatsapp/...` (the function name is the `/api` prefix), or behind a Hosting rewrite of `/api/**`. Every error is `{"error":{"code","message"}}`; every response carries `X-Request-Id`. Times are epoch milliseconds. Lists take `limit` (1–200, default 50, never clamped) and an opaque `cursor`, and return `nextCursor` until the last page.',
+    },
+    paths,
+    components: {
+      schemas: SCHEMAS,
+      securitySchemes: {
+        firebaseIdToken: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'A Firebase Auth ID token of the caller (getIdToken() in the client SDK).',
+        },
+      },
+    },
+  };
+  return built;
+}

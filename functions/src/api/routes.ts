@@ -1,0 +1,176 @@
+/**
+ * The HTTPS API's routes (DESIGN §5), as a table: method, path, who may call it, how its input is
+ * parsed and which use case answers. `app.ts` registers exactly these with express and
+ * `openapi.ts` documents exactly these, so the two cannot disagree; a test checks both against
+ * what express really routes.
+ *
+ * Every route but the OpenAPI document needs `Authorization: Bearer <Firebase ID token>`. The
+ * use cases check the caller's role on the account (viewer reads, agent sends and backfills).
+ */
+import {
+  listAccountsInput,
+  listMessagesInput,
+  listThreadsInput,
+  requestBackfillInput,
+  sendMessageInput,
+} from '@wasync/shared/client';
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { requestBackfill } from '../commands/account-commands.js';
+import { sendMessage } from '../commands/send.js';
+import { firestore } from '../firebase.js';
+import { listAccounts } from '../queries/accounts.js';
+import { listMessagesFor } from '../queries/messages.js';
+import { listThreadsFor } from '../queries/threads.js';
+import { callerOf } from './context.js';
+import { booleanParam, instantParam, integerParam, parseBody, parseQuery } from './input.js';
+
+export const API_BASE = '/api/whatsapp';
+
+/** Who may call a route, for the documentation (the use cases enforce it). */
+export type RouteAccess = 'public' | 'signed-in' | 'viewer' | 'agent';
+
+export interface RouteReply {
+  status: 200 | 202;
+  body: unknown;
+}
+
+export interface Route {
+  method: 'get' | 'post';
+  /** Express path (`:name` parameters). */
+  path: string;
+  operationId: string;
+  summary: string;
+  description: string;
+  access: RouteAccess;
+  /** The use case's input schema: documents parameters and body (`openapi.ts`). */
+  input?: z.ZodType;
+  /** Input fields that come from the query string (the rest come from the path or the body). */
+  queryFields?: readonly string[];
+  /** Whether the input (minus path parameters) is the JSON body. */
+  jsonBody?: 'required' | 'optional';
+  /** Name of the success response's schema in the OpenAPI components. */
+  response: string;
+  handle(req: Request, res: Response): Promise<RouteReply>;
+}
+
+const pageQuery = { limit: integerParam.optional(), cursor: z.string().optional() };
+const messageFilterQuery = {
+  ...pageQuery,
+  fromMe: booleanParam.optional(),
+  type: z.string().optional(),
+  since: instantParam.optional(),
+  until: instantParam.optional(),
+  order: z.string().optional(),
+};
+const accountsQuery = z.object(pageQuery).strict();
+const threadsQuery = z.object(pageQuery).strict();
+const threadMessagesQuery = z.object(messageFilterQuery).strict();
+const messagesQuery = z
+  .object({ ...messageFilterQuery, accountId: z.string().optional(), threadId: z.string().optional() })
+  .strict();
+const backfillBody = requestBackfillInput.omit({ accountId: true });
+
+const PAGE_FIELDS = ['limit', 'cursor'] as const;
+const FILTER_FIELDS = [...PAGE_FIELDS, 'fromMe', 'type', 'since', 'until', 'order'] as const;
+
+export const ROUTES: readonly Route[] = [
+  {
+    method: 'get',
+    path: `${API_BASE}/accounts`,
+    operationId: 'listAccounts',
+    summary: 'Accounts the caller may see',
+    description:
+      'Every account for operators (custom claim operator: true); otherwise the accounts the caller is a member of, with their role. Ordered by account id.',
+    access: 'signed-in',
+    input: listAccountsInput,
+    queryFields: PAGE_FIELDS,
+    response: 'AccountPage',
+    async handle(req, res) {
+      const input = parseQuery(accountsQuery, listAccountsInput, req.query);
+      return { status: 200, body: await listAccounts(firestore(), callerOf(res), input) };
+    },
+  },
+  {
+    method: 'get',
+    path: `${API_BASE}/threads/:accountId`,
+    operationId: 'listThreads',
+    summary: "An account's threads, most recently active first",
+    description: 'Needs the viewer role (or above) on the account.',
+    access: 'viewer',
+    input: listThreadsInput,
+    queryFields: PAGE_FIELDS,
+    response: 'ThreadPage',
+    async handle(req, res) {
+      const input = parseQuery(threadsQuery, listThreadsInput, req.query, req.params);
+      return { status: 200, body: await listThreadsFor(firestore(), callerOf(res), input) };
+    },
+  },
+  {
+    method: 'get',
+    path: `${API_BASE}/messages/:accountId/:threadId`,
+    operationId: 'listThreadMessages',
+    summary: "One thread's messages, newest first by default",
+    description:
+      'Needs the viewer role on the account. threadId is the thread document id, URL-encoded (it may contain % and ~).',
+    access: 'viewer',
+    input: listMessagesInput,
+    queryFields: FILTER_FIELDS,
+    response: 'MessagePage',
+    async handle(req, res) {
+      const input = parseQuery(threadMessagesQuery, listMessagesInput, req.query, req.params);
+      return { status: 200, body: await listMessagesFor(firestore(), callerOf(res), input) };
+    },
+  },
+  {
+    method: 'get',
+    path: `${API_BASE}/messages`,
+    operationId: 'listMessages',
+    summary: "Messages across an account's threads, filtered",
+    description:
+      'accountId is required; filters threadId, fromMe, type, since (inclusive) and until (exclusive). Without threadId this is a collection-group query on messages scoped by their accountId field. Needs the viewer role on the account.',
+    access: 'viewer',
+    input: listMessagesInput,
+    queryFields: ['accountId', 'threadId', ...FILTER_FIELDS],
+    response: 'MessagePage',
+    async handle(req, res) {
+      const input = parseQuery(messagesQuery, listMessagesInput, req.query);
+      return { status: 200, body: await listMessagesFor(firestore(), callerOf(res), input) };
+    },
+  },
+  {
+    method: 'post',
+    path: `${API_BASE}/send`,
+    operationId: 'sendMessage',
+    summary: 'Send a text message (asynchronously)',
+    description:
+      'Writes a send command for the socket host and answers 202 at once with the command id and the WhatsApp id the message will have. Idempotent on clientMessageId: repeating a request returns the same ids and sends once; reusing a clientMessageId for a different message is 409. Needs the agent role.',
+    access: 'agent',
+    input: sendMessageInput,
+    jsonBody: 'required',
+    response: 'SendAccepted',
+    async handle(req, res) {
+      const input = parseBody(sendMessageInput, req.body);
+      const { commandId, messageId, replayed } = await sendMessage(firestore(), callerOf(res), input);
+      if (replayed) res.set('Idempotent-Replayed', 'true');
+      return { status: 202, body: { commandId, messageId } };
+    },
+  },
+  {
+    method: 'post',
+    path: `${API_BASE}/backfill/:accountId`,
+    operationId: 'requestBackfill',
+    summary: 'Ask the phone for older messages (asynchronously)',
+    description:
+      'Writes a backfill command for the socket host and answers 202 with its id. The body is optional: threads and count default to WHATSAPP_BACKFILL_THREADS and WHATSAPP_BACKFILL_COUNT; a requestId makes retries idempotent. Needs the agent role.',
+    access: 'agent',
+    input: requestBackfillInput,
+    jsonBody: 'optional',
+    response: 'CommandAccepted',
+    async handle(req, res) {
+      const body = parseBody(backfillBody, req.body ?? {});
+      const input = parseBody(requestBackfillInput, { ...body, accountId: req.params.accountId }, 'request');
+      return { status: 202, body: await requestBackfill(firestore(), callerOf(res), input) };
+    },
+  },
+];

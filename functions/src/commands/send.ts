@@ -1,0 +1,86 @@
+/**
+ * Sending a message: validate and resolve the recipient, choose the message id, write a `send`
+ * command. Returns at once; the socket host sends it (the commands issue). Idempotent on
+ * `clientMessageId`: a replay returns the same `{commandId, messageId}` and writes nothing.
+ */
+import { AppError, jidCategory, normalizeJid, paths, type SendPayload } from '@wasync/shared';
+import type { SendAccepted, sendMessageInput } from '@wasync/shared/client';
+import type { Firestore } from 'firebase-admin/firestore';
+import type { z } from 'zod';
+import { authorize, type Caller } from '../access/authorize.js';
+import { chosenMessageId, sendCommandId } from './ids.js';
+import { writeCommand } from './write.js';
+
+export type SendInput = z.output<typeof sendMessageInput>;
+
+/** A phone number as people write it: optional `+`, digits, spaces, dots, dashes, parentheses. */
+const PHONE = /^\+?[0-9][0-9 ().-]{5,24}$/;
+
+/**
+ * The chat JID to send to for a `to` given as a JID or a phone number in international form.
+ * Only one-to-one and group chats can be sent to; device suffixes are dropped.
+ */
+export function recipientJid(to: string): string {
+  if (PHONE.test(to)) {
+    const digits = to.replace(/[^0-9]/g, '');
+    if (digits.length < 7 || digits.length > 15 || digits.startsWith('0')) {
+      throw invalidRecipient('a phone number needs 7–15 digits with the country code first');
+    }
+    return `${digits}@s.whatsapp.net`;
+  }
+  const jid = normalizeJid(to);
+  const category = jid === undefined ? undefined : jidCategory(jid);
+  if (jid === undefined || (category !== 'dm' && category !== 'group')) {
+    throw invalidRecipient('expected a phone number, a user JID (…@s.whatsapp.net, …@lid) or a group JID (…@g.us)');
+  }
+  return jid;
+}
+
+function invalidRecipient(reason: string): AppError {
+  return new AppError('invalid_argument', `Invalid input: to: ${reason}`, { fields: [{ path: 'to', reason }] });
+}
+
+export async function sendMessage(
+  db: Firestore,
+  caller: Caller,
+  input: SendInput,
+): Promise<SendAccepted & { replayed: boolean }> {
+  const { accountId, threadId, text, clientMessageId, quotedId } = input;
+  // Validate the recipient before any read: bad input costs nothing.
+  const givenTo = input.to === undefined ? undefined : recipientJid(input.to);
+  await authorize(db, caller, accountId, 'agent');
+
+  const messageId = chosenMessageId(accountId, clientMessageId);
+  const commandId = sendCommandId(messageId);
+  const { replayed } = await writeCommand(db, {
+    accountId,
+    commandId,
+    type: 'send',
+    payload: async (): Promise<SendPayload> => ({
+      to: givenTo ?? (await threadJid(db, accountId, threadId!)),
+      threadId,
+      text,
+      clientMessageId,
+      messageId,
+      quotedId,
+    }),
+    createdBy: caller.uid,
+    // What the caller asked for, not what it resolved to: a thread's JID may change (LID/PN
+    // merge) between the request and its replay, and that must still count as the same send.
+    sameRequest: (stored) =>
+      stored.text === text &&
+      stored.quotedId === quotedId &&
+      stored.threadId === threadId &&
+      (threadId !== undefined || stored.to === givenTo),
+  });
+  return { commandId, messageId, replayed };
+}
+
+async function threadJid(db: Firestore, accountId: string, threadId: string): Promise<string> {
+  const thread = await db.doc(paths.thread(accountId, threadId)).get();
+  const jid: unknown = thread.get('jid');
+  if (!thread.exists || typeof jid !== 'string') {
+    throw new AppError('not_found', `thread ${threadId} does not exist in account ${accountId}`);
+  }
+  return jid;
+}

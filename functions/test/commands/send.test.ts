@@ -1,0 +1,178 @@
+/**
+ * Send and backfill through the API: the command documents they write (checked against the
+ * shared command schemas the socket host reads with), and idempotency on the client's key.
+ */
+import assert from 'node:assert/strict';
+import { parseCommandPayload, paths, threadDocId, WA_MESSAGE_ID_PATTERN } from '@wasync/shared';
+import { Timestamp } from 'firebase-admin/firestore';
+import { clearFirestore, testDb } from '../../../test/support/firestore.ts';
+import { chosenMessageId } from '../../src/commands/ids.ts';
+import { assertError, testApi } from '../support/api.ts';
+import { newUser, type Persona, seedAccount, seedThread } from '../support/fixtures.ts';
+import { snapshotStore } from '../support/store.ts';
+
+const ACCOUNT = 'acct-s';
+const JID = '4915100000042@s.whatsapp.net';
+
+describe('api: send and backfill commands', function () {
+  this.timeout(60_000);
+  const api = testApi();
+  let agent: Persona;
+
+  before(async function () {
+    this.timeout(180_000);
+    agent = await newUser('sender');
+  });
+  beforeEach(async () => {
+    await clearFirestore();
+    await seedAccount(testDb(), ACCOUNT, { [agent.uid]: 'agent' });
+    await seedAccount(testDb(), 'acct-s2', { [agent.uid]: 'agent' });
+    await seedThread(testDb(), { accountId: ACCOUNT, jid: JID, count: 1 });
+  });
+
+  const send = (body: object) => api.post('/api/whatsapp/send', body, agent.idToken);
+  const commands = async (accountId = ACCOUNT) => (await testDb().collection(paths.commands(accountId)).get()).docs;
+
+  it('writes one pending send command the socket host can parse, and answers 202 with its ids', async () => {
+    const res = await send({
+      accountId: ACCOUNT,
+      threadId: threadDocId(JID),
+      text: 'Hallo 👋',
+      clientMessageId: 'k-1',
+    });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    const { commandId, messageId } = res.body;
+    assert.match(messageId, WA_MESSAGE_ID_PATTERN);
+    assert.equal(messageId, chosenMessageId(ACCOUNT, 'k-1'));
+    assert.equal(commandId, `send-${messageId}`);
+
+    const stored = await commands();
+    assert.deepEqual(
+      stored.map((d) => d.id),
+      [commandId],
+    );
+    const doc = stored[0]!.data();
+    assert.equal(doc.type, 'send');
+    assert.equal(doc.state, 'pending');
+    assert.equal(doc.createdBy, agent.uid);
+    assert.ok(doc.createdAt instanceof Timestamp && doc.updatedAt instanceof Timestamp);
+    const parsed = parseCommandPayload('send', doc.payload);
+    assert.ok(parsed.ok, JSON.stringify(doc.payload));
+    assert.deepEqual(parsed.payload, {
+      to: JID,
+      threadId: threadDocId(JID),
+      text: 'Hallo 👋',
+      clientMessageId: 'k-1',
+      messageId,
+    });
+  });
+
+  it('answers a replay with the same ids and writes nothing', async () => {
+    const body = { accountId: ACCOUNT, to: '+49 151 0000 0042', text: 'once', clientMessageId: 'k-2' };
+    const first = await send(body);
+    const before = await snapshotStore(testDb());
+    const again = await send(body);
+    assert.equal(again.status, 202);
+    assert.deepEqual(again.body, first.body);
+    assert.equal(again.headers['idempotent-replayed'], 'true');
+    assert.deepEqual(await snapshotStore(testDb()), before);
+  });
+
+  it('writes exactly one command for ten concurrent identical requests', async () => {
+    const body = { accountId: ACCOUNT, threadId: threadDocId(JID), text: 'race', clientMessageId: 'k-3' };
+    const replies = await Promise.all(Array.from({ length: 10 }, () => send(body)));
+    assert.ok(replies.every((r) => r.status === 202));
+    assert.equal(new Set(replies.map((r) => JSON.stringify(r.body))).size, 1);
+    assert.equal((await commands()).length, 1);
+  });
+
+  it('refuses a reused key for a different message (409) and keeps the first', async () => {
+    await send({ accountId: ACCOUNT, threadId: threadDocId(JID), text: 'first', clientMessageId: 'k-4' });
+    const before = await snapshotStore(testDb());
+    for (const body of [
+      { accountId: ACCOUNT, threadId: threadDocId(JID), text: 'second', clientMessageId: 'k-4' },
+      { accountId: ACCOUNT, to: JID, text: 'first', clientMessageId: 'k-4' },
+      { accountId: ACCOUNT, threadId: threadDocId(JID), text: 'first', clientMessageId: 'k-4', quotedId: 'ABC' },
+    ]) {
+      assertError(await send(body), 409, 'already_exists');
+    }
+    assert.deepEqual(await snapshotStore(testDb()), before);
+  });
+
+  it('lets exactly one of concurrent different messages with one key win; the others get 409', async () => {
+    const replies = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        send({ accountId: ACCOUNT, threadId: threadDocId(JID), text: `racer ${i}`, clientMessageId: 'k-race' }),
+      ),
+    );
+    const won = replies.map((r, i) => [r.status, i] as const).filter(([status]) => status === 202);
+    assert.equal(won.length, 1, JSON.stringify(replies.map((r) => r.status)));
+    for (const r of replies.filter((r) => r.status !== 202)) assertError(r, 409, 'already_exists');
+    const stored = await commands();
+    assert.equal(stored.length, 1);
+    assert.equal(stored[0]!.get('payload.text'), `racer ${won[0]![1]}`);
+  });
+
+  it('gives the same key on two accounts two different message ids', async () => {
+    const a = await send({ accountId: ACCOUNT, to: JID, text: 'x', clientMessageId: 'same' });
+    const b = await send({ accountId: 'acct-s2', to: JID, text: 'x', clientMessageId: 'same' });
+    assert.notEqual(a.body.messageId, b.body.messageId);
+  });
+
+  it('normalises recipients: phone numbers, device suffixes, groups; refuses the rest', async () => {
+    const cases: [string, string][] = [
+      ['+49 (151) 000-00042', '4915100000042@s.whatsapp.net'],
+      ['4915100000042:12@s.whatsapp.net', '4915100000042@s.whatsapp.net'],
+      ['4915100000042@c.us', '4915100000042@s.whatsapp.net'],
+      ['120363000000000001@g.us', '120363000000000001@g.us'],
+      ['123456789012345@lid', '123456789012345@lid'],
+    ];
+    for (const [i, [to, jid]] of cases.entries()) {
+      const res = await send({ accountId: ACCOUNT, to, text: 'x', clientMessageId: `n-${i}` });
+      assert.equal(res.status, 202, `${to}: ${JSON.stringify(res.body)}`);
+      const doc = await testDb().doc(paths.command(ACCOUNT, res.body.commandId)).get();
+      assert.equal(doc.get('payload.to'), jid, to);
+    }
+    for (const to of ['status@broadcast', '123@newsletter', 'hello', '+0049 151', '12@call', '@s.whatsapp.net']) {
+      assertError(await send({ accountId: ACCOUNT, to, text: 'x', clientMessageId: 'bad' }), 400, 'invalid_argument');
+    }
+    assertError(
+      await send({ accountId: ACCOUNT, to: JID, threadId: threadDocId(JID), text: 'x', clientMessageId: 'both' }),
+      400,
+      'invalid_argument',
+    );
+  });
+
+  it('answers 404 for a thread that does not exist, writing nothing', async () => {
+    const res = await send({
+      accountId: ACCOUNT,
+      threadId: threadDocId('49999@s.whatsapp.net'),
+      text: 'x',
+      clientMessageId: 'k-5',
+    });
+    assertError(res, 404, 'not_found');
+    assert.equal((await commands()).length, 0);
+  });
+
+  it('writes backfill commands with the configured defaults; a requestId makes them idempotent', async () => {
+    const plain = await api.post(`/api/whatsapp/backfill/${ACCOUNT}`, undefined, agent.idToken);
+    assert.equal(plain.status, 202, JSON.stringify(plain.body));
+    const doc = await testDb().doc(paths.command(ACCOUNT, plain.body.commandId)).get();
+    assert.deepEqual(doc.get('payload'), { reason: 'manual', threads: 50, count: 100 });
+    assert.ok(parseCommandPayload('backfill', doc.get('payload')).ok);
+
+    const body = { threads: 3, count: 20, threadIds: [threadDocId(JID)], requestId: 'bf-1' };
+    const a = await api.post(`/api/whatsapp/backfill/${ACCOUNT}`, body, agent.idToken);
+    const b = await api.post(`/api/whatsapp/backfill/${ACCOUNT}`, body, agent.idToken);
+    assert.equal(a.body.commandId, b.body.commandId);
+    // Without a requestId every request is a new backfill.
+    const c = await api.post(`/api/whatsapp/backfill/${ACCOUNT}`, {}, agent.idToken);
+    assert.notEqual(c.body.commandId, plain.body.commandId);
+    assert.equal((await commands()).length, 3);
+    assertError(
+      await api.post(`/api/whatsapp/backfill/${ACCOUNT}`, { accountId: 'acct-s2' }, agent.idToken),
+      400,
+      'invalid_argument',
+    );
+  });
+});
