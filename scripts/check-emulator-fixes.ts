@@ -173,6 +173,14 @@ const FIXES: Fix[] = [
     find: 'staged.set(document, next);',
     undo: 'staged.set(document, next);\n      document.applyVersion(next);',
   },
+  // 10. Listen streams with several targets (the client SDK's multiplexing)
+  {
+    name: '10 every request of a Listen stream',
+    file: SERVICE,
+    find: 'call.on("data", (request: ListenRequest) => {',
+    undo: 'call.once("data", (request: ListenRequest) => {',
+  },
+  { name: '10 remove_target', file: 'FirestoreState/listen.ts', find: 'if (stop) {', undo: 'if (false) {' },
 ];
 
 const only = process.argv.slice(2);

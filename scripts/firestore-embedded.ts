@@ -12,7 +12,8 @@
  *
  * Besides gRPC it serves a small HTTP admin endpoint that mirrors the official emulator's route
  * `DELETE /emulator/v1/projects/{p}/databases/(default)/documents`, so test helpers clear data the
- * same way for both backends, and `GET /memory` (heap after a full GC) for the memory benchmark.
+ * same way for both backends, `GET /memory` (heap after a full GC) for the memory benchmark, and
+ * `GET /listeners` (live listener targets) for tests that check listeners are cleaned up.
  *
  * Usage: tsx scripts/firestore-embedded.ts [--port N] [--admin-port N] [--transaction-timeout-ms N]
  * [--unpatched] (0 = pick a free port; --unpatched runs the published bundle instead, only so that
@@ -35,17 +36,16 @@ const { values } = parseArgs({
 });
 
 interface EmbeddedServer {
-  state: { clear(): void };
+  state: { clear(): void; emitter: { listenerCount(event: string): number } };
   stop(): void;
 }
 const require = createRequire(import.meta.url);
 // Without the patch the emulator would run and silently get transactions, queries and merges
 // wrong: refuse to start instead.
-if (
-  !existsSync(
-    join(dirname(require.resolve('@firestore-emulator/server/package.json')), 'src/FirestoreState/transactions.ts'),
-  )
-) {
+const patchedFiles = ['transactions.ts', 'listen.ts'].map((file) =>
+  join(dirname(require.resolve('@firestore-emulator/server/package.json')), 'src/FirestoreState', file),
+);
+if (!patchedFiles.every((file) => existsSync(file))) {
   process.stderr.write(
     'firestore-embedded: @firestore-emulator/server is not patched; run `npx patch-package` (npm ci does it)\n',
   );
@@ -83,6 +83,13 @@ const admin = createServer((req, res) => {
     // Live heap after a full collection (needs --expose-gc), for the memory benchmark.
     (globalThis as { gc?: () => void }).gc?.();
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(process.memoryUsage()));
+    return;
+  }
+  if (req.method === 'GET' && req.url === '/listeners') {
+    // Live listener targets (each subscribes once to document updates): lets a test prove that a
+    // removed or closed listener leaves nothing behind.
+    const targets = emulator.state.emitter.listenerCount('update-document');
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ targets }));
     return;
   }
   if (req.method === 'GET' && req.url === '/') {

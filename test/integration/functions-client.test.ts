@@ -6,9 +6,7 @@
  *
  * Direct reads are checked against the security rules only by the official emulator; the
  * embedded one has no rules engine, so here they show the converters at work, not the rules
- * (test/rules/ covers those, pending without the official emulator). Each direct read uses its
- * own client instance: the embedded emulator does not implement removing a target from a Listen
- * stream, which the SDK does after every getDocs, so a second query on one stream never answers.
+ * (test/rules/ covers those, pending without the official emulator).
  */
 import assert from 'node:assert/strict';
 import { threadDocId } from '@wasync/shared';
@@ -25,7 +23,6 @@ import {
   collection,
   collectionGroup,
   connectFirestoreEmulator,
-  type Firestore,
   getDocs,
   getFirestore,
   limit,
@@ -115,16 +112,6 @@ describe('functions: a real client SDK app', function () {
     await deleteApp(closing);
   }
 
-  /** Runs one direct read on a fresh client instance (see the module comment). */
-  async function directRead<T>(read: (db: Firestore) => Promise<T>): Promise<T> {
-    const reader = await signedInApp();
-    try {
-      return await read(getFirestore(reader));
-    } finally {
-      await closeApp(reader);
-    }
-  }
-
   it('calls the callables through the Functions emulator with the typed wrappers', async () => {
     const wa = whatsappCallables(getFunctions(app), httpsCallable);
     const { threads } = await wa.listThreads({ accountId: ACCOUNT });
@@ -189,13 +176,11 @@ describe('functions: a real client SDK app', function () {
     assert.equal(thread?.lastMessageAt, T0 + 24_000);
     assert.equal(thread?.updatedAt, T0);
 
-    const messages = await directRead((db) =>
-      getDocs(
-        query(
-          collection(db, 'accounts', ACCOUNT, 'threads', thread!.threadId, 'messages').withConverter(convert.message),
-          orderBy('timestamp', 'desc'),
-          limit(3),
-        ),
+    const messages = await getDocs(
+      query(
+        collection(db, 'accounts', ACCOUNT, 'threads', thread!.threadId, 'messages').withConverter(convert.message),
+        orderBy('timestamp', 'desc'),
+        limit(3),
       ),
     );
     assert.deepEqual(
@@ -210,14 +195,12 @@ describe('functions: a real client SDK app', function () {
 
   it('queries an account’s messages across threads (collection group scoped by accountId)', async () => {
     const convert = firestoreConverters(Timestamp);
-    const latest = await directRead((db) =>
-      getDocs(
-        query(
-          collectionGroup(db, 'messages').withConverter(convert.message),
-          where('accountId', '==', ACCOUNT),
-          orderBy('timestamp', 'desc'),
-          limit(2),
-        ),
+    const latest = await getDocs(
+      query(
+        collectionGroup(getFirestore(app), 'messages').withConverter(convert.message),
+        where('accountId', '==', ACCOUNT),
+        orderBy('timestamp', 'desc'),
+        limit(2),
       ),
     );
     assert.deepEqual(

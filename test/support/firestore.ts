@@ -47,6 +47,11 @@ export function firestoreHost(): string {
   return run.backend.host;
 }
 
+/** The embedded emulator's admin URL (`GET /memory`, `GET /listeners`); undefined on the official one. */
+export function embeddedAdminUrl(): string | undefined {
+  return run.backend?.admin;
+}
+
 /** Deletes every document in the test project. */
 export async function clearFirestore(): Promise<void> {
   if (!run.backend) throw new Error('Firestore backend not started');

@@ -8,7 +8,7 @@ import { HTTP_STATUS_BY_CODE, MESSAGE_TYPES, threadDocId } from '@wasync/shared'
 import { requestBackfillInput, sendMessageInput } from '@wasync/shared/client';
 import fc from 'fast-check';
 import request from 'supertest';
-import { clearFirestore, currentCapabilities, testDb } from '../../../test/support/firestore.ts';
+import { clearFirestore, testDb } from '../../../test/support/firestore.ts';
 import { assertMatchesSchema, testApi } from '../support/api.ts';
 import { newUser, type Persona, seedAccount, seedThread } from '../support/fixtures.ts';
 import { type StoreSnapshot, snapshotStore } from '../support/store.ts';
@@ -31,22 +31,16 @@ const headerText = fc.string({
   unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
   maxLength: 60,
 });
+/** Names of Object.prototype members (`constructor`, `toString`, …): ordinary ids to Firestore. */
+const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype);
 /** URL path segment material, including stray `%` escapes (some decode, some do not). */
 const segment = fc.oneof(
   fc.string({ maxLength: 30 }).map(encodeURIComponent),
   fc.stringMatching(/^[A-Za-z0-9%._~-]{1,30}$/),
   fc.constantFrom('%', '%zz', '%E0%A4%A', '%C0%AF', '..', '.', '%2F', '__x__', 'a'.repeat(2000)),
+  fc.constantFrom(...PROTOTYPE_NAMES),
 );
 const notIn = (values: readonly string[]) => (s: string) => !values.includes(s);
-/**
- * Names of Object.prototype members (`constructor`, `toString`, …). The embedded emulator keeps
- * documents in plain objects and crashes on such ids (`documents['constructor']` is a function);
- * real Firestore treats them as ordinary ids. Generated only where they cannot take the backend
- * down; the test at the end sends them where the official emulator runs.
- */
-const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype);
-const safeForBackend = (s: string) =>
-  currentCapabilities().backend === 'official' || !PROTOTYPE_NAMES.includes(decodeURIComponentSafe(s));
 const badLimit = fc.oneof(
   fc.integer({ min: 201, max: 1e9 }).map(String),
   fc.integer({ min: -1e6, max: 0 }).map(String),
@@ -139,7 +133,7 @@ describe('api: fuzzed malformed requests', function () {
   it('bad account and thread ids in paths → 400 or 403', async () => {
     await fc.assert(
       fc.asyncProperty(
-        segment.filter((s) => s !== ACCOUNT && safeForBackend(s)),
+        segment.filter((s) => s !== ACCOUNT),
         fc.constantFrom('threads', 'messages', 'backfill'),
         async (accountId, route) => {
           const path =
@@ -272,11 +266,7 @@ describe('api: fuzzed malformed requests', function () {
     );
   });
 
-  it('treats ids named like Object.prototype members as ordinary ids', async function () {
-    if (currentCapabilities().backend !== 'official') {
-      this.test!.title += ' (pending: the embedded Firestore emulator crashes on document ids such as "constructor")';
-      this.skip();
-    }
+  it('treats ids named like Object.prototype members as ordinary ids', async () => {
     for (const name of PROTOTYPE_NAMES) {
       await send({ method: 'get', path: `/api/whatsapp/threads/${encodeURIComponent(name)}` });
     }
@@ -295,13 +285,5 @@ function isJson(s: string): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-function decodeURIComponentSafe(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
   }
 }
