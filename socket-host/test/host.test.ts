@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT } from '../../scripts/lib/firebase-emulators.ts';
 import { waitFor } from '../../scripts/lib/ports.ts';
-import { clearFirestore, firestoreHost, testDb } from '../../test/support/firestore.ts';
+import { clearFirestore, firestoreHost, testDb } from './support/firestore.ts';
 import { loadHostConfig, startHost } from '../src/host.ts';
 import { createLogger } from '../src/log.ts';
 
