@@ -6,27 +6,58 @@
  * and its CPU use would distort anything measured in the caller. Why not the official emulator:
  * it needs Java 21 and a jar download, neither available here (DESIGN §6).
  *
+ * It runs the package's TypeScript sources (`src/`, through tsx), not its bundled `dist/`: the
+ * sources carry this project's fixes (patches/@firestore-emulator+server+*.patch, applied by
+ * patch-package on `npm ci`; README "Tests: which Firestore?").
+ *
  * Besides gRPC it serves a small HTTP admin endpoint that mirrors the official emulator's route
  * `DELETE /emulator/v1/projects/{p}/databases/(default)/documents`, so test helpers clear data the
  * same way for both backends.
  *
- * Usage: tsx scripts/firestore-embedded.ts [--port N] [--admin-port N]   (0 = pick a free port)
- * Prints one JSON line `{"ready":true,"host":"127.0.0.1:N","admin":"http://127.0.0.1:M"}` on stdout.
+ * Usage: tsx scripts/firestore-embedded.ts [--port N] [--admin-port N] [--transaction-timeout-ms N]
+ * (0 = pick a free port). Prints one JSON line
+ * `{"ready":true,"host":"127.0.0.1:N","admin":"http://127.0.0.1:M"}` on stdout.
  */
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { FirestoreServer } from '@firestore-emulator/server';
 
 const { values } = parseArgs({
-  options: { port: { type: 'string', default: '0' }, 'admin-port': { type: 'string', default: '0' } },
+  options: {
+    port: { type: 'string', default: '0' },
+    'admin-port': { type: 'string', default: '0' },
+    'transaction-timeout-ms': { type: 'string', default: '30000' },
+  },
 });
 
+interface EmbeddedServer {
+  state: { clear(): void };
+  stop(): void;
+}
+const require = createRequire(import.meta.url);
+// Without the patch the emulator would run and silently get transactions, queries and merges
+// wrong: refuse to start instead.
+if (
+  !existsSync(
+    join(dirname(require.resolve('@firestore-emulator/server/package.json')), 'src/FirestoreState/transactions.ts'),
+  )
+) {
+  process.stderr.write(
+    'firestore-embedded: @firestore-emulator/server is not patched; run `npx patch-package` (npm ci does it)\n',
+  );
+  process.exit(2);
+}
+// The patched sources; the package is CommonJS TypeScript, which tsx compiles on require.
+const { FirestoreServer } = require('@firestore-emulator/server/src/index.ts') as {
+  FirestoreServer: new (options: { transactionTimeoutMs: number }) => EmbeddedServer;
+};
 // The emulator ships its own @grpc/grpc-js; credentials must come from that same copy.
-const requireFromEmulator = createRequire(createRequire(import.meta.url).resolve('@firestore-emulator/server'));
+const requireFromEmulator = createRequire(require.resolve('@firestore-emulator/server'));
 const { ServerCredentials } = requireFromEmulator('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
 
-const emulator = new FirestoreServer();
+const emulator = new FirestoreServer({ transactionTimeoutMs: Number(values['transaction-timeout-ms']) });
 // The library binds 0.0.0.0; bind its gRPC server to loopback ourselves instead.
 const grpc = (emulator as unknown as { server: import('@grpc/grpc-js').Server }).server;
 const grpcPort = await new Promise<number>((resolve, reject) =>

@@ -35,7 +35,15 @@ export interface FirestoreCapabilities {
 
 const embeddedScript = fileURLToPath(new URL('../firestore-embedded.ts', import.meta.url));
 
-export async function startFirestoreBackend(env: NodeJS.ProcessEnv = process.env): Promise<FirestoreBackend> {
+export interface EmbeddedOptions {
+  /** How long a transaction may hold its locks before the embedded emulator aborts it (30 s). */
+  transactionTimeoutMs?: number;
+}
+
+export async function startFirestoreBackend(
+  env: NodeJS.ProcessEnv = process.env,
+  embedded: EmbeddedOptions = {},
+): Promise<FirestoreBackend> {
   const external = env.FIRESTORE_EMULATOR_HOST;
   if (external) {
     return {
@@ -45,12 +53,13 @@ export async function startFirestoreBackend(env: NodeJS.ProcessEnv = process.env
       stop: async () => {},
     };
   }
-  return startEmbedded();
+  return startEmbedded(embedded);
 }
 
-async function startEmbedded(): Promise<FirestoreBackend> {
+async function startEmbedded(options: EmbeddedOptions): Promise<FirestoreBackend> {
+  const args = options.transactionTimeoutMs ? ['--transaction-timeout-ms', String(options.transactionTimeoutMs)] : [];
   // stdin is a pipe the child watches: if this process dies, the emulator exits too.
-  const child = spawn(process.execPath, ['--import', 'tsx', embeddedScript], {
+  const child = spawn(process.execPath, ['--import', 'tsx', embeddedScript, ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const ready = await readReadyLine(child);
