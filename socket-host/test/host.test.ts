@@ -8,9 +8,9 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT } from '../../scripts/lib/firebase-emulators.ts';
 import { waitFor } from '../../scripts/lib/ports.ts';
-import { clearFirestore, firestoreHost, testDb } from './support/firestore.ts';
 import { loadHostConfig, startHost } from '../src/host.ts';
 import { createLogger } from '../src/log.ts';
+import { clearFirestore, firestoreHost, testDb } from './support/firestore.ts';
 
 const silent = createLogger('silent');
 
@@ -68,11 +68,25 @@ describe('socket host', () => {
       return find()!;
     }
 
-    it('shuts down cleanly on SIGTERM within Cloud Run’s 10 s', async () => {
-      const { child, logs } = startProcess({ PORT: '0', HOST_ID: 'host-b' });
+    it('shuts down cleanly on SIGTERM within Cloud Run’s 10 s: sockets closed, state idle, leases released', async () => {
+      await testDb()
+        .doc('accounts/sig-1')
+        .set({ displayName: 'sig', connection: { state: 'idle', updatedAt: new Date() } });
+      const { child, logs } = startProcess({
+        PORT: '0',
+        HOST_ID: 'host-b',
+        WHATSAPP_TRANSPORT: 'simulated',
+        LEASE_TTL_MS: '5000',
+      });
       const ready = await waitForLog(logs, 'socket host ready');
       assert.equal((await fetch(`${ready.health}/healthz`)).status, 200);
       assert.equal((await testDb().doc('hosts/host-b').get()).exists, true);
+      await waitFor(
+        'the account to open',
+        async () => (await testDb().doc('accounts/sig-1').get()).get('connection.state') === 'open',
+        20_000,
+      );
+      assert.equal((await testDb().doc('leases/sig-1').get()).get('holder'), 'host-b');
 
       const sentAt = Date.now();
       child.kill('SIGTERM');
@@ -82,6 +96,13 @@ describe('socket host', () => {
       assert.ok(took < 10_000, `shutdown took ${took} ms`);
       await waitForLog(logs, 'shutdown complete');
       assert.equal((await testDb().doc('hosts/host-b').get()).exists, false);
+      assert.equal((await testDb().doc('leases/sig-1').get()).get('holder'), null, 'lease released');
+      assert.equal((await testDb().doc('accounts/sig-1').get()).get('connection.state'), 'idle');
+      const counters = (await waitForLog(logs, 'simulated WhatsApp counters')).counters as Record<
+        string,
+        { live: number }
+      >;
+      assert.equal(counters['sig-1']?.live, 0, 'socket closed');
       // Every line is structured for Cloud Logging.
       for (const line of logs) assert.ok(typeof line.severity === 'string' && typeof line.message === 'string');
     });

@@ -1,9 +1,12 @@
 /**
- * What the host knows about the fleet, kept current by Firestore listeners (no polling):
- * the accounts (and whether each is parked), the live hosts (heartbeats), and the leases.
+ * What the host knows about the fleet: the accounts (and whether each is parked) through a
+ * Firestore listener, so a new or un-parked account is picked up within a moment without polling;
+ * the live hosts (heartbeats) and the leases through one query each per ownership round, because
+ * both change on a timer anyway (every renewal) and a listener would only add a stream of updates
+ * nobody waits for.
  *
- * Listener data can lag a little; decisions built on it are checked by the lease compare-and-set,
- * so a stale view costs at most a failed claim, never a second owner.
+ * The view can lag a little; decisions built on it are checked by the lease compare-and-set, so a
+ * stale view costs at most a failed claim, never a second owner.
  */
 import { COLLECTIONS, isParkedConnectionState } from '@wasync/shared';
 import type { Firestore, Timestamp } from 'firebase-admin/firestore';
@@ -34,21 +37,29 @@ export class Directory {
   ) {
     this.ready = Promise.all([
       this.#listen(COLLECTIONS.accounts, (snap) => {
+        const before = this.#wantedKey();
         this.#sync(this.accounts, snap.docs, (d) => {
           const state = d.get('connection.state') as string | undefined;
           return { id: d.id, state, parked: isParkedConnectionState(state) };
         });
+        // Only a change of which accounts should run matters to ownership (not every state change).
+        return this.#wantedKey() !== before;
       }),
-      this.#listen(COLLECTIONS.hosts, (snap) => {
-        this.#sync(this.hosts, snap.docs, (d) => (d.get('heartbeatAt') as Timestamp | undefined)?.toMillis() ?? 0);
-      }),
-      this.#listen(COLLECTIONS.leases, (snap) => {
-        this.#sync(this.leases, snap.docs, (d) => fromDoc(d.id, d.data()));
-      }),
+      this.refresh(),
     ]).then(() => {});
   }
 
-  /** Calls `listener` after every change of any of the three views. */
+  /** Re-reads the heartbeats and the leases (two queries). */
+  async refresh(): Promise<void> {
+    const [hosts, leases] = await Promise.all([
+      this.db.collection(COLLECTIONS.hosts).get(),
+      this.db.collection(COLLECTIONS.leases).get(),
+    ]);
+    this.#sync(this.hosts, hosts.docs, (d) => (d.get('heartbeatAt') as Timestamp | undefined)?.toMillis() ?? 0);
+    this.#sync(this.leases, leases.docs, (d) => fromDoc(d.id, d.data()));
+  }
+
+  /** Calls `listener` after every change of the accounts. */
   onChange(listener: () => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -80,15 +91,19 @@ export class Directory {
     for (const u of this.#unsubscribe.splice(0)) u();
   }
 
-  #listen(collection: string, apply: (snap: FirebaseFirestore.QuerySnapshot) => void): Promise<void> {
+  #wantedKey(): string {
+    return this.wanted().sort().join('\n');
+  }
+
+  #listen(collection: string, apply: (snap: FirebaseFirestore.QuerySnapshot) => boolean): Promise<void> {
     return new Promise((resolve) => {
       const subscribe = () => {
         if (this.#closed) return;
         const unsubscribe = this.db.collection(collection).onSnapshot(
           (snap) => {
-            apply(snap);
+            const changed = apply(snap);
             resolve();
-            for (const l of this.#listeners) l();
+            if (changed) for (const l of this.#listeners) l();
           },
           (err) => {
             this.log.warn({ err, collection }, 'listener failed; re-subscribing');

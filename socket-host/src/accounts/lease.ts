@@ -3,7 +3,7 @@
  * higher fencing epoch.
  *
  *   leases/{accountId}                 the lease: holder, epoch, seq, expiresAt, …  (server only)
- *   leases/{accountId}/versions/{seq}  one document per lease change, created and never rewritten
+ *   leases/{accountId}/versions/{seq}  the lease as each change left it, created and never rewritten
  *
  * Every change (claim, takeover, renewal, release) is a compare-and-set on `seq`: the writer read
  * the lease at `seq` and commits `create(versions/{seq+1})` together with the new lease. `create`
@@ -72,16 +72,16 @@ export class LeaseStore {
   async read(accountId: string): Promise<LeaseState | undefined> {
     const snap = await this.db.doc(paths.lease(accountId)).get();
     if (snap.exists) return fromDoc(accountId, snap.data()!);
-    // A lease without its head (new account, or an operator deleted it): continue after the last
-    // version so the compare-and-set still has a version to build on.
+    // No head: a new account, an operator deleted it, or — racing a first claim — it is being
+    // created right now. Every version document holds the whole lease it created, so the latest
+    // one is the lease either way (a claim that landed between the two reads is seen here).
     const last = await this.db
       .collection(`${paths.lease(accountId)}/versions`)
       .orderBy('seq', 'desc')
       .limit(1)
       .get();
     const v = last.docs[0]?.data();
-    if (!v) return undefined;
-    return { accountId, holder: null, epoch: v.epoch, seq: v.seq, expiresAt: 0, acquiredAt: 0, renewedAt: 0 };
+    return v ? fromDoc(accountId, v) : undefined;
   }
 
   /**
@@ -154,13 +154,9 @@ export class LeaseStore {
     const head = this.db.doc(paths.lease(next.accountId));
     const versions = head.collection('versions');
     const batch = this.db.batch();
-    batch.create(versions.doc(versionId(seq)), {
-      seq,
-      holder: next.holder,
-      epoch: next.epoch,
-      at: Timestamp.fromMillis(this.now()),
-    });
-    batch.set(head, toDoc({ ...next, seq }));
+    const doc = toDoc({ ...next, seq });
+    batch.create(versions.doc(versionId(seq)), doc);
+    batch.set(head, doc);
     if (seq > KEEP_VERSIONS) batch.delete(versions.doc(versionId(seq - KEEP_VERSIONS)));
     try {
       await batch.commit();

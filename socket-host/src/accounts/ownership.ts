@@ -46,6 +46,8 @@ const IDLE: ConnectionPatch = { connection: { state: 'idle' } };
 
 export class Ownership {
   readonly #owned = new Map<string, OwnedSession>();
+  /** Accounts being let go: not run any more, but their socket may still be closing. Never claimed meanwhile. */
+  readonly #releasing = new Set<string>();
   readonly #cooldown = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #round: Promise<void> | undefined;
@@ -121,8 +123,9 @@ export class Ownership {
   }
 
   async #reconcile(): Promise<void> {
-    const now = this.leases.now();
     const { directory, options } = this;
+    await directory.refresh();
+    const now = this.leases.now();
     for (const [id, until] of this.#cooldown) if (until <= now) this.#cooldown.delete(id);
 
     const wanted = directory.wanted();
@@ -138,7 +141,7 @@ export class Ownership {
       hostId: this.hostId,
       wanted,
       held,
-      coolingDown: new Set(this.#cooldown.keys()),
+      coolingDown: new Set([...this.#cooldown.keys(), ...this.#releasing]),
       claimable: (id) => this.leases.claimable(directory.leases.get(id), held.has(id)),
       target,
     });
@@ -198,7 +201,12 @@ export class Ownership {
       return;
     }
     if (outcome === 'unreadable') this.#cooldown.set(accountId, now + cooldownMs.afterUnreadable);
-    await owned.lease.release();
+    this.#releasing.add(accountId);
+    try {
+      await owned.lease.release();
+    } finally {
+      this.#releasing.delete(accountId);
+    }
     this.#schedule(0);
   }
 
@@ -206,13 +214,18 @@ export class Ownership {
     const owned = this.#owned.get(accountId);
     if (!owned) return;
     this.#owned.delete(accountId);
+    this.#releasing.add(accountId);
     const { session, lease } = owned;
-    const stopped = session.stop(reason, lease.isValid() ? finalState : undefined);
-    await withTimeout(stopped, this.options.stopTimeoutMs).catch((err) =>
-      this.log.warn({ err, accountId }, 'session did not stop in time'),
-    );
-    // Released even when lost: a compare-and-set on our last state, so it is a no-op if taken.
-    await lease.release();
+    try {
+      const stopped = session.stop(reason, lease.isValid() ? finalState : undefined);
+      await withTimeout(stopped, this.options.stopTimeoutMs).catch((err) =>
+        this.log.warn({ err, accountId }, 'session did not stop in time'),
+      );
+      // Released even when lost: a compare-and-set on our last state, so it is a no-op if taken.
+      await lease.release();
+    } finally {
+      this.#releasing.delete(accountId);
+    }
     this.log.info({ accountId, reason }, 'account let go');
   }
 }

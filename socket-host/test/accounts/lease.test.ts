@@ -104,6 +104,17 @@ describe('account leases', () => {
     }
   });
 
+  it('reads the lease from its latest version when the head is missing (a first claim landing between reads)', async () => {
+    const [a, b] = hosts(2);
+    const claimed = (await a!.claim('acc', undefined))!;
+    // What a reader sees when the head read came just before the claim's commit and the version
+    // query just after it: no head, one version.
+    await testDb().doc(paths.lease('acc')).delete();
+    const seen = await b!.read('acc');
+    assert.deepEqual(seen, claimed, 'the version holds the whole lease');
+    assert.equal(await b!.claim('acc', seen), undefined, 'held, so not claimable');
+  });
+
   it('keeps a bounded number of version documents', async () => {
     let now = 1_000_000;
     const [a] = hosts(1, () => now);
