@@ -19,7 +19,7 @@ import { openFirestore } from './firebase.ts';
 import { startHealthServer } from './health.ts';
 import { Heartbeat } from './heartbeat.ts';
 import type { Logger } from './log.ts';
-import { type HostOptions, hostOptions } from './options.ts';
+import { type HostOptions, hostOptions, SHUTDOWN_MS } from './options.ts';
 import { type AccountEventConsumer, discardingConsumer } from './pipeline/consumer.ts';
 import { FirestoreMessageContentStore } from './pipeline/message-content.ts';
 import { Shutdown } from './shutdown.ts';
@@ -55,11 +55,20 @@ export function loadHostConfig(env: Env): HostConfig {
   return parseHostConfig(env, { hostIdSuffix: randomBytes(4).toString('hex') });
 }
 
-export async function startHost(config: HostConfig, log: Logger, overrides: HostOverrides = {}): Promise<RunningHost> {
+/**
+ * Starts every part, registering each one's close step with `shutdown` as soon as it runs, so a
+ * SIGTERM that arrives during start-up (the process handlers are installed first) still closes
+ * what was opened.
+ */
+export async function startHost(
+  config: HostConfig,
+  log: Logger,
+  overrides: HostOverrides = {},
+  shutdown = new Shutdown(log, SHUTDOWN_MS),
+): Promise<RunningHost> {
   log.info({ config: redactConfig(config) }, 'starting socket host');
   const options = hostOptions(config, { backoff: overrides.backoff });
   const { hostId, keyring } = options;
-  const shutdown = new Shutdown(log, options.shutdownMs);
   const { db, close: closeFirestore } = openFirestore(hostId, config.projectId);
   shutdown.register('firestore', closeFirestore);
   if (keyring.isDevelopmentKey) {

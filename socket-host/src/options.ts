@@ -18,12 +18,10 @@ export interface HostOptions {
   keyring: Keyring;
   transport: HostConfig['transport'];
   baileysLogLevel: HostConfig['baileysLogLevel'];
-  /** Where the shutdown budget goes: sessions get this long to stop, the rest is for other steps. */
-  shutdownMs: number;
 }
 
 /** Shutdown must end well inside Cloud Run's 10 s between SIGTERM and SIGKILL. */
-const SHUTDOWN_MS = 8_000;
+export const SHUTDOWN_MS = 8_000;
 
 export function hostOptions(config: HostConfig, overrides: { backoff?: Partial<BackoffOptions> } = {}): HostOptions {
   const ttl = config.leaseTtlMs;
@@ -53,6 +51,5 @@ export function hostOptions(config: HostConfig, overrides: { backoff?: Partial<B
     keyring,
     transport: config.transport,
     baileysLogLevel: config.baileysLogLevel,
-    shutdownMs: SHUTDOWN_MS,
   };
 }

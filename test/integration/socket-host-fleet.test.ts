@@ -104,6 +104,21 @@ describe('socket-host fleet: 3 processes, 30 simulated accounts, kill -9 and SIG
     await batch.commit();
   });
 
+  afterEach(function () {
+    if (this.currentTest?.state !== 'failed') return;
+    // What the hosts said that was not routine: the first thing to read when this test fails.
+    for (const h of hosts) {
+      for (const l of h.logs.filter((l) => l.severity !== 'INFO' && l.severity !== 'DEBUG').slice(0, 40)) {
+        console.log(
+          `      [${h.id}] ${l.severity} ${l.accountId ?? ''} ${l.message} ${JSON.stringify(l.err ?? l.reason ?? '')}`.slice(
+            0,
+            400,
+          ),
+        );
+      }
+    }
+  });
+
   after(async () => {
     for (const h of hosts) if (h.child.exitCode === null && h.child.signalCode === null) h.child.kill('SIGKILL');
   });

@@ -9,10 +9,10 @@
  * the lease at `seq` and commits `create(versions/{seq+1})` together with the new lease. `create`
  * fails when the document exists, so of all writers that read the same `seq` exactly one commits;
  * the others learn it at once (ALREADY_EXISTS) instead of both believing they own the account.
- * This needs no transaction isolation, which the embedded test Firestore lacks, and is atomic on
- * real Firestore (a commit is all-or-nothing). The create is the commit's FIRST write: the embedded
- * emulator applies a commit's writes in order and stops at the first failing one, so a lost race
- * writes nothing there either.
+ * This needs no transaction isolation and no `lastUpdateTime` precondition (neither worked in the
+ * embedded test Firestore when this was written); a commit is all-or-nothing. The create is the
+ * commit's FIRST write anyway: a store that applies a commit's writes in order and stops at the
+ * first failure (the unpatched embedded emulator did) then still writes nothing for a lost race.
  *
  * Why two owners cannot overlap: a holder renews every ttl/3 and closes its socket when its last
  * successful renewal is older than ttl − margin (HeldLease's deadline), while a takeover needs

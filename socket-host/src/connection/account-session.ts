@@ -104,8 +104,11 @@ export class AccountSession {
     this.#wake?.();
     this.#resolveStarted();
     await this.#socket?.end(undefined);
+    // Queued right away (behind any state still being written), not after the drain: under load the
+    // drain can take seconds, and the state should say `idle` as soon as the socket is gone.
+    const final = finalState && this.deps.isOwner() ? this.deps.connection.write(finalState) : undefined;
     await this.done;
-    if (finalState && this.deps.isOwner()) await this.deps.connection.write(finalState).catch(() => {});
+    await final?.catch(() => {});
     await this.deps.connection.flush();
   }
 
