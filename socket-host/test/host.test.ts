@@ -3,14 +3,14 @@
  * shutdown that cleans up well inside Cloud Run's 10 s grace period.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { REPO_ROOT } from '../../scripts/lib/firebase-emulators.ts';
 import { waitFor } from '../../scripts/lib/ports.ts';
 import { loadHostConfig, startHost } from '../src/host.ts';
 import { createLogger } from '../src/log.ts';
 import { clearFirestore, firestoreHost, testDb } from './support/firestore.ts';
+import { spawnHost } from './support/process.ts';
 
 const silent = createLogger('silent');
 
@@ -45,22 +45,7 @@ describe('socket host', () => {
     this.timeout(30_000);
     before(() => execFileSync(process.execPath, ['socket-host/build.mjs'], { cwd: REPO_ROOT }));
 
-    function startProcess(env: Record<string, string>): { child: ChildProcess; logs: Record<string, unknown>[] } {
-      const child = spawn(process.execPath, ['socket-host/dist/main.js'], {
-        cwd: REPO_ROOT,
-        env: {
-          PATH: process.env.PATH,
-          FIRESTORE_EMULATOR_HOST: firestoreHost(),
-          GCLOUD_PROJECT: 'demo-wasync',
-          METADATA_SERVER_DETECTION: 'none',
-          ...env,
-        },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      const logs: Record<string, unknown>[] = [];
-      createInterface({ input: child.stdout! }).on('line', (line) => logs.push(JSON.parse(line)));
-      return { child, logs };
-    }
+    const startProcess = spawnHost;
 
     async function waitForLog(logs: Record<string, unknown>[], message: string): Promise<Record<string, unknown>> {
       const find = () => logs.find((l) => l.message === message);

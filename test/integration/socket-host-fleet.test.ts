@@ -11,15 +11,15 @@
  * - SIGTERM: each surviving host exits 0 well within Cloud Run's 10 s and releases its leases.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { paths } from '@wasync/shared';
 import type { Timestamp } from 'firebase-admin/firestore';
 import { REPO_ROOT } from '../../scripts/lib/firebase-emulators.ts';
 import { overlappingSockets, readLedger } from '../../socket-host/src/transport/simulated/ledger.ts';
-import { clearFirestore, firestoreHost, testDb } from '../../socket-host/test/support/firestore.ts';
+import { clearFirestore, testDb } from '../../socket-host/test/support/firestore.ts';
+import { spawnHost } from '../../socket-host/test/support/process.ts';
 
 const ACCOUNTS = 30;
 const TTL_MS = 6_000;
@@ -32,28 +32,12 @@ interface Host {
 }
 
 function startHost(id: string): Host {
-  const child = spawn(process.execPath, ['socket-host/dist/main.js'], {
-    cwd: REPO_ROOT,
-    env: {
-      PATH: process.env.PATH,
-      FIRESTORE_EMULATOR_HOST: firestoreHost(),
-      GCLOUD_PROJECT: 'demo-wasync',
-      METADATA_SERVER_DETECTION: 'none',
-      HOST_ID: id,
-      PORT: '0',
-      LEASE_TTL_MS: String(TTL_MS),
-      WHATSAPP_TRANSPORT: 'simulated',
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const logs: Record<string, unknown>[] = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    try {
-      logs.push(JSON.parse(line));
-    } catch {
-      logs.push({ message: line });
-    }
+  const { child, logs } = spawnHost({
+    HOST_ID: id,
+    PORT: '0',
+    LEASE_TTL_MS: String(TTL_MS),
+    WHATSAPP_TRANSPORT: 'simulated',
+    LOG_LEVEL: 'info',
   });
   return { id, child, logs };
 }

@@ -5,19 +5,29 @@
 import { Browsers, makeWASocket } from '@whiskeysockets/baileys';
 import type { ConnectOptions, WhatsAppSocket, WhatsAppTransport } from './types.ts';
 
-export const baileysTransport: WhatsAppTransport = {
-  kind: 'baileys',
-  connect(options: ConnectOptions): WhatsAppSocket {
-    return makeWASocket({
-      auth: options.auth,
-      logger: options.logger,
-      syncFullHistory: options.syncFullHistory,
-      shouldSyncHistoryMessage: options.shouldSyncHistoryMessage,
-      getMessage: options.getMessage,
-      // `requireFullSync` only takes effect for a desktop browser description (validate-connection).
-      browser: Browsers.macOS('Desktop'),
-      // Stay "offline" so the phone keeps showing notifications: this host mirrors, it is no client.
-      markOnlineOnConnect: false,
-    });
-  },
-};
+export interface BaileysTransportOptions {
+  /** WhatsApp's WebSocket endpoint; only tests point it elsewhere (e.g. a closed local port). */
+  waWebSocketUrl?: string;
+}
+
+export function makeBaileysTransport(options: BaileysTransportOptions = {}): WhatsAppTransport {
+  return {
+    kind: 'baileys',
+    connect(connect: ConnectOptions): WhatsAppSocket {
+      return makeWASocket({
+        auth: connect.auth,
+        logger: connect.logger,
+        syncFullHistory: connect.syncFullHistory,
+        shouldSyncHistoryMessage: connect.shouldSyncHistoryMessage,
+        getMessage: connect.getMessage,
+        // `requireFullSync` only takes effect for a desktop browser description (validate-connection).
+        browser: Browsers.macOS('Desktop'),
+        // Stay "offline" so the phone keeps showing notifications: this host mirrors, it is no client.
+        markOnlineOnConnect: false,
+        ...(options.waWebSocketUrl ? { waWebSocketUrl: options.waWebSocketUrl } : {}),
+      });
+    },
+  };
+}
+
+export const baileysTransport: WhatsAppTransport = makeBaileysTransport();

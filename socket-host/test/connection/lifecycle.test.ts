@@ -4,10 +4,12 @@
  * WhatsApp saw (so a reconnect loop would show).
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { paths } from '@wasync/shared';
 import { DisconnectReason } from '@whiskeysockets/baileys';
 import { LeaseStore } from '../../src/accounts/lease.ts';
+import { keyIdOf } from '../../src/auth-state/crypto.ts';
 import type { RunningHost } from '../../src/host.ts';
 import type { AccountEventConsumer, BaileysEventBatch, EventMeta } from '../../src/pipeline/consumer.ts';
 import { FirestoreMessageContentStore } from '../../src/pipeline/message-content.ts';
@@ -230,6 +232,56 @@ describe('connection lifecycle (simulated WhatsApp, in-process host)', function 
     assert.ok(gaps[0]! >= 200 && gaps[1]! >= 400, `gaps ${gaps.join(', ')} ms grow`);
     await sleep(1000);
     assert.equal(connects.length, 3, 'parked: no further attempts');
+  });
+
+  it('wrong key: idle with a clear error, no socket, no retry loop; rotation: re-sealed under the new key without re-pairing', async () => {
+    const [keyA, keyB, keyC] = [randomBytes(32), randomBytes(32), randomBytes(32)];
+    const sim = new SimulatedWhatsApp({ seed: 'rot', autoPairAfterMs: 50, timings: FAST });
+    await createAccount('acc-rot');
+    host = await startTestHost({
+      hostId: 'host-rot',
+      simulator: sim,
+      env: { AUTH_STATE_KEY: keyA.toString('base64') },
+    });
+    await waitForAccount('acc-rot', stateIs('open'));
+    await host.shutdown.run('restart with another key');
+
+    host = await startTestHost({
+      hostId: 'host-rot',
+      simulator: sim,
+      env: { AUTH_STATE_KEY: keyC.toString('base64') },
+    });
+    const stuck = await waitForAccount('acc-rot', (d) => /^auth_key_unknown/.test(d.connection.lastError ?? ''));
+    assert.equal(stuck.connection.state, 'idle', 'not parked: a host with the right key may take it');
+    assert.match(stuck.connection.lastError, new RegExp(`account acc-rot is encrypted with key ${keyIdOf(keyA)}`));
+    const opened = sim.counters('acc-rot').opened;
+    const epoch = (await testDb().doc(paths.lease('acc-rot')).get()).get('epoch');
+    await sleep(3000);
+    assert.equal(sim.counters('acc-rot').opened, opened, 'no socket without readable creds');
+    assert.equal(
+      (await testDb().doc(paths.lease('acc-rot')).get()).get('epoch'),
+      epoch,
+      'not claimed again (cool-down)',
+    );
+    await host.shutdown.run('restart with the rotated keys');
+
+    host = await startTestHost({
+      hostId: 'host-rot',
+      simulator: sim,
+      env: { AUTH_STATE_KEY: keyB.toString('base64'), AUTH_STATE_PREVIOUS_KEYS: keyA.toString('base64') },
+    });
+    await waitForAccount('acc-rot', stateIs('open'));
+    assert.equal(sim.counters('acc-rot').opened, opened + 1, 'logged in with the old creds, no pairing');
+    const kids = async () => {
+      const root = testDb().doc(paths.authState('acc-rot'));
+      return new Set([
+        (await root.get()).get('kid'),
+        ...(await root.collection('keys').get()).docs.map((d) => d.get('kid')),
+      ]);
+    };
+    const deadline = Date.now() + 5000;
+    while ((await kids()).size > 1 && Date.now() < deadline) await sleep(100);
+    assert.deepEqual([...(await kids())], [keyIdOf(keyB)], 'every document re-sealed with the new key');
   });
 
   it('answers getMessage from stored message content', async () => {
