@@ -12,10 +12,11 @@
  *
  * Besides gRPC it serves a small HTTP admin endpoint that mirrors the official emulator's route
  * `DELETE /emulator/v1/projects/{p}/databases/(default)/documents`, so test helpers clear data the
- * same way for both backends.
+ * same way for both backends, and `GET /memory` (heap after a full GC) for the memory benchmark.
  *
  * Usage: tsx scripts/firestore-embedded.ts [--port N] [--admin-port N] [--transaction-timeout-ms N]
- * (0 = pick a free port). Prints one JSON line
+ * [--unpatched] (0 = pick a free port; --unpatched runs the published bundle instead, only so that
+ * benchmarks can compare against it). Prints one JSON line
  * `{"ready":true,"host":"127.0.0.1:N","admin":"http://127.0.0.1:M"}` on stdout.
  */
 import { existsSync } from 'node:fs';
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: '0' },
     'admin-port': { type: 'string', default: '0' },
     'transaction-timeout-ms': { type: 'string', default: '30000' },
+    unpatched: { type: 'boolean', default: false },
   },
 });
 
@@ -50,7 +52,9 @@ if (
   process.exit(2);
 }
 // The patched sources; the package is CommonJS TypeScript, which tsx compiles on require.
-const { FirestoreServer } = require('@firestore-emulator/server/src/index.ts') as {
+const { FirestoreServer } = require(
+  values.unpatched ? '@firestore-emulator/server' : '@firestore-emulator/server/src/index.ts',
+) as {
   FirestoreServer: new (options: { transactionTimeoutMs: number }) => EmbeddedServer;
 };
 // The emulator ships its own @grpc/grpc-js; credentials must come from that same copy.
@@ -73,6 +77,12 @@ const admin = createServer((req, res) => {
   ) {
     emulator.state.clear();
     res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    return;
+  }
+  if (req.method === 'GET' && req.url === '/memory') {
+    // Live heap after a full collection (needs --expose-gc), for the memory benchmark.
+    (globalThis as { gc?: () => void }).gc?.();
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(process.memoryUsage()));
     return;
   }
   if (req.method === 'GET' && req.url === '/') {

@@ -21,6 +21,8 @@ export interface FirestoreBackend {
   kind: 'external' | 'embedded';
   /** host:port for FIRESTORE_EMULATOR_HOST. */
   host: string;
+  /** Embedded only: URL of its admin endpoint (`GET /memory` gives its heap after a GC). */
+  admin?: string | undefined;
   /** Deletes every document of `project`. */
   clear(project?: string): Promise<void>;
   stop(): Promise<void>;
@@ -38,6 +40,8 @@ const embeddedScript = fileURLToPath(new URL('../firestore-embedded.ts', import.
 export interface EmbeddedOptions {
   /** How long a transaction may hold its locks before the embedded emulator aborts it (30 s). */
   transactionTimeoutMs?: number;
+  /** Run the published, unpatched bundle (benchmarks compare against it; tests never do). */
+  unpatched?: boolean;
 }
 
 export async function startFirestoreBackend(
@@ -57,15 +61,19 @@ export async function startFirestoreBackend(
 }
 
 async function startEmbedded(options: EmbeddedOptions): Promise<FirestoreBackend> {
-  const args = options.transactionTimeoutMs ? ['--transaction-timeout-ms', String(options.transactionTimeoutMs)] : [];
+  const args = [
+    ...(options.transactionTimeoutMs ? ['--transaction-timeout-ms', String(options.transactionTimeoutMs)] : []),
+    ...(options.unpatched ? ['--unpatched'] : []),
+  ];
   // stdin is a pipe the child watches: if this process dies, the emulator exits too.
-  const child = spawn(process.execPath, ['--import', 'tsx', embeddedScript, ...args], {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', embeddedScript, ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const ready = await readReadyLine(child);
   return {
     kind: 'embedded',
     host: ready.host,
+    admin: ready.admin,
     clear: (project = DEMO_PROJECT) => clearVia(ready.admin, project),
     stop: () => stopChild(child),
   };

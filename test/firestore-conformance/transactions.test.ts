@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { FieldValue } from 'firebase-admin/firestore';
-import { clearFirestore, requires, testDb } from '../support/firestore.ts';
-import { otherClient, sleep } from './helpers.ts';
+import { clearFirestore, firestoreHost, requires, testDb } from '../support/firestore.ts';
+import { otherClient, sleep, startTransactionalRead } from './helpers.ts';
 
 describe('Firestore conformance: transactions', () => {
   beforeEach(clearFirestore);
@@ -30,7 +30,7 @@ describe('Firestore conformance: transactions', () => {
 
   it('50 concurrent transfers between accounts keep the total', async function () {
     requires(this, 'isolatedTransactions');
-    this.timeout(60_000);
+    this.timeout(15_000); // far below the 30 s lock timeout: a leaked lock fails the test
     const db = testDb();
     const accounts = Array.from({ length: 6 }, (_, i) => db.doc(`balances/a${i}`));
     await Promise.all(accounts.map((ref) => ref.set({ balance: 100 })));
@@ -44,9 +44,12 @@ describe('Firestore conformance: transactions', () => {
     await Promise.all(
       transfers.map(({ from, to, amount }) =>
         db.runTransaction(async (tx) => {
-          const [a, b] = await tx.getAll(from, to);
-          tx.update(from, { balance: (a!.get('balance') as number) - amount });
-          tx.update(to, { balance: (b!.get('balance') as number) + amount });
+          // One read after the other, in transfer direction: opposite transfers lock in opposite
+          // order, the classic deadlock the backend must resolve (by aborting one, retried).
+          const a = await tx.get(from);
+          const b = await tx.get(to);
+          tx.update(from, { balance: (a.get('balance') as number) - amount });
+          tx.update(to, { balance: (b.get('balance') as number) + amount });
         }),
       ),
     );
@@ -210,5 +213,41 @@ describe('Firestore conformance: transactions', () => {
       });
     const taken = await Promise.all([take('w1'), take('w2')]);
     assert.equal(taken[0]! + taken[1]!, 2);
+  });
+
+  it('a read cancelled while it waits for a lock leaves no lock behind', async function () {
+    requires(this, 'isolatedTransactions');
+    const db = testDb();
+    const ref = db.doc('counters/c');
+    await ref.set({ n: 0 });
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => {
+      holding = resolve;
+    });
+    const first = db.runTransaction(async (tx) => {
+      const n = (await tx.get(ref)).get('n') as number;
+      holding();
+      await gate;
+      tx.update(ref, { n: n + 1 });
+    });
+    await held;
+    // A second client starts a transaction with a read that must wait for the lock, then gives up.
+    const waiting = startTransactionalRead(firestoreHost(), ref.path);
+    await sleep(200);
+    waiting.cancel();
+    await sleep(50);
+    openGate();
+    await first;
+    const started = Date.now();
+    await db.runTransaction(async (tx) => {
+      const n = (await tx.get(ref)).get('n') as number;
+      tx.update(ref, { n: n + 1 });
+    });
+    assert.ok(Date.now() - started < 2000, `the cancelled read held the lock for ${Date.now() - started} ms`);
+    assert.equal((await ref.get()).get('n'), 2);
   });
 });
