@@ -18,6 +18,7 @@ import {
   NOW,
   OTHER,
   PEER,
+  SELF,
   T0,
 } from '../shared/test/fixtures/wa-messages.ts';
 import type { Emit } from './types.ts';
@@ -120,7 +121,7 @@ function measure(messages: WAMessage[], pass: (m: WAMessage) => number): { perSe
 
 export default async function normalizeBench(emit: Emit): Promise<void> {
   const messages = buildMix();
-  const opts = { source: 'realtime', now: NOW } as const;
+  const opts = { source: 'realtime', receivedAt: NOW, self: SELF } as const;
 
   const kinds: Record<string, number> = {};
   for (const m of messages) {

@@ -9,6 +9,7 @@
  * a prefix plus a SHA-256 digest (collision-free in practice).
  */
 import { createHash } from 'node:crypto';
+import type { ThreadKind } from './schema.ts';
 
 /** Separator between the parts of a composite id; always escaped inside parts. */
 export const ID_SEPARATOR = '~';
@@ -67,15 +68,64 @@ export function isValidDocId(id: string): boolean {
   );
 }
 
-/** The sender part of a message doc id: `me` for our own messages (WhatsApp ids are per sender). */
+/** The author part of a message doc id for our own messages. */
 export const FROM_ME_SENDER = 'me';
+/** The author part of a message doc id for the other side of a two-party chat (DM, newsletter). */
+export const PEER_SENDER = 'peer';
 
-/** Message doc id from (sender or "me", WhatsApp id), per DESIGN §3. */
-export function messageDocId(sender: string | null, fromMe: boolean, messageId: string): string {
-  return safeDocId(fromMe ? FROM_ME_SENDER : (sender ?? 'unknown'), messageId);
+/** What a message doc id is made of (see `messageDocId`). */
+export interface MessageIdentity {
+  threadKind: ThreadKind;
+  fromMe: boolean;
+  /** Canonical sender JID; null when fromMe. */
+  sender: string | null;
+  /** WhatsApp message id. */
+  id: string;
 }
 
-/** Thread doc id from the canonical chat JID. */
+/**
+ * The message doc id: `<author>~<WhatsApp id>`, because WhatsApp ids are unique per sender only.
+ * - Our own messages: `me~<id>`.
+ * - DMs and newsletters have two parties, and the thread already names the other one, so their
+ *   messages are `peer~<id>`: the id does not depend on whether the peer was seen under its LID or
+ *   its phone number, and merging a LID thread into the phone-number thread only moves documents.
+ * - Groups and broadcasts: `<canonical sender JID>~<id>`. When a mapping changes a participant's
+ *   canonical JID (LID → phone number), the write planner re-keys that participant's messages.
+ * The id depends only on the canonical JIDs, which depend only on the set of mappings known —
+ * never on the order they arrived in.
+ *
+ * The positional form `messageDocId(sender, fromMe, id)` is the sender-keyed id of the first
+ * contract (`<sender or "me">~<id>` whatever the chat), kept for callers that key something by a
+ * bare WhatsApp key (e.g. stored message contents). It equals the stored doc id for our own and
+ * for group messages, not for DM messages (`peer~<id>`).
+ */
+export function messageDocId(message: MessageIdentity): string;
+export function messageDocId(sender: string | null, fromMe: boolean, messageId: string): string;
+export function messageDocId(first: MessageIdentity | string | null, fromMe?: boolean, messageId?: string): string {
+  if (typeof fromMe === 'boolean') {
+    return safeDocId(fromMe ? FROM_ME_SENDER : ((first as string | null) ?? 'unknown'), messageId as string);
+  }
+  const { threadKind, fromMe: own, sender, id } = first as MessageIdentity;
+  if (own) return safeDocId(FROM_ME_SENDER, id);
+  if (threadKind === 'dm' || threadKind === 'newsletter') return safeDocId(PEER_SENDER, id);
+  return safeDocId(sender ?? 'unknown', id);
+}
+
+const threadIds = new Map<string, string>();
+const MAX_MEMOISED_THREAD_IDS = 50_000;
+
+/** Thread doc id from the canonical chat JID (memoised: chat JIDs repeat from message to message). */
 export function threadDocId(canonicalJid: string): string {
-  return safeDocId(canonicalJid);
+  let id = threadIds.get(canonicalJid);
+  if (id === undefined) {
+    if (threadIds.size >= MAX_MEMOISED_THREAD_IDS) threadIds.clear();
+    id = safeDocId(canonicalJid);
+    threadIds.set(canonicalJid, id);
+  }
+  return id;
+}
+
+/** Doc id of a learned LID ↔ PN pair (`LidPnPairDoc`): both JIDs, so learning a pair twice writes one doc. */
+export function lidPnPairDocId(pair: { lid: string; pn: string }): string {
+  return safeDocId(pair.lid, pair.pn);
 }

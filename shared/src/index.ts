@@ -7,9 +7,12 @@
  */
 export * from './config.ts';
 export * from './cursor.ts';
+export * from './documents/index.ts';
 export * from './errors.ts';
 export * from './identity/index.ts';
 export * from './ids.ts';
+export * from './message-doc/index.ts';
+export * from './planner/index.ts';
 export * from './schema.ts';
 export * from './status.ts';
 export * from './thread-summary.ts';

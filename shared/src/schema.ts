@@ -138,6 +138,8 @@ export interface UserReceipt {
 }
 
 export interface MessageDoc {
+  /** The account this message belongs to (collection-group queries and rules). */
+  accountId: string;
   /** WhatsApp message id (unique per sender, not globally). */
   id: string;
   threadId: string;
@@ -152,9 +154,24 @@ export interface MessageDoc {
   quotedId?: string;
   status: MessageStatus;
   receipts?: Record<string, UserReceipt>;
+  /** Current reaction per sender JID (our own under our own canonical JID). */
   reactions?: Record<string, string>;
+  /**
+   * Time of each sender's latest reaction event, removals included (a removed reaction has a time
+   * here and no entry in `reactions`). Bookkeeping that makes reactions order-independent; apps
+   * can ignore it.
+   */
+  reactionTimes?: Record<string, EpochMs>;
   edited?: { text: string | null; at: EpochMs };
   deleted?: true;
+  /** `messageContextInfo.messageSecret`, base64: needed to decrypt poll votes and event responses. */
+  messageSecret?: string;
+  /**
+   * LID (or hosted) JIDs this document uses — sender, receipt or reaction keys, or the DM chat —
+   * that have no known phone number yet. Server bookkeeping: when a mapping arrives, the writer
+   * finds the documents to re-key with `array-contains`. Apps can ignore it.
+   */
+  unresolvedJids?: string[];
   source: MessageSource;
   updatedAt: EpochMs;
 }
@@ -189,6 +206,10 @@ export const COLLECTIONS = {
    * top-level collection so that no client rule on `accounts/**` can ever expose it.
    */
   messageContent: 'messageContent',
+  /** Learned LID ↔ phone-number pairs of an account (`LidPnPairDoc`), one document per pair. */
+  lidPnPairs: 'lidPnPairs',
+  /** Updates (reactions, edits, revokes, receipts) whose message is not stored yet. Server only. */
+  pendingUpdates: 'pendingUpdates',
 } as const;
 
 export const paths = {
@@ -201,6 +222,12 @@ export const paths = {
     `${paths.messages(accountId, threadId)}/${messageDocId}`,
   commands: (accountId: string) => `${paths.account(accountId)}/${COLLECTIONS.commands}`,
   command: (accountId: string, commandId: string) => `${paths.commands(accountId)}/${commandId}`,
+  lidPnPairs: (accountId: string) => `${paths.account(accountId)}/${COLLECTIONS.lidPnPairs}`,
+  /** `pairId` is `lidPnPairDocId(pair)`. */
+  lidPnPair: (accountId: string, pairId: string) => `${paths.lidPnPairs(accountId)}/${pairId}`,
+  /** `messageKey` is `safeDocId(<WhatsApp message id>)`. */
+  pendingUpdates: (accountId: string, messageKey: string) =>
+    `${paths.account(accountId)}/${COLLECTIONS.pendingUpdates}/${messageKey}`,
   lease: (accountId: string) => `${COLLECTIONS.leases}/${accountId}`,
   host: (hostId: string) => `${COLLECTIONS.hosts}/${hostId}`,
   /** The account's encrypted creds; its signal keys live in the `keys` sub-collection. */
@@ -227,4 +254,43 @@ export interface MessageContentDoc {
 export interface LidPnPair {
   lid: string;
   pn: string;
+}
+
+/**
+ * `accounts/{accountId}/lidPnPairs/{lidPnPairDocId(pair)}`: one learned LID ↔ PN pair. The writer
+ * rebuilds its alias resolver from these at start; thread docs already carry the result
+ * (`aliases`), so apps rarely need them.
+ */
+export interface LidPnPairDoc extends LidPnPair {
+  /** The earliest receive time of an event that revealed the pair (so replays do not move it). */
+  learnedAt: EpochMs;
+}
+
+/** What an update knows about a message: the fields it changes, none of them identity or content. */
+export type MessageDocFragment = Partial<
+  Pick<MessageDoc, 'status' | 'receipts' | 'reactions' | 'reactionTimes' | 'edited' | 'deleted'>
+>;
+
+/** The message a pending update is for: chat, author and id, with the canonical JIDs known when written. */
+export interface PendingUpdateTarget {
+  chatJid: string;
+  threadKind: ThreadKind;
+  id: string;
+  fromMe: boolean;
+  sender: string | null;
+}
+
+/**
+ * `accounts/{accountId}/pendingUpdates/{safeDocId(messageId)}` (server only): updates whose target
+ * message is not stored yet, one entry per target (WhatsApp ids are unique per sender, so a few
+ * targets may share an id). When the message arrives, the write planner joins the entry into it
+ * and drops it — the same document as if the update had come second.
+ */
+export interface PendingUpdatesDoc {
+  accountId: string;
+  messageId: string;
+  entries: Array<{ target: PendingUpdateTarget; fragment: MessageDocFragment }>;
+  /** As `MessageDoc.unresolvedJids`: found and re-keyed when a mapping arrives. */
+  unresolvedJids?: string[];
+  updatedAt: EpochMs;
 }

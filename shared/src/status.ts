@@ -177,7 +177,7 @@ export interface UserReceiptLike {
  *
  * `userKey` turns an entry's `userJid` into the map key, `undefined` to skip the entry. The default,
  * `normalizeUserJid`, keeps the JID as Baileys reports it (possibly a LID; see
- * `canonicalizeReceipts`); message normalisation passes its `resolveJid` instead.
+ * `canonicalizeReceipts`, which the write planner applies with the alias resolver).
  *
  * Entries may come straight from untrusted payloads (history sync, stored JSON): anything that is
  * not an object, or has no non-empty string `userJid`, is skipped rather than thrown on.

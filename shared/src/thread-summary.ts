@@ -10,8 +10,8 @@
  * Ties on the timestamp are common (history times are whole seconds), so they are broken by the
  * message's identity. The summary can only use what `ThreadDoc.lastMessage` stores, `id` and
  * `fromMe`, because an existing summary is read back from the thread doc; within one thread that
- * is the message doc id (`messageDocId(sender | "me", id)`) minus the sender, which for a DM is
- * the thread itself — and, unlike the doc id, it survives the LID → PN re-keying of a merge.
+ * is the message doc id (`messageDocId`) minus the sender — which, unlike a group message's doc id,
+ * survives the LID → PN re-keying of a late mapping.
  */
 
 import type { EpochMs, LastMessageSummary, MessageDoc, ThreadDoc } from './schema.ts';

@@ -215,12 +215,32 @@ describe('ids', () => {
   });
 
   describe('messageDocId and threadDocId', () => {
-    it('keys messages by sender (or "me") and WhatsApp id', () => {
-      assert.equal(messageDocId(null, true, '3EB0C767D26A1B2E6F07'), 'me~3EB0C767D26A1B2E6F07');
-      assert.equal(messageDocId('123@lid', false, 'ABC'), '123@lid~ABC');
+    it('keys messages by author and WhatsApp id: "me", "peer" in two-party chats, else the sender', () => {
+      const group = (sender: string | null, fromMe: boolean, id: string) =>
+        messageDocId({ threadKind: 'group', fromMe, sender, id });
+      assert.equal(group(null, true, '3EB0C767D26A1B2E6F07'), 'me~3EB0C767D26A1B2E6F07');
+      assert.equal(group('123@lid', false, 'ABC'), '123@lid~ABC');
       // The same WhatsApp id from two senders is two messages.
-      assert.notEqual(messageDocId('1@s.whatsapp.net', false, 'ABC'), messageDocId('2@s.whatsapp.net', false, 'ABC'));
-      assert.notEqual(messageDocId('1@s.whatsapp.net', false, 'ABC'), messageDocId(null, true, 'ABC'));
+      assert.notEqual(group('1@s.whatsapp.net', false, 'ABC'), group('2@s.whatsapp.net', false, 'ABC'));
+      assert.notEqual(group('1@s.whatsapp.net', false, 'ABC'), group(null, true, 'ABC'));
+      // A DM's peer is the thread itself: the id does not depend on its LID or phone-number form.
+      const dm = (sender: string) => messageDocId({ threadKind: 'dm', fromMe: false, sender, id: 'ABC' });
+      assert.equal(dm('123@lid'), 'peer~ABC');
+      assert.equal(dm('123@lid'), dm('4915@s.whatsapp.net'));
+      assert.notEqual(dm('123@lid'), messageDocId({ threadKind: 'dm', fromMe: true, sender: null, id: 'ABC' }));
+      assert.equal(
+        messageDocId({ threadKind: 'newsletter', fromMe: false, sender: '1@newsletter', id: 'N' }),
+        'peer~N',
+      );
+    });
+
+    it('keeps the positional, sender-keyed form of the first contract for callers keying by a bare key', () => {
+      assert.equal(messageDocId(null, true, 'ABC'), 'me~ABC');
+      assert.equal(messageDocId('123@lid', false, 'ABC'), '123@lid~ABC');
+      assert.equal(messageDocId(null, false, 'ABC'), 'unknown~ABC');
+      // Equal to the contract id for own and group messages.
+      const group = { threadKind: 'group', fromMe: false, sender: '1@s.whatsapp.net', id: 'X' } as const;
+      assert.equal(messageDocId('1@s.whatsapp.net', false, 'X'), messageDocId(group));
     });
 
     it('keeps thread ids readable and valid', () => {
@@ -244,7 +264,7 @@ describe('ids', () => {
 
     it('never builds the reserved shape __…__ from composite parts', () => {
       assert.ok(isValidDocId(safeDocId('__', '__')));
-      assert.ok(isValidDocId(messageDocId('__a', false, 'b__')));
+      assert.ok(isValidDocId(messageDocId({ threadKind: 'group', fromMe: false, sender: '__a', id: 'b__' })));
     });
 
     it('refuses more parts than fit in 1500 bytes', () => {

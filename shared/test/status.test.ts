@@ -28,6 +28,7 @@ import {
 } from '../src/status.ts';
 import { epochMsFromSeconds } from '../src/time.ts';
 import { permutedChunks } from './identity/arbitraries.ts';
+import { silentLogger } from './support/baileys-feed.ts';
 
 const RUNS = { numRuns: 10_000 };
 const PEER = '4915100000001@s.whatsapp.net';
@@ -45,6 +46,7 @@ const receiptMapArb: fc.Arbitrary<ReceiptMap> = fc.dictionary(userArb, receiptAr
 /** A stored message, as the ingest pipeline would have written it. */
 function storedMessage(status: MessageStatus, receipts?: ReceiptMap): MessageDoc {
   return {
+    accountId: 'acc1',
     id: '3EB0AAAAAAAAAAAAAAAAAA',
     threadId: PEER,
     fromMe: true,
@@ -74,17 +76,6 @@ function groupReceipt(userJid: string, field: 'receiptTimestamp' | 'readTimestam
     receipt: { userJid, [field]: seconds },
   } satisfies MessageUserReceiptUpdate;
 }
-
-/** A logger that swallows everything, for `makeEventBuffer`. */
-const silentLogger = {
-  level: 'silent',
-  child: () => silentLogger,
-  trace: () => {},
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-};
 
 describe('status', () => {
   describe('statusRank / statusPrecedence', () => {

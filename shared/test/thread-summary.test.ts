@@ -75,6 +75,7 @@ describe('thread summary', () => {
 
   it('stores only the summary fields, even when given whole message docs or thread docs', () => {
     const doc: MessageDoc = {
+      accountId: 'acc1',
       ...message('A', 1_000),
       threadId: 't',
       sender: 'x@s.whatsapp.net',

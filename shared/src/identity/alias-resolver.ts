@@ -22,7 +22,8 @@
 import { threadDocId } from '../ids.ts';
 import type { LidPnPair } from '../schema.ts';
 import { jidCategory, jidServer, normalizeUserJid } from './jid.ts';
-import { checkLidPnPair, type SelfIdentity } from './lid-pn-pairs.ts';
+import { checkLidPnPair } from './lid-pn-pairs.ts';
+import type { SelfIdentity } from './self.ts';
 
 /** A thread named by its canonical JID and its doc id (`threadDocId(jid)`). */
 export interface ThreadRef {
@@ -110,7 +111,7 @@ function threadRef(jid: string): ThreadRef {
  * links two threads. Holds only pairs (no I/O); persist the pairs and rebuild it from them.
  */
 export class AliasResolver {
-  readonly #self: SelfIdentity | undefined;
+  readonly #self: SelfIdentity;
   /** Member JID → its identity. Identities are shared objects; a JID without an entry is alone. */
   readonly #identities = new Map<string, Identity>();
 
@@ -118,8 +119,10 @@ export class AliasResolver {
    * @param options.self our own account's JIDs, used to reject pairs that link us to someone else.
    * @param options.pairs pairs known already (e.g. persisted ones); invalid ones are ignored.
    */
-  constructor(options: { self?: SelfIdentity; pairs?: Iterable<Partial<LidPnPair>> } = {}) {
+  constructor(options: { self: SelfIdentity; pairs?: Iterable<Partial<LidPnPair>> }) {
     this.#self = options.self;
+    // Our own LID and phone number are one identity, so our own JIDs resolve like anyone's.
+    this.add([{ lid: options.self.lid ?? undefined, pn: options.self.pn }].filter((pair) => pair.lid));
     if (options.pairs) this.add(options.pairs);
   }
 

@@ -2,4 +2,5 @@
 export * from './alias-resolver.ts';
 export * from './jid.ts';
 export * from './lid-pn-pairs.ts';
+export * from './self.ts';
 export * from './thread-merge.ts';

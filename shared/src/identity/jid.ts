@@ -83,12 +83,14 @@ export function jidUser(jid: string): string | undefined {
 
 /**
  * Any JID without its device and agent parts (`user_agent:device@server` → `user@server`) and with
- * `c.us` spelled `s.whatsapp.net` — Baileys' `jidNormalizedUser` — or `undefined` where that
- * returns `''` (no `@`). It applies to any server (a group JID, which has no device part, comes back
- * as it is); for one-to-one JIDs only, use `normalizeUserJid`.
+ * `c.us` spelled `s.whatsapp.net` — Baileys' `jidNormalizedUser` — or `undefined` for what is no
+ * JID here: no `@` (where that returns `''`) or no user part (see `userEnd`). It applies to any
+ * server (a group JID, which has no device part, comes back as it is); for one-to-one JIDs only,
+ * use `normalizeUserJid`. This is how every JID is stored before alias resolution
+ * (`AliasResolver.canonical` is the only step after it).
  */
 export function normalizeJid(jid: string): string | undefined {
-  if (typeof jid !== 'string' || jid.indexOf('@') < 0) return undefined;
+  if (userEnd(jid) < 0) return undefined;
   // Without `:` and `_` there is no device or agent part, so only `c.us` needs rewriting.
   if (jid.indexOf(':') < 0 && jid.indexOf('_') < 0 && !jid.endsWith('@c.us')) return jid;
   return jidNormalizedUser(jid);

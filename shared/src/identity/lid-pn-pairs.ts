@@ -11,12 +11,7 @@
  */
 import type { LidPnPair } from '../schema.ts';
 import { isLidJid, isPnJid, normalizeJid, normalizeUserJid } from './jid.ts';
-
-/** Our own account's JIDs (`AccountDoc.me.id` / `me.lid`); device suffixes are fine. */
-export interface SelfIdentity {
-  pn?: string | null;
-  lid?: string | null;
-}
+import type { SelfIdentity } from './self.ts';
 
 /** A field value as Baileys delivers it: proto objects use `null` for unset strings. */
 type MaybeJid = string | null | undefined;
@@ -45,18 +40,18 @@ export function lidPnPairOf(a: MaybeJid, b: MaybeJid, includeHosted = true): Lid
 /**
  * Validate two JIDs as one LID ↔ PN pair (`lidPnPairOf`), giving the reason when they are not.
  *
- * With `self` known, a pair that links exactly one of our own JIDs to someone else's is rejected:
+ * A pair that links exactly one of our own JIDs to someone else's is rejected:
  * on our own DMs Baileys may fill the alt field with OUR alt (its addressing-mode detection follows
  * our JID, `decode-wa-message.js:72-89`), and accepting that would merge a contact into our
  * "message yourself" chat. Our own PN ↔ our own LID is a valid pair.
  */
-export function checkLidPnPair(a: MaybeJid, b: MaybeJid, self?: SelfIdentity): PairCheck {
+export function checkLidPnPair(a: MaybeJid, b: MaybeJid, self: SelfIdentity): PairCheck {
   if (!a || !b) return { ok: false, reason: 'missing half' };
   const pair = lidPnPairOf(a, b);
   if (!pair) return { ok: false, reason: 'not a LID user and a PN user' };
   const { lid, pn } = pair;
-  const selfLid = self?.lid ? normalizeUserJid(self.lid) : undefined;
-  const selfPn = self?.pn ? normalizeUserJid(self.pn) : undefined;
+  const selfLid = self.lid ? normalizeUserJid(self.lid) : undefined;
+  const selfPn = normalizeUserJid(self.pn);
   const lidIsSelf = selfLid !== undefined && lid === selfLid;
   const pnIsSelf = selfPn !== undefined && pn === selfPn;
   // Only decidable when both of our JIDs are known; otherwise the other half may be ours too.
@@ -66,7 +61,7 @@ export function checkLidPnPair(a: MaybeJid, b: MaybeJid, self?: SelfIdentity): P
   return { ok: true, pair };
 }
 
-function collect(candidates: Iterable<[MaybeJid, MaybeJid]>, self: SelfIdentity | undefined): LidPnPair[] {
+function collect(candidates: Iterable<[MaybeJid, MaybeJid]>, self: SelfIdentity): LidPnPair[] {
   const pairs: LidPnPair[] = [];
   for (const [a, b] of candidates) {
     const check = checkLidPnPair(a, b, self);
@@ -82,7 +77,7 @@ function collect(candidates: Iterable<[MaybeJid, MaybeJid]>, self: SelfIdentity 
  */
 export function pairsFromLidMappings(
   mappings: Iterable<{ lid?: MaybeJid; pn?: MaybeJid }> | { lid?: MaybeJid; pn?: MaybeJid },
-  self?: SelfIdentity,
+  self: SelfIdentity,
 ): LidPnPair[] {
   const list = Symbol.iterator in mappings ? [...mappings] : [mappings];
   return collect(
@@ -102,7 +97,7 @@ export interface HistoryChatIds {
  * Pairs from history chats: a LID chat with `pnJid`, a PN chat with `lidJid` (the same two cases
  * Baileys' `processHistoryMessage` uses, `Utils/history.js:56-78`), and `pnJid` + `lidJid` together.
  */
-export function pairsFromHistoryChats(chats: Iterable<HistoryChatIds>, self?: SelfIdentity): LidPnPair[] {
+export function pairsFromHistoryChats(chats: Iterable<HistoryChatIds>, self: SelfIdentity): LidPnPair[] {
   const candidates: [MaybeJid, MaybeJid][] = [];
   for (const chat of chats) {
     candidates.push([chat.id, chat.pnJid], [chat.id, chat.lidJid], [chat.lidJid, chat.pnJid]);
@@ -120,10 +115,9 @@ export interface ContactIds {
 /**
  * Pairs from contacts (history `contacts`, app-state `contacts.upsert`): `id` is either form and
  * `lid` / `phoneNumber` carry the other. Baileys fills a history contact's `lid` from
- * `chat.lidJid || chat.accountLid`; `accountLid` is probably our own LID, which is why passing
- * `self` matters here.
+ * `chat.lidJid || chat.accountLid`; `accountLid` is probably our own LID, which `self` rules out.
  */
-export function pairsFromContacts(contacts: Iterable<ContactIds>, self?: SelfIdentity): LidPnPair[] {
+export function pairsFromContacts(contacts: Iterable<ContactIds>, self: SelfIdentity): LidPnPair[] {
   const candidates: [MaybeJid, MaybeJid][] = [];
   for (const contact of contacts) {
     candidates.push([contact.id, contact.phoneNumber], [contact.id, contact.lid], [contact.lid, contact.phoneNumber]);

@@ -2,18 +2,16 @@
  * Applying a `ThreadMergePlan`: the survivor thread's fields, and moved messages' new doc ids.
  *
  * A merge moves every message of the absorbed thread into the survivor and deletes the absorbed
- * thread doc. Message doc ids contain the sender (`messageDocId(sender | "me", id)`), and in a DM
- * the sender of an incoming message is the chat itself, so an incoming message stored under the
- * LID must be re-keyed to the PN sender; our own messages (`me~id`) keep their id. If the new id
- * already exists in the survivor, it is the same message seen under both JIDs: merge the two docs
- * the way any re-delivered message is merged (status with `mergeStatus`, receipts with
- * `mergeReceipts`) instead of overwriting.
+ * thread doc. DM message doc ids do not contain the sender (`peer~id`, `me~id`), so a moved message
+ * keeps its id; if that id already exists in the survivor, it is the same message seen under both
+ * JIDs and the two docs are joined with `mergeMessageDoc` instead of overwritten.
  *
  * Write the survivor thread doc and the absorbed thread's deletion in the LAST batch, after all
  * messages moved: a retried merge then finds either the whole plan still to do or nothing.
  */
 import { messageDocId } from '../ids.ts';
-import type { MessageDoc, ThreadDoc } from '../schema.ts';
+import { canonicalizeReactions } from '../message-doc/reactions.ts';
+import type { MessageDoc, ThreadDoc, ThreadKind } from '../schema.ts';
 import { canonicalizeReceipts } from '../status.ts';
 import { mergeThreadSummary } from '../thread-summary.ts';
 import type { CanonicalJid, ThreadMergePlan } from './alias-resolver.ts';
@@ -53,41 +51,23 @@ export function mergeThreadDocs(
 }
 
 /**
- * A message doc with every JID put through `canonical`, moved to `threadId`, and its new doc id.
- * Use it directly for messages whose sender's canonical form changed outside a merge (group
- * messages from a participant whose LID just got a PN — see `AliasChange.canonicalChanges`):
- * their doc id changes too, so they must be moved to the new id to keep replays idempotent.
- * Reactions under two JIDs of one person keep the entry already under the canonical JID
- * (otherwise the one under the smallest JID).
+ * A message doc with every JID put through `canonical` — sender, receipt and reaction keys — and
+ * its doc id in `thread` (which the message moves to when it differs from its current one). Use it
+ * for the messages of a thread absorbed by a merge, and for group messages whose sender's canonical
+ * JID changed (`AliasChange.canonicalChanges`): their doc id contains the sender, so they must move
+ * to keep replays idempotent. DM doc ids do not contain the sender (`messageDocId`), so there only
+ * the thread changes. Entries of one person under two JIDs are joined as `mergeMessageDoc` would.
  */
 export function rekeyMessage(
   message: MessageDoc,
   canonical: CanonicalJid,
-  threadId: string = message.threadId,
+  thread: { threadId: string; kind: ThreadKind },
 ): { docId: string; message: MessageDoc } {
   const sender = message.sender === null ? null : canonical(message.sender);
-  const moved: MessageDoc = { ...message, threadId, sender };
+  const { unresolvedJids: _stale, reactions: _r, reactionTimes: _t, ...rest } = message;
+  const moved: MessageDoc = { ...rest, threadId: thread.threadId, sender };
   if (message.receipts) moved.receipts = canonicalizeReceipts(message.receipts, canonical);
-  if (message.reactions) moved.reactions = canonicalizeReactions(message.reactions, canonical);
-  return { docId: messageDocId(sender, message.fromMe, message.id), message: moved };
-}
-
-/** `rekeyMessage` for a message of `plan.absorbed`, moving it into `plan.survivor`. */
-export function rekeyMessageForMerge(
-  message: MessageDoc,
-  plan: ThreadMergePlan,
-  canonical: CanonicalJid,
-): { docId: string; message: MessageDoc } {
-  return rekeyMessage(message, canonical, plan.survivor.threadId);
-}
-
-function canonicalizeReactions(reactions: Record<string, string>, canonical: CanonicalJid): Record<string, string> {
-  const chosen = new Map<string, { from: string; emoji: string }>();
-  for (const [from, emoji] of Object.entries(reactions)) {
-    const to = canonical(from);
-    const current = chosen.get(to);
-    const better = !current || (current.from !== to && (from === to || from < current.from));
-    if (better) chosen.set(to, { from, emoji });
-  }
-  return Object.fromEntries([...chosen].map(([to, { emoji }]) => [to, emoji]));
+  Object.assign(moved, canonicalizeReactions(message, canonical));
+  const docId = messageDocId({ threadKind: thread.kind, fromMe: message.fromMe, sender, id: message.id });
+  return { docId, message: moved };
 }

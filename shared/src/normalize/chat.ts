@@ -1,5 +1,6 @@
 /**
  * Which conversation a message belongs to, who sent it, and which LID ↔ PN aliases its key reveals.
+ * JIDs come out device-free but as seen: resolving LID ↔ PN aliases is the write planner's job.
  *
  * Rules (Baileys 7 behaviour they follow):
  * - Groups (`@g.us`): the chat is `remoteJid`, the sender `key.participant`. History messages
@@ -20,41 +21,28 @@
  * So the alternate pairs with the author: the participant in groups/broadcasts, the peer in DMs.
  * For our own DMs the stanza's sender is us, and reading the code the alternate may be *our* other
  * JID rather than the peer's (brief §3); pairing it with the peer would merge every DM into one
- * thread, so those are only accepted when `ownJids` lets us rule that out.
+ * thread, so an alternate that is one of our own JIDs (`self`) is not accepted.
  */
-import { jidCategory, jidServer, jidUser, STATUS_BROADCAST_JID } from '../identity/jid.ts';
+import { jidCategory, jidServer, jidUser, normalizeJid, STATUS_BROADCAST_JID } from '../identity/jid.ts';
 import { lidPnPairOf } from '../identity/lid-pn-pairs.ts';
+import { type SelfIdentity, selfUsers } from '../identity/self.ts';
 import type { LidPnPair, ThreadKind } from '../schema.ts';
 import { type Fields, nonEmptyString, skip } from './fields.ts';
-import { canonicalJid } from './jid.ts';
 import type { NormalizedSkip } from './types.ts';
 
 export interface ChatContext {
-  /** Canonical chat JID (after `resolveJid`). */
+  /** Chat JID, device-free, as seen. */
   chatJid: string;
   threadKind: ThreadKind;
   fromMe: boolean;
-  /** Canonical sender JID; null when fromMe. */
+  /** Sender JID, device-free, as seen; null when fromMe. */
   sender: string | null;
   aliases: LidPnPair[];
 }
 
 export interface ChatResolution {
-  resolveJid: (jid: string) => string;
   includeStatusBroadcast: boolean;
-  /** Device-free user parts of our own JIDs; empty when unknown. */
-  ownUsers: ReadonlySet<string>;
-}
-
-/** User parts of `ownJids`, for `ChatResolution.ownUsers`. */
-export function ownUserSet(ownJids: readonly string[] | undefined): Set<string> {
-  const users = new Set<string>();
-  if (!ownJids) return users;
-  for (const jid of ownJids) {
-    const user = jidUser(jid);
-    if (user) users.add(user);
-  }
-  return users;
+  self: SelfIdentity;
 }
 
 /**
@@ -73,24 +61,24 @@ export function resolveChat(
   switch (jidCategory(remoteJid)) {
     case 'group': {
       const participant = nonEmptyString(key.participant) ?? nonEmptyString(msg.participant);
-      return withAuthor(remoteJid, 'group', fromMe, participant, nonEmptyString(key.participantAlt), true, ctx);
+      return withAuthor(remoteJid, 'group', fromMe, participant, nonEmptyString(key.participantAlt), true);
     }
     case 'status':
       if (!ctx.includeStatusBroadcast) return skip('status_broadcast', STATUS_BROADCAST_JID);
-      return withAuthor(remoteJid, 'broadcast', fromMe, nonEmptyString(key.participant), alt, true, ctx);
+      return withAuthor(remoteJid, 'broadcast', fromMe, nonEmptyString(key.participant), alt, true);
     case 'broadcast': {
-      if (fromMe) return withAuthor(remoteJid, 'broadcast', true, null, null, false, ctx);
+      if (fromMe) return withAuthor(remoteJid, 'broadcast', true, null, null, false);
       // getChatId (process-message.js): a received broadcast-list message belongs to the sender's DM.
       const participant = nonEmptyString(key.participant);
       if (!participant) return skip('invalid_key', 'broadcast message without participant');
-      return withAuthor(participant, 'dm', false, participant, alt, false, ctx);
+      return withAuthor(participant, 'dm', false, participant, alt, false);
     }
     case 'newsletter':
-      return withAuthor(remoteJid, 'newsletter', fromMe, remoteJid, null, false, ctx);
+      return withAuthor(remoteJid, 'newsletter', fromMe, remoteJid, null, false);
     case 'dm': {
-      // Own DMs: only trust the alternate when we can tell it is not one of our own JIDs.
-      const trustedAlt = fromMe ? trustedOwnDmAlt(alt, ctx.ownUsers) : alt;
-      return withAuthor(remoteJid, 'dm', fromMe, remoteJid, trustedAlt, false, ctx);
+      // Own DMs: only trust the alternate when it is not one of our own JIDs.
+      const trustedAlt = fromMe ? trustedOwnDmAlt(alt, selfUsers(ctx.self)) : alt;
+      return withAuthor(remoteJid, 'dm', fromMe, remoteJid, trustedAlt, false);
     }
     case undefined: {
       const server = jidServer(remoteJid);
@@ -103,7 +91,7 @@ export function resolveChat(
 }
 
 function trustedOwnDmAlt(alt: string | null, ownUsers: ReadonlySet<string>): string | null {
-  if (!alt || ownUsers.size === 0) return null;
+  if (!alt) return null;
   const user = jidUser(alt);
   return user && !ownUsers.has(user) ? alt : null;
 }
@@ -120,17 +108,16 @@ function withAuthor(
   author: string | null,
   authorAlt: string | null,
   authorRequired: boolean,
-  ctx: ChatResolution,
 ): ChatContext | NormalizedSkip {
-  const chatJid = canonicalJid(ctx.resolveJid, rawChat);
+  const chatJid = normalizeJid(rawChat);
   if (!chatJid) return skip('invalid_key', `unresolvable chat JID: ${rawChat}`);
   let sender: string | null = null;
   if (!fromMe) {
     if (!author) {
       if (authorRequired) return skip('invalid_key', `${threadKind} message without participant`);
     } else {
-      // In DMs and newsletters the author is the chat: resolve it once.
-      sender = author === rawChat ? chatJid : canonicalJid(ctx.resolveJid, author);
+      // In DMs and newsletters the author is the chat: normalise it once.
+      sender = author === rawChat ? chatJid : (normalizeJid(author) ?? null);
       if (!sender) return skip('invalid_key', `unresolvable sender JID: ${author}`);
     }
   }

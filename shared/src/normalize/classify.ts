@@ -27,11 +27,14 @@ export type Classification =
   | { kind: 'content'; content: Fields; contentType: string }
   /** A `reactionMessage` (target key in `reaction.key`, emoji in `reaction.text`). */
   | { kind: 'reaction'; reaction: Fields }
+  /** A MESSAGE_EDIT protocol message; `timestampMs` is the edit's own time. */
+  | { kind: 'edit'; targetId: string; newContent: Fields | null; timestampMs: unknown }
   /**
-   * An edit. `targetId` null means the message's own key is the target (Baileys' own
-   * `messages.update` shape `{ editedMessage: { message: <new content> } }`).
+   * A message whose content is Baileys' edit-update shape `{ editedMessage: { message: <new> } }`:
+   * its event buffer merged the message's own edit into its upsert (`Object.assign`, event-buffer.js),
+   * so this is the message itself with its edit applied; `content` is the edited content.
    */
-  | { kind: 'edit'; targetId: string | null; newContent: Fields | null; timestampMs: unknown }
+  | { kind: 'buffered_edit'; content: Fields; contentType: string }
   /** A REVOKE protocol message; `targetKey` is in the revoker's perspective. */
   | { kind: 'revoke'; targetId: string; targetKey: Fields }
   /** History's form of a message deleted for everyone. */
@@ -115,7 +118,7 @@ function classifyContent(raw: Fields): Classification | null {
       return { kind: 'skip', reason: 'sender_key_only' };
   }
   if (CONTROL_CONTENT_TYPES.has(contentType)) return { kind: 'skip', reason: 'control', detail: contentType };
-  if (editedWrapper(own)) return { kind: 'edit', targetId: null, newContent: content, timestampMs: null };
+  if (editedWrapper(own)) return { kind: 'buffered_edit', content, contentType };
   return { kind: 'content', content, contentType };
 }
 

@@ -158,3 +158,26 @@ export function describeContent(content: Fields, contentType: string): ContentSu
       return summary('other', fallbackText(m), m);
   }
 }
+
+/**
+ * `messageContextInfo.messageSecret` as base64, from the message or the first wrapper that carries
+ * it (ephemeral and view-once wrappers nest a whole message). Poll votes and event responses are
+ * encrypted with it (`decryptPollVote`, Baileys does not decrypt them in 7.0.0-rc14), so without it
+ * they can never be read. Bytes come as `Uint8Array`/`Buffer`, or base64 after `toJSON`.
+ */
+export function messageSecretOf(raw: Fields | null): string | undefined {
+  for (let message = raw, depth = 0; message && depth < 5; depth++) {
+    const secret = asFields(message.messageContextInfo)?.messageSecret;
+    if (secret instanceof Uint8Array && secret.length > 0) return Buffer.from(secret).toString('base64');
+    if (typeof secret === 'string' && secret.length > 0) return secret;
+    const wrapper =
+      asFields(message.ephemeralMessage) ??
+      asFields(message.viewOnceMessage) ??
+      asFields(message.viewOnceMessageV2) ??
+      asFields(message.viewOnceMessageV2Extension) ??
+      asFields(message.documentWithCaptionMessage) ??
+      asFields(message.deviceSentMessage);
+    message = asFields(wrapper?.message);
+  }
+  return undefined;
+}

@@ -1,57 +1,49 @@
 /**
- * Reactions and receipts that history sync embeds in the message itself
- * (`WebMessageInfo.reactions[]` and `userReceipt[]`, WAProto.proto). Live messages get these as
- * separate events instead (`messages.reaction`, `message-receipt.update`), so the arrays are empty
- * there and this costs two length checks.
+ * Reactions and receipts embedded in the message itself (`WebMessageInfo.reactions[]` and
+ * `userReceipt[]`, WAProto.proto): history sync puts them there, and so does Baileys' event
+ * buffer when a `messages.reaction` or `message-receipt.update` meets the message's upsert in one
+ * buffer (`updateMessageWithReaction` / `updateMessageWithReceipt`). Live messages otherwise get
+ * these as separate events, so the arrays are empty and this costs two length checks.
  */
-import { FROM_ME_SENDER } from '../ids.ts';
+import { normalizeJid } from '../identity/jid.ts';
+import { type SelfIdentity, selfJid } from '../identity/self.ts';
+import { mergeReactions, type ReactionFields, reactionFragment } from '../message-doc/reactions.ts';
 import { type ReceiptMap, receiptsFromUserReceipts, type UserReceiptLike } from '../status.ts';
 import { epochMsFromMillis } from '../time.ts';
 import { asFields, nonEmptyString } from './fields.ts';
-import { canonicalJid } from './jid.ts';
 
 /**
- * `reactions` map (reactor → emoji) from embedded `Reaction`s. Each reaction's key is the
- * reaction message's own key, so its author is the reactor: `'me'` when fromMe (as in doc ids),
- * else the participant (groups) or the chat (DMs). Removed reactions (empty text) are left out;
- * if a reactor appears twice the later `senderTimestampMs` wins.
+ * Reaction fields from embedded `Reaction`s. Each reaction's key is the reaction message's own
+ * key, so its author is the reactor: our own JID when fromMe, else the participant (groups) or the
+ * chat (DMs), as seen. Removals (empty text — the event buffer keeps them so) count with their
+ * time like any reaction event (`message-doc/reactions.ts`).
  */
-export function embeddedReactions(
-  reactions: unknown,
-  resolveJid: (jid: string) => string,
-): Record<string, string> | undefined {
+export function embeddedReactions(reactions: unknown, self: SelfIdentity): ReactionFields | undefined {
   if (!Array.isArray(reactions) || reactions.length === 0) return undefined;
-  const emojis: Record<string, string> = {};
-  const times: Record<string, number> = {};
+  let fields: ReactionFields = {};
   for (const item of reactions) {
     const reaction = asFields(item);
-    const emoji = nonEmptyString(reaction?.text);
     const key = asFields(reaction?.key);
-    if (!emoji || !key) continue;
-    let reactor: string | null = FROM_ME_SENDER;
+    if (!reaction || !key) continue;
+    let reactor: string | undefined = selfJid(self);
     if (key.fromMe !== true) {
       const author = nonEmptyString(key.participant) ?? nonEmptyString(key.remoteJid);
-      reactor = author ? canonicalJid(resolveJid, author) : null;
+      reactor = author ? normalizeJid(author) : undefined;
     }
     if (!reactor) continue;
-    const at = epochMsFromMillis(reaction?.senderTimestampMs) ?? 0;
-    if (Object.hasOwn(times, reactor) && (times[reactor] as number) > at) continue;
-    times[reactor] = at;
-    emojis[reactor] = emoji;
+    const at = epochMsFromMillis(reaction.senderTimestampMs) ?? null;
+    fields = mergeReactions(fields, reactionFragment(reactor, nonEmptyString(reaction.text), at));
   }
-  return Object.keys(emojis).length > 0 ? emojis : undefined;
+  return fields.reactions || fields.reactionTimes ? fields : undefined;
 }
 
 /**
  * `receipts` map (recipient → times) from embedded `UserReceipt`s, converted as every receipt is
- * (`receiptsFromUserReceipts`), with recipients put through `resolveJid`. Undefined when none is left.
+ * (`receiptsFromUserReceipts`), keyed by the recipient as seen. Undefined when none is left.
  */
-export function embeddedReceipts(userReceipts: unknown, resolveJid: (jid: string) => string): ReceiptMap | undefined {
+export function embeddedReceipts(userReceipts: unknown): ReceiptMap | undefined {
   if (!Array.isArray(userReceipts) || userReceipts.length === 0) return undefined;
   // The entries are untrusted; `receiptsFromUserReceipts` skips any that are not receipts.
-  const receipts = receiptsFromUserReceipts(
-    userReceipts as readonly UserReceiptLike[],
-    (jid) => canonicalJid(resolveJid, jid) ?? undefined,
-  );
+  const receipts = receiptsFromUserReceipts(userReceipts as readonly UserReceiptLike[]);
   return Object.keys(receipts).length > 0 ? receipts : undefined;
 }

@@ -1,13 +1,20 @@
 /**
- * Message normalisation: Baileys `WAMessage` → Firestore message documents and updates.
- * Pure, no I/O. Entry point: `normalizeMessage`.
+ * Message normalisation: Baileys `WAMessage` → message documents and updates (fragments of
+ * another message's document), with JIDs as seen. Pure, no I/O. Entry points: `normalizeMessage`
+ * for one message, `normalizeBaileysEvents` for a whole Baileys event map.
  */
-export { applyMessageUpdate } from './apply-update.ts';
+export {
+  type BaileysBatchOptions,
+  type NormalizedBatch,
+  normalizeBaileysEvents,
+  type SkippedEvent,
+} from './baileys-events.ts';
 export { normalizeMessage } from './normalize-message.ts';
 export { DEFAULT_MAX_FUTURE_SKEW_MS } from './timestamps.ts';
 export {
   type MessageDocDraft,
-  type MessageUpdatePatch,
+  type MessageFragment,
+  type MessageRef,
   type NormalizedMessage,
   type NormalizedSkip,
   type NormalizedUpdate,
@@ -16,6 +23,5 @@ export {
   type NormalizeResult,
   SKIP_REASONS,
   type SkipReason,
-  type UpdateTarget,
   type WAMessage,
 } from './types.ts';

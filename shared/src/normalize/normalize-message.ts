@@ -12,62 +12,58 @@
  *
  * Timestamps: `messageTimestamp` is seconds (number, Long or string). A message document needs
  * it: when it is missing, zero or not a number the message is skipped as 'malformed' rather than
- * given an invented time — `now` would misplace a history message at the top of its thread and
- * would differ on every replay (I1). Times more than `maxFutureSkewMs` ahead are clamped to `now`
- * with the flag 'future_timestamp_clamped'. Updates tolerate a missing time (reaction/revoke `at`
- * null) except edits, whose `edited.at` the contract requires.
+ * given an invented time — "now" would misplace a history message at the top of its thread and
+ * would differ on every replay (I1). Times more than `maxFutureSkewMs` after the event's
+ * `receivedAt` are clamped to it with the flag 'future_timestamp_clamped' — the event's own
+ * receive time, so that replays clamp to the same value. Updates tolerate a missing time
+ * (reactions then count as the oldest) except edits, whose `edited.at` the contract requires.
+ *
+ * Baileys' event buffer (offline catch-up, first connect) merges events into the message they
+ * concern with `Object.assign` (`Utils/event-buffer.js`), and two of those merges are recognised
+ * here so that nothing is lost and no receipt time becomes a message time (flags say which):
+ * - an edit merged into its message's upsert leaves `message = { editedMessage: { message: <new> } }`
+ *   and the edit's time: stored as the message with its edit applied (`buffered_edit`);
+ * - a receipt merged into an upsert leaves the receipt's `status` and time: recorded as the receipt
+ *   it is, and the time counts only as an upper bound of the message's (`buffered_receipt`) —
+ *   `mergeMessageDoc` keeps the minimum, so the message's own time wins once any sighting has it.
+ *   Live upserts carry no status beyond SERVER_ACK of their own (`decodeMessageNode`), and history
+ *   messages decoded from protobuf carry `Long` times, so a higher status or a plain-number history
+ *   time is the mark of a merged receipt.
+ * A third merge, a revoke, also replaces the key; `baileys-events.ts` undoes that for a whole batch.
  *
  * Output is plain JSON data (numbers, strings, booleans, null, plain objects and arrays; optional
  * fields omitted rather than undefined), because Firestore rejects Long, class instances and undefined.
  */
-import { messageDocId } from '../ids.ts';
-import type { EpochMs } from '../schema.ts';
+import { proto } from '@whiskeysockets/baileys';
+import { isSelfJid } from '../identity/self.ts';
+import { TOMBSTONE_CONTENT } from '../message-doc/content.ts';
+import type { EpochMs, MessageStatus, UserReceipt } from '../schema.ts';
 import { epochMsFromMillis, epochMsFromSeconds } from '../time.ts';
-import { type ChatContext, type ChatResolution, ownUserSet, resolveChat } from './chat.ts';
+import { type ChatContext, type ChatResolution, resolveChat } from './chat.ts';
 import { type Classification, classifyMessage } from './classify.ts';
-import { type ContentSummary, describeContent } from './content.ts';
+import { type ContentSummary, describeContent, messageSecretOf } from './content.ts';
 import { embeddedReactions, embeddedReceipts } from './embedded.ts';
 import { asFields, type Fields, skip } from './fields.ts';
-import { normalizedUserJid, threadIdOf } from './jid.ts';
 import { messageStatus } from './message-status.ts';
 import { clampFuture, DEFAULT_MAX_FUTURE_SKEW_MS } from './timestamps.ts';
 import type {
   MessageDocDraft,
+  MessageFragment,
+  MessageRef,
   NormalizedMessage,
   NormalizedSkip,
   NormalizedUpdate,
   NormalizeFlag,
   NormalizeOptions,
   NormalizeResult,
-  UpdateTarget,
   WAMessage,
 } from './types.ts';
-import {
-  editedText,
-  editTarget,
-  reactionPatch,
-  reactionTarget,
-  revokeTarget,
-  targetDocId,
-  type UpdateContext,
-} from './updates.ts';
+import { editedText, editTarget, reactionTarget, reactionUpdate, revokeTarget, type UpdateContext } from './updates.ts';
 
-/** What tombstones and withheld view-once messages show: there is no content to describe. */
+/** What withheld view-once messages show: there is no content to describe. */
 const NO_CONTENT: ContentSummary = { type: 'other', text: null };
 
-/** `ownJids` arrays are usually one per account and reused, so their user sets are cached. */
-const ownUsersCache = new WeakMap<readonly string[], ReadonlySet<string>>();
-const NO_OWN_USERS: ReadonlySet<string> = new Set();
-
-function ownUsersOf(ownJids: readonly string[] | undefined): ReadonlySet<string> {
-  if (!Array.isArray(ownJids) || ownJids.length === 0) return NO_OWN_USERS;
-  let users = ownUsersCache.get(ownJids);
-  if (!users) {
-    users = ownUserSet(ownJids);
-    ownUsersCache.set(ownJids, users);
-  }
-  return users;
-}
+const ProtoStatus = proto.WebMessageInfo.Status;
 
 function describeError(err: unknown): string {
   try {
@@ -80,17 +76,44 @@ function describeError(err: unknown): string {
 /** Per-call settings, resolved once. */
 interface Run {
   opts: NormalizeOptions;
-  now: EpochMs;
   maxFutureSkewMs: number;
   resolution: ChatResolution;
   flags: NormalizeFlag[];
 }
 
-/** Clamp a time into the run's window, recording the flag once. */
+function flag(run: Run, name: NormalizeFlag): void {
+  if (!run.flags.includes(name)) run.flags.push(name);
+}
+
+/** Clamp a time to the event's receive time when it lies too far after it, recording the flag once. */
 function clampTime(run: Run, at: EpochMs): EpochMs {
-  const clamped = clampFuture(at, run.now, run.maxFutureSkewMs);
-  if (clamped.clamped && !run.flags.includes('future_timestamp_clamped')) run.flags.push('future_timestamp_clamped');
+  const clamped = clampFuture(at, run.opts.receivedAt, run.maxFutureSkewMs);
+  if (clamped.clamped) flag(run, 'future_timestamp_clamped');
   return clamped.at;
+}
+
+function refOf(chat: ChatContext, id: string): MessageRef {
+  return { chatJid: chat.chatJid, threadKind: chat.threadKind, id, fromMe: chat.fromMe, sender: chat.sender };
+}
+
+const RECEIPT_FIELD: Partial<Record<MessageStatus, keyof UserReceipt>> = {
+  delivered: 'deliveredAt',
+  read: 'readAt',
+  played: 'playedAt',
+};
+
+/**
+ * Whether Baileys' buffer merged a receipt into this message (see the module comment): a live
+ * upsert with a status no stanza gives (beyond SERVER_ACK for ours; any read state for others), or
+ * a history message whose protobuf `Long` time was replaced by a plain number.
+ */
+function hasBufferedReceipt(msg: Fields, fromMe: boolean, source: NormalizeOptions['source']): boolean {
+  const status = typeof msg.status === 'number' ? msg.status : null;
+  if (source === 'realtime') {
+    return status !== null && status >= (fromMe ? ProtoStatus.DELIVERY_ACK : ProtoStatus.READ);
+  }
+  if (source === 'send') return false;
+  return typeof msg.messageTimestamp === 'number' && status !== null && status >= ProtoStatus.DELIVERY_ACK;
 }
 
 function buildMessage(
@@ -100,33 +123,38 @@ function buildMessage(
   summary: ContentSummary,
   timestamp: EpochMs,
   run: Run,
-  deleted: boolean,
 ): NormalizedMessage {
-  const threadId = threadIdOf(chat.chatJid);
+  const { source, self } = { source: run.opts.source, self: run.resolution.self };
   const doc: MessageDocDraft = {
     id,
-    threadId,
     fromMe: chat.fromMe,
     sender: chat.sender,
     timestamp,
     type: summary.type,
     text: summary.text,
-    status: messageStatus(msg.status, chat.fromMe, run.opts.source),
-    source: run.opts.source,
+    status: messageStatus(msg.status, chat.fromMe, source),
+    source,
   };
   if (summary.media) doc.media = summary.media;
   if (summary.quotedId !== undefined) doc.quotedId = summary.quotedId;
-  if (deleted) doc.deleted = true;
-  const reactions = embeddedReactions(msg.reactions, run.resolution.resolveJid);
-  if (reactions) doc.reactions = reactions;
-  const receipts = embeddedReceipts(msg.userReceipt, run.resolution.resolveJid);
+  const secret = messageSecretOf(asFields(msg.message));
+  if (secret !== undefined) doc.messageSecret = secret;
+  const reactions = embeddedReactions(msg.reactions, self);
+  if (reactions) Object.assign(doc, reactions);
+  const receipts = embeddedReceipts(msg.userReceipt);
   if (receipts) doc.receipts = receipts;
+  if (hasBufferedReceipt(msg, chat.fromMe, source) && !run.flags.includes('buffered_edit')) {
+    flag(run, 'buffered_receipt');
+    const field = RECEIPT_FIELD[doc.status];
+    // A one-to-one receipt of our message names the peer; group receipts never merge this way.
+    if (field && chat.fromMe && chat.threadKind === 'dm' && !isSelfJid(self, chat.chatJid)) {
+      doc.receipts = { ...doc.receipts, [chat.chatJid]: { ...doc.receipts?.[chat.chatJid], [field]: timestamp } };
+    }
+  }
   const result: NormalizedMessage = {
     kind: 'message',
-    threadId,
-    docId: messageDocId(chat.sender, chat.fromMe, id),
-    chatJid: chat.chatJid,
-    threadKind: chat.threadKind,
+    receivedAt: run.opts.receivedAt,
+    ref: refOf(chat, id),
     doc,
     aliases: chat.aliases,
   };
@@ -136,18 +164,16 @@ function buildMessage(
 
 function buildUpdate(
   chat: ChatContext,
-  target: UpdateTarget | NormalizedSkip,
-  update: NormalizedUpdate['update'],
+  target: MessageRef | NormalizedSkip,
+  fragment: MessageFragment,
   run: Run,
 ): NormalizedUpdate | NormalizedSkip {
   if ('kind' in target) return target;
   const result: NormalizedUpdate = {
     kind: 'update',
-    threadId: threadIdOf(chat.chatJid),
-    chatJid: chat.chatJid,
-    targetDocId: targetDocId(target),
+    receivedAt: run.opts.receivedAt,
     target,
-    update,
+    fragment,
     aliases: chat.aliases,
   };
   if (run.flags.length > 0) result.flags = run.flags;
@@ -156,12 +182,11 @@ function buildUpdate(
 
 function updateFrom(
   classification: Extract<Classification, { kind: 'reaction' | 'edit' | 'revoke' }>,
-  id: string,
   chat: ChatContext,
   timestamp: EpochMs | undefined,
   run: Run,
 ): NormalizedUpdate | NormalizedSkip {
-  const ctx: UpdateContext = { chat, resolveJid: run.resolution.resolveJid, ownUsers: run.resolution.ownUsers };
+  const ctx: UpdateContext = { chat, self: run.resolution.self };
   switch (classification.kind) {
     case 'reaction': {
       const { reaction } = classification;
@@ -169,20 +194,19 @@ function updateFrom(
       const targetId = key && typeof key.id === 'string' && key.id.length > 0 ? key.id : null;
       if (!key || !targetId) return skip('invalid_key', 'reaction without target id');
       const sent = epochMsFromMillis(reaction.senderTimestampMs) ?? timestamp;
-      const patch = reactionPatch(reaction, chat, sent === undefined ? null : clampTime(run, sent));
-      if (!patch) return skip('invalid_key', 'reaction without reactor');
-      return buildUpdate(chat, reactionTarget(key, targetId, ctx), patch, run);
+      const fragment = reactionUpdate(reaction, ctx, sent === undefined ? null : clampTime(run, sent));
+      if (!fragment) return skip('invalid_key', 'reaction without reactor');
+      return buildUpdate(chat, reactionTarget(key, targetId, ctx), fragment, run);
     }
     case 'edit': {
       const at = epochMsFromMillis(classification.timestampMs) ?? timestamp;
       if (at === undefined) return skip('malformed', 'edit without a usable time');
       const edited = { text: editedText(classification.newContent), at: clampTime(run, at) };
-      return buildUpdate(chat, editTarget(classification.targetId ?? id, chat), { op: 'edit', edited }, run);
+      return buildUpdate(chat, editTarget(classification.targetId, chat), { edited }, run);
     }
     case 'revoke': {
       const { targetId, targetKey } = classification;
-      const at = timestamp === undefined ? null : clampTime(run, timestamp);
-      return buildUpdate(chat, revokeTarget(targetKey, targetId, ctx), { op: 'revoke', deleted: true, at }, run);
+      return buildUpdate(chat, revokeTarget(targetKey, targetId, ctx), { deleted: true }, run);
     }
   }
 }
@@ -199,16 +223,11 @@ function normalizeUnchecked(input: unknown, opts: NormalizeOptions): NormalizeRe
 
   const run: Run = {
     opts,
-    now: typeof opts.now === 'number' && Number.isFinite(opts.now) ? opts.now : Date.now(),
     maxFutureSkewMs:
       typeof opts.maxFutureSkewMs === 'number' && opts.maxFutureSkewMs >= 0
         ? opts.maxFutureSkewMs
         : DEFAULT_MAX_FUTURE_SKEW_MS,
-    resolution: {
-      resolveJid: opts.resolveJid ?? normalizedUserJid,
-      includeStatusBroadcast: opts.includeStatusBroadcast === true,
-      ownUsers: ownUsersOf(opts.ownJids),
-    },
+    resolution: { includeStatusBroadcast: opts.includeStatusBroadcast === true, self: opts.self },
     flags: [],
   };
 
@@ -223,28 +242,50 @@ function normalizeUnchecked(input: unknown, opts: NormalizeOptions): NormalizeRe
     case 'reaction':
     case 'edit':
     case 'revoke':
-      return updateFrom(classification, id, chat, timestamp, run);
+      return updateFrom(classification, chat, timestamp, run);
   }
   if (timestamp === undefined) return skip('malformed', 'missing or invalid messageTimestamp');
   const at = clampTime(run, timestamp);
   switch (classification.kind) {
-    case 'content': {
-      const summary = describeContent(classification.content, classification.contentType);
-      return buildMessage(msg, id, chat, summary, at, run, false);
+    case 'content':
+      return buildMessage(msg, id, chat, describeContent(classification.content, classification.contentType), at, run);
+    case 'buffered_edit': {
+      // The buffer replaced the content with the edited one and the time with the edit's: the
+      // original text is unknown (null until another sighting brings it), the time an upper bound.
+      flag(run, 'buffered_edit');
+      const edited = describeContent(classification.content, classification.contentType);
+      const message = buildMessage(msg, id, chat, { type: edited.type, text: null }, at, run);
+      message.doc.edited = { text: edited.text, at };
+      return message;
     }
-    case 'tombstone':
-      return buildMessage(msg, id, chat, NO_CONTENT, at, run, true);
+    case 'tombstone': {
+      const message = buildMessage(msg, id, chat, TOMBSTONE_CONTENT, at, run);
+      message.doc.deleted = true;
+      return message;
+    }
     case 'view_once_unavailable':
-      run.flags.push('view_once_unavailable');
-      return buildMessage(msg, id, chat, NO_CONTENT, at, run, false);
+      flag(run, 'view_once_unavailable');
+      return buildMessage(msg, id, chat, NO_CONTENT, at, run);
+  }
+}
+
+/** Options are the caller's responsibility: a missing one is a bug, reported at once. */
+function checkOptions(opts: NormalizeOptions): void {
+  if (typeof opts?.receivedAt !== 'number' || !Number.isFinite(opts.receivedAt) || opts.receivedAt <= 0) {
+    throw new TypeError("normalizeMessage: options.receivedAt (the event's receive time, epoch ms) is required");
+  }
+  if (typeof opts.self?.pn !== 'string' || opts.self.pn.length === 0 || opts.self.lid === undefined) {
+    throw new TypeError('normalizeMessage: options.self ({ pn, lid }: who we are; lid null when unknown) is required');
   }
 }
 
 /**
- * Normalise one Baileys message (live `messages.upsert`, history sync, our own sends).
- * Never throws: unexpected failures come back as `{ kind: 'skip', reason: 'malformed', detail }`.
+ * Normalise one Baileys message (live `messages.upsert`, history sync, our own sends). Never throws
+ * on any message: unexpected failures come back as `{ kind: 'skip', reason: 'malformed', detail }`.
+ * Throws `TypeError` only for missing options (`receivedAt`, `self`), which are programming errors.
  */
 export function normalizeMessage(msg: WAMessage, opts: NormalizeOptions): NormalizeResult {
+  checkOptions(opts);
   try {
     return normalizeUnchecked(msg, opts);
   } catch (err) {

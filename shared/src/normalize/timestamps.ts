@@ -16,10 +16,15 @@ export function countValue(value: unknown): number | null {
 }
 
 /**
- * Clamp a time that lies too far in the future to `now`. mautrix-whatsapp does the same because
+ * Clamp a time that lies too far after `reference` to it. mautrix-whatsapp does the same because
  * "some random messages will have timestamps decades in the future" (backfill.go); left alone,
- * one such message would stay the thread's `lastMessage` for decades.
+ * one such message would stay the thread's `lastMessage` for decades. `reference` is the receive
+ * time carried with the event, never the time of processing, so a replay clamps the same way.
  */
-export function clampFuture(at: EpochMs, now: EpochMs, maxFutureSkewMs: number): { at: EpochMs; clamped: boolean } {
-  return at > now + maxFutureSkewMs ? { at: now, clamped: true } : { at, clamped: false };
+export function clampFuture(
+  at: EpochMs,
+  reference: EpochMs,
+  maxFutureSkewMs: number,
+): { at: EpochMs; clamped: boolean } {
+  return at > reference + maxFutureSkewMs ? { at: reference, clamped: true } : { at, clamped: false };
 }

@@ -1,38 +1,54 @@
 /**
  * Input and output types of message normalisation. See `normalize-message.ts` for the rules.
+ *
+ * Normalisation does not resolve LID ↔ phone-number aliases: it reports JIDs as seen (without
+ * device parts) and the aliases each message reveals, and the write planner resolves them with
+ * everything it knows — including the aliases revealed by the same batch. A doc id that depended on
+ * what a resolver knew when one message was normalised would differ between a live event and a
+ * history replay of the same message.
  */
 import type { WAMessage } from '@whiskeysockets/baileys';
-import type { EpochMs, LidPnPair, MessageDoc, MessageSource, ThreadKind } from '../schema.ts';
+import type { SelfIdentity } from '../identity/self.ts';
+import type { MessageDocDraft, MessageFragment } from '../message-doc/types.ts';
+import type { EpochMs, LidPnPair, MessageSource, ThreadKind } from '../schema.ts';
 
 /** A message as Baileys hands it over: `proto.IWebMessageInfo` with the v7 key (`remoteJidAlt`, `participantAlt`). */
-export type { WAMessage };
+export type { MessageDocDraft, MessageFragment, WAMessage };
 
 export interface NormalizeOptions {
   /** Where the message came from; stored on the doc and decides the default status of own messages. */
   source: MessageSource;
-  /** Clock for the future-timestamp clamp. Default `Date.now()`. */
-  now?: EpochMs;
   /**
-   * Canonical JID for a chat or sender JID (e.g. LID ↔ PN resolution through the alias table).
-   * It is called with the device-free JID (Baileys' `jidNormalizedUser` already applied: no device
-   * or agent part, `c.us` → `s.whatsapp.net`); the default returns that as it is.
-   * Must return a JID with a user part; anything else makes the message skip as `invalid_key`.
+   * When the event carrying the message was received (for history: stored with the raw history
+   * chunk). Times more than `maxFutureSkewMs` after it are clamped to it. Carried with the event,
+   * never "now", so that replaying the event gives the same document.
    */
-  resolveJid?: (jid: string) => string;
+  receivedAt: EpochMs;
+  /**
+   * Who we are. Needed to key our own reactions by our JID, to tell whether the `remoteJidAlt` of
+   * an own DM is the peer's or our own, and whether an admin revoke in a group targets our message.
+   */
+  self: SelfIdentity;
   /** Keep `status@broadcast` (WhatsApp Status) posts as a 'broadcast' thread. Default false. */
   includeStatusBroadcast?: boolean;
-  /** Timestamps further than this in the future are clamped to `now`. Default 24 h. */
+  /** Timestamps further than this after `receivedAt` are clamped to it. Default 24 h. */
   maxFutureSkewMs?: number;
-  /**
-   * Our own JIDs (PN and/or LID, any device). Optional, but without them two things are unknowable
-   * from a single message: whether the `remoteJidAlt` of an own DM is the peer's or our own (so such
-   * aliases are dropped), and whether an admin revoke in a group targets one of our messages.
-   */
-  ownJids?: readonly string[];
 }
 
-/** A message document as normalisation produces it; the writer adds `updatedAt`. */
-export type MessageDocDraft = Omit<MessageDoc, 'updatedAt'>;
+/**
+ * Which message something is, as seen: WhatsApp ids are unique per sender, so a message is its
+ * chat, whether it is ours, its sender and its id. JIDs are device-free but not alias-resolved.
+ */
+export interface MessageRef {
+  /** The chat JID as seen (a DM may be under its LID or its phone number). */
+  chatJid: string;
+  threadKind: ThreadKind;
+  /** WhatsApp message id. */
+  id: string;
+  fromMe: boolean;
+  /** The author's JID as seen; null when fromMe. */
+  sender: string | null;
+}
 
 /** Why a message produced neither a document nor an update. Logged by the ingest pipeline (I8). */
 export const SKIP_REASONS = [
@@ -63,52 +79,44 @@ export type SkipReason = (typeof SKIP_REASONS)[number];
 
 /** Flags that explain a deliberate deviation from the raw input. */
 export type NormalizeFlag =
-  /** `messageTimestamp` was more than `maxFutureSkewMs` ahead of `now` and was replaced by `now`. */
+  /** `messageTimestamp` was more than `maxFutureSkewMs` after `receivedAt` and was replaced by it. */
   | 'future_timestamp_clamped'
   /** A view-once message whose media WhatsApp withholds from linked devices: stored as an empty 'other'. */
-  | 'view_once_unavailable';
+  | 'view_once_unavailable'
+  /**
+   * Baileys' event buffer merged the message's own edit into it (`message = {editedMessage}`,
+   * `messageTimestamp` = the edit's time): stored as the message with the edit applied, its original
+   * text unknown and its time an upper bound until another sighting brings the real ones.
+   */
+  | 'buffered_edit'
+  /**
+   * Baileys' event buffer merged a receipt into the message (`status` and `messageTimestamp` are the
+   * receipt's): the receipt is recorded as one, and the time is only an upper bound of the message's.
+   */
+  | 'buffered_receipt';
 
-/** Identity of the message an update applies to. */
-export interface UpdateTarget {
-  /** WhatsApp message id of the target. */
-  id: string;
-  fromMe: boolean;
-  /** Canonical sender of the target; null when fromMe. */
-  sender: string | null;
-}
-
-/**
- * A change to an existing message. `applyMessageUpdate` is the reference semantics.
- * - `reaction`: set `reactions[reactor] = emoji`, or remove the entry when `emoji` is null.
- *   `reactor` is the canonical JID, or `'me'` (`FROM_ME_SENDER`) for our own reactions.
- * - `edit`: set `edited`; the original `text` stays (apps show `edited.text`).
- * - `revoke`: tombstone — `deleted: true`, `text: null`, drop `media`, `quotedId` and `edited`.
- */
-export type MessageUpdatePatch =
-  | { op: 'reaction'; reactor: string; emoji: string | null; at: EpochMs | null }
-  | { op: 'edit'; edited: { text: string | null; at: EpochMs } }
-  | { op: 'revoke'; deleted: true; at: EpochMs | null };
-
+/** A message to store (or to join with what is stored about it). */
 export interface NormalizedMessage {
   kind: 'message';
-  threadId: string;
-  docId: string;
-  /** Canonical chat JID (after `resolveJid`). */
-  chatJid: string;
-  threadKind: ThreadKind;
+  /** The event's receive time (`NormalizeOptions.receivedAt`): when its aliases were learned. */
+  receivedAt: EpochMs;
+  ref: MessageRef;
+  /** The document; `sender`, receipt and reaction keys are JIDs as seen. */
   doc: MessageDocDraft;
   /** LID ↔ PN equivalences this message revealed (v7 `remoteJidAlt` / `participantAlt`). */
   aliases: LidPnPair[];
   flags?: NormalizeFlag[];
 }
 
+/**
+ * A change to another message (reaction, edit, revoke, receipt): a fragment joined into the
+ * target's document with `mergeMessageDoc`, or kept pending until the target is stored.
+ */
 export interface NormalizedUpdate {
   kind: 'update';
-  threadId: string;
-  chatJid: string;
-  targetDocId: string;
-  target: UpdateTarget;
-  update: MessageUpdatePatch;
+  receivedAt: EpochMs;
+  target: MessageRef;
+  fragment: MessageFragment;
   aliases: LidPnPair[];
   flags?: NormalizeFlag[];
 }

@@ -10,6 +10,7 @@ const LID2 = '222222222222222@lid';
 const PN = '4915100000001@s.whatsapp.net';
 const PN2 = '4915100000002@s.whatsapp.net';
 const GROUP = '120363000000000001@g.us';
+const SELF = { pn: '4917099999999@s.whatsapp.net', lid: '99999999999@lid' };
 
 const ref = (jid: string) => ({ threadId: threadDocId(jid), jid });
 const exists =
@@ -20,14 +21,14 @@ const exists =
 describe('identity/alias-resolver', () => {
   describe('canonical', () => {
     it('keeps unmapped JIDs, normalised', () => {
-      const resolver = new AliasResolver();
+      const resolver = new AliasResolver({ self: SELF });
       assert.equal(resolver.canonical(LID), LID);
       assert.equal(resolver.canonical('4915100000001:5@s.whatsapp.net'), PN);
       assert.equal(resolver.canonical('4915100000001@c.us'), PN);
     });
 
     it('prefers the phone-number JID once a mapping is known, for every spelling of the LID', () => {
-      const resolver = new AliasResolver({ pairs: [{ lid: LID, pn: PN }] });
+      const resolver = new AliasResolver({ self: SELF, pairs: [{ lid: LID, pn: PN }] });
       assert.equal(resolver.canonical(LID), PN);
       assert.equal(resolver.canonical('111111111111111:9@lid'), PN);
       assert.equal(resolver.canonical(PN), PN);
@@ -36,7 +37,7 @@ describe('identity/alias-resolver', () => {
     });
 
     it('leaves groups, broadcast lists, newsletters, Status and garbage alone', () => {
-      const resolver = new AliasResolver({ pairs: [{ lid: LID, pn: PN }] });
+      const resolver = new AliasResolver({ self: SELF, pairs: [{ lid: LID, pn: PN }] });
       for (const jid of [GROUP, '1600000000@broadcast', '1@newsletter', 'status@broadcast', 'garbage']) {
         assert.equal(resolver.canonical(jid), jid);
         assert.deepEqual(resolver.aliasesOf(jid), []);
@@ -45,6 +46,7 @@ describe('identity/alias-resolver', () => {
 
     it('picks the smallest plain phone number when one LID maps to several, hosted ones last', () => {
       const resolver = new AliasResolver({
+        self: SELF,
         pairs: [
           { lid: LID, pn: PN2 },
           { lid: LID, pn: PN },
@@ -64,14 +66,16 @@ describe('identity/alias-resolver', () => {
     it('ignores pairs that link our own JID to someone else', () => {
       const resolver = new AliasResolver({ self: { pn: PN2, lid: LID2 } });
       const change = resolver.add([{ lid: LID2, pn: PN }]);
-      assert.equal(resolver.canonical(LID2), LID2);
+      // Our own LID and number are one identity from the start; the contact's number stays apart.
+      assert.equal(resolver.canonical(LID2), PN2);
+      assert.equal(resolver.canonical(PN), PN);
       assert.deepEqual(change.ignored, [{ pair: { lid: LID2, pn: PN }, reason: 'links our own JID to another user' }]);
     });
   });
 
   describe('add', () => {
     it('reports canonical changes, and nothing when the pair is replayed', () => {
-      const resolver = new AliasResolver();
+      const resolver = new AliasResolver({ self: SELF });
       const first = resolver.add([{ lid: LID, pn: PN }]);
       assert.deepEqual(first.canonicalChanges, [{ jid: LID, before: LID, after: PN }]);
       const replay = resolver.add([{ lid: '111111111111111:2@lid', pn: PN }]);
@@ -79,38 +83,38 @@ describe('identity/alias-resolver', () => {
     });
 
     it('reports invalid pairs instead of learning them', () => {
-      const resolver = new AliasResolver();
+      const resolver = new AliasResolver({ self: SELF });
       const change = resolver.add([{ lid: LID, pn: GROUP }, { lid: LID }]);
       assert.equal(change.ignored.length, 2);
       assert.equal(resolver.canonical(LID), LID);
     });
 
     it('plans merging an existing LID thread into the existing PN thread', () => {
-      const change = new AliasResolver().add([{ lid: LID, pn: PN }], exists(LID, PN));
+      const change = new AliasResolver({ self: SELF }).add([{ lid: LID, pn: PN }], exists(LID, PN));
       assert.deepEqual(change.merges, [{ survivor: ref(PN), absorbed: ref(LID), aliases: [LID] }]);
       assert.deepEqual(change.aliasUpdates, [{ thread: ref(PN), aliases: [LID] }]);
     });
 
     it('plans moving a LID thread to its PN thread even when that does not exist yet', () => {
-      const change = new AliasResolver().add([{ lid: LID, pn: PN }], exists(LID));
+      const change = new AliasResolver({ self: SELF }).add([{ lid: LID, pn: PN }], exists(LID));
       assert.deepEqual(change.merges, [{ survivor: ref(PN), absorbed: ref(LID), aliases: [LID] }]);
       assert.deepEqual(change.aliasUpdates, [{ thread: ref(PN), aliases: [LID] }]);
     });
 
     it('only updates aliases when the PN thread is the only one', () => {
-      const change = new AliasResolver().add([{ lid: LID, pn: PN }], exists(PN));
+      const change = new AliasResolver({ self: SELF }).add([{ lid: LID, pn: PN }], exists(PN));
       assert.deepEqual(change.merges, []);
       assert.deepEqual(change.aliasUpdates, [{ thread: ref(PN), aliases: [LID] }]);
     });
 
     it('plans nothing when no thread exists', () => {
-      const change = new AliasResolver().add([{ lid: LID, pn: PN }]);
+      const change = new AliasResolver({ self: SELF }).add([{ lid: LID, pn: PN }]);
       assert.deepEqual(change.merges, []);
       assert.deepEqual(change.aliasUpdates, []);
     });
 
     it('absorbs a PN thread into a smaller PN when a LID links them', () => {
-      const resolver = new AliasResolver({ pairs: [{ lid: LID, pn: PN2 }] });
+      const resolver = new AliasResolver({ self: SELF, pairs: [{ lid: LID, pn: PN2 }] });
       const change = resolver.add([{ lid: LID, pn: PN }], exists(PN, PN2));
       assert.deepEqual(change.canonicalChanges, [
         { jid: LID, before: PN2, after: PN },
@@ -122,7 +126,7 @@ describe('identity/alias-resolver', () => {
 
   describe('mergePlansFor', () => {
     it('finds merges left over from persisted pairs, e.g. at start-up', () => {
-      const resolver = new AliasResolver({ pairs: [{ lid: LID, pn: PN }] });
+      const resolver = new AliasResolver({ self: SELF, pairs: [{ lid: LID, pn: PN }] });
       assert.deepEqual(resolver.mergePlansFor([LID, PN, GROUP, LID2]), [
         { survivor: ref(PN), absorbed: ref(LID), aliases: [LID] },
       ]);
@@ -141,8 +145,8 @@ describe('identity/alias-resolver', () => {
         fc.property(
           fc.array(pairArb, { maxLength: 10 }).chain((pairs) => fc.tuple(fc.constant(pairs), permutedChunks(pairs))),
           ([pairs, chunks]) => {
-            const allAtOnce = new AliasResolver({ pairs });
-            const inChunks = new AliasResolver();
+            const allAtOnce = new AliasResolver({ self: SELF, pairs });
+            const inChunks = new AliasResolver({ self: SELF });
             for (const chunk of chunks) inChunks.add(chunk);
             for (const jid of everyJid) {
               assert.equal(inChunks.canonical(jid), allAtOnce.canonical(jid), jid);
@@ -157,7 +161,7 @@ describe('identity/alias-resolver', () => {
     it('resolves every linked JID to the preferred phone number of its group of pairs', () => {
       fc.assert(
         fc.property(fc.array(pairArb, { maxLength: 10 }), (pairs) => {
-          const resolver = new AliasResolver({ pairs });
+          const resolver = new AliasResolver({ self: SELF, pairs });
           for (const { lid, pn } of pairs) {
             const canonical = resolver.canonical(lid);
             assert.equal(resolver.canonical(pn), canonical);

@@ -94,11 +94,11 @@ describe('identity/jid', () => {
     );
   });
 
-  it("normalizeJid is Baileys' jidNormalizedUser, with undefined for its ''", () => {
+  it("normalizeJid is Baileys' jidNormalizedUser, with undefined for its '' and for JIDs without user", () => {
     fc.assert(
       fc.property(anyJid, (jid) => {
         const baileys = jidNormalizedUser(jid);
-        assert.equal(normalizeJid(jid), baileys === '' ? undefined : baileys);
+        assert.equal(normalizeJid(jid), baileys === '' || jidUser(jid) === undefined ? undefined : baileys);
         assert.equal(normalizeUserJid(jid), jidCategory(jid) === 'dm' ? baileys : undefined);
       }),
       { numRuns: 10_000 },
@@ -106,6 +106,8 @@ describe('identity/jid', () => {
     assert.equal(normalizeJid('120363000000000001@g.us'), '120363000000000001@g.us');
     assert.equal(normalizeJid('4915100000001_1:3@c.us'), '4915100000001@s.whatsapp.net');
     assert.equal(normalizeJid('garbage'), undefined);
+    assert.equal(normalizeJid('@s.whatsapp.net'), undefined);
+    assert.equal(normalizeJid(':1@lid'), undefined);
   });
 
   it('gives undefined or false for values that are not strings, as jidDecode does', () => {

@@ -34,14 +34,14 @@ function historySet() {
 describe('identity/lid-pn-pairs', () => {
   describe('checkLidPnPair', () => {
     it('accepts a LID and a PN in either order and strips device suffixes', () => {
-      assert.deepEqual(checkLidPnPair(LID, PN), { ok: true, pair: { lid: LID, pn: PN } });
-      assert.deepEqual(checkLidPnPair(PN, LID), { ok: true, pair: { lid: LID, pn: PN } });
-      assert.deepEqual(checkLidPnPair('123456789012345:3@lid', '4915100000001:0@s.whatsapp.net'), {
+      assert.deepEqual(checkLidPnPair(LID, PN, ME), { ok: true, pair: { lid: LID, pn: PN } });
+      assert.deepEqual(checkLidPnPair(PN, LID, ME), { ok: true, pair: { lid: LID, pn: PN } });
+      assert.deepEqual(checkLidPnPair('123456789012345:3@lid', '4915100000001:0@s.whatsapp.net', ME), {
         ok: true,
         pair: { lid: LID, pn: PN },
       });
-      assert.deepEqual(checkLidPnPair(LID, '4915100000001@c.us'), { ok: true, pair: { lid: LID, pn: PN } });
-      assert.deepEqual(checkLidPnPair('1@hosted.lid', '2@hosted'), {
+      assert.deepEqual(checkLidPnPair(LID, '4915100000001@c.us', ME), { ok: true, pair: { lid: LID, pn: PN } });
+      assert.deepEqual(checkLidPnPair('1@hosted.lid', '2@hosted', ME), {
         ok: true,
         pair: { lid: '1@hosted.lid', pn: '2@hosted' },
       });
@@ -56,7 +56,7 @@ describe('identity/lid-pn-pairs', () => {
         [LID, '2@hosted'],
       ] as const) {
         assert.equal(lidPnPairOf(a, b, false), undefined, `${a} / ${b}`);
-        assert.equal(checkLidPnPair(a, b).ok, true, `${a} / ${b}`);
+        assert.equal(checkLidPnPair(a, b, ME).ok, true, `${a} / ${b}`);
       }
     });
 
@@ -70,7 +70,7 @@ describe('identity/lid-pn-pairs', () => {
         [undefined, PN],
         ['', PN],
       ] as const) {
-        assert.equal(checkLidPnPair(a, b).ok, false, `${a} / ${b}`);
+        assert.equal(checkLidPnPair(a, b, ME).ok, false, `${a} / ${b}`);
       }
     });
 
@@ -85,13 +85,13 @@ describe('identity/lid-pn-pairs', () => {
     });
 
     it('cannot judge our own PN when our LID is unknown, so accepts it', () => {
-      assert.equal(checkLidPnPair(LID, '4915199999999@s.whatsapp.net', { pn: ME.pn }).ok, true);
+      assert.equal(checkLidPnPair(LID, '4915199999999@s.whatsapp.net', { pn: ME.pn, lid: null }).ok, true);
     });
   });
 
   describe('history', () => {
     it('reads the pairs of history chats that Baileys processed', () => {
-      assert.deepEqual(pairsFromHistoryChats(historySet().chats), [
+      assert.deepEqual(pairsFromHistoryChats(historySet().chats, ME), [
         { lid: LID, pn: PN },
         { lid: '222222222222222@lid', pn: '4915100000002@s.whatsapp.net' },
       ]);
@@ -103,15 +103,15 @@ describe('identity/lid-pn-pairs', () => {
       // It also does not check that pnJid is a PN: the LID chat with a LID "pnJid" yields a bogus pair.
       const bogus = { lid: '333333333333333@lid', pn: '444444444444444@lid' };
       assert.deepEqual(history.lidPnMappings.at(-1), bogus);
-      assert.deepEqual(pairsFromHistoryChats(history.chats), history.lidPnMappings.slice(0, -1));
+      assert.deepEqual(pairsFromHistoryChats(history.chats, ME), history.lidPnMappings.slice(0, -1));
     });
 
     it('reads the same pairs from the contacts Baileys derives from history chats', () => {
-      assert.deepEqual(pairsFromContacts(historySet().contacts), pairsFromHistoryChats(historySet().chats));
+      assert.deepEqual(pairsFromContacts(historySet().contacts, ME), pairsFromHistoryChats(historySet().chats, ME));
     });
 
     it('uses pnJid and lidJid together when the chat id is neither', () => {
-      assert.deepEqual(pairsFromHistoryChats([{ id: 'x@g.us', pnJid: PN, lidJid: LID }]), [{ lid: LID, pn: PN }]);
+      assert.deepEqual(pairsFromHistoryChats([{ id: 'x@g.us', pnJid: PN, lidJid: LID }], ME), [{ lid: LID, pn: PN }]);
     });
   });
 
@@ -123,7 +123,7 @@ describe('identity/lid-pn-pairs', () => {
         { id: 'x', lid: '333333333333333@lid', phoneNumber: '4915100000003@s.whatsapp.net' },
         { id: '4915100000004@s.whatsapp.net' },
       ];
-      assert.deepEqual(pairsFromContacts(contacts), [
+      assert.deepEqual(pairsFromContacts(contacts, ME), [
         { lid: LID, pn: PN },
         { lid: '222222222222222@lid', pn: '4915100000002@s.whatsapp.net' },
         { lid: '333333333333333@lid', pn: '4915100000003@s.whatsapp.net' },
@@ -135,14 +135,17 @@ describe('identity/lid-pn-pairs', () => {
     });
 
     it('reads lid-mapping.update payloads, one or many, normalising getPNForLID-style device suffixes', () => {
-      assert.deepEqual(pairsFromLidMappings({ lid: LID, pn: '4915100000001:0@s.whatsapp.net' }), [
+      assert.deepEqual(pairsFromLidMappings({ lid: LID, pn: '4915100000001:0@s.whatsapp.net' }, ME), [
         { lid: LID, pn: PN },
       ]);
       assert.deepEqual(
-        pairsFromLidMappings([
-          { lid: LID, pn: PN },
-          { lid: 'bad', pn: PN },
-        ]),
+        pairsFromLidMappings(
+          [
+            { lid: LID, pn: PN },
+            { lid: 'bad', pn: PN },
+          ],
+          ME,
+        ),
         [{ lid: LID, pn: PN }],
       );
     });

@@ -1,23 +1,26 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { AliasResolver, type CanonicalJid, type ThreadMergePlan } from '../../src/identity/alias-resolver.ts';
-import { mergeThreadDocs, rekeyMessage, rekeyMessageForMerge } from '../../src/identity/thread-merge.ts';
+import { mergeThreadDocs, rekeyMessage } from '../../src/identity/thread-merge.ts';
 import { messageDocId, threadDocId } from '../../src/ids.ts';
+import { mergeMessageDoc } from '../../src/message-doc/merge.ts';
 import { type LidPnPair, MESSAGE_STATUSES, type MessageDoc, type ThreadDoc } from '../../src/schema.ts';
-import { mergeReceipts, mergeStatus } from '../../src/status.ts';
 import { summarizeMessages } from '../../src/thread-summary.ts';
 import { permutedChunks } from './arbitraries.ts';
 
 const LID = '111111111111111@lid';
 const PN = '4915100000001@s.whatsapp.net';
 const ME = '4915199999999@s.whatsapp.net';
+const SELF = { pn: ME, lid: '99999999999@lid' };
+const dmId = (fromMe: boolean, id: string) => messageDocId({ threadKind: 'dm', fromMe, sender: null, id });
+const intoSurvivor = { threadId: threadDocId(PN), kind: 'dm' as const };
 
 const plan: ThreadMergePlan = {
   survivor: { threadId: threadDocId(PN), jid: PN },
   absorbed: { threadId: threadDocId(LID), jid: LID },
   aliases: [LID],
 };
-const canonical: CanonicalJid = new AliasResolver({ pairs: [{ lid: LID, pn: PN }] }).canonical;
+const canonical: CanonicalJid = new AliasResolver({ self: SELF, pairs: [{ lid: LID, pn: PN }] }).canonical;
 
 function threadDoc(jid: string, extra: Partial<ThreadDoc>): ThreadDoc {
   return {
@@ -36,6 +39,7 @@ function threadDoc(jid: string, extra: Partial<ThreadDoc>): ThreadDoc {
 function messageDoc(thread: string, id: string, fromMe: boolean, status: MessageDoc['status']): MessageDoc {
   const n = Number.parseInt(id.slice(1), 10);
   return {
+    accountId: 'acc1',
     id,
     threadId: threadDocId(thread),
     fromMe,
@@ -80,15 +84,14 @@ describe('identity/thread-merge', () => {
     });
   });
 
-  describe('rekeyMessageForMerge', () => {
-    it('re-keys an incoming message from the LID sender to the PN sender', () => {
+  describe('rekeyMessage', () => {
+    it('moves an incoming DM message to the PN thread, its sender to the PN, its id unchanged', () => {
       const message = {
         ...messageDoc(LID, 'M1', false, 'read'),
         receipts: { '111111111111111:3@lid': { readAt: 5 } },
       };
-      const { docId, message: moved } = rekeyMessageForMerge(message, plan, canonical);
-      assert.equal(docId, messageDocId(PN, false, 'M1'));
-      assert.notEqual(docId, messageDocId(LID, false, 'M1'));
+      const { docId, message: moved } = rekeyMessage(message, canonical, intoSurvivor);
+      assert.equal(docId, 'peer~M1');
       assert.equal(moved.sender, PN);
       assert.equal(moved.threadId, threadDocId(PN));
       assert.deepEqual(moved.receipts, { [PN]: { readAt: 5 } });
@@ -96,24 +99,32 @@ describe('identity/thread-merge', () => {
     });
 
     it('keeps the doc id of our own messages and only moves them', () => {
-      const { docId, message: moved } = rekeyMessageForMerge(messageDoc(LID, 'M2', true, 'read'), plan, canonical);
-      assert.equal(docId, messageDocId(null, true, 'M2'));
+      const { docId, message: moved } = rekeyMessage(messageDoc(LID, 'M2', true, 'read'), canonical, intoSurvivor);
+      assert.equal(docId, dmId(true, 'M2'));
       assert.equal(moved.sender, null);
       assert.equal(moved.threadId, threadDocId(PN));
     });
 
-    it('keeps the reaction already under the canonical JID when a person reacted under both', () => {
-      const message = { ...messageDoc(LID, 'M3', true, 'read'), reactions: { [LID]: '👍', [PN]: '❤️', [ME]: '😂' } };
-      assert.deepEqual(rekeyMessageForMerge(message, plan, canonical).message.reactions, { [PN]: '❤️', [ME]: '😂' });
-      const onlyLid = { ...message, reactions: { [LID]: '👍' } };
-      assert.deepEqual(rekeyMessageForMerge(onlyLid, plan, canonical).message.reactions, { [PN]: '👍' });
+    it('keeps the later reaction when a person reacted under both JIDs', () => {
+      const message = {
+        ...messageDoc(LID, 'M3', true, 'read'),
+        reactions: { [LID]: '👍', [PN]: '❤️', [ME]: '😂' },
+        reactionTimes: { [LID]: 20, [PN]: 10 },
+      };
+      const moved = rekeyMessage(message, canonical, intoSurvivor).message;
+      assert.deepEqual([moved.reactions, moved.reactionTimes], [{ [PN]: '👍', [ME]: '😂' }, { [PN]: 20 }]);
+      const onlyLid = { ...message, reactions: { [LID]: '👍' }, reactionTimes: {} };
+      assert.deepEqual(rekeyMessage(onlyLid, canonical, intoSurvivor).message.reactions, { [PN]: '👍' });
     });
 
     it('re-keys a group message whose sender got a phone number, in place', () => {
       const group = '120363000000000001@g.us';
       const message = { ...messageDoc(group, 'M4', false, 'delivered'), sender: LID };
-      const { docId, message: moved } = rekeyMessage(message, canonical);
-      assert.equal(docId, messageDocId(PN, false, 'M4'));
+      const { docId, message: moved } = rekeyMessage(message, canonical, {
+        threadId: threadDocId(group),
+        kind: 'group',
+      });
+      assert.equal(docId, messageDocId({ threadKind: 'group', fromMe: false, sender: PN, id: 'M4' }));
       assert.equal(moved.threadId, threadDocId(group));
     });
   });
@@ -128,22 +139,15 @@ describe('identity/thread-merge', () => {
     }
     type Store = Map<string, StoredThread>;
 
-    /** The same message stored twice (under both JIDs) merges as any re-delivery would. */
-    function mergeSameMessage(a: MessageDoc, b: MessageDoc): MessageDoc {
-      const merged = { ...a, status: mergeStatus(a.status, b.status) };
-      if (a.receipts || b.receipts) merged.receipts = mergeReceipts(a.receipts, b.receipts);
-      return merged;
-    }
-
     function applyPlan(store: Store, merge: ThreadMergePlan, resolve: CanonicalJid): void {
       const absorbed = store.get(merge.absorbed.jid);
       assert.ok(absorbed, `absorbed thread ${merge.absorbed.jid} must exist`);
       const survivor = store.get(merge.survivor.jid);
       const messages = new Map(survivor?.messages);
       for (const message of absorbed.messages.values()) {
-        const moved = rekeyMessageForMerge(message, merge, resolve);
-        const existing = messages.get(moved.docId);
-        messages.set(moved.docId, existing ? mergeSameMessage(existing, moved.message) : moved.message);
+        const moved = rekeyMessage(message, resolve, { threadId: merge.survivor.threadId, kind: 'dm' });
+        // The same message stored twice (under both JIDs) is joined as any re-delivery is.
+        messages.set(moved.docId, mergeMessageDoc(messages.get(moved.docId), moved.message));
       }
       store.delete(merge.absorbed.jid);
       store.set(merge.survivor.jid, { doc: mergeThreadDocs(survivor?.doc, absorbed.doc, merge), messages });
@@ -154,7 +158,7 @@ describe('identity/thread-merge', () => {
       const store: Store = new Map(
         [...initial].map(([jid, t]) => [jid, { doc: t.doc, messages: new Map(t.messages) }]),
       );
-      const resolver = new AliasResolver();
+      const resolver = new AliasResolver({ self: SELF });
       for (const chunk of chunks) {
         const change = resolver.add(chunk, (jid) => store.has(jid));
         for (const merge of change.merges) applyPlan(store, merge, resolver.canonical);
@@ -187,7 +191,7 @@ describe('identity/thread-merge', () => {
           const stored = new Map<string, MessageDoc>();
           for (const m of messages) {
             const doc = messageDoc(jid, m.id, m.fromMe, m.status);
-            stored.set(messageDocId(doc.sender, doc.fromMe, doc.id), doc);
+            stored.set(dmId(doc.fromMe, doc.id), doc);
           }
           const summary = summarizeMessages(stored.values())!;
           const doc: ThreadDoc = { jid, aliases: [], kind: 'dm', ...summary, updatedAt };
@@ -218,7 +222,7 @@ describe('identity/thread-merge', () => {
       fc.assert(
         fc.property(scenarioArb, ([initial, [pairs, chunks]]) => {
           const final = run(initial, chunks);
-          const resolver = new AliasResolver({ pairs });
+          const resolver = new AliasResolver({ self: SELF, pairs });
           const expectedJids = new Set([...initial.keys()].map(resolver.canonical));
           assert.deepEqual([...final.keys()].sort(), [...expectedJids].sort());
           for (const [jid, thread] of final) {
@@ -234,7 +238,7 @@ describe('identity/thread-merge', () => {
             );
             for (const [docId, message] of thread.messages) {
               assert.equal(message.threadId, threadDocId(jid));
-              assert.equal(docId, messageDocId(message.sender, message.fromMe, message.id));
+              assert.equal(docId, dmId(message.fromMe, message.id));
               if (!message.fromMe) assert.equal(message.sender, jid);
             }
           }

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import type { proto } from '@whiskeysockets/baileys';
 import { normalizeMessage } from '../../src/normalize/index.ts';
-import { historyMessage, liveDm, NOW, PEER, T0 } from '../fixtures/wa-messages.ts';
+import { historyMessage, liveDm, NOW, PEER, SELF, T0 } from '../fixtures/wa-messages.ts';
 import { asMessage, firstNonPlain } from './helpers.ts';
 
 /** Normalise a live DM with the given content and return its document. */
 function docOf(content: proto.IMessage) {
-  const result = asMessage(normalizeMessage(liveDm(content), { source: 'realtime', now: NOW }));
+  const result = asMessage(normalizeMessage(liveDm(content), { source: 'realtime', receivedAt: NOW, self: SELF }));
   assert.equal(firstNonPlain(result.doc), null);
   return result.doc;
 }
@@ -243,7 +243,7 @@ describe('normalizeMessage: content', () => {
           messageTimestamp: T0,
           message: content,
         }),
-        { source: 'history', now: NOW },
+        { source: 'history', receivedAt: NOW, self: SELF },
       ),
     ).doc;
     assert.deepEqual(

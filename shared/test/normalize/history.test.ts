@@ -1,10 +1,21 @@
 import assert from 'node:assert/strict';
 import { proto } from '@whiskeysockets/baileys';
 import { type NormalizeResult, normalizeMessage } from '../../src/normalize/index.ts';
-import { GROUP, historyMessage, historyMessages, ME, NOW, OTHER, PEER, T0, T0_MS } from '../fixtures/wa-messages.ts';
+import {
+  GROUP,
+  historyMessage,
+  historyMessages,
+  ME,
+  NOW,
+  OTHER,
+  PEER,
+  SELF,
+  T0,
+  T0_MS,
+} from '../fixtures/wa-messages.ts';
 import { asMessage, firstNonPlain } from './helpers.ts';
 
-const history = { source: 'history', now: NOW } as const;
+const history = { source: 'history', receivedAt: NOW, self: SELF } as const;
 
 /** A RECENT chunk with two chats, newest first as WhatsApp sends them. */
 function recentChunk() {
@@ -95,7 +106,6 @@ describe('normalizeMessage: history sync', () => {
     const { doc } = asMessage(normalizeMessage(h3!, history));
     assert.deepEqual(doc, {
       id: 'H3',
-      threadId: PEER.lid,
       fromMe: true,
       sender: null,
       timestamp: (T0 + 30) * 1000,
@@ -105,34 +115,28 @@ describe('normalizeMessage: history sync', () => {
       status: 'read',
       receipts: { [PEER.lid]: { deliveredAt: (T0 + 31) * 1000, readAt: (T0 + 40) * 1000 } },
       reactions: { [PEER.lid]: '👍' },
+      reactionTimes: { [PEER.lid]: T0_MS + 50_000 },
       source: 'history',
     });
   });
 
-  it('keys embedded group reactions by reactor, latest wins, removed ones left out', () => {
+  it('keys embedded group reactions by reactor (ours by our JID), latest by time wins', () => {
     const g2 = recentChunk()[3]!;
     const { doc } = asMessage(normalizeMessage(g2, history));
-    assert.deepEqual(doc.reactions, { me: '🎉', [PEER.lid]: '😮' });
+    assert.deepEqual(doc.reactions, { [ME.pn]: '🎉', [PEER.lid]: '😮' });
+    // A removal without a time says nothing (it is the oldest possible event) and leaves no trace.
+    assert.deepEqual(doc.reactionTimes, { [ME.pn]: T0_MS + 6_000, [PEER.lid]: T0_MS + 7_000 });
     assert.deepEqual(doc.receipts, {
       [PEER.lid]: { deliveredAt: (T0 + 6) * 1000 },
       [ME.pn]: { playedAt: (T0 + 9) * 1000 },
     });
   });
 
-  it('resolves embedded reactors and receipt users through resolveJid', () => {
-    const g2 = recentChunk()[3]!;
-    const resolveJid = (jid: string) => (jid === PEER.lid ? PEER.pn : jid);
-    const { doc } = asMessage(normalizeMessage(g2, { ...history, resolveJid }));
-    assert.deepEqual(Object.keys(doc.reactions ?? {}).sort(), [PEER.pn, 'me'].sort());
-    assert.ok(doc.receipts?.[PEER.pn]);
-  });
-
-  it('merges embedded receipts that resolve to one recipient, earliest time per field, in any order', () => {
+  it('merges embedded receipts of one recipient, earliest time per field, in any order', () => {
     const receipts = [
-      { userJid: PEER.lid, receiptTimestamp: T0 + 5, readTimestamp: T0 + 20 },
+      { userJid: `${PEER.pn.replace('@', ':3@')}`, receiptTimestamp: T0 + 5, readTimestamp: T0 + 20 },
       { userJid: PEER.pn, receiptTimestamp: T0 + 8, readTimestamp: T0 + 10 },
     ];
-    const resolveJid = (jid: string) => (jid === PEER.lid ? PEER.pn : jid);
     for (const userReceipt of [receipts, [...receipts].reverse()]) {
       const msg = historyMessage({
         key: { remoteJid: GROUP, fromMe: true, id: 'M1' },
@@ -140,7 +144,7 @@ describe('normalizeMessage: history sync', () => {
         message: { conversation: 'hi' },
         userReceipt,
       });
-      const { doc } = asMessage(normalizeMessage(msg, { ...history, resolveJid }));
+      const { doc } = asMessage(normalizeMessage(msg, history));
       assert.deepEqual(doc.receipts, { [PEER.pn]: { deliveredAt: (T0 + 5) * 1000, readAt: (T0 + 10) * 1000 } });
     }
   });

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { jidNormalizedUser } from '@whiskeysockets/baileys';
-import { isValidDocId } from '../../src/ids.ts';
+import { messageDocId } from '../../src/ids.ts';
 import { normalizeMessage } from '../../src/normalize/index.ts';
 import {
   BROADCAST_LIST,
@@ -17,34 +16,38 @@ import {
   OTHER,
   PEER,
   protoMessage,
+  SELF,
   STATUS,
   T0,
 } from '../fixtures/wa-messages.ts';
 import { asMessage, asSkip } from './helpers.ts';
 
 const text = { conversation: 'hi' };
-const realtime = { source: 'realtime', now: NOW } as const;
+const realtime = { source: 'realtime', receivedAt: NOW, self: SELF } as const;
 
-describe('normalizeMessage: chats, senders, doc ids, aliases', () => {
+describe('normalizeMessage: chats, senders, aliases (as seen; resolving them is the planner’s)', () => {
   describe('DMs', () => {
     it('uses the peer as chat and sender and learns LID ↔ PN from remoteJidAlt', () => {
       const msg = liveDm(text);
       assert.equal(msg.key.remoteJidAlt, PEER.pn, 'fixture: decodeMessageNode sets remoteJidAlt from sender_pn');
       const result = asMessage(normalizeMessage(msg, realtime));
-      assert.equal(result.chatJid, PEER.lid);
-      assert.equal(result.threadKind, 'dm');
-      assert.equal(result.threadId, PEER.lid);
-      assert.equal(result.doc.threadId, result.threadId);
+      assert.deepEqual(result.ref, {
+        chatJid: PEER.lid,
+        threadKind: 'dm',
+        id: msg.key.id,
+        fromMe: false,
+        sender: PEER.lid,
+      });
       assert.equal(result.doc.sender, PEER.lid);
       assert.equal(result.doc.fromMe, false);
-      assert.equal(result.docId, `${PEER.lid}~${msg.key.id}`);
+      assert.equal(messageDocId(result.ref), `peer~${msg.key.id}`);
       assert.deepEqual(result.aliases, [{ lid: PEER.lid, pn: PEER.pn }]);
     });
 
     it('learns the pair from a PN-addressed DM too (sender_lid)', () => {
       const msg = liveMessage({ from: PEER.pn, addressing_mode: 'pn', sender_lid: PEER.lid }, text);
       const result = asMessage(normalizeMessage(msg, realtime));
-      assert.equal(result.chatJid, PEER.pn);
+      assert.equal(result.ref.chatJid, PEER.pn);
       assert.deepEqual(result.aliases, [{ lid: PEER.lid, pn: PEER.pn }]);
     });
 
@@ -53,40 +56,35 @@ describe('normalizeMessage: chats, senders, doc ids, aliases', () => {
       assert.deepEqual(asMessage(normalizeMessage(msg, realtime)).aliases, []);
     });
 
-    it('routes chat and sender through resolveJid (e.g. LID → PN) but keeps aliases raw', () => {
-      const resolveJid = (jid: string) => (jidNormalizedUser(jid) === PEER.lid ? PEER.pn : jidNormalizedUser(jid));
-      const msg = liveDm(text);
-      const result = asMessage(normalizeMessage(msg, { ...realtime, resolveJid }));
-      assert.equal(result.chatJid, PEER.pn);
-      assert.equal(result.threadId, PEER.pn);
-      assert.equal(result.doc.sender, PEER.pn);
-      assert.equal(result.docId, `${PEER.pn}~${msg.key.id}`);
-      assert.deepEqual(result.aliases, [{ lid: PEER.lid, pn: PEER.pn }]);
-    });
-
     it('marks our own DMs fromMe with null sender and the "me" doc id', () => {
       const msg = liveOwnDm(text);
       assert.equal(msg.key.fromMe, true, 'fixture: decodeMessageNode recognises our device');
       const result = asMessage(normalizeMessage(msg, realtime));
-      assert.equal(result.chatJid, PEER.lid);
+      assert.equal(result.ref.chatJid, PEER.lid);
       assert.equal(result.doc.sender, null);
-      assert.equal(result.docId, `me~${msg.key.id}`);
+      assert.equal(messageDocId(result.ref), `me~${msg.key.id}`);
       assert.equal(result.doc.status, 'server_ack');
     });
 
-    it('drops the alternate of an own DM unless ownJids prove it is the peer’s', () => {
+    it('learns the peer’s pair from the alternate of an own DM, which `self` proves is not ours', () => {
       const msg = liveOwnDm(text);
       assert.equal(msg.key.remoteJidAlt, PEER.pn);
-      assert.deepEqual(asMessage(normalizeMessage(msg, realtime)).aliases, []);
-      const withOwn = asMessage(normalizeMessage(msg, { ...realtime, ownJids: [ME.pn, ME.lid] }));
-      assert.deepEqual(withOwn.aliases, [{ lid: PEER.lid, pn: PEER.pn }]);
+      assert.deepEqual(asMessage(normalizeMessage(msg, realtime)).aliases, [{ lid: PEER.lid, pn: PEER.pn }]);
+    });
+
+    it('refuses to run without `self` or `receivedAt` (leaving them out used to split threads silently)', () => {
+      const msg = liveOwnDm(text);
+      // biome-ignore lint/suspicious/noExplicitAny: the missing option is the point
+      assert.throws(() => normalizeMessage(msg, { source: 'realtime', receivedAt: NOW } as any), /options\.self/);
+      // biome-ignore lint/suspicious/noExplicitAny: the missing option is the point
+      assert.throws(() => normalizeMessage(msg, { source: 'realtime', self: SELF } as any), /options\.receivedAt/);
     });
 
     it('never pairs the peer with our own number', () => {
       // A stanza whose sender alternate is ours: `extractAddressingContext` prefers sender_pn.
       const msg = liveOwnDm(text, { sender_pn: ME.pn });
       assert.equal(msg.key.remoteJidAlt, ME.pn);
-      const result = asMessage(normalizeMessage(msg, { ...realtime, ownJids: [ME.pn, ME.lid] }));
+      const result = asMessage(normalizeMessage(msg, realtime));
       assert.deepEqual(result.aliases, []);
     });
 
@@ -97,7 +95,7 @@ describe('normalizeMessage: chats, senders, doc ids, aliases', () => {
         message: text,
       });
       const result = asMessage(normalizeMessage(msg, realtime));
-      assert.deepEqual([result.chatJid, result.doc.sender], [PEER.pn, PEER.pn]);
+      assert.deepEqual([result.ref.chatJid, result.doc.sender], [PEER.pn, PEER.pn]);
     });
 
     it('gives the same id from different senders different doc ids', () => {
@@ -105,7 +103,9 @@ describe('normalizeMessage: chats, senders, doc ids, aliases', () => {
       const a = asMessage(normalizeMessage(liveDm(text, { id }), realtime));
       const b = asMessage(normalizeMessage(liveMessage({ from: OTHER.lid, id }, text), realtime));
       const mine = asMessage(normalizeMessage(liveOwnDm(text, { id }), realtime));
-      assert.equal(new Set([a.docId, b.docId, mine.docId]).size, 3);
+      // Two peers in two DMs: the chat tells them apart; ours is `me`.
+      const where = (r: typeof a) => `${r.ref.chatJid} ${messageDocId(r.ref)}`;
+      assert.equal(new Set([where(a), where(b), where(mine)]).size, 3);
     });
   });
 
@@ -114,10 +114,10 @@ describe('normalizeMessage: chats, senders, doc ids, aliases', () => {
       const msg = liveGroup(text, { participant: `${PEER.lid.replace('@', ':3@')}` });
       assert.equal(msg.key.participantAlt, PEER.pn, 'fixture: participant_pn becomes participantAlt');
       const result = asMessage(normalizeMessage(msg, realtime));
-      assert.equal(result.chatJid, GROUP);
-      assert.equal(result.threadKind, 'group');
+      assert.equal(result.ref.chatJid, GROUP);
+      assert.equal(result.ref.threadKind, 'group');
       assert.equal(result.doc.sender, PEER.lid);
-      assert.equal(result.docId, `${PEER.lid}~${msg.key.id}`);
+      assert.equal(messageDocId(result.ref), `${PEER.lid}~${msg.key.id}`);
       assert.deepEqual(result.aliases, [{ lid: PEER.lid, pn: PEER.pn }]);
     });
 
@@ -126,7 +126,7 @@ describe('normalizeMessage: chats, senders, doc ids, aliases', () => {
       assert.equal(msg.key.fromMe, true);
       const result = asMessage(normalizeMessage(msg, realtime));
       assert.equal(result.doc.sender, null);
-      assert.equal(result.docId, `me~${msg.key.id}`);
+      assert.equal(messageDocId(result.ref), `me~${msg.key.id}`);
       assert.deepEqual(result.aliases, [{ lid: ME.lid, pn: ME.pn }], 'our own pair is a true mapping');
     });
 
@@ -137,7 +137,10 @@ describe('normalizeMessage: chats, senders, doc ids, aliases', () => {
         messageTimestamp: T0,
         message: text,
       });
-      assert.equal(asMessage(normalizeMessage(msg, { source: 'history', now: NOW })).doc.sender, OTHER.pn);
+      assert.equal(
+        asMessage(normalizeMessage(msg, { source: 'history', receivedAt: NOW, self: SELF })).doc.sender,
+        OTHER.pn,
+      );
     });
 
     it('skips a received group message without any participant', () => {
@@ -159,14 +162,14 @@ describe('normalizeMessage: chats, senders, doc ids, aliases', () => {
     it('keeps status posts as one broadcast thread when opted in', () => {
       const msg = liveMessage({ from: STATUS, participant: PEER.lid, sender_pn: PEER.pn }, text);
       const result = asMessage(normalizeMessage(msg, { ...realtime, includeStatusBroadcast: true }));
-      assert.deepEqual([result.chatJid, result.threadKind, result.doc.sender], [STATUS, 'broadcast', PEER.lid]);
+      assert.deepEqual([result.ref.chatJid, result.ref.threadKind, result.doc.sender], [STATUS, 'broadcast', PEER.lid]);
       assert.deepEqual(result.aliases, [{ lid: PEER.lid, pn: PEER.pn }]);
     });
 
     it('files a received broadcast-list message under the sender’s DM (Baileys getChatId)', () => {
       const msg = liveMessage({ from: BROADCAST_LIST, participant: PEER.lid }, text);
       const result = asMessage(normalizeMessage(msg, realtime));
-      assert.deepEqual([result.chatJid, result.threadKind, result.doc.sender], [PEER.lid, 'dm', PEER.lid]);
+      assert.deepEqual([result.ref.chatJid, result.ref.threadKind, result.doc.sender], [PEER.lid, 'dm', PEER.lid]);
     });
 
     it('keeps our own broadcast-list sends in the list’s thread', () => {
@@ -176,14 +179,19 @@ describe('normalizeMessage: chats, senders, doc ids, aliases', () => {
         message: text,
       });
       const result = asMessage(normalizeMessage(msg, realtime));
-      assert.deepEqual([result.chatJid, result.threadKind, result.doc.sender], [BROADCAST_LIST, 'broadcast', null]);
+      assert.deepEqual(
+        [result.ref.chatJid, result.ref.threadKind, result.doc.sender],
+        [BROADCAST_LIST, 'broadcast', null],
+      );
     });
 
     it('keeps newsletters as newsletter threads with the channel as sender', () => {
       const msg = liveMessage({ from: NEWSLETTER, server_id: '42' }, text);
       const result = asMessage(normalizeMessage(msg, realtime));
-      assert.deepEqual([result.chatJid, result.threadKind, result.doc.sender], [NEWSLETTER, 'newsletter', NEWSLETTER]);
-      assert.ok(isValidDocId(result.threadId));
+      assert.deepEqual(
+        [result.ref.chatJid, result.ref.threadKind, result.doc.sender],
+        [NEWSLETTER, 'newsletter', NEWSLETTER],
+      );
     });
   });
 
@@ -208,19 +216,5 @@ describe('normalizeMessage: chats, senders, doc ids, aliases', () => {
         assert.equal(asSkip(normalizeMessage(msg as any, realtime)).reason, 'invalid_key');
       });
     }
-
-    it('skips when resolveJid returns something that is not a JID', () => {
-      const result = asSkip(normalizeMessage(liveDm(text), { ...realtime, resolveJid: () => '' }));
-      assert.equal(result.reason, 'invalid_key');
-    });
-
-    it('turns a throwing resolveJid into a malformed skip with the error', () => {
-      const resolveJid = () => {
-        throw new Error('mapping store down');
-      };
-      const result = asSkip(normalizeMessage(liveDm(text), { ...realtime, resolveJid }));
-      assert.equal(result.reason, 'malformed');
-      assert.match(result.detail ?? '', /mapping store down/);
-    });
   });
 });

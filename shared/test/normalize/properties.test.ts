@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { proto, WAMessage } from '@whiskeysockets/baileys';
 import fc from 'fast-check';
-import { isValidDocId } from '../../src/ids.ts';
+import { isValidDocId, messageDocId, threadDocId } from '../../src/ids.ts';
 import {
   type NormalizeOptions,
   type NormalizeResult,
@@ -19,13 +19,14 @@ import {
   NOW,
   PEER,
   protoMessage,
+  SELF,
   T0,
   uint64,
 } from '../fixtures/wa-messages.ts';
 import { firstNonPlain } from './helpers.ts';
 
 const RUNS = 10_000;
-const options: NormalizeOptions = { source: 'realtime', now: NOW, includeStatusBroadcast: true };
+const options: NormalizeOptions = { source: 'realtime', receivedAt: NOW, self: SELF, includeStatusBroadcast: true };
 
 /** Every invariant a result must satisfy, whatever the input was. */
 function checkResult(result: NormalizeResult): void {
@@ -35,22 +36,22 @@ function checkResult(result: NormalizeResult): void {
       assert.ok(SKIP_REASONS.includes(result.reason), result.reason);
       return;
     case 'update':
-      assert.ok(isValidDocId(result.threadId), result.threadId);
-      assert.ok(isValidDocId(result.targetDocId), result.targetDocId);
+      assert.ok(isValidDocId(threadDocId(result.target.chatJid)), result.target.chatJid);
+      assert.ok(isValidDocId(messageDocId(result.target)), messageDocId(result.target));
       assert.equal(result.target.fromMe, result.target.sender === null);
       return;
     case 'message': {
       const { doc } = result;
-      assert.ok(isValidDocId(result.docId), result.docId);
-      assert.ok(isValidDocId(result.threadId), result.threadId);
-      assert.equal(doc.threadId, result.threadId);
+      assert.ok(isValidDocId(messageDocId(result.ref)), messageDocId(result.ref));
+      assert.ok(isValidDocId(threadDocId(result.ref.chatJid)), result.ref.chatJid);
+      assert.deepEqual([doc.id, doc.fromMe, doc.sender], [result.ref.id, result.ref.fromMe, result.ref.sender]);
       assert.equal(doc.fromMe, doc.sender === null);
       assert.ok(typeof doc.id === 'string' && doc.id.length > 0);
       assert.ok(Number.isSafeInteger(doc.timestamp) && doc.timestamp > 0 && doc.timestamp <= NOW + 86_400_000);
       assert.ok(MESSAGE_TYPES.includes(doc.type));
       assert.ok(MESSAGE_STATUSES.includes(doc.status));
       assert.ok(MESSAGE_SOURCES.includes(doc.source));
-      assert.ok(THREAD_KINDS.includes(result.threadKind));
+      assert.ok(THREAD_KINDS.includes(result.ref.threadKind));
       assert.ok(doc.text === null || typeof doc.text === 'string');
       for (const alias of result.aliases) assert.ok(alias.lid.endsWith('@lid') && alias.pn.endsWith('@s.whatsapp.net'));
     }

@@ -11,11 +11,12 @@ import {
   ME,
   NOW,
   PEER,
+  SELF,
   T0,
 } from '../fixtures/wa-messages.ts';
 import { asMessage, asSkip } from './helpers.ts';
 
-const realtime = { source: 'realtime', now: NOW } as const;
+const realtime = { source: 'realtime', receivedAt: NOW, self: SELF } as const;
 const { Type } = proto.Message.ProtocolMessage;
 const { StubType } = proto.WebMessageInfo;
 
@@ -83,7 +84,7 @@ describe('normalizeMessage: skips', () => {
           messageStubType: StubType[stub],
           messageStubParameters: [PEER.lid],
         });
-        assert.deepEqual(normalizeMessage(msg, { source: 'history', now: NOW }), {
+        assert.deepEqual(normalizeMessage(msg, { source: 'history', receivedAt: NOW, self: SELF }), {
           kind: 'skip',
           reason: 'group_stub',
           detail: `${stub}: ${PEER.lid}`,
@@ -97,7 +98,7 @@ describe('normalizeMessage: skips', () => {
         messageTimestamp: T0,
         messageStubType: StubType.CALL_MISSED_VOICE,
       });
-      const result = asSkip(normalizeMessage(msg, { source: 'history', now: NOW }));
+      const result = asSkip(normalizeMessage(msg, { source: 'history', receivedAt: NOW, self: SELF }));
       assert.deepEqual([result.reason, result.detail], ['stub', 'CALL_MISSED_VOICE']);
     });
   });
@@ -167,9 +168,9 @@ describe('normalizeMessage: skips', () => {
       });
     });
 
-    it('survives null options', () => {
+    it('refuses missing options with a TypeError (a programming error, unlike any message)', () => {
       // biome-ignore lint/suspicious/noExplicitAny: deliberately wrong input
-      assert.equal(asSkip(normalizeMessage(liveDm({ conversation: 'x' }), null as any)).reason, 'malformed');
+      assert.throws(() => normalizeMessage(liveDm({ conversation: 'x' }), null as any), TypeError);
     });
   });
 });

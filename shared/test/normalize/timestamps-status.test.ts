@@ -12,13 +12,14 @@ import {
   NOW,
   PEER,
   protoMessage,
+  SELF,
   T0,
   T0_MS,
   uint64,
 } from '../fixtures/wa-messages.ts';
 import { asMessage, asSkip } from './helpers.ts';
 
-const realtime = { source: 'realtime', now: NOW } as const;
+const realtime = { source: 'realtime', receivedAt: NOW, self: SELF } as const;
 const text = { conversation: 'hi' };
 
 describe('normalizeMessage: timestamps', () => {
@@ -35,7 +36,10 @@ describe('normalizeMessage: timestamps', () => {
       message: text,
     });
     assert.ok(isLong(msg.messageTimestamp), 'fixture: history timestamps are Longs');
-    assert.equal(asMessage(normalizeMessage(msg, { source: 'history', now: NOW })).doc.timestamp, T0_MS);
+    assert.equal(
+      asMessage(normalizeMessage(msg, { source: 'history', receivedAt: NOW, self: SELF })).doc.timestamp,
+      T0_MS,
+    );
   });
 
   it('reads the string toJSON makes of a Long, and enum names for status', () => {
@@ -48,7 +52,7 @@ describe('normalizeMessage: timestamps', () => {
     const json = JSON.parse(JSON.stringify(msg));
     assert.equal(json.messageTimestamp, String(T0), 'fixture: toJSON turns Longs into strings');
     assert.equal(json.status, 'READ', 'fixture: toJSON turns enums into names');
-    const doc = asMessage(normalizeMessage(json, { source: 'import', now: NOW })).doc;
+    const doc = asMessage(normalizeMessage(json, { source: 'import', receivedAt: NOW, self: SELF })).doc;
     assert.deepEqual([doc.timestamp, doc.status, doc.media?.fileLength], [T0_MS, 'read', 99]);
   });
 
@@ -80,7 +84,7 @@ describe('normalizeMessage: timestamps', () => {
       messageTimestamp: uint64(4_000_000_000),
       message: text,
     });
-    const result = asMessage(normalizeMessage(msg, { source: 'history', now: NOW }));
+    const result = asMessage(normalizeMessage(msg, { source: 'history', receivedAt: NOW, self: SELF }));
     assert.deepEqual([result.doc.timestamp, result.flags], [NOW, ['future_timestamp_clamped']]);
   });
 
@@ -90,8 +94,8 @@ describe('normalizeMessage: timestamps', () => {
     });
     const result = normalizeMessage(msg, realtime);
     assert.equal(result.kind, 'update');
-    assert.deepEqual(result.kind === 'update' && [result.update, result.flags], [
-      { op: 'reaction', reactor: PEER.lid, emoji: '👍', at: NOW },
+    assert.deepEqual(result.kind === 'update' && [result.fragment, result.flags], [
+      { reactions: { [PEER.lid]: '👍' }, reactionTimes: { [PEER.lid]: NOW } },
       ['future_timestamp_clamped'],
     ]);
   });
@@ -138,7 +142,11 @@ describe('normalizeMessage: status', () => {
     });
     for (const source of MESSAGE_SOURCES) {
       const expected = source === 'send' ? 'pending' : 'server_ack';
-      assert.equal(asMessage(normalizeMessage(msg, { source, now: NOW })).doc.status, expected, source);
+      assert.equal(
+        asMessage(normalizeMessage(msg, { source, receivedAt: NOW, self: SELF })).doc.status,
+        expected,
+        source,
+      );
     }
   });
 
@@ -153,6 +161,9 @@ describe('normalizeMessage: status', () => {
   });
 
   it('stores the source it was given', () => {
-    assert.equal(asMessage(normalizeMessage(liveDm(text), { source: 'backfill', now: NOW })).doc.source, 'backfill');
+    assert.equal(
+      asMessage(normalizeMessage(liveDm(text), { source: 'backfill', receivedAt: NOW, self: SELF })).doc.source,
+      'backfill',
+    );
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { proto } from '@whiskeysockets/baileys';
-import { messageDocId } from '../../src/ids.ts';
-import { applyMessageUpdate, type MessageDocDraft, normalizeMessage } from '../../src/normalize/index.ts';
+import { normalizeMessage } from '../../src/normalize/index.ts';
+import type { MessageRef } from '../../src/normalize/types.ts';
 import {
   GROUP,
   historyMessage,
@@ -12,17 +12,33 @@ import {
   NOW,
   OTHER,
   PEER,
+  SELF,
   T0,
   T0_MS,
 } from '../fixtures/wa-messages.ts';
 import { asMessage, asSkip, asUpdate } from './helpers.ts';
 
-const realtime = { source: 'realtime', now: NOW } as const;
+const realtime = { source: 'realtime', receivedAt: NOW, self: SELF } as const;
 const { REVOKE, MESSAGE_EDIT } = proto.Message.ProtocolMessage.Type;
 
-describe('normalizeMessage: updates', () => {
+const dm = (id: string, fromMe: boolean): MessageRef => ({
+  chatJid: PEER.lid,
+  threadKind: 'dm',
+  id,
+  fromMe,
+  sender: fromMe ? null : PEER.lid,
+});
+const inGroup = (id: string, sender: string | null): MessageRef => ({
+  chatJid: GROUP,
+  threadKind: 'group',
+  id,
+  fromMe: sender === null,
+  sender,
+});
+
+describe('normalizeMessage: updates (fragments of another message)', () => {
   describe('reactions', () => {
-    it('turns a peer’s reaction to our message into a reaction entry keyed by the reactor', () => {
+    it('turns a peer’s reaction to our message into a reaction keyed by the reactor, with its time', () => {
       // Keys of reactions are in our perspective (Baileys cleanMessage): our message is fromMe.
       const msg = liveDm({
         reactionMessage: {
@@ -32,18 +48,15 @@ describe('normalizeMessage: updates', () => {
         },
       });
       const result = asUpdate(normalizeMessage(msg, realtime));
-      assert.equal(result.threadId, PEER.lid);
-      assert.deepEqual(result.target, { id: 'OURS1', fromMe: true, sender: null });
-      assert.equal(result.targetDocId, 'me~OURS1');
-      assert.deepEqual(result.update, { op: 'reaction', reactor: PEER.lid, emoji: '👍', at: T0_MS + 5 });
+      assert.deepEqual(result.target, dm('OURS1', true));
+      assert.deepEqual(result.fragment, { reactions: { [PEER.lid]: '👍' }, reactionTimes: { [PEER.lid]: T0_MS + 5 } });
       assert.deepEqual(result.aliases, [{ lid: PEER.lid, pn: PEER.pn }]);
+      assert.equal(result.receivedAt, NOW);
     });
 
-    it('represents a removed reaction (empty text) as emoji null', () => {
+    it('keeps a removed reaction (empty text) as its time alone', () => {
       const msg = liveDm({ reactionMessage: { key: { remoteJid: PEER.lid, fromMe: true, id: 'OURS1' }, text: '' } });
-      const result = asUpdate(normalizeMessage(msg, realtime));
-      assert.equal(result.update.op, 'reaction');
-      assert.deepEqual(result.update, { op: 'reaction', reactor: PEER.lid, emoji: null, at: T0_MS });
+      assert.deepEqual(asUpdate(normalizeMessage(msg, realtime)).fragment, { reactionTimes: { [PEER.lid]: T0_MS } });
     });
 
     it('targets another participant’s message in a group by its participant', () => {
@@ -51,26 +64,24 @@ describe('normalizeMessage: updates', () => {
         reactionMessage: { key: { remoteJid: GROUP, fromMe: false, id: 'THEIRS', participant: OTHER.lid }, text: '❤️' },
       });
       const result = asUpdate(normalizeMessage(msg, realtime));
-      assert.deepEqual(result.target, { id: 'THEIRS', fromMe: false, sender: OTHER.lid });
-      assert.equal(result.targetDocId, messageDocId(OTHER.lid, false, 'THEIRS'));
-      assert.equal(result.update.op === 'reaction' && result.update.reactor, PEER.lid);
+      assert.deepEqual(result.target, inGroup('THEIRS', OTHER.lid));
+      assert.deepEqual(result.fragment.reactions, { [PEER.lid]: '❤️' });
     });
 
-    it('keys our own reactions as "me"', () => {
+    it('keys our own reactions by our own JID, as the contract says', () => {
       const msg = liveOwnDm({
         reactionMessage: { key: { remoteJid: PEER.lid, fromMe: false, id: 'THEIRS' }, text: '😂' },
       });
       const result = asUpdate(normalizeMessage(msg, realtime));
-      assert.deepEqual(result.target, { id: 'THEIRS', fromMe: false, sender: PEER.lid });
-      assert.equal(result.update.op === 'reaction' && result.update.reactor, 'me');
+      assert.deepEqual(result.target, dm('THEIRS', false));
+      assert.deepEqual(result.fragment.reactions, { [ME.pn]: '😂' });
     });
 
-    it('recognises a group target naming one of ownJids as ours', () => {
+    it('recognises a group target naming one of our JIDs as ours', () => {
       const msg = liveGroup({
         reactionMessage: { key: { remoteJid: GROUP, fromMe: false, id: 'MINE', participant: ME.lid }, text: '🎉' },
       });
-      const result = asUpdate(normalizeMessage(msg, { ...realtime, ownJids: [ME.pn, ME.lid] }));
-      assert.equal(result.targetDocId, 'me~MINE');
+      assert.deepEqual(asUpdate(normalizeMessage(msg, realtime)).target, inGroup('MINE', null));
     });
 
     it('skips a reaction without a target id', () => {
@@ -100,9 +111,8 @@ describe('normalizeMessage: updates', () => {
       });
       const result = asUpdate(normalizeMessage(msg, realtime));
       // Only the author edits: the target is the peer's own message, whatever the key says.
-      assert.deepEqual(result.target, { id: 'ORIG1', fromMe: false, sender: PEER.lid });
-      assert.equal(result.targetDocId, messageDocId(PEER.lid, false, 'ORIG1'));
-      assert.deepEqual(result.update, { op: 'edit', edited: { text: 'fixed typo', at: T0_MS + 30_000 } });
+      assert.deepEqual(result.target, dm('ORIG1', false));
+      assert.deepEqual(result.fragment, { edited: { text: 'fixed typo', at: T0_MS + 30_000 } });
     });
 
     it('reads a bare MESSAGE_EDIT protocol message from our phone, falling back to the message time', () => {
@@ -114,8 +124,8 @@ describe('normalizeMessage: updates', () => {
         },
       });
       const result = asUpdate(normalizeMessage(msg, realtime));
-      assert.equal(result.targetDocId, 'me~ORIG2');
-      assert.deepEqual(result.update, { op: 'edit', edited: { text: 'better', at: T0_MS } });
+      assert.deepEqual(result.target, dm('ORIG2', true));
+      assert.deepEqual(result.fragment, { edited: { text: 'better', at: T0_MS } });
     });
 
     it('reads a caption edit', () => {
@@ -128,15 +138,8 @@ describe('normalizeMessage: updates', () => {
         },
       });
       const result = asUpdate(normalizeMessage(msg, realtime));
-      assert.equal(result.targetDocId, messageDocId(PEER.lid, false, 'PIC'));
-      assert.deepEqual(result.update, { op: 'edit', edited: { text: 'new caption', at: T0_MS + 1 } });
-    });
-
-    it('reads Baileys’ messages.update shape: editedMessage with plain content edits the message itself', () => {
-      const msg = liveDm({ editedMessage: { message: { conversation: 'v2' } } });
-      const result = asUpdate(normalizeMessage(msg, realtime));
-      assert.deepEqual(result.target, { id: msg.key.id, fromMe: false, sender: PEER.lid });
-      assert.deepEqual(result.update, { op: 'edit', edited: { text: 'v2', at: T0_MS } });
+      assert.deepEqual(result.target, inGroup('PIC', PEER.lid));
+      assert.deepEqual(result.fragment, { edited: { text: 'new caption', at: T0_MS + 1 } });
     });
 
     it('skips an edit without a target id as invalid_key', () => {
@@ -163,16 +166,15 @@ describe('normalizeMessage: updates', () => {
         protocolMessage: { type: REVOKE, key: { remoteJid: PEER.lid, fromMe: true, id: 'GONE1' } },
       });
       const result = asUpdate(normalizeMessage(msg, realtime));
-      assert.equal(result.targetDocId, 'me~GONE1');
-      assert.deepEqual(result.update, { op: 'revoke', deleted: true, at: T0_MS });
+      assert.deepEqual(result.target, dm('GONE1', true));
+      assert.deepEqual(result.fragment, { deleted: true });
     });
 
     it('tombstones the peer’s message when the peer deletes it', () => {
       const msg = liveDm({
         protocolMessage: { type: REVOKE, key: { remoteJid: PEER.lid, fromMe: true, id: 'GONE2' } },
       });
-      const result = asUpdate(normalizeMessage(msg, realtime));
-      assert.deepEqual(result.target, { id: 'GONE2', fromMe: false, sender: PEER.lid });
+      assert.deepEqual(asUpdate(normalizeMessage(msg, realtime)).target, dm('GONE2', false));
     });
 
     it('targets the named participant when a group admin deletes someone else’s message', () => {
@@ -182,15 +184,14 @@ describe('normalizeMessage: updates', () => {
           key: { remoteJid: GROUP, fromMe: false, id: 'GONE3', participant: OTHER.lid },
         },
       });
-      const result = asUpdate(normalizeMessage(msg, realtime));
-      assert.deepEqual(result.target, { id: 'GONE3', fromMe: false, sender: OTHER.lid });
+      assert.deepEqual(asUpdate(normalizeMessage(msg, realtime)).target, inGroup('GONE3', OTHER.lid));
     });
 
-    it('recognises an admin deleting our message when ownJids are known', () => {
+    it('recognises an admin deleting our message', () => {
       const msg = liveGroup({
         protocolMessage: { type: REVOKE, key: { remoteJid: GROUP, fromMe: false, id: 'GONE4', participant: ME.pn } },
       });
-      assert.equal(asUpdate(normalizeMessage(msg, { ...realtime, ownJids: [ME.lid, ME.pn] })).targetDocId, 'me~GONE4');
+      assert.deepEqual(asUpdate(normalizeMessage(msg, realtime)).target, inGroup('GONE4', null));
     });
 
     it('skips a revoke without a target id', () => {
@@ -204,74 +205,10 @@ describe('normalizeMessage: updates', () => {
         messageTimestamp: T0,
         messageStubType: proto.WebMessageInfo.StubType.REVOKE,
       });
-      const result = asMessage(normalizeMessage(msg, { source: 'history', now: NOW }));
-      assert.equal(result.docId, messageDocId(PEER.lid, false, 'GONE5'));
+      const result = asMessage(normalizeMessage(msg, { source: 'history', receivedAt: NOW, self: SELF }));
+      assert.deepEqual(result.ref, dm('GONE5', false));
       assert.equal(result.doc.deleted, true);
       assert.deepEqual([result.doc.type, result.doc.text, result.doc.timestamp], ['other', null, T0_MS]);
-    });
-  });
-
-  describe('applyMessageUpdate', () => {
-    const base: MessageDocDraft = {
-      id: 'M1',
-      threadId: PEER.lid,
-      fromMe: false,
-      sender: PEER.lid,
-      timestamp: T0_MS,
-      type: 'image',
-      text: 'caption',
-      media: { mimetype: 'image/jpeg', fileLength: 10 },
-      quotedId: 'Q',
-      status: 'read',
-      reactions: { [OTHER.lid]: '👍' },
-      source: 'realtime',
-    };
-
-    it('adds, replaces and removes reactions, dropping an emptied map', () => {
-      const added = applyMessageUpdate(base, { op: 'reaction', reactor: 'me', emoji: '🔥', at: null });
-      assert.deepEqual(added.reactions, { [OTHER.lid]: '👍', me: '🔥' });
-      const replaced = applyMessageUpdate(added, { op: 'reaction', reactor: 'me', emoji: '😢', at: null });
-      assert.equal(replaced.reactions?.me, '😢');
-      const removed = applyMessageUpdate(replaced, { op: 'reaction', reactor: 'me', emoji: null, at: null });
-      assert.deepEqual(removed.reactions, { [OTHER.lid]: '👍' });
-      const empty = applyMessageUpdate(removed, { op: 'reaction', reactor: OTHER.lid, emoji: null, at: null });
-      assert.equal('reactions' in empty, false);
-    });
-
-    it('records an edit next to the original text', () => {
-      const edited = applyMessageUpdate(base, { op: 'edit', edited: { text: 'new', at: T0_MS + 1 } });
-      assert.deepEqual([edited.text, edited.edited], ['caption', { text: 'new', at: T0_MS + 1 }]);
-    });
-
-    it('makes a tombstone that keeps identity, status and reactions but no content', () => {
-      const withEdit = applyMessageUpdate(base, { op: 'edit', edited: { text: 'new', at: T0_MS + 1 } });
-      const gone = applyMessageUpdate(withEdit, { op: 'revoke', deleted: true, at: T0_MS + 2 });
-      assert.deepEqual(gone, {
-        id: 'M1',
-        threadId: PEER.lid,
-        fromMe: false,
-        sender: PEER.lid,
-        timestamp: T0_MS,
-        type: 'image',
-        text: null,
-        status: 'read',
-        reactions: { [OTHER.lid]: '👍' },
-        source: 'realtime',
-        deleted: true,
-      });
-    });
-
-    it('ignores an edit that arrives after the revoke', () => {
-      const gone = applyMessageUpdate(base, { op: 'revoke', deleted: true, at: null });
-      assert.deepEqual(applyMessageUpdate(gone, { op: 'edit', edited: { text: 'late', at: T0_MS } }), gone);
-    });
-
-    it('never mutates its input', () => {
-      const snapshot = structuredClone(base);
-      applyMessageUpdate(base, { op: 'reaction', reactor: OTHER.lid, emoji: null, at: null });
-      applyMessageUpdate(base, { op: 'revoke', deleted: true, at: null });
-      applyMessageUpdate(base, { op: 'edit', edited: { text: 'x', at: 1 } });
-      assert.deepEqual(base, snapshot);
     });
   });
 });

@@ -1,0 +1,66 @@
+/**
+ * Content of a message as a join. WhatsApp never changes a message's content (edits live in
+ * `edited`), so every sighting of one message normally carries the same content; they differ only
+ * when a sighting lacks it — a view-once message withheld from linked devices, or an upsert that
+ * Baileys' event buffer overwrote with its own edit (content type known, original text not). So
+ * each field independently prefers a present value over an absent one, and between two present
+ * values takes the larger (an arbitrary but fixed choice, which is what makes it order-independent).
+ */
+import type { MediaInfo, MessageDoc, MessageType } from '../schema.ts';
+
+/** The content fields of a message document. */
+export type ContentFields = Pick<MessageDoc, 'type' | 'text' | 'media' | 'quotedId' | 'messageSecret'>;
+
+type Comparable = string | number;
+
+/** The preferred of two optional values: present beats absent (null/undefined), then the larger. */
+export function preferPresent<T extends Comparable>(
+  a: T | null | undefined,
+  b: T | null | undefined,
+): T | null | undefined {
+  if (a === null || a === undefined) return b ?? a;
+  if (b === null || b === undefined) return a;
+  return b > a ? b : a;
+}
+
+/** `other` says the least about a message, so any other type wins over it; then the larger name. */
+export function mergeType(a: MessageType, b: MessageType): MessageType {
+  if (a === 'other') return b;
+  if (b === 'other') return a;
+  return b > a ? b : a;
+}
+
+function mergeMedia(a: MediaInfo | undefined, b: MediaInfo | undefined): MediaInfo | undefined {
+  if (!a || !b) return a ?? b;
+  const media: MediaInfo = {
+    mimetype: preferPresent(a.mimetype, b.mimetype) ?? null,
+    fileLength: preferPresent(a.fileLength, b.fileLength) ?? null,
+  };
+  const fileName = preferPresent(a.fileName, b.fileName);
+  if (fileName != null) media.fileName = fileName;
+  for (const field of ['seconds', 'width', 'height'] as const) {
+    const value = preferPresent(a[field], b[field]);
+    if (value != null) media[field] = value;
+  }
+  return media;
+}
+
+/** Join two sightings' content. */
+export function mergeContent(a: ContentFields, b: ContentFields): ContentFields {
+  const content: ContentFields = { type: mergeType(a.type, b.type), text: preferPresent(a.text, b.text) ?? null };
+  const media = mergeMedia(a.media, b.media);
+  if (media) content.media = media;
+  const quotedId = preferPresent(a.quotedId, b.quotedId);
+  if (quotedId != null) content.quotedId = quotedId;
+  const messageSecret = preferPresent(a.messageSecret, b.messageSecret);
+  if (messageSecret != null) content.messageSecret = messageSecret;
+  return content;
+}
+
+/**
+ * What a revoked message shows, however the revoke arrived (live protocol message, history's
+ * REVOKE stub, Baileys' buffer merging the revoke into the upsert): no content at all. The type
+ * is `other` because history stubs no longer say what the message was; keeping the type only
+ * when the original had been seen would make the tombstone depend on what arrived first.
+ */
+export const TOMBSTONE_CONTENT: Readonly<ContentFields> = { type: 'other', text: null };

@@ -1,0 +1,6 @@
+/** The stored message document as a join of everything seen about the message. */
+export { type ContentFields, mergeContent, TOMBSTONE_CONTENT } from './content.ts';
+export { mergeFragments, mergeMessageDoc } from './merge.ts';
+export { canonicalizeReactions, mergeReactions, type ReactionFields, reactionFragment } from './reactions.ts';
+export { mergeSource } from './source.ts';
+export { FRAGMENT_FIELDS, type MessageDocDraft, type MessageFragment } from './types.ts';

@@ -1,0 +1,94 @@
+/**
+ * Where things go once aliases are resolved: canonical message refs, thread and message doc ids,
+ * fragments with canonical keys, and the `unresolvedJids` bookkeeping that lets a later mapping
+ * find the documents it re-keys.
+ */
+import type { CanonicalJid } from '../identity/alias-resolver.ts';
+import { jidServer } from '../identity/jid.ts';
+import { FROM_ME_SENDER, ID_SEPARATOR, messageDocId, PEER_SENDER, safeDocId, threadDocId } from '../ids.ts';
+import { canonicalizeReactions } from '../message-doc/reactions.ts';
+import type { MessageDocDraft, MessageFragment } from '../message-doc/types.ts';
+import type { MessageRef } from '../normalize/types.ts';
+import type { MessageDoc } from '../schema.ts';
+import { canonicalizeReceipts } from '../status.ts';
+
+/** Servers whose users may still get a better canonical JID (a phone number) from a mapping. */
+const UNRESOLVED_SERVERS = new Set(['lid', 'hosted.lid', 'hosted']);
+
+/** Whether a canonical JID may change when a mapping arrives (a LID without known phone number). */
+export function mayChange(jid: string): boolean {
+  return UNRESOLVED_SERVERS.has(jidServer(jid) ?? '');
+}
+
+/** A ref with its chat and sender put through `canonical`. */
+export function canonicalRef(ref: MessageRef, canonical: CanonicalJid): MessageRef {
+  return { ...ref, chatJid: canonical(ref.chatJid), sender: ref.sender === null ? null : canonical(ref.sender) };
+}
+
+/** Thread and message doc ids of a canonical ref. */
+export function locate(ref: MessageRef): { threadId: string; docId: string } {
+  return { threadId: threadDocId(ref.chatJid), docId: messageDocId(ref) };
+}
+
+/** The doc key of pending updates for a WhatsApp message id. */
+export function pendingKey(messageId: string): string {
+  return safeDocId(messageId);
+}
+
+/** Receipt and reaction keys put through `canonical`, entries of one person joined. */
+export function canonicalFragment<F extends MessageFragment>(fragment: F, canonical: CanonicalJid): F {
+  const { receipts, reactions: _r, reactionTimes: _t, ...rest } = fragment;
+  const out = { ...rest } as F;
+  if (receipts) out.receipts = canonicalizeReceipts(receipts, canonical);
+  Object.assign(out, canonicalizeReactions(fragment, canonical));
+  return out;
+}
+
+/** The draft of a canonical ref as a stored document (without `updatedAt` and bookkeeping). */
+export function completeDraft(
+  draft: MessageDocDraft,
+  ref: MessageRef,
+  accountId: string,
+  canonical: CanonicalJid,
+): Omit<MessageDoc, 'updatedAt'> {
+  const { threadId } = locate(ref);
+  return { ...canonicalFragment(draft, canonical), accountId, threadId, sender: ref.sender };
+}
+
+/** Every JID a message or fragment uses as a key (sender, receipts, reactions). */
+export function jidsOf(doc: MessageFragment & { sender?: string | null }): string[] {
+  const jids: string[] = [];
+  if (doc.sender) jids.push(doc.sender);
+  for (const map of [doc.receipts, doc.reactions, doc.reactionTimes]) if (map) jids.push(...Object.keys(map));
+  return jids;
+}
+
+/** `unresolvedJids` of a document: the canonical forms of `jids` that may still change, sorted. */
+export function unresolvedOf(jids: Iterable<string>, canonical: CanonicalJid): string[] | undefined {
+  const out = new Set<string>();
+  for (const jid of jids) {
+    const c = canonical(jid);
+    if (mayChange(c)) out.add(c);
+  }
+  return out.size > 0 ? [...out].sort() : undefined;
+}
+
+/**
+ * Where a stored message belongs under the current aliases. Its doc id says which rule made it
+ * (`me~`, `peer~`, or `<sender>~`; `messageDocId`), so no thread read is needed: own and two-party
+ * messages keep their id, group messages follow their sender's canonical JID. A DM thread named by
+ * a JID that is no longer canonical moves to the canonical one.
+ */
+export function relocate(
+  stored: { threadId: string; docId: string; doc: MessageDoc },
+  threadJid: string | undefined,
+  canonical: CanonicalJid,
+): { threadId: string; docId: string } {
+  const threadId = threadJid === undefined ? stored.threadId : threadDocId(canonical(threadJid));
+  const prefix = stored.docId.slice(0, stored.docId.indexOf(ID_SEPARATOR));
+  if (stored.doc.fromMe || prefix === FROM_ME_SENDER || prefix === PEER_SENDER) {
+    return { threadId, docId: stored.docId };
+  }
+  const sender = stored.doc.sender === null ? null : canonical(stored.doc.sender);
+  return { threadId, docId: messageDocId({ threadKind: 'group', fromMe: false, sender, id: stored.doc.id }) };
+}

@@ -1,0 +1,22 @@
+/** The write planner: normalised events in, Firestore commits out (pure). */
+export { chunkOps, MAX_BYTES_PER_COMMIT, MAX_WRITES_PER_COMMIT, opCost } from './chunk.ts';
+export { documentSize } from './doc-size.ts';
+export { mayChange, pendingKey } from './identity.ts';
+export { InMemoryStore } from './memory-store.ts';
+export { planWrites } from './plan.ts';
+export { fillSnapshot, SnapshotStore } from './snapshot-store.ts';
+export type {
+  AliasEvent,
+  Commit,
+  PlannerEvent,
+  PlannerState,
+  PlanOptions,
+  PlanStats,
+  ReadRequest,
+  StoredMessage,
+  StoreView,
+  WriteOp,
+  WritePlan,
+  WrittenDoc,
+  WrittenKind,
+} from './types.ts';
