@@ -4,9 +4,9 @@
  * map is replaced on each write (an `update` of the field), so fields of an earlier state (a QR)
  * never linger, without relying on `FieldValue.delete()`.
  */
-import type { AccountConnection, ConnectionState } from '@wasync/shared';
+import type { AccountConnection, ConnectionState, FirestoreAccountDoc } from '@wasync/shared';
 import { paths } from '@wasync/shared';
-import type { Firestore } from 'firebase-admin/firestore';
+import { type Firestore, Timestamp } from 'firebase-admin/firestore';
 import type { Fence } from '../accounts/fence.ts';
 import { isLeaseLost } from '../accounts/lease-errors.ts';
 import type { Logger } from '../log.ts';
@@ -35,17 +35,18 @@ export class ConnectionWriter {
     this.#writer = new SerialWriter<ConnectionPatch>(
       async (patch) => {
         if (patch === this.#pending) this.#pending = undefined;
-        const now = new Date();
-        const { qrExpiresAt, ...connection } = patch.connection;
+        const { qrExpiresAt, ...fields } = patch.connection;
+        // The stored shape of the contract (issue 7's converters): times as Timestamps.
+        const connection: FirestoreAccountDoc<Timestamp>['connection'] = {
+          ...fields,
+          ...(qrExpiresAt ? { qrExpiresAt: Timestamp.fromMillis(qrExpiresAt) } : {}),
+          updatedAt: Timestamp.now(),
+        };
         await fence.run((tx) => {
           tx.update(ref, {
-            connection: {
-              ...connection,
-              ...(qrExpiresAt ? { qrExpiresAt: new Date(qrExpiresAt) } : {}),
-              updatedAt: now,
-            },
+            connection,
             ...(patch.me ? { me: patch.me } : {}),
-            ...(patch.lastConnectedAt ? { lastConnectedAt: new Date(patch.lastConnectedAt) } : {}),
+            ...(patch.lastConnectedAt ? { lastConnectedAt: Timestamp.fromMillis(patch.lastConnectedAt) } : {}),
           });
         });
       },

@@ -229,8 +229,15 @@ export class SimulatedSocket implements WhatsAppSocket {
     const { creds } = this.options.auth;
     const showsQrOrCode = !creds.me?.id || creds.pairingCode;
     if (this.#closed || !showsQrOrCode) return;
-    const stanza = pairSuccessStanza(creds, this.server.phone.identity, `pair-${this.socketId}`);
-    const { creds: update } = configureSuccessfulPairing(stanza, creds);
+    let update: ReturnType<typeof configureSuccessfulPairing>['creds'];
+    try {
+      const stanza = pairSuccessStanza(creds, this.server.phone.identity, `pair-${this.socketId}`);
+      update = configureSuccessfulPairing(stanza, creds).creds;
+    } catch (err) {
+      // socket.js: "error in pairing" ends the connection with that error.
+      void this.end(err as Error);
+      return;
+    }
     clearTimeout(this.#qr?.timer);
     this.#qr = undefined;
     this.server.linked(update.me!.id);
