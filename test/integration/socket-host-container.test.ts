@@ -30,6 +30,25 @@ function stages(dockerfile: string): Stage[] {
   return out;
 }
 
+/** Whether `.dockerignore` keeps `path` out of the build context (its `*`, `**` and directory rules). */
+function ignoredByDockerignore(path: string, patterns: string[]): boolean {
+  const toRegex = (pattern: string) => {
+    const body = pattern
+      .split('**/')
+      .map((piece) =>
+        piece
+          .split('*')
+          .map((lit) => lit.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('[^/]*'),
+      )
+      .join('(?:.*/)?');
+    return new RegExp(`^${body}$`);
+  };
+  const parts = path.split('/');
+  const prefixes = parts.map((_, i) => parts.slice(0, i + 1).join('/'));
+  return patterns.some((p) => prefixes.some((prefix) => toRegex(p).test(prefix)));
+}
+
 describe('socket-host container (Dockerfile, replayed without Docker)', function () {
   this.timeout(180_000);
   const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
@@ -56,6 +75,24 @@ describe('socket-host container (Dockerfile, replayed without Docker)', function
       runtime.lines.find((l) => l.startsWith('CMD ')),
       'CMD ["node", "socket-host/dist/main.js"]',
     );
+  });
+
+  it('copies nothing that .dockerignore leaves out of the build context', () => {
+    const patterns = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    const sources = stages(dockerfile).flatMap((stage) =>
+      stage.lines
+        .filter((l) => l.startsWith('COPY ') && !l.includes('--from='))
+        .flatMap((l) => l.split(/\s+/).slice(1, -1)),
+    );
+    assert.ok(sources.includes('scripts/lib/bundle.mjs'));
+    assert.deepEqual(
+      sources.filter((src) => ignoredByDockerignore(src, patterns)),
+      [],
+    );
+    assert.ok(ignoredByDockerignore('socket-host/node_modules/x', patterns), 'matcher sanity: node_modules ignored');
   });
 
   it('starts from the replayed runtime stage: every import resolves, the host comes up and stops on SIGTERM', async () => {
