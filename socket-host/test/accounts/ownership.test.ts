@@ -4,9 +4,16 @@
  */
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { paths } from '@wasync/shared';
+import type { Directory } from '../../src/accounts/directory.ts';
+import { type LeaseState, LeaseStore } from '../../src/accounts/lease.ts';
+import { LeaseLostError } from '../../src/accounts/lease-errors.ts';
+import { Ownership } from '../../src/accounts/ownership.ts';
+import type { AccountSession, SessionOutcome } from '../../src/connection/account-session.ts';
 import type { RunningHost } from '../../src/host.ts';
+import { createLogger } from '../../src/log.ts';
 import { SimulatedWhatsApp } from '../../src/transport/simulated/simulator.ts';
-import { clearFirestore } from '../support/firestore.ts';
+import { clearFirestore, testDb } from '../support/firestore.ts';
 import { createAccount, startTestHost, stateIs, waitForAccount } from '../support/host.ts';
 
 const FAST = { connectMs: 20, historyChunkMs: 1 };
@@ -48,5 +55,88 @@ describe('ownership: cap and rebalancing', function () {
     assert.deepEqual([first.ownership.held().length, second.ownership.held().length], [2, 2]);
     for (const id of second.ownership.held()) await waitForAccount(id, stateIs('open'));
     for (const id of ids) assert.equal(sim.counters(id).maxLive, 1, `${id} never had two sockets`);
+  });
+});
+
+describe('ownership: an account being let go', () => {
+  beforeEach(clearFirestore);
+
+  it('is not claimed again while its socket is still closing', async () => {
+    const leases = new LeaseStore(testDb(), { hostId: 'solo', ttlMs: 5_000 });
+    const directory = {
+      ready: Promise.resolve(),
+      leases: new Map<string, LeaseState>(),
+      onChange: () => () => {},
+      refresh: async () => {
+        const lease = await leases.read('acc');
+        directory.leases = new Map(lease ? [['acc', lease]] : []);
+      },
+      wanted: () => ['acc'],
+      liveHosts: () => ['solo'],
+      heldBy: () => new Map<string, number>(),
+    };
+    let live = 0;
+    let maxLive = 0;
+    let created = 0;
+    const factory = () => {
+      created++;
+      let end!: (o: SessionOutcome) => void;
+      const done = new Promise<SessionOutcome>((r) => {
+        end = r;
+      });
+      return {
+        done,
+        start() {
+          live++;
+          maxLive = Math.max(maxLive, live);
+          return this;
+        },
+        // A socket that takes a while to close (a slow network, a busy event loop).
+        async stop() {
+          await sleep(1500);
+          live--;
+          end('stopped');
+        },
+      } as unknown as AccountSession;
+    };
+    const options = {
+      maxAccounts: 10,
+      roundEveryMs: 60_000,
+      settleMs: 60_000,
+      renewEveryMs: 60_000,
+      marginMs: 1000,
+      hostStaleAfterMs: 5000,
+      cooldownMs: { afterShed: 0, afterYield: 0, afterUnreadable: 0 },
+      stopTimeoutMs: 5000,
+    };
+    const ownership = new Ownership(
+      'solo',
+      leases,
+      directory as unknown as Directory,
+      factory,
+      options,
+      createLogger('silent'),
+    );
+    await ownership.runRound();
+    assert.deepEqual(ownership.held(), ['acc']);
+    // The lease moved to a newer epoch still naming this host (as a restarted run of it would
+    // leave it): a fenced write notices, and the session is stopped…
+    await testDb().doc(paths.lease('acc')).update({ epoch: 99 });
+    await assert.rejects(
+      ownership.session('acc')!.lease.fence.run(() => {}),
+      LeaseLostError,
+    );
+    // …while rounds keep running. The lease names this host and this host runs nothing for the
+    // account, so without the guard a round would claim it and start a second socket now.
+    for (let i = 0; i < 3; i++) {
+      await ownership.runRound();
+      await sleep(200);
+    }
+    assert.equal(created, 1, 'no second session while the first was closing');
+    await sleep(1500);
+    await ownership.runRound();
+    assert.equal(created, 2, 'claimed again once the first socket was closed');
+    assert.equal(maxLive, 1);
+    await ownership.stop();
   });
 });
