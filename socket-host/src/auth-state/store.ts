@@ -85,6 +85,9 @@ export class AccountAuthStore {
   #generation = 0;
   #retiredBelow = 0;
   readonly #inFlight = new Set<Promise<void>>();
+  /** Creds objects handed out by `load()`, and those a wipe retired (their late saves are dropped). */
+  #handedOut = new Set<AuthenticationCreds>();
+  readonly #retiredCreds = new WeakSet<AuthenticationCreds>();
 
   constructor(
     private readonly deps: AuthStoreDeps,
@@ -105,6 +108,7 @@ export class AccountAuthStore {
   async load(): Promise<{ state: AuthenticationState; isNew: boolean }> {
     const stored = await this.readCreds();
     const creds = stored ?? initAuthCreds();
+    this.#handedOut.add(creds);
     const generation = ++this.#generation;
     const keys = makeCacheableSignalKeyStore(
       this.#keyStore(() => generation >= this.#retiredBelow),
@@ -143,6 +147,8 @@ export class AccountAuthStore {
 
   /** Writes the whole creds object (Baileys merges every `creds.update` into it in place). */
   async writeCreds(creds: AuthenticationCreds): Promise<void> {
+    // Creds of a socket from before a wipe (logged out) must not come back.
+    if (this.#retiredCreds.has(creds)) return;
     const put = this.#put(this.#root, CREDS_DOC_ID, undefined, creds, true);
     await this.#commit([{ put }]);
   }
@@ -153,6 +159,8 @@ export class AccountAuthStore {
    */
   async wipe(): Promise<void> {
     this.#retiredBelow = this.#generation + 1;
+    for (const creds of this.#handedOut) this.#retiredCreds.add(creds);
+    this.#handedOut = new Set();
     await Promise.allSettled([...this.#inFlight]);
     await this.#commit([{ del: { ref: this.#root, large: true } }]);
     for (;;) {

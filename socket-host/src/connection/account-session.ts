@@ -174,6 +174,8 @@ export class AccountSession {
           await this.#creds!.flush();
           continue;
         case 'logged_out':
+          // Pending creds saves land first, then the wipe removes them; later ones are refused.
+          await this.#creds!.close();
           await deps.auth.wipe();
           await this.#park('logged_out', `logged_out: ${reaction.reason}; pair the account again`);
           return 'parked';

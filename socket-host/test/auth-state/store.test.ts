@@ -210,11 +210,15 @@ describe('auth state store (Firestore, encrypted)', () => {
     assert.equal(Object.keys(await s.keys.get('identity-key', ['x'])).length, 1);
   });
 
-  it('wipes creds and every key', async () => {
+  it('wipes creds and every key, and refuses late writes of the wiped state', async () => {
     const s = store('acc-wipe', new Keyring(randomBytes(32)));
     await s.writeCreds(pairedCreds());
     await s.keys.set(everyKeyType());
+    const { state: before } = await s.load();
     await s.wipe();
+    // A closed socket's processing may still save: nothing of it comes back.
+    await s.writeCreds(before.creds);
+    await before.keys.set({ session: { late: randomBytes(8) } });
     assert.equal(await s.readCreds(), undefined);
     assert.equal(
       (
