@@ -6,10 +6,16 @@
  *   Auth, Functions, Cloud Tasks   firebase-tools emulators (ports from firebase.json)
  *   socket host   socket-host/src/main.ts on PORT 8090 (health endpoints)
  *
+ * With WHATSAPP_TRANSPORT=simulated the socket host talks to the simulated WhatsApp instead: when
+ * Firestore holds no account yet, a demo account (`accounts/demo`) is created, and the simulated
+ * phone scans its QR code by itself, so it reaches `connection.state == 'open'` without a phone.
+ *
  * Prints every URL once all parts are up; Ctrl-C (or SIGTERM) stops everything, host first.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { deleteApp, initializeApp } from 'firebase-admin/app';
+import { getFirestore } from 'firebase-admin/firestore';
 import { failOnExit, stopChild } from './lib/child-process.ts';
 import { REPO_ROOT, startFirebaseEmulators } from './lib/firebase-emulators.ts';
 import { DEMO_PROJECT, startFirestoreBackend } from './lib/firestore-backend.ts';
@@ -35,7 +41,10 @@ const emulators = await startFirebaseEmulators({
   withOfficialFirestore: official,
 });
 
-say('starting the socket host…');
+const simulated = process.env.WHATSAPP_TRANSPORT?.trim().toLowerCase() === 'simulated';
+const demo = simulated ? await seedDemoAccount(emulators.firestoreHost) : undefined;
+
+say(`starting the socket host${simulated ? ' (simulated WhatsApp)' : ''}…`);
 const hostEnv = {
   ...process.env,
   FIRESTORE_EMULATOR_HOST: emulators.firestoreHost,
@@ -69,6 +78,7 @@ const urls: [string, string][] = [
 ];
 for (const [name, url] of urls) say(`  ${name.padEnd(48)} ${url}`);
 say('Ctrl-C stops everything.');
+if (demo) void reportDemo(emulators.firestoreHost, demo);
 
 let stopping = false;
 async function stopAll(signal: string): Promise<void> {
@@ -89,6 +99,47 @@ host.on('exit', (code) => {
     void stopAll('host exit');
   }
 });
+
+/** Creates `accounts/demo` when there is no account at all; returns the account to watch, if any. */
+async function seedDemoAccount(firestoreHost: string): Promise<string | undefined> {
+  process.env.FIRESTORE_EMULATOR_HOST = firestoreHost;
+  const app = initializeApp({ projectId: DEMO_PROJECT }, 'start-demo');
+  try {
+    const db = getFirestore(app);
+    const existing = await db.collection('accounts').limit(1).get();
+    if (!existing.empty) {
+      say(`simulated WhatsApp: using the existing account ${existing.docs[0]!.id}`);
+      return existing.docs[0]!.id;
+    }
+    await db.doc('accounts/demo').create({
+      displayName: 'Demo (simulated WhatsApp)',
+      connection: { state: 'idle', updatedAt: new Date() },
+    });
+    say('simulated WhatsApp: created the demo account accounts/demo; its simulated phone pairs by itself');
+    return 'demo';
+  } finally {
+    await deleteApp(app);
+  }
+}
+
+/** Says when the demo account is open (or what it shows instead), once. */
+async function reportDemo(firestoreHost: string, accountId: string): Promise<void> {
+  process.env.FIRESTORE_EMULATOR_HOST = firestoreHost;
+  const app = initializeApp({ projectId: DEMO_PROJECT }, 'start-demo-watch');
+  const startedAt = Date.now();
+  const unsubscribe = getFirestore(app)
+    .doc(`accounts/${accountId}`)
+    .onSnapshot((snap) => {
+      const state = snap.get('connection.state') as string | undefined;
+      if (state !== 'open') return;
+      say(
+        `demo account ${accountId} is open after ${Math.round((Date.now() - startedAt) / 1000)} s ` +
+          `(me: ${snap.get('me.id')}); see accounts/${accountId} in the Firestore emulator`,
+      );
+      unsubscribe();
+      void deleteApp(app);
+    });
+}
 
 /** Major version of `java` on PATH (it prints the version to stderr), or 0 when there is none. */
 function javaMajorVersion(): number {

@@ -137,6 +137,16 @@ const AUTH_STATE_KEY_BYTES = 32;
 const PINO_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const TRANSPORTS = ['baileys', 'simulated'] as const;
 
+/** One AES-256 key in base64, wrapped so it cannot be printed. */
+function base64Key() {
+  return z
+    .string()
+    .regex(BASE64)
+    .transform((s) => Buffer.from(s, 'base64'))
+    .refine((bytes) => bytes.length === AUTH_STATE_KEY_BYTES)
+    .transform((bytes) => new SecretBytes(bytes));
+}
+
 function isHostPort(value: string): boolean {
   const port = Number(HOST_PORT.exec(value)?.[1]);
   return port >= 1 && port <= 65535;
@@ -223,25 +233,44 @@ const HOST_VARS = {
     'Cloud Run revision (set by Cloud Run); prefix of the default HOST_ID.',
   ),
   logLevel: enumVar('LOG_LEVEL', PINO_LEVELS, 'info', `Log level: ${PINO_LEVELS.join(', ')}.`),
+  baileysLogLevel: enumVar(
+    'BAILEYS_LOG_LEVEL',
+    PINO_LEVELS,
+    'warn',
+    'Log level of the Baileys library (a child logger per account); its info level logs every stanza.',
+  ),
   authStateKey: {
     name: 'AUTH_STATE_KEY',
     description:
       'Key that encrypts WhatsApp auth state at rest: 32 random bytes in base64 (`openssl rand -base64 32`). Secret.',
     defaultLabel: '(required unless FIRESTORE_EMULATOR_HOST is set)',
     expected: `expected base64 of exactly ${AUTH_STATE_KEY_BYTES} bytes`,
-    schema: z
-      .string()
-      .regex(BASE64)
-      .transform((s) => Buffer.from(s, 'base64'))
-      .refine((bytes) => bytes.length === AUTH_STATE_KEY_BYTES)
-      .transform((bytes) => new SecretBytes(bytes))
-      .optional(),
+    schema: base64Key().optional(),
     secret: true,
   } satisfies EnvVar<SecretBytes | undefined>,
+  authStatePreviousKeys: {
+    name: 'AUTH_STATE_PREVIOUS_KEYS',
+    description:
+      'Earlier AUTH_STATE_KEY values, comma-separated, still accepted for reading during a key rotation; new writes use AUTH_STATE_KEY. Secret.',
+    defaultLabel: '(none)',
+    expected: `expected comma-separated base64 keys of exactly ${AUTH_STATE_KEY_BYTES} bytes each`,
+    schema: z
+      .string()
+      .transform((s) => s.split(',').map((part) => part.trim()))
+      .pipe(z.array(base64Key()).min(1))
+      .optional()
+      .transform((keys) => keys ?? []),
+    secret: true,
+  } satisfies EnvVar<readonly SecretBytes[]>,
   leaseTtlMs: integerVar(
     'LEASE_TTL_MS',
     { fallback: 30_000, min: 5_000, max: 300_000 },
     'How long an account lease lasts without renewal before another instance may take the account.',
+  ),
+  maxAccountsPerHost: integerVar(
+    'MAX_ACCOUNTS_PER_HOST',
+    { fallback: 50, min: 1, max: 1000 },
+    'Most accounts one instance holds; with other instances alive it takes at most its fair share (accounts ÷ instances).',
   ),
   backfillConcurrency: integerVar(
     'BACKFILL_CONCURRENCY',
@@ -372,6 +401,17 @@ function checkAuthStateKeyPresent(env: Env, problems: ConfigProblem[]): void {
   }
 }
 
+/** Previous keys only make sense beside a current one: rotation reads old keys, writes the new one. */
+function checkPreviousKeysHaveCurrent(env: Env, problems: ConfigProblem[]): void {
+  const { authStateKey, authStatePreviousKeys } = HOST_VARS;
+  if (rawValue(env, authStatePreviousKeys.name) !== undefined && rawValue(env, authStateKey.name) === undefined) {
+    problems.push({
+      variable: authStatePreviousKeys.name,
+      reason: `requires ${authStateKey.name} (the new key) to be set`,
+    });
+  }
+}
+
 /** The one project id, from whichever of the two variables is set; they must agree if both are. */
 function resolveProjectId(
   googleCloudProject: string | undefined,
@@ -421,6 +461,7 @@ export function parseHostConfig(env: Env, options: HostConfigOptions = {}): Host
   const { hostId, googleCloudProject, gcloudProject, ...values } = parseVars(HOST_VARS, env, problems);
   checkJitterRange(values, problems);
   checkAuthStateKeyPresent(env, problems);
+  checkPreviousKeysHaveCurrent(env, problems);
   const projectId = resolveProjectId(googleCloudProject, gcloudProject, problems);
   const resolvedHostId =
     rawValue(env, HOST_VARS.hostId.name) === undefined
@@ -471,12 +512,16 @@ const SECRET_FIELDS: ReadonlySet<string> = new Set(
     .map(([field]) => field),
 );
 
+function isEmptyList(value: unknown): boolean {
+  return Array.isArray(value) && value.length === 0;
+}
+
 /** A copy of any parsed config that is safe to log: secrets that are set become `<redacted>`. */
 export function redactConfig(config: SyncConfig | FunctionsConfig | HostConfig): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(config).map(([field, value]) => [
       field,
-      SECRET_FIELDS.has(field) && value !== undefined ? REDACTED : value,
+      SECRET_FIELDS.has(field) && value !== undefined && !isEmptyList(value) ? REDACTED : value,
     ]),
   );
 }

@@ -12,6 +12,21 @@ export type EpochMs = number;
 export const CONNECTION_STATES = ['idle', 'connecting', 'qr', 'open', 'closed', 'logged_out', 'error'] as const;
 export type ConnectionState = (typeof CONNECTION_STATES)[number];
 
+/**
+ * States in which no socket host runs the account until someone acts on it: `logged_out` (the
+ * device was unlinked: pair again), `closed` (the QR was not scanned in time, or another client
+ * replaced the session: pair or resume), `error` (too many failed connects in a row). Setting
+ * `connection.state` back to `idle` (what a pair/resume command does) hands the account to the
+ * hosts again. `idle` itself means "no socket, waiting for a host": a host writes it when it lets
+ * go of an account on purpose (shutdown, rebalancing).
+ */
+export const PARKED_CONNECTION_STATES = ['logged_out', 'closed', 'error'] as const satisfies readonly ConnectionState[];
+
+/** Whether hosts leave an account alone until someone un-parks it (see PARKED_CONNECTION_STATES). */
+export function isParkedConnectionState(state: unknown): boolean {
+  return (PARKED_CONNECTION_STATES as readonly unknown[]).includes(state);
+}
+
 /** Ordered weakest → strongest; see `status.ts` for the merge rules. */
 export const MESSAGE_STATUSES = ['error', 'pending', 'server_ack', 'delivered', 'read', 'played'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
@@ -190,6 +205,12 @@ export const COLLECTIONS = {
   leases: 'leases',
   /** Socket-host heartbeats. Server only. */
   hosts: 'hosts',
+  /**
+   * Raw content of stored messages (`messageContent/{accountId}/messages/{contentId}`), read back
+   * to answer Baileys' `getMessage` (retry receipts, event-response decryption). Server only: a
+   * top-level collection so that no client rule on `accounts/**` can ever expose it.
+   */
+  messageContent: 'messageContent',
   /** Learned LID ↔ phone-number pairs of an account (`LidPnPairDoc`), one document per pair. */
   lidPnPairs: 'lidPnPairs',
   /** Updates (reactions, edits, revokes, receipts) whose message is not stored yet. Server only. */
@@ -214,7 +235,25 @@ export const paths = {
     `${paths.account(accountId)}/${COLLECTIONS.pendingUpdates}/${messageKey}`,
   lease: (accountId: string) => `${COLLECTIONS.leases}/${accountId}`,
   host: (hostId: string) => `${COLLECTIONS.hosts}/${hostId}`,
+  /** The account's encrypted creds; its signal keys live in the `keys` sub-collection. */
+  authState: (accountId: string) => `${COLLECTIONS.authState}/${accountId}`,
+  messageContents: (accountId: string) => `${COLLECTIONS.messageContent}/${accountId}/messages`,
+  messageContent: (accountId: string, contentId: string) => `${paths.messageContents(accountId)}/${contentId}`,
 } as const;
+
+/**
+ * `messageContent/{accountId}/messages/{contentId}` (server only). The sync pipeline writes one per
+ * stored message; the socket host reads it for Baileys' `getMessage`. `contentId` is
+ * `messageDocId(sender, fromMe, id)` of the key's own JIDs (see socket-host `messageContentId`),
+ * so it can be computed from a bare `WAMessageKey` without resolving threads.
+ */
+export interface MessageContentDoc {
+  /** The WhatsApp key fields (alt JIDs included when known). */
+  key: { remoteJid: string; fromMe: boolean; id: string; participant?: string };
+  /** `proto.Message.encode(message)`: the content exactly as Baileys handed it over. */
+  message: Uint8Array;
+  storedAt: EpochMs;
+}
 
 /** One learned equivalence between a LID user JID and a phone-number user JID. */
 export interface LidPnPair {

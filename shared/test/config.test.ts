@@ -70,8 +70,11 @@ describe('config', () => {
           port: 8080,
           cloudRunRevision: undefined,
           logLevel: 'info',
+          baileysLogLevel: 'warn',
           authStateKey: undefined,
+          authStatePreviousKeys: [],
           leaseTtlMs: 30_000,
+          maxAccountsPerHost: 50,
           backfillConcurrency: 1,
           firestoreEmulatorHost: 'localhost:8080',
           hostId: 'test-host',
@@ -115,11 +118,13 @@ describe('config', () => {
         LOG_LEVEL: 'debug',
         AUTH_STATE_KEY: key,
         LEASE_TTL_MS: '45000',
+        MAX_ACCOUNTS_PER_HOST: '12',
+        BAILEYS_LOG_LEVEL: 'error',
         BACKFILL_CONCURRENCY: '2',
         GOOGLE_CLOUD_PROJECT: 'my-project',
         GCLOUD_PROJECT: 'my-project',
       });
-      const { authStateKey, ...rest } = config;
+      const { authStateKey, authStatePreviousKeys, ...rest } = config;
       assert.deepEqual(rest, {
         syncFullHistory: false,
         backfillCount: 1000,
@@ -133,7 +138,9 @@ describe('config', () => {
         port: 9090,
         cloudRunRevision: 'socket-host-00012-abc',
         logLevel: 'debug',
+        baileysLogLevel: 'error',
         leaseTtlMs: 45_000,
+        maxAccountsPerHost: 12,
         backfillConcurrency: 2,
         firestoreEmulatorHost: undefined,
         hostId: 'host-a',
@@ -141,6 +148,7 @@ describe('config', () => {
       });
       assert.ok(authStateKey instanceof SecretBytes);
       assert.deepEqual(authStateKey.reveal(), Buffer.from(key, 'base64'));
+      assert.deepEqual(authStatePreviousKeys, []);
     });
 
     it('returns frozen objects', () => {
@@ -323,6 +331,37 @@ describe('config', () => {
         parseFunctionsConfig({ BACKFILL_JITTER_MIN_S: '50', BACKFILL_JITTER_MAX_S: 'soon' }),
       );
       assert.deepEqual(problemVariables(err), ['BACKFILL_JITTER_MAX_S']);
+    });
+  });
+
+  describe('AUTH_STATE_PREVIOUS_KEYS', () => {
+    it('reads a comma-separated list of keys kept for reading during a rotation', () => {
+      const [a, b] = [randomBytes(32), randomBytes(32)];
+      const config = parseHostConfig({
+        HOST_ID: 'h',
+        AUTH_STATE_KEY: base64Key(),
+        AUTH_STATE_PREVIOUS_KEYS: ` ${a.toString('base64')} ,${b.toString('base64url')}`,
+      });
+      assert.deepEqual(
+        config.authStatePreviousKeys.map((k) => k.reveal()),
+        [a, b],
+      );
+      assert.doesNotMatch(JSON.stringify(redactConfig(config)), new RegExp(a.toString('base64').slice(0, 12)));
+    });
+
+    it('rejects any bad entry without echoing it, and needs AUTH_STATE_KEY beside it', () => {
+      const bad = configError(() =>
+        parseHostConfig({
+          HOST_ID: 'h',
+          AUTH_STATE_KEY: base64Key(),
+          AUTH_STATE_PREVIOUS_KEYS: `${base64Key()},${base64Key(16)}`,
+        }),
+      );
+      assert.deepEqual(problemVariables(bad), ['AUTH_STATE_PREVIOUS_KEYS']);
+      assert.match(bad.message, /value not shown/);
+      const alone = configError(() => parseHostConfig({ ...HOST_BASE, AUTH_STATE_PREVIOUS_KEYS: base64Key() }));
+      assert.deepEqual(problemVariables(alone), ['AUTH_STATE_PREVIOUS_KEYS']);
+      assert.match(alone.message, /requires AUTH_STATE_KEY/);
     });
   });
 

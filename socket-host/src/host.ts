@@ -1,43 +1,148 @@
 /**
  * Composes the socket host from its parts and hands each one's close step to `Shutdown`.
- * Separate from main.ts so tests can start a host in-process.
+ * Separate from main.ts so tests can start a host in-process (with their own simulator or consumer).
+ *
+ *   Firestore listeners (accounts, hosts, leases) ─► Ownership ─► per account: HeldLease + AccountSession
+ *                                                                  └─ transport socket ─► event sink
  */
 import { randomBytes } from 'node:crypto';
 import { type Env, type HostConfig, parseHostConfig, redactConfig } from '@wasync/shared';
+import type { Firestore } from 'firebase-admin/firestore';
+import { Directory } from './accounts/directory.ts';
+import { LeaseStore } from './accounts/lease.ts';
+import { Ownership } from './accounts/ownership.ts';
+import { AccountAuthStore } from './auth-state/store.ts';
+import { AccountSession } from './connection/account-session.ts';
+import type { BackoffOptions } from './connection/backoff.ts';
+import { ConnectionWriter } from './connection/connection-writer.ts';
 import { openFirestore } from './firebase.ts';
 import { startHealthServer } from './health.ts';
 import { Heartbeat } from './heartbeat.ts';
 import type { Logger } from './log.ts';
+import { type HostOptions, hostOptions, SHUTDOWN_MS } from './options.ts';
+import { type AccountEventConsumer, discardingConsumer } from './pipeline/consumer.ts';
+import { FirestoreMessageContentStore } from './pipeline/message-content.ts';
 import { Shutdown } from './shutdown.ts';
+import { baileysTransport } from './transport/baileys.ts';
+import { FirestoreSocketLedger } from './transport/simulated/ledger.ts';
+import { SimulatedWhatsApp } from './transport/simulated/simulator.ts';
+import type { WhatsAppTransport } from './transport/types.ts';
 
 export interface RunningHost {
   config: HostConfig;
+  options: HostOptions;
   healthUrl: string;
   shutdown: Shutdown;
+  ownership: Ownership;
+  db: Firestore;
+  /** The simulated WhatsApp, when the transport is simulated. */
+  simulator: SimulatedWhatsApp | undefined;
 }
+
+/** What tests may replace. */
+export interface HostOverrides {
+  simulator?: SimulatedWhatsApp;
+  transport?: WhatsAppTransport;
+  consumer?: AccountEventConsumer;
+  backoff?: Partial<BackoffOptions>;
+}
+
+/** In simulated mode the phone scans the QR by itself after this long (demo and fleet tests). */
+const SIMULATED_AUTO_PAIR_MS = 2_000;
 
 /** Reads the host's configuration from `env` once; throws ConfigError listing every bad variable. */
 export function loadHostConfig(env: Env): HostConfig {
   return parseHostConfig(env, { hostIdSuffix: randomBytes(4).toString('hex') });
 }
 
-export async function startHost(config: HostConfig, log: Logger): Promise<RunningHost> {
+/**
+ * Starts every part, registering each one's close step with `shutdown` as soon as it runs, so a
+ * SIGTERM that arrives during start-up (the process handlers are installed first) still closes
+ * what was opened.
+ */
+export async function startHost(
+  config: HostConfig,
+  log: Logger,
+  overrides: HostOverrides = {},
+  shutdown = new Shutdown(log, SHUTDOWN_MS),
+): Promise<RunningHost> {
   log.info({ config: redactConfig(config) }, 'starting socket host');
-  const shutdown = new Shutdown(log);
-  const { db, close: closeFirestore } = openFirestore(config.hostId, config.projectId);
+  const options = hostOptions(config, { backoff: overrides.backoff });
+  const { hostId, keyring } = options;
+  const { db, close: closeFirestore } = openFirestore(hostId, config.projectId);
   shutdown.register('firestore', closeFirestore);
+  if (keyring.isDevelopmentKey) {
+    log.warn('AUTH_STATE_KEY is not set: auth state is encrypted with the fixed development key (emulator only)');
+  }
+  log.info({ keyIds: keyring.ids, writesWith: keyring.currentId }, 'auth-state keys');
 
-  const heartbeat = new Heartbeat(db, config.hostId, config.cloudRunRevision, log);
+  const heartbeat = new Heartbeat(db, hostId, config.cloudRunRevision, log, options.renewEveryMs);
   await heartbeat.start();
   shutdown.register('heartbeat', () => heartbeat.stop());
 
+  const simulator =
+    overrides.simulator ??
+    (config.transport === 'simulated' && !overrides.transport
+      ? new SimulatedWhatsApp({
+          hostId,
+          autoPairAfterMs: SIMULATED_AUTO_PAIR_MS,
+          ledger: new FirestoreSocketLedger(db),
+          onLedgerError: (err) => log.warn({ err }, 'simulated socket ledger write failed'),
+        })
+      : undefined);
+  const transport = overrides.transport ?? simulator?.transport() ?? baileysTransport;
+  const consumer = overrides.consumer ?? discardingConsumer;
+  const contents = new FirestoreMessageContentStore(db);
+  const leases = new LeaseStore(db, { hostId, ttlMs: options.leaseTtlMs });
+  const baileysRoot = log.child({ component: 'baileys' }, { level: options.baileysLogLevel });
+
+  const directory = new Directory(db, log);
+  shutdown.register('account listeners', async () => directory.close());
+
+  const ownership = new Ownership(
+    hostId,
+    leases,
+    directory,
+    (lease) => {
+      const { accountId, epoch, fence } = lease;
+      const accountLog = log.child({ accountId });
+      return new AccountSession({
+        accountId,
+        epoch,
+        fence,
+        isOwner: () => lease.isValid(),
+        leaseHolder: async () => {
+          const now = await leases.read(accountId);
+          return now?.holder === hostId && now.epoch === epoch ? 'this host' : 'another host';
+        },
+        transport,
+        auth: new AccountAuthStore({ db, keyring, log: accountLog }, accountId, fence),
+        contents,
+        consumer,
+        connection: new ConnectionWriter(db, accountId, fence, accountLog),
+        options: options.session,
+        log: accountLog,
+        baileysLog: baileysRoot.child({ accountId }),
+      });
+    },
+    options.ownership,
+    log,
+  );
+
   const health = await startHealthServer(config.port, {
-    hostId: config.hostId,
+    hostId,
     heartbeat: heartbeat.status,
     staleAfterMs: 60_000,
   });
   shutdown.register('health server', () => new Promise((resolve) => health.server.close(() => resolve())));
 
-  log.info({ hostId: config.hostId, health: health.url }, 'socket host ready');
-  return { config, healthUrl: health.url, shutdown };
+  // Registered last, so it runs first: stop taking work, then let every account go.
+  shutdown.register('accounts', async () => {
+    await ownership.stop();
+    if (simulator) log.info({ counters: simulator.allCounters() }, 'simulated WhatsApp counters');
+  });
+  await ownership.start();
+
+  log.info({ hostId, health: health.url, transport: transport.kind }, 'socket host ready');
+  return { config, options, healthUrl: health.url, shutdown, ownership, db, simulator };
 }

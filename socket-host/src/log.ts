@@ -15,6 +15,21 @@ const SEVERITY: Record<string, string> = {
 
 export type Logger = pino.Logger;
 
+const SECRET_FIELDS = [
+  'authStateKey',
+  'creds',
+  'keys',
+  'qr',
+  'noiseKey',
+  'signedIdentityKey',
+  'signedPreKey',
+  'advSecretKey',
+  'pairingEphemeralKeyPair',
+  'private',
+  'initialHistBootstrapInlinePayload',
+];
+const REDACTED_PATHS = SECRET_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`]);
+
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     {
@@ -22,8 +37,9 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       messageKey: 'message',
       base: { service: 'socket-host' },
       formatters: { level: (label) => ({ severity: SEVERITY[label] ?? 'DEFAULT', level: label }) },
-      // Auth state and keys must never reach a log line, whatever object gets logged.
-      redact: { paths: ['authStateKey', '*.authStateKey', 'creds', '*.creds', 'keys', '*.keys'], censor: '<redacted>' },
+      // Auth state, keys and QR codes (a QR links a device while it lives) must never reach a log
+      // line, whatever object gets logged; Baileys logs some of these objects at debug level.
+      redact: { paths: REDACTED_PATHS, censor: '<redacted>' },
     },
     destination,
   );

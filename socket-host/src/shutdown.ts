@@ -5,6 +5,7 @@
  * takes the same path, so pending writes are flushed and leases released either way.
  */
 import type { Logger } from './log.ts';
+import { withTimeout } from './util/timeout.ts';
 
 export type CloseStep = { name: string; close: () => Promise<void> };
 
@@ -61,12 +62,4 @@ export class Shutdown {
     }
     this.log.info({ reason, ms: Date.now() - started }, 'shutdown complete');
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

@@ -3,14 +3,14 @@
  * shutdown that cleans up well inside Cloud Run's 10 s grace period.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { REPO_ROOT } from '../../scripts/lib/firebase-emulators.ts';
 import { waitFor } from '../../scripts/lib/ports.ts';
 import { clearFirestore, firestoreHost, testDb } from '../../test/support/firestore.ts';
 import { loadHostConfig, startHost } from '../src/host.ts';
 import { createLogger } from '../src/log.ts';
+import { spawnHost } from './support/process.ts';
 
 const silent = createLogger('silent');
 
@@ -45,22 +45,7 @@ describe('socket host', () => {
     this.timeout(30_000);
     before(() => execFileSync(process.execPath, ['socket-host/build.mjs'], { cwd: REPO_ROOT }));
 
-    function startProcess(env: Record<string, string>): { child: ChildProcess; logs: Record<string, unknown>[] } {
-      const child = spawn(process.execPath, ['socket-host/dist/main.js'], {
-        cwd: REPO_ROOT,
-        env: {
-          PATH: process.env.PATH,
-          FIRESTORE_EMULATOR_HOST: firestoreHost(),
-          GCLOUD_PROJECT: 'demo-wasync',
-          METADATA_SERVER_DETECTION: 'none',
-          ...env,
-        },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      const logs: Record<string, unknown>[] = [];
-      createInterface({ input: child.stdout! }).on('line', (line) => logs.push(JSON.parse(line)));
-      return { child, logs };
-    }
+    const startProcess = spawnHost;
 
     async function waitForLog(logs: Record<string, unknown>[], message: string): Promise<Record<string, unknown>> {
       const find = () => logs.find((l) => l.message === message);
@@ -68,11 +53,25 @@ describe('socket host', () => {
       return find()!;
     }
 
-    it('shuts down cleanly on SIGTERM within Cloud Run’s 10 s', async () => {
-      const { child, logs } = startProcess({ PORT: '0', HOST_ID: 'host-b' });
+    it('shuts down cleanly on SIGTERM within Cloud Run’s 10 s: sockets closed, state idle, leases released', async () => {
+      await testDb()
+        .doc('accounts/sig-1')
+        .set({ displayName: 'sig', connection: { state: 'idle', updatedAt: new Date() } });
+      const { child, logs } = startProcess({
+        PORT: '0',
+        HOST_ID: 'host-b',
+        WHATSAPP_TRANSPORT: 'simulated',
+        LEASE_TTL_MS: '5000',
+      });
       const ready = await waitForLog(logs, 'socket host ready');
       assert.equal((await fetch(`${ready.health}/healthz`)).status, 200);
       assert.equal((await testDb().doc('hosts/host-b').get()).exists, true);
+      await waitFor(
+        'the account to open',
+        async () => (await testDb().doc('accounts/sig-1').get()).get('connection.state') === 'open',
+        20_000,
+      );
+      assert.equal((await testDb().doc('leases/sig-1').get()).get('holder'), 'host-b');
 
       const sentAt = Date.now();
       child.kill('SIGTERM');
@@ -82,6 +81,13 @@ describe('socket host', () => {
       assert.ok(took < 10_000, `shutdown took ${took} ms`);
       await waitForLog(logs, 'shutdown complete');
       assert.equal((await testDb().doc('hosts/host-b').get()).exists, false);
+      assert.equal((await testDb().doc('leases/sig-1').get()).get('holder'), null, 'lease released');
+      assert.equal((await testDb().doc('accounts/sig-1').get()).get('connection.state'), 'idle');
+      const counters = (await waitForLog(logs, 'simulated WhatsApp counters')).counters as Record<
+        string,
+        { live: number }
+      >;
+      assert.equal(counters['sig-1']?.live, 0, 'socket closed');
       // Every line is structured for Cloud Logging.
       for (const line of logs) assert.ok(typeof line.severity === 'string' && typeof line.message === 'string');
     });

@@ -1,0 +1,61 @@
+/**
+ * Fenced writes: a write that matters (auth state, connection state) runs in a transaction that
+ * first reads the account's lease and goes ahead only if this host still holds it under the same
+ * epoch. A host that lost the account (paused, partitioned, slow) therefore cannot overwrite what
+ * the new owner wrote, even with writes that were already queued when it lost it.
+ */
+import { paths } from '@wasync/shared';
+import type { Firestore, Transaction } from 'firebase-admin/firestore';
+import { LeaseLostError } from './lease-errors.ts';
+
+export interface Fence {
+  readonly accountId: string;
+  /** The lease epoch this fence checks; 0 for `unfenced`. */
+  readonly epoch: number;
+  /** Runs `write` after checking the lease inside the same transaction; throws LeaseLostError if it moved. */
+  run<T>(write: (tx: Transaction) => Promise<T> | T): Promise<T>;
+}
+
+/** The lease fields a fence compares. */
+interface LeaseHeadFields {
+  holder?: string | null;
+  epoch?: number;
+}
+
+export function leaseFence(
+  db: Firestore,
+  accountId: string,
+  holder: string,
+  epoch: number,
+  /** Local check first (e.g. the renewal deadline): no point asking Firestore once it says no. */
+  stillValid: () => boolean = () => true,
+  /** Told when a write finds the lease moved: the owner must stop the socket now, not at its next renewal. */
+  onLost: (err: LeaseLostError) => void = () => {},
+): Fence {
+  const ref = db.doc(paths.lease(accountId));
+  return {
+    accountId,
+    epoch,
+    run: (write) => {
+      if (!stillValid()) return Promise.reject(new LeaseLostError(accountId, epoch, 'lease no longer valid locally'));
+      return db.runTransaction(async (tx) => {
+        const head = (await tx.get(ref)).data() as LeaseHeadFields | undefined;
+        if (head?.holder !== holder || head.epoch !== epoch) {
+          const err = new LeaseLostError(
+            accountId,
+            epoch,
+            `lease is now ${head ? `epoch ${head.epoch} held by ${head.holder ?? 'nobody'}` : 'gone'}`,
+          );
+          onLost(err);
+          throw err;
+        }
+        return write(tx);
+      });
+    },
+  };
+}
+
+/** A plain transaction, for tools and tests that run outside any lease. */
+export function unfenced(db: Firestore, accountId: string): Fence {
+  return { accountId, epoch: 0, run: (write) => db.runTransaction(async (tx) => write(tx)) };
+}

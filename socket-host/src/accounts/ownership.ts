@@ -1,0 +1,231 @@
+/**
+ * Which accounts this host runs. Each round (on a timer, and soon after the directory changes):
+ *
+ * 1. stop sessions of accounts nobody should run any more (parked or deleted);
+ * 2. below its fair share, claim accounts whose lease is free, expired, or a dead previous run's;
+ * 3. above it while another live host has room, give one account up (rebalancing).
+ *
+ * A claimed account gets a HeldLease (renewal, deadline) and an AccountSession. When the lease is
+ * lost the session is stopped at once: the socket closes before anyone else may take the account.
+ */
+
+import type { AccountSession, SessionOutcome } from '../connection/account-session.ts';
+import type { ConnectionPatch } from '../connection/connection-writer.ts';
+import type { Logger } from '../log.ts';
+import { withTimeout } from '../util/timeout.ts';
+import type { Directory } from './directory.ts';
+import { fairShare, planClaims, planShed } from './fair-share.ts';
+import { HeldLease, type LeaseStore } from './lease.ts';
+import type { LeaseLostError } from './lease-errors.ts';
+
+export interface OwnershipOptions {
+  maxAccounts: number;
+  /** Time between rounds; a directory change brings the next round forward. */
+  roundEveryMs: number;
+  /** Wait before the first round, so hosts starting together see each other's heartbeats. */
+  settleMs: number;
+  renewEveryMs: number;
+  marginMs: number;
+  /** A host whose heartbeat is older than this is not counted as live. */
+  hostStaleAfterMs: number;
+  /** How long not to claim an account again after letting it go for a reason. */
+  cooldownMs: { afterShed: number; afterYield: number; afterUnreadable: number };
+  /** Longest a session may take to stop on shutdown. */
+  stopTimeoutMs: number;
+}
+
+export interface OwnedSession {
+  session: AccountSession;
+  lease: HeldLease;
+}
+
+/** Builds the session for a freshly claimed account. */
+export type SessionFactory = (lease: HeldLease) => AccountSession;
+
+const IDLE: ConnectionPatch = { connection: { state: 'idle' } };
+
+export class Ownership {
+  readonly #owned = new Map<string, OwnedSession>();
+  /** Accounts being let go: not run any more, but their socket may still be closing. Never claimed meanwhile. */
+  readonly #releasing = new Set<string>();
+  readonly #cooldown = new Map<string, number>();
+  #timer: NodeJS.Timeout | undefined;
+  #round: Promise<void> | undefined;
+  #again = false;
+  #stopped = false;
+  #unlisten: (() => void) | undefined;
+
+  constructor(
+    private readonly hostId: string,
+    private readonly leases: LeaseStore,
+    private readonly directory: Directory,
+    private readonly createSession: SessionFactory,
+    private readonly options: OwnershipOptions,
+    private readonly log: Logger,
+  ) {}
+
+  /** Account ids this host runs now. */
+  held(): string[] {
+    return [...this.#owned.keys()];
+  }
+
+  session(accountId: string): OwnedSession | undefined {
+    return this.#owned.get(accountId);
+  }
+
+  async start(): Promise<void> {
+    await this.directory.ready;
+    this.#unlisten = this.directory.onChange(() => this.#schedule(250));
+    this.#schedule(this.options.settleMs);
+  }
+
+  /** Runs one round now (tests); rounds never overlap. */
+  async runRound(): Promise<void> {
+    if (this.#round) {
+      this.#again = true;
+      return this.#round;
+    }
+    this.#round = this.#roundOnce().finally(() => {
+      this.#round = undefined;
+    });
+    return this.#round;
+  }
+
+  /** Stops claiming, then lets every account go: sockets closed (no logout), state `idle`, leases released. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#unlisten?.();
+    await this.#round?.catch(() => {});
+    await Promise.all(this.held().map((id) => this.#letGo(id, 'shutdown', IDLE)));
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#stopped) return;
+    // Bring the next round forward, never push it back.
+    if (this.#timer && delayMs >= this.options.roundEveryMs) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.runRound()
+        .catch((err) => this.log.error({ err }, 'ownership round failed'))
+        .finally(() => this.#schedule(this.options.roundEveryMs));
+    }, delayMs);
+    this.#timer.unref();
+  }
+
+  async #roundOnce(): Promise<void> {
+    do {
+      this.#again = false;
+      if (this.#stopped) return;
+      await this.#reconcile();
+    } while (this.#again);
+  }
+
+  async #reconcile(): Promise<void> {
+    const { directory, options } = this;
+    await directory.refresh();
+    const now = this.leases.now();
+    for (const [id, until] of this.#cooldown) if (until <= now) this.#cooldown.delete(id);
+
+    const wanted = directory.wanted();
+    const wantedSet = new Set(wanted);
+    for (const id of this.held()) {
+      if (!wantedSet.has(id)) void this.#letGo(id, 'account parked or deleted');
+    }
+
+    const liveHosts = directory.liveHosts(this.hostId, now, options.hostStaleAfterMs);
+    const target = fairShare(wanted.length, liveHosts.length, options.maxAccounts);
+    const held = new Set(this.held());
+    const claims = planClaims({
+      hostId: this.hostId,
+      wanted,
+      held,
+      coolingDown: new Set([...this.#cooldown.keys(), ...this.#releasing]),
+      claimable: (id) => this.leases.claimable(directory.leases.get(id), held.has(id)),
+      target,
+    });
+    for (const id of claims) {
+      if (this.#stopped) return;
+      await this.#claim(id);
+    }
+
+    const shed = planShed({ hostId: this.hostId, held: this.held(), target, liveHosts, heldBy: directory.heldBy(now) });
+    if (shed) {
+      this.log.info({ accountId: shed, held: this.#owned.size, target }, 'rebalancing: giving an account up');
+      this.#cooldown.set(shed, now + options.cooldownMs.afterShed);
+      void this.#letGo(shed, 'rebalancing', IDLE);
+    }
+  }
+
+  async #claim(accountId: string): Promise<void> {
+    let state: Awaited<ReturnType<LeaseStore['claim']>>;
+    try {
+      state = await this.leases.claim(accountId, await this.leases.read(accountId));
+    } catch (err) {
+      this.log.warn({ err, accountId }, 'claiming the account failed');
+      return;
+    }
+    if (!state || this.#stopped) {
+      if (state) await this.leases.release(state).catch(() => {});
+      return;
+    }
+    const lease = new HeldLease(this.leases, state, {
+      renewEveryMs: this.options.renewEveryMs,
+      marginMs: this.options.marginMs,
+      onLost: (err) => this.#lost(accountId, err),
+      log: this.log,
+    });
+    const session = this.createSession(lease);
+    this.#owned.set(accountId, { session, lease });
+    this.log.info({ accountId, epoch: state.epoch, held: this.#owned.size }, 'account claimed');
+    session.start();
+    void session.done.then((outcome) => this.#ended(accountId, session, outcome));
+  }
+
+  #lost(accountId: string, err: LeaseLostError): void {
+    this.log.warn({ accountId, reason: err.reason }, 'lease lost; closing the socket now');
+    void this.#letGo(accountId, 'lease lost');
+  }
+
+  /** The session ended by itself (parked, yielded, unreadable). */
+  async #ended(accountId: string, session: AccountSession, outcome: SessionOutcome): Promise<void> {
+    const owned = this.#owned.get(accountId);
+    if (!owned || owned.session !== session || outcome === 'stopped') return;
+    this.#owned.delete(accountId);
+    const now = this.leases.now();
+    const { cooldownMs } = this.options;
+    if (outcome === 'yielded') {
+      owned.lease.abandon();
+      this.#cooldown.set(accountId, now + cooldownMs.afterYield);
+      return;
+    }
+    if (outcome === 'unreadable') this.#cooldown.set(accountId, now + cooldownMs.afterUnreadable);
+    this.#releasing.add(accountId);
+    try {
+      await owned.lease.release();
+    } finally {
+      this.#releasing.delete(accountId);
+    }
+    this.#schedule(0);
+  }
+
+  async #letGo(accountId: string, reason: string, finalState?: ConnectionPatch): Promise<void> {
+    const owned = this.#owned.get(accountId);
+    if (!owned) return;
+    this.#owned.delete(accountId);
+    this.#releasing.add(accountId);
+    const { session, lease } = owned;
+    try {
+      const stopped = session.stop(reason, lease.isValid() ? finalState : undefined);
+      await withTimeout(stopped, this.options.stopTimeoutMs).catch((err) =>
+        this.log.warn({ err, accountId }, 'session did not stop in time'),
+      );
+      // Released even when lost: a compare-and-set on our last state, so it is a no-op if taken.
+      await lease.release();
+    } finally {
+      this.#releasing.delete(accountId);
+    }
+    this.log.info({ accountId, reason }, 'account let go');
+  }
+}

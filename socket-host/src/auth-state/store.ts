@@ -1,0 +1,371 @@
+/**
+ * Baileys auth state in Firestore, encrypted (see crypto.ts), one store per account:
+ *
+ *   authState/{accountId}                          creds
+ *   authState/{accountId}/keys/{type~id}           one document per signal key
+ *   …/parts/{n}                                    continuation of a value too big for one document
+ *
+ * Each document: `{ kid, iv, ct, parts, epoch, updatedAt }` (+ `type` on keys). `ct` is the
+ * ciphertext of the BufferJSON-serialised, deflated value; `epoch` is the lease epoch of the
+ * writer (for operators). Document ids are readable (`safeDocId(type, id)`); the secrets are the
+ * values, and JIDs are no more secret here than in the thread documents.
+ *
+ * Writes are fenced (see accounts/fence.ts): a host that lost the account cannot overwrite the new
+ * owner's ratchets, which is exactly what makes WhatsApp sessions fail with "Bad MAC". Every
+ * `keys.set()` is one transaction, so a Baileys key transaction lands whole or not at all. The
+ * only exception is a set larger than one commit (Baileys' first upload of 812 pre-keys): it is
+ * committed in order in several fenced transactions. A partial pre-key write is harmless: Baileys
+ * re-generates and re-uploads unacknowledged pre-keys.
+ */
+
+import { paths, safeDocId } from '@wasync/shared';
+import {
+  type AuthenticationCreds,
+  type AuthenticationState,
+  initAuthCreds,
+  makeCacheableSignalKeyStore,
+  type SignalDataSet,
+  type SignalDataTypeMap,
+  type SignalKeyStore,
+} from '@whiskeysockets/baileys';
+import type { DocumentReference, DocumentSnapshot, Firestore, Transaction } from 'firebase-admin/firestore';
+import type { Fence } from '../accounts/fence.ts';
+import { isLeaseLost } from '../accounts/lease-errors.ts';
+import type { Logger } from '../log.ts';
+import { decodeKey, decodeValue, encodeValue, KEY_TYPES, type KeyType } from './codec.ts';
+import type { Keyring, Sealed } from './crypto.ts';
+
+/** Ciphertext bytes per document; well under Firestore's 1 MiB so the other fields always fit. */
+export const MAX_PART_BYTES = 700_000;
+/** Firestore allows 500 writes per commit; stay below with room for part documents. */
+const MAX_WRITES_PER_COMMIT = 400;
+/** And about 10 MiB per commit. */
+const MAX_BYTES_PER_COMMIT = 8_000_000;
+/** `getAll` batches: keeps one request's response small. */
+const READ_BATCH = 100;
+/** Types whose values can outgrow one document; only for these a write first reads the old part count. */
+const LARGE_TYPES: ReadonlySet<string> = new Set<KeyType>(['app-state-sync-version']);
+const CREDS_DOC_ID = 'creds';
+const KEY_TYPE_SET: ReadonlySet<string> = new Set(KEY_TYPES);
+
+/** What every auth-state document holds. */
+interface AuthDocFields {
+  kid: string;
+  iv: Buffer;
+  ct: Buffer;
+  /** Number of ciphertext parts, this document's included. */
+  parts: number;
+  epoch: number;
+  updatedAt: Date;
+  type?: string;
+}
+
+interface Put {
+  ref: DocumentReference;
+  docId: string;
+  type: string | undefined;
+  sealed: Sealed;
+  large: boolean;
+}
+interface Del {
+  ref: DocumentReference;
+  large: boolean;
+}
+type Op = { put: Put } | { del: Del };
+
+export interface AuthStoreDeps {
+  db: Firestore;
+  keyring: Keyring;
+  log: Logger;
+}
+
+export class AccountAuthStore {
+  readonly #root: DocumentReference;
+  /** Key stores handed out by `load()` are numbered; a wipe retires all earlier ones. */
+  #generation = 0;
+  #retiredBelow = 0;
+  readonly #inFlight = new Set<Promise<void>>();
+  /** Creds objects handed out by `load()`, and those a wipe retired (their late saves are dropped). */
+  #handedOut = new Set<AuthenticationCreds>();
+  readonly #retiredCreds = new WeakSet<AuthenticationCreds>();
+
+  constructor(
+    private readonly deps: AuthStoreDeps,
+    readonly accountId: string,
+    private readonly fence: Fence,
+  ) {
+    this.#root = deps.db.doc(paths.authState(accountId));
+  }
+
+  /** The raw signal key store (no cache); `load()` wraps it in Baileys' read-through cache. */
+  readonly keys: SignalKeyStore = this.#keyStore(() => true);
+
+  /**
+   * Creds and a cached key store, ready for `makeWASocket`. New accounts get fresh creds (QR
+   * pairing). The key store stops writing once the auth state is wiped: a closed socket's
+   * processing may still be running, and its writes must not bring keys back after a logout.
+   */
+  async load(): Promise<{ state: AuthenticationState; isNew: boolean }> {
+    const stored = await this.readCreds();
+    const creds = stored ?? initAuthCreds();
+    this.#handedOut.add(creds);
+    const generation = ++this.#generation;
+    const keys = makeCacheableSignalKeyStore(
+      this.#keyStore(() => generation >= this.#retiredBelow),
+      this.deps.log,
+    );
+    return { state: { creds, keys }, isNew: stored === undefined };
+  }
+
+  #keyStore(writable: () => boolean): SignalKeyStore {
+    return {
+      get: (type, ids) => this.#getKeys(type, ids),
+      set: async (data) => {
+        if (!writable()) return;
+        const write = this.#setKeys(data);
+        this.#inFlight.add(write);
+        try {
+          await write;
+        } finally {
+          this.#inFlight.delete(write);
+        }
+      },
+      clear: () => this.wipe(),
+    };
+  }
+
+  async readCreds(): Promise<AuthenticationCreds | undefined> {
+    const snap = await this.#root.get();
+    if (!snap.exists) return undefined;
+    return decodeValue(await this.#openDoc(snap, CREDS_DOC_ID)) as AuthenticationCreds;
+  }
+
+  /** Key ids of the creds document (cheap: not decrypted), to tell whether this host can read them. */
+  async credsKeyId(): Promise<string | undefined> {
+    return (await this.#root.get()).get('kid') as string | undefined;
+  }
+
+  /** Writes the whole creds object (Baileys merges every `creds.update` into it in place). */
+  async writeCreds(creds: AuthenticationCreds): Promise<void> {
+    // Creds of a socket from before a wipe (logged out) must not come back.
+    if (this.#retiredCreds.has(creds)) return;
+    const put = this.#put(this.#root, CREDS_DOC_ID, undefined, creds, true);
+    await this.#commit([{ put }]);
+  }
+
+  /**
+   * Deletes creds first (so a half-finished wipe never leaves usable creds), then every key. Key
+   * stores from earlier `load()`s go read-only first, and their writes in flight are awaited.
+   */
+  async wipe(): Promise<void> {
+    this.#retiredBelow = this.#generation + 1;
+    for (const creds of this.#handedOut) this.#retiredCreds.add(creds);
+    this.#handedOut = new Set();
+    await Promise.allSettled([...this.#inFlight]);
+    await this.#commit([{ del: { ref: this.#root, large: true } }]);
+    for (;;) {
+      const page = await this.#root.collection('keys').limit(MAX_WRITES_PER_COMMIT).get();
+      if (page.empty) break;
+      await this.#commit(page.docs.map((d) => ({ del: { ref: d.ref, large: (d.get('parts') ?? 1) > 1 } })));
+    }
+    this.deps.log.info({ accountId: this.accountId }, 'auth state wiped');
+  }
+
+  /**
+   * Re-seals every document still sealed with an older key, so that key can be retired after a
+   * rotation. Each document is re-read inside the fenced transaction that rewrites it, so a value
+   * Baileys wrote in between is not replaced by the older one. Returns how many were rewritten.
+   */
+  async reencrypt(): Promise<number> {
+    const { keyring } = this.deps;
+    let rewritten = 0;
+    const credsKid = await this.credsKeyId();
+    const staleKeys = await this.#root.collection('keys').where('kid', '!=', keyring.currentId).get();
+    const stale = [
+      ...(credsKid !== undefined && credsKid !== keyring.currentId ? [{ ref: this.#root, docId: CREDS_DOC_ID }] : []),
+      ...staleKeys.docs.map((d) => ({ ref: d.ref, docId: d.id })),
+    ];
+    for (let i = 0; i < stale.length; i += READ_BATCH) {
+      const chunk = stale.slice(i, i + READ_BATCH);
+      rewritten += await this.fence.run(async (tx) => {
+        const snaps = await tx.getAll(...chunk.map((c) => c.ref));
+        const puts: Put[] = [];
+        for (const [j, snap] of snaps.entries()) {
+          if (!snap.exists || snap.get('kid') === keyring.currentId) continue;
+          const { docId } = chunk[j]!;
+          const plain = await this.#openDoc(snap, docId, tx);
+          puts.push({
+            ref: snap.ref,
+            docId,
+            type: snap.get('type') as string | undefined,
+            sealed: keyring.seal(plain, { accountId: this.accountId, docId, part: 0 }),
+            large: true,
+          });
+        }
+        this.#applyPuts(tx, puts, new Map(snaps.map((s) => [s.ref.path, partsOf(s)])));
+        return puts.length;
+      });
+    }
+    if (rewritten > 0) this.deps.log.info({ accountId: this.accountId, rewritten }, 'auth state re-encrypted');
+    return rewritten;
+  }
+
+  async #getKeys<T extends KeyType>(type: T, ids: string[]): Promise<{ [id: string]: SignalDataTypeMap[T] }> {
+    assertKeyType(type);
+    const out: { [id: string]: SignalDataTypeMap[T] } = {};
+    for (let i = 0; i < ids.length; i += READ_BATCH) {
+      const chunk = ids.slice(i, i + READ_BATCH);
+      const snaps = await this.deps.db.getAll(...chunk.map((id) => this.#keyRef(type, id)));
+      for (const [j, snap] of snaps.entries()) {
+        if (!snap.exists) continue;
+        const id = chunk[j]!;
+        out[id] = decodeKey(type, await this.#openDoc(snap, keyDocId(type, id)));
+      }
+    }
+    return out;
+  }
+
+  async #setKeys(data: SignalDataSet): Promise<void> {
+    const ops: Op[] = [];
+    for (const [type, values] of Object.entries(data)) {
+      assertKeyType(type);
+      for (const [id, value] of Object.entries(values ?? {})) {
+        const ref = this.#keyRef(type, id);
+        const large = LARGE_TYPES.has(type);
+        // Baileys' contract: null (or undefined) deletes.
+        ops.push(
+          value == null ? { del: { ref, large } } : { put: this.#put(ref, keyDocId(type, id), type, value, large) },
+        );
+      }
+    }
+    await this.#commit(ops);
+  }
+
+  #put(ref: DocumentReference, docId: string, type: string | undefined, value: unknown, large: boolean): Put {
+    const sealed = this.deps.keyring.seal(encodeValue(value), { accountId: this.accountId, docId, part: 0 });
+    return { ref, docId, type, sealed, large: large || sealed.ct.length > MAX_PART_BYTES };
+  }
+
+  /**
+   * Commits `ops` in fenced transactions, as few as the per-commit limits allow, in order.
+   *
+   * Once the lease is lost the writes are dropped rather than failed: the fence has told the owner,
+   * which closes the socket at once, and an error would only make Baileys retry the commit for
+   * half a minute (10 × 3 s) on a socket that no longer exists.
+   */
+  async #commit(ops: Op[]): Promise<void> {
+    try {
+      await this.#commitFenced(ops);
+    } catch (err) {
+      if (!isLeaseLost(err)) throw err;
+      this.deps.log.debug({ accountId: this.accountId, writes: ops.length }, 'auth-state writes dropped: lease lost');
+    }
+  }
+
+  async #commitFenced(ops: Op[]): Promise<void> {
+    for (const group of commitGroups(ops)) {
+      await this.fence.run(async (tx) => {
+        // Values that may span parts: learn the old part count so no stale part stays behind.
+        const large = group.map((op) => ('put' in op ? op.put : op.del)).filter((o) => o.large);
+        const oldParts = new Map<string, number>();
+        if (large.length > 0) {
+          for (const snap of await tx.getAll(...large.map((o) => o.ref))) oldParts.set(snap.ref.path, partsOf(snap));
+        }
+        this.#applyPuts(
+          tx,
+          group.flatMap((op) => ('put' in op ? [op.put] : [])),
+          oldParts,
+        );
+        for (const op of group) {
+          if (!('del' in op)) continue;
+          tx.delete(op.del.ref);
+          for (let n = 1; n < (oldParts.get(op.del.ref.path) ?? 1); n++) tx.delete(partRef(op.del.ref, n));
+        }
+      });
+    }
+  }
+
+  #applyPuts(tx: Transaction, puts: Put[], oldParts: ReadonlyMap<string, number>): void {
+    const updatedAt = new Date();
+    for (const { ref, type, sealed } of puts) {
+      const chunks = splitBytes(sealed.ct, MAX_PART_BYTES);
+      const fields: AuthDocFields = {
+        kid: sealed.kid,
+        iv: sealed.iv,
+        ct: chunks[0]!,
+        parts: chunks.length,
+        epoch: this.fence.epoch,
+        updatedAt,
+      };
+      if (type !== undefined) fields.type = type;
+      tx.set(ref, fields);
+      for (let n = 1; n < chunks.length; n++) tx.set(partRef(ref, n), { ct: chunks[n] });
+      for (let n = chunks.length; n < (oldParts.get(ref.path) ?? 1); n++) tx.delete(partRef(ref, n));
+    }
+  }
+
+  async #openDoc(snap: DocumentSnapshot, docId: string, tx?: Transaction): Promise<Buffer> {
+    const { kid, iv, ct } = snap.data() as AuthDocFields;
+    const parts = partsOf(snap);
+    let bytes = Buffer.from(ct);
+    if (parts > 1) {
+      const refs = Array.from({ length: parts - 1 }, (_, i) => partRef(snap.ref, i + 1));
+      const rest = tx ? await tx.getAll(...refs) : await this.deps.db.getAll(...refs);
+      bytes = Buffer.concat([bytes, ...rest.map((p) => Buffer.from((p.get('ct') as Buffer | undefined) ?? []))]);
+    }
+    return this.deps.keyring.open(
+      { kid, iv: Buffer.from(iv), ct: bytes },
+      { accountId: this.accountId, docId, part: 0 },
+    );
+  }
+
+  #keyRef(type: string, id: string): DocumentReference {
+    return this.#root.collection('keys').doc(keyDocId(type, id));
+  }
+}
+
+export function keyDocId(type: string, id: string): string {
+  return safeDocId(type, id);
+}
+
+function assertKeyType(type: string): asserts type is KeyType {
+  if (!KEY_TYPE_SET.has(type)) throw new TypeError(`unknown signal key type "${type}"`);
+}
+
+function partsOf(snap: DocumentSnapshot): number {
+  return snap.exists ? ((snap.get('parts') as number | undefined) ?? 1) : 0;
+}
+
+function partRef(ref: DocumentReference, n: number): DocumentReference {
+  return ref.collection('parts').doc(String(n));
+}
+
+function splitBytes(bytes: Buffer, size: number): Buffer[] {
+  if (bytes.length <= size) return [bytes];
+  const out: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size));
+  return out;
+}
+
+/** Splits ops into commits that respect Firestore's per-commit write and size limits. */
+function commitGroups(ops: Op[]): Op[][] {
+  const groups: Op[][] = [];
+  let current: Op[] = [];
+  let writes = 0;
+  let bytes = 0;
+  for (const op of ops) {
+    const opBytes = 'put' in op ? op.put.sealed.ct.length + 200 : 100;
+    const opWrites = 'put' in op ? Math.ceil(op.put.sealed.ct.length / MAX_PART_BYTES) + 1 : 2;
+    if (current.length > 0 && (writes + opWrites > MAX_WRITES_PER_COMMIT || bytes + opBytes > MAX_BYTES_PER_COMMIT)) {
+      groups.push(current);
+      current = [];
+      writes = 0;
+      bytes = 0;
+    }
+    current.push(op);
+    writes += opWrites;
+    bytes += opBytes;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}

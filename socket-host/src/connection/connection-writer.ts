@@ -1,0 +1,76 @@
+/**
+ * Writes `accounts/{id}.connection` (and `me`, `lastConnectedAt`) in order, fenced by the lease:
+ * a host that lost the account cannot overwrite the new owner's state. The whole `connection`
+ * map is replaced on each write (an `update` of the field), so fields of an earlier state (a QR)
+ * never linger, without relying on `FieldValue.delete()`.
+ */
+import type { AccountConnection, ConnectionState, FirestoreAccountDoc } from '@wasync/shared';
+import { paths } from '@wasync/shared';
+import { type Firestore, Timestamp } from 'firebase-admin/firestore';
+import type { Fence } from '../accounts/fence.ts';
+import { isLeaseLost } from '../accounts/lease-errors.ts';
+import type { Logger } from '../log.ts';
+import { SerialWriter } from '../util/serial-writer.ts';
+
+export interface ConnectionPatch {
+  connection: Omit<AccountConnection, 'updatedAt'> & { state: ConnectionState };
+  me?: { id: string; lid?: string; name?: string };
+  lastConnectedAt?: number;
+}
+
+const NOT_FOUND = 5;
+
+export class ConnectionWriter {
+  readonly #writer: SerialWriter<ConnectionPatch>;
+  /** Fields of patches not yet written, merged: a later state must not drop an earlier `me`. */
+  #pending: ConnectionPatch | undefined;
+
+  constructor(
+    db: Firestore,
+    readonly accountId: string,
+    fence: Fence,
+    private readonly log: Logger,
+  ) {
+    const ref = db.doc(paths.account(accountId));
+    this.#writer = new SerialWriter<ConnectionPatch>(
+      async (patch) => {
+        if (patch === this.#pending) this.#pending = undefined;
+        const { qrExpiresAt, ...fields } = patch.connection;
+        // The stored shape of the contract (issue 7's converters): times as Timestamps.
+        const connection: FirestoreAccountDoc<Timestamp>['connection'] = {
+          ...fields,
+          ...(qrExpiresAt ? { qrExpiresAt: Timestamp.fromMillis(qrExpiresAt) } : {}),
+          updatedAt: Timestamp.now(),
+        };
+        await fence.run((tx) => {
+          tx.update(ref, {
+            connection,
+            ...(patch.me ? { me: patch.me } : {}),
+            ...(patch.lastConnectedAt ? { lastConnectedAt: Timestamp.fromMillis(patch.lastConnectedAt) } : {}),
+          });
+        });
+      },
+      async (err, attempt) => {
+        if (isLeaseLost(err)) return false;
+        if ((err as { code?: number }).code === NOT_FOUND) {
+          log.info({ accountId }, 'account document gone; connection state not written');
+          return false;
+        }
+        log.warn({ err, accountId, attempt }, 'connection state write failed');
+        if (attempt >= 3) return false;
+        await new Promise((r) => setTimeout(r, 250 * attempt));
+        return true;
+      },
+    );
+  }
+
+  write(patch: ConnectionPatch): Promise<void> {
+    this.#pending = { ...this.#pending, ...patch };
+    this.log.debug({ accountId: this.accountId, state: patch.connection.state }, 'connection state');
+    return this.#writer.push(this.#pending);
+  }
+
+  flush(): Promise<void> {
+    return this.#writer.flush();
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Everything the host's parts need to know, derived once from the validated configuration: the
+ * one place where timings are related to each other (all lease-driven timings follow LEASE_TTL_MS).
+ */
+import type { HostConfig } from '@wasync/shared';
+import type { OwnershipOptions } from './accounts/ownership.ts';
+import { Keyring } from './auth-state/crypto.ts';
+import type { SessionOptions } from './connection/account-session.ts';
+import { type BackoffOptions, DEFAULT_BACKOFF } from './connection/backoff.ts';
+
+export interface HostOptions {
+  hostId: string;
+  leaseTtlMs: number;
+  /** Heartbeats and lease renewals: ttl/3, so a lease survives two missed renewals. */
+  renewEveryMs: number;
+  ownership: OwnershipOptions;
+  session: SessionOptions;
+  keyring: Keyring;
+  transport: HostConfig['transport'];
+  baileysLogLevel: HostConfig['baileysLogLevel'];
+}
+
+/** Shutdown must end well inside Cloud Run's 10 s between SIGTERM and SIGKILL. */
+export const SHUTDOWN_MS = 8_000;
+
+export function hostOptions(config: HostConfig, overrides: { backoff?: Partial<BackoffOptions> } = {}): HostOptions {
+  const ttl = config.leaseTtlMs;
+  const keyring = Keyring.fromConfig(config.authStateKey, config.authStatePreviousKeys);
+  const renewEveryMs = Math.floor(ttl / 3);
+  return {
+    hostId: config.hostId,
+    leaseTtlMs: ttl,
+    renewEveryMs,
+    ownership: {
+      maxAccounts: config.maxAccountsPerHost,
+      roundEveryMs: Math.max(500, Math.floor(ttl / 6)),
+      settleMs: renewEveryMs,
+      renewEveryMs,
+      // Covers clock skew between hosts and the time a socket takes to close.
+      marginMs: Math.max(1_000, Math.floor(ttl / 5)),
+      hostStaleAfterMs: ttl,
+      cooldownMs: { afterShed: 2 * ttl, afterYield: ttl, afterUnreadable: 10 * 60_000 },
+      stopTimeoutMs: 5_000,
+    },
+    session: {
+      syncFullHistory: config.syncFullHistory,
+      backoff: { ...DEFAULT_BACKOFF, ...overrides.backoff },
+      drainTimeoutMs: 3_000,
+      reencrypt: keyring.ids.length > 1,
+    },
+    keyring,
+    transport: config.transport,
+    baileysLogLevel: config.baileysLogLevel,
+  };
+}

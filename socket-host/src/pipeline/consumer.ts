@@ -1,0 +1,116 @@
+/**
+ * The seam between sockets and the sync pipeline.
+ *
+ * The host hands every Baileys event of an account to ONE consumer, in the order Baileys emitted
+ * it, one event map at a time (the next waits until the previous `handle` settled). Both
+ * transports feed it the same way: a real `makeWASocket` and the simulated WhatsApp both emit
+ * through Baileys' event buffer, and the host subscribes with `ev.process`.
+ *
+ * An event map is what `ev.process` delivers: several event types at once after a buffer flush
+ * (history chunks merged, upserts merged, …) or a single event. Baileys' buffer already changed
+ * the payload by then (see baileys-v7-brief.md §1: merged chunks, dropped `lidPnMappings`,
+ * receipt time in `messages.update`); the pipeline must read it with that in mind.
+ *
+ * Lifetime: `openAccount` is called when this host starts owning an account (a new lease epoch)
+ * and the sink lives until the host lets go of the account — across the reconnects in between,
+ * which is why `handle` gets the socket's sequence number. `close` comes last: flush what is
+ * pending. After the lease is lost, `context.isOwner()` turns false and fenced writes throw
+ * LeaseLostError; stop writing then (the new owner replays from WhatsApp/history as needed).
+ */
+import type { BaileysEventMap } from '@whiskeysockets/baileys';
+import type { Fence } from '../accounts/fence.ts';
+import type { Logger } from '../log.ts';
+import type { MessageContentStore } from './message-content.ts';
+
+/** One `ev.process` delivery: any subset of Baileys' events. */
+export type BaileysEventBatch = Partial<BaileysEventMap>;
+
+export interface AccountContext {
+  accountId: string;
+  /** Fencing epoch of the lease these events arrive under. */
+  epoch: number;
+  /** Which transport produced the events (the pipeline treats both the same). */
+  transport: 'baileys' | 'simulated';
+  log: Logger;
+  /** True while this host still owns the account under `epoch`. */
+  isOwner(): boolean;
+  /** Transactions that first check the lease: use for writes a stale owner must not make. */
+  fence: Fence;
+  /** Where raw message content goes, so `getMessage` can answer retry receipts. */
+  contents: MessageContentStore;
+}
+
+export interface EventMeta {
+  /** 1 for the first socket of this ownership, +1 per reconnect. */
+  socket: number;
+  /** Position of this batch among all batches of the ownership (1, 2, …). */
+  seq: number;
+}
+
+export interface AccountEventSink {
+  /** Every event map of the account, in order; the next call waits for this one to settle. */
+  handle(events: BaileysEventBatch, meta: EventMeta): Promise<void>;
+  /** The host lets go of the account (shutdown, lease lost, rebalancing): flush and finish. */
+  close(reason: string): Promise<void>;
+}
+
+/** What the sync pipeline implements (one instance per host). */
+export interface AccountEventConsumer {
+  openAccount(context: AccountContext): AccountEventSink | Promise<AccountEventSink>;
+}
+
+/** Stores nothing; the default until the sync pipeline exists. */
+export const discardingConsumer: AccountEventConsumer = {
+  openAccount: () => ({ handle: async () => {}, close: async () => {} }),
+};
+
+/**
+ * Delivers an account's event maps to its sink strictly one after another. `ev.process` listeners
+ * are not awaited by Baileys, so without this queue two batches would be handled concurrently and
+ * could complete out of order. A sink that throws does not stop the stream (DESIGN I8): the error
+ * is logged with the batch's event names, and the next batch is delivered.
+ */
+export class EventQueue {
+  #tail: Promise<void> = Promise.resolve();
+  #depth = 0;
+  #seq = 0;
+  #closed = false;
+  #warnedAt = 0;
+
+  constructor(
+    private readonly sink: AccountEventSink,
+    private readonly log: Logger,
+    /** Above this many waiting batches a warning is logged (the pipeline falls behind). */
+    private readonly warnDepth = 1000,
+  ) {}
+
+  get depth(): number {
+    return this.#depth;
+  }
+
+  push(events: BaileysEventBatch, socket: number): void {
+    if (this.#closed) return;
+    const meta = { socket, seq: ++this.#seq };
+    this.#depth++;
+    if (this.#depth >= this.warnDepth && this.#depth >= this.#warnedAt * 2) {
+      this.#warnedAt = this.#depth;
+      this.log.warn({ depth: this.#depth }, 'event consumer falls behind');
+    }
+    this.#tail = this.#tail.then(async () => {
+      try {
+        await this.sink.handle(events, meta);
+      } catch (err) {
+        this.log.error({ err, events: Object.keys(events), seq: meta.seq }, 'event consumer failed on a batch');
+      } finally {
+        this.#depth--;
+      }
+    });
+  }
+
+  /** Delivers what is queued, then closes the sink. */
+  async close(reason: string): Promise<void> {
+    this.#closed = true;
+    await this.#tail;
+    await this.sink.close(reason);
+  }
+}

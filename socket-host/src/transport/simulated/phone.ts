@@ -1,0 +1,295 @@
+/**
+ * The simulated phone of one account: who it is, whom it talks to, and every message of its
+ * history — all derived from (seed, accountId), so two processes simulating the same account agree,
+ * and a replay produces the same ids and texts.
+ *
+ * The content is shaped like WhatsApp's: DMs keyed by LID (with `pnJid`) and by phone number (with
+ * `lidJid`), groups with LID participants, history newest first with timestamps as protobuf
+ * numbers, outgoing messages with `userReceipt`, texts in `conversation` and `extendedTextMessage`,
+ * an occasional tc token. Live messages are stanzas for Baileys' `decodeMessageNode`, LID-addressed
+ * with the phone number as the alternate, as v7 delivers them.
+ */
+import { type BinaryNode, proto } from '@whiskeysockets/baileys';
+import type { PhoneIdentity } from './pairing.ts';
+import { Random, stableMessageId } from './random.ts';
+
+const { HistorySyncType } = proto.HistorySync;
+
+/** End of the simulated history (2025-01-01T00:00:00Z): fixed, so history is the same on every run. */
+export const HISTORY_END_S = 1_735_689_600;
+/** Seconds between two history messages of one chat. */
+const SPACING_S = 3_600;
+/** How far back a chat's history goes; ON_DEMAND answers stop there (COMPLETE_AND_NO_MORE). */
+export const CHAT_DEPTH = 400;
+/** WhatsApp answers at most 50 messages per on-demand request. */
+export const ON_DEMAND_MAX = 50;
+
+const NAMES = ['Ana', 'Bruno', 'Chen', 'Dara', 'Emeka', 'Fatima', 'Goran', 'Hana', 'Ivo', 'Jun', 'Kofi', 'Lena'];
+const WORDS = [
+  'hello',
+  'meeting',
+  'tomorrow',
+  'invoice',
+  'thanks',
+  'delivery',
+  'price',
+  'photo',
+  'call',
+  'later',
+  'order',
+  'ready',
+  'sure',
+  'address',
+  'weekend',
+  'coffee',
+  'ticket',
+  'update',
+  'great',
+  'question',
+];
+
+export interface SimContact {
+  name: string;
+  /** Phone number digits. */
+  pn: string;
+  /** LID user digits. */
+  lid: string;
+}
+
+export interface SimChat {
+  jid: string;
+  kind: 'dm' | 'group';
+  name: string;
+  /** The DM's person, or the group's members. */
+  members: SimContact[];
+  /** Offset (s) of this chat's newest history message before HISTORY_END_S. */
+  offsetS: number;
+}
+
+export interface PhoneOptions {
+  contacts?: number;
+  groups?: number;
+  /** Messages per chat delivered by the pairing history sync (INITIAL_BOOTSTRAP + RECENT). */
+  recentPerChat?: number;
+  /** Further messages per chat in the FULL sync (only when full history was requested). */
+  fullPerChat?: number;
+}
+
+export const pnJid = (pn: string) => `${pn}@s.whatsapp.net`;
+export const lidJid = (lid: string) => `${lid}@lid`;
+
+export class SimulatedPhone {
+  readonly identity: PhoneIdentity;
+  readonly contacts: SimContact[];
+  readonly chats: SimChat[];
+  readonly #seed: string;
+  readonly #recent: number;
+  readonly #full: number;
+
+  constructor(seed: string, accountId: string, options: PhoneOptions = {}) {
+    this.#seed = `${seed}\0${accountId}`;
+    this.#recent = options.recentPerChat ?? 12;
+    this.#full = options.fullPerChat ?? 24;
+    const rnd = new Random(this.#seed);
+    this.identity = {
+      pn: `1555${rnd.digits(7)}`,
+      lid: rnd.digits(14),
+      device: rnd.int(1, 30),
+      name: `Sim ${accountId}`,
+    };
+    this.contacts = Array.from({ length: options.contacts ?? 5 }, (_, i) => ({
+      name: NAMES[i % NAMES.length]!,
+      pn: `${rnd.int(20, 99)}${rnd.digits(9)}`,
+      lid: rnd.digits(15),
+    }));
+    const dms: SimChat[] = this.contacts.map((c, i) => ({
+      // Every other DM is keyed by its LID, the rest by phone number: WhatsApp mixes both.
+      jid: i % 2 === 0 ? lidJid(c.lid) : pnJid(c.pn),
+      kind: 'dm',
+      name: c.name,
+      members: [c],
+      offsetS: rnd.int(0, SPACING_S * 4),
+    }));
+    const groups: SimChat[] = Array.from({ length: options.groups ?? 1 }, (_, i) => ({
+      jid: `120363${rnd.digits(12)}@g.us`,
+      kind: 'group',
+      name: `Group ${i + 1}`,
+      members: this.contacts.filter((_, j) => (j + i) % 2 === 0),
+      offsetS: rnd.int(0, SPACING_S * 4),
+    }));
+    this.chats = [...dms, ...groups];
+  }
+
+  get meJid(): string {
+    return pnJid(this.identity.pn);
+  }
+
+  get meLid(): string {
+    return lidJid(this.identity.lid);
+  }
+
+  /** The device JID Baileys keeps in `creds.me.id` after pairing. */
+  get meDeviceJid(): string {
+    return `${this.identity.pn}:${this.identity.device}@s.whatsapp.net`;
+  }
+
+  chat(jid: string): SimChat | undefined {
+    return this.chats.find(
+      (c) => c.jid === jid || c.members.some((m) => c.kind === 'dm' && (lidJid(m.lid) === jid || pnJid(m.pn) === jid)),
+    );
+  }
+
+  /** Message `index` of `chat` counted from the newest (0); deterministic. */
+  historyMessage(chat: SimChat, index: number): proto.IWebMessageInfo {
+    const rnd = new Random(`${this.#seed}\0${chat.jid}\0${index}`);
+    const ts = HISTORY_END_S - chat.offsetS - index * SPACING_S;
+    const fromMe = rnd.next() < 0.35;
+    const sender = chat.members[index % chat.members.length]!;
+    const text = sentence(rnd);
+    const message: proto.IMessage =
+      rnd.next() < 0.3
+        ? { extendedTextMessage: { text: `${text} https://example.com/${rnd.hex(6)}` } }
+        : { conversation: text };
+    const info: proto.IWebMessageInfo = {
+      key: {
+        remoteJid: chat.jid,
+        fromMe,
+        id: stableMessageId(this.#seed, chat.jid, String(index)),
+        ...(chat.kind === 'group' && !fromMe ? { participant: lidJid(sender.lid) } : {}),
+      },
+      messageTimestamp: ts,
+      message,
+    };
+    if (fromMe) {
+      info.status = proto.WebMessageInfo.Status.READ;
+      info.userReceipt = chat.members.map((m) => ({
+        userJid: pnJid(m.pn),
+        receiptTimestamp: ts + 5,
+        readTimestamp: ts + 60,
+      }));
+    } else {
+      info.pushName = sender.name;
+    }
+    return info;
+  }
+
+  /**
+   * What the phone sends after pairing, in order: INITIAL_BOOTSTRAP (chat list, a few messages,
+   * LID↔PN mappings), RECENT in two chunks with progress, PUSH_NAME, and FULL when the companion
+   * asked for the full history at pairing.
+   */
+  pairingHistory(fullSync: boolean): proto.IHistorySync[] {
+    const bootstrapCount = Math.min(3, this.#recent);
+    const half = Math.ceil((this.#recent - bootstrapCount) / 2);
+    const syncs: proto.IHistorySync[] = [
+      {
+        syncType: HistorySyncType.INITIAL_BOOTSTRAP,
+        chunkOrder: 0,
+        progress: 10,
+        conversations: this.chats.map((c) => this.conversation(c, 0, bootstrapCount, true)),
+        phoneNumberToLidMappings: this.contacts.map((c) => ({ pnJid: pnJid(c.pn), lidJid: lidJid(c.lid) })),
+      },
+      {
+        syncType: HistorySyncType.RECENT,
+        chunkOrder: 1,
+        progress: 60,
+        conversations: this.chats.map((c) => this.conversation(c, bootstrapCount, half)),
+      },
+      {
+        syncType: HistorySyncType.RECENT,
+        chunkOrder: 2,
+        progress: 100,
+        conversations: this.chats.map((c) =>
+          this.conversation(c, bootstrapCount + half, this.#recent - bootstrapCount - half),
+        ),
+      },
+      {
+        syncType: HistorySyncType.PUSH_NAME,
+        chunkOrder: 3,
+        pushnames: this.contacts.map((c) => ({ id: pnJid(c.pn), pushname: c.name })),
+      },
+    ];
+    if (fullSync && this.#full > 0) {
+      syncs.push({
+        syncType: HistorySyncType.FULL,
+        chunkOrder: 4,
+        progress: 100,
+        conversations: this.chats.map((c) => this.conversation(c, this.#recent, this.#full)),
+      });
+    }
+    return syncs;
+  }
+
+  /** The answer to `fetchMessageHistory(count, key, oldestMsgTimestamp)`: up to 50 older messages. */
+  onDemand(chatJid: string, count: number, oldestTimestampS: number): proto.IHistorySync {
+    const chat = this.chat(chatJid);
+    if (!chat) return { syncType: HistorySyncType.ON_DEMAND, conversations: [] };
+    const newestOlder = Math.max(0, Math.floor((HISTORY_END_S - chat.offsetS - oldestTimestampS) / SPACING_S) + 1);
+    const n = Math.max(0, Math.min(count, ON_DEMAND_MAX, CHAT_DEPTH - newestOlder));
+    const conversation = this.conversation(chat, newestOlder, n);
+    conversation.endOfHistoryTransferType =
+      newestOlder + n >= CHAT_DEPTH
+        ? proto.Conversation.EndOfHistoryTransferType.COMPLETE_AND_NO_MORE_MESSAGE_REMAIN_ON_PRIMARY
+        : proto.Conversation.EndOfHistoryTransferType.COMPLETE_BUT_MORE_MESSAGES_REMAIN_ON_PRIMARY;
+    return { syncType: HistorySyncType.ON_DEMAND, chunkOrder: 0, progress: 100, conversations: [conversation] };
+  }
+
+  /** Live message `n` from a contact (a DM, or in a group every third time), as WhatsApp's stanza. */
+  liveStanza(n: number, nowS: number): BinaryNode {
+    const rnd = new Random(`${this.#seed}\0live\0${n}`);
+    const contact = this.contacts[n % this.contacts.length]!;
+    const group = n % 3 === 2 ? this.chats.find((c) => c.kind === 'group' && c.members.includes(contact)) : undefined;
+    const attrs: Record<string, string> = {
+      id: stableMessageId(this.#seed, 'live', String(n)),
+      t: String(nowS),
+      type: 'text',
+      notify: contact.name,
+      addressing_mode: 'lid',
+    };
+    if (group)
+      Object.assign(attrs, { from: group.jid, participant: lidJid(contact.lid), participant_pn: pnJid(contact.pn) });
+    else Object.assign(attrs, { from: lidJid(contact.lid), sender_pn: pnJid(contact.pn) });
+    return {
+      tag: 'message',
+      attrs,
+      content: [{ tag: 'enc', attrs: { v: '2', type: 'msg' }, content: Buffer.from(sentence(rnd)) }],
+    };
+  }
+
+  /** The text a live stanza carries (what decryption would yield). */
+  liveText(stanza: BinaryNode): string {
+    const enc = Array.isArray(stanza.content) ? stanza.content[0] : undefined;
+    return Buffer.from((enc?.content as Uint8Array | undefined) ?? []).toString('utf8');
+  }
+
+  private conversation(chat: SimChat, from: number, count: number, withMeta = false): proto.IConversation {
+    const messages = Array.from({ length: Math.max(0, count) }, (_, i) => ({
+      message: this.historyMessage(chat, from + i),
+      msgOrderId: from + i,
+    }));
+    const conversation: proto.IConversation = { id: chat.jid, messages };
+    if (chat.kind === 'group') conversation.name = chat.name;
+    else {
+      const [c] = chat.members;
+      conversation.displayName = c!.name;
+      // The alternate identity of the chat: WhatsApp sends the one the id does not use.
+      if (chat.jid.endsWith('@lid')) conversation.pnJid = pnJid(c!.pn);
+      else conversation.lidJid = lidJid(c!.lid);
+    }
+    if (withMeta) {
+      conversation.conversationTimestamp = HISTORY_END_S - chat.offsetS;
+      conversation.unreadCount = chat.offsetS % 3;
+      if (chat.kind === 'dm' && chat.jid.endsWith('@lid')) {
+        conversation.tcToken = Buffer.from(stableMessageId(this.#seed, 'tc', chat.jid));
+        conversation.tcTokenTimestamp = HISTORY_END_S - chat.offsetS;
+      }
+    }
+    return conversation;
+  }
+}
+
+function sentence(rnd: Random): string {
+  const n = rnd.int(2, 7);
+  const words = Array.from({ length: n }, () => rnd.pick(WORDS));
+  return `${words.join(' ')}${rnd.pick(['.', '!', '?', ''])}`;
+}

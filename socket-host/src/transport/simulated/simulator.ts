@@ -1,0 +1,221 @@
+/**
+ * Simulated WhatsApp (`WHATSAPP_TRANSPORT=simulated`): the server side of every simulated socket
+ * in this process, one simulated phone per account, and the controls tests and demos use.
+ *
+ * Deterministic from its seed: identities, contacts, history and live message ids/texts depend only
+ * on (seed, accountId) and the order of requests. Like WhatsApp, it lets one connection per
+ * account live: when a second one logs in, the older gets `Stream Errored (conflict)` (440). It
+ * counts sockets per account — live now, the most ever live at once, opened in total — so tests
+ * can prove there were never two; a `SocketLedger` makes the same lifetimes visible across
+ * processes.
+ */
+import { Boom } from '@hapi/boom';
+import { DisconnectReason } from '@whiskeysockets/baileys';
+import type { ConnectOptions, WhatsAppSocket, WhatsAppTransport } from '../types.ts';
+import type { SocketLedger } from './ledger.ts';
+import { type PhoneOptions, SimulatedPhone } from './phone.ts';
+import {
+  DEFAULT_TIMINGS,
+  type SimulatedServerLink,
+  SimulatedSocket,
+  type SimulatedTimings,
+  streamError,
+} from './socket.ts';
+
+export interface SimulatorOptions {
+  seed?: string;
+  /** Scan the QR this long after it first shows; false: only `pair()` pairs (tests of QR expiry). */
+  autoPairAfterMs?: number | false;
+  timings?: Partial<SimulatedTimings>;
+  phone?: PhoneOptions;
+  /** Records socket lifetimes for cross-process checks. */
+  ledger?: SocketLedger;
+  /** Written into ledger records. */
+  hostId?: string;
+  /** Failures of the ledger are reported here (a ledger must never break a socket). */
+  onLedgerError?: (err: unknown) => void;
+}
+
+export interface SocketCounters {
+  /** Sockets of the account alive right now (created and not ended). */
+  live: number;
+  /** The most that were ever alive at the same time. */
+  maxLive: number;
+  /** Sockets created in total. */
+  opened: number;
+  /** Sockets WhatsApp closed because a newer one logged in (440). */
+  replaced: number;
+}
+
+/** A disconnect reason the simulator can produce on demand. */
+export type SimulatedDisconnect = 401 | 403 | 406 | 408 | 411 | 428 | 440 | 500 | 503 | 515 | 'qr-timeout';
+
+interface AccountState {
+  phone: SimulatedPhone;
+  sockets: Set<SimulatedSocket>;
+  counters: SocketCounters;
+  /** Device JIDs the phone has linked; a login with another one is refused (401). */
+  linkedDevices: Set<string> | undefined;
+  liveCount: number;
+  /** Pending ledger writes of sockets that have not reached the server yet. */
+  recorded: WeakMap<SimulatedSocket, Promise<void>>;
+}
+
+export class SimulatedWhatsApp {
+  readonly seed: string;
+  readonly timings: SimulatedTimings;
+  readonly #accounts = new Map<string, AccountState>();
+  #socketSeq = 0;
+
+  constructor(private readonly options: SimulatorOptions = {}) {
+    this.seed = options.seed ?? 'wasync-simulated';
+    this.timings = { ...DEFAULT_TIMINGS, ...options.timings };
+  }
+
+  /** The transport the host uses: each `connect` is a new simulated `makeWASocket`. */
+  transport(): WhatsAppTransport {
+    return { kind: 'simulated', connect: (options) => this.connect(options) };
+  }
+
+  connect(options: ConnectOptions): WhatsAppSocket {
+    const account = this.#account(options.accountId);
+    const socketId = `${process.pid}-${++this.#socketSeq}`;
+    const socket = new SimulatedSocket(socketId, options, this.#link(account));
+    account.sockets.add(socket);
+    account.counters.opened++;
+    account.counters.live = account.sockets.size;
+    account.counters.maxLive = Math.max(account.counters.maxLive, account.sockets.size);
+    account.recorded.set(socket, this.#record('opened', socket, null));
+    const { autoPairAfterMs } = this.options;
+    if (autoPairAfterMs !== false && !options.auth.creds.me?.id) {
+      const timer = setTimeout(() => socket.pair(), this.timings.connectMs + (autoPairAfterMs ?? 2_000));
+      timer.unref();
+      socket.ev.on('connection.update', (u) => u.connection === 'close' && clearTimeout(timer));
+    }
+    return socket;
+  }
+
+  phone(accountId: string): SimulatedPhone {
+    return this.#account(accountId).phone;
+  }
+
+  counters(accountId: string): SocketCounters {
+    return { ...this.#account(accountId).counters };
+  }
+
+  /** Counters of every account this simulator has seen. */
+  allCounters(): Record<string, SocketCounters> {
+    return Object.fromEntries([...this.#accounts].map(([id, a]) => [id, { ...a.counters }]));
+  }
+
+  /** The account's live socket, if any. */
+  socket(accountId: string): SimulatedSocket | undefined {
+    const sockets = [...this.#account(accountId).sockets];
+    return sockets[sockets.length - 1];
+  }
+
+  /** Scans the QR of the account's connecting socket. */
+  pair(accountId: string): void {
+    this.#require(accountId).pair();
+  }
+
+  /** A contact writes to the account; resolves with the message as Baileys upserted it. */
+  receive(accountId: string) {
+    return this.#require(accountId).receive();
+  }
+
+  /** Ends the account's live socket the way WhatsApp would for `reason`. */
+  disconnect(accountId: string, reason: SimulatedDisconnect): Promise<void> {
+    const socket = this.#require(accountId);
+    if (reason === 401) this.#account(accountId).linkedDevices = new Set();
+    return socket.end(disconnectError(reason));
+  }
+
+  #account(accountId: string): AccountState {
+    let account = this.#accounts.get(accountId);
+    if (!account) {
+      account = {
+        phone: new SimulatedPhone(this.seed, accountId, this.options.phone),
+        sockets: new Set(),
+        counters: { live: 0, maxLive: 0, opened: 0, replaced: 0 },
+        linkedDevices: undefined,
+        liveCount: 0,
+        recorded: new WeakMap(),
+      };
+      this.#accounts.set(accountId, account);
+    }
+    return account;
+  }
+
+  #require(accountId: string): SimulatedSocket {
+    const socket = this.socket(accountId);
+    if (!socket) throw new Error(`no live simulated socket for account ${accountId}`);
+    return socket;
+  }
+
+  #link(account: AccountState): SimulatedServerLink {
+    return {
+      phone: account.phone,
+      timings: this.timings,
+      // Devices paired in another process are unknown here; accept them (creds are the proof).
+      acceptsLogin: (deviceJid) => !account.linkedDevices || account.linkedDevices.has(deviceJid),
+      linked: (deviceJid) => {
+        account.linkedDevices = new Set([...(account.linkedDevices ?? []), deviceJid]);
+      },
+      unlinked: () => {
+        account.linkedDevices = new Set();
+      },
+      opened: (socket) => {
+        for (const other of account.sockets) {
+          if (other === socket || other.isClosed) continue;
+          account.counters.replaced++;
+          void other.end(disconnectError(440));
+        }
+      },
+      ended: (socket) => {
+        account.sockets.delete(socket);
+        account.counters.live = account.sockets.size;
+        void this.#record('closed', socket, Date.now());
+      },
+      nextLive: () => ++account.liveCount,
+      recorded: (socket) => account.recorded.get(socket) ?? Promise.resolve(),
+    };
+  }
+
+  #record(what: 'opened' | 'closed', socket: SimulatedSocket, closedAt: number | null): Promise<void> {
+    const { ledger, hostId = 'unknown', onLedgerError } = this.options;
+    if (!ledger) return Promise.resolve();
+    const record = {
+      accountId: socket.accountId,
+      socketId: socket.socketId,
+      hostId,
+      pid: process.pid,
+      openedAt: socket.openedAt,
+      closedAt,
+    };
+    return ledger[what](record).catch((err) => onLedgerError?.(err));
+  }
+}
+
+/** The Boom error a real socket ends with for `reason` (messages as lib/Socket/socket.js makes them). */
+export function disconnectError(reason: SimulatedDisconnect): Boom {
+  switch (reason) {
+    case 440:
+      return streamError({}, [{ tag: 'conflict', attrs: { type: 'replaced' } }]);
+    case 515:
+      return streamError({ code: '515' }, []);
+    case 500:
+      return streamError({}, [{ tag: 'xml-not-well-formed', attrs: {} }]);
+    case 'qr-timeout':
+      return new Boom('QR refs attempts ended', { statusCode: DisconnectReason.timedOut });
+    case 408:
+      return new Boom('Connection was lost', { statusCode: DisconnectReason.connectionLost });
+    case 428:
+      return new Boom('Connection Terminated', { statusCode: DisconnectReason.connectionClosed });
+    case 411:
+      return new Boom('Multi-device beta not joined', { statusCode: DisconnectReason.multideviceMismatch });
+    default:
+      // 401 / 403 / 406 / 503: `<failure reason=…>` from the server.
+      return new Boom('Connection Failure', { statusCode: reason, data: { reason: String(reason) } });
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The part of a Baileys socket the host uses, and what creates one. The real transport returns
+ * `makeWASocket(...)` itself; the simulated one returns a stand-in with the same shape that emits
+ * through Baileys' own event buffer. Typed as a `Pick` of Baileys' socket type so the real socket
+ * satisfies it by construction, and the simulator must match Baileys' signatures exactly.
+ */
+import type { AuthenticationState, makeWASocket, proto, SocketConfig, WAMessageKey } from '@whiskeysockets/baileys';
+import type { ILogger } from '@whiskeysockets/baileys/lib/Utils/logger.js';
+
+export type BaileysSocket = ReturnType<typeof makeWASocket>;
+
+export type WhatsAppSocket = Pick<
+  BaileysSocket,
+  'ev' | 'end' | 'logout' | 'sendMessage' | 'fetchMessageHistory' | 'requestPairingCode' | 'user'
+>;
+
+export interface ConnectOptions {
+  accountId: string;
+  auth: AuthenticationState;
+  /** A pino child logger for this account (Baileys' ILogger is pino-compatible). */
+  logger: ILogger;
+  /** Asks for the full history at pairing (`requireFullSync`); only matters when pairing. */
+  syncFullHistory: boolean;
+  shouldSyncHistoryMessage: (notification: proto.Message.IHistorySyncNotification) => boolean;
+  getMessage: (key: WAMessageKey) => Promise<proto.IMessage | undefined>;
+}
+
+export interface WhatsAppTransport {
+  readonly kind: 'baileys' | 'simulated';
+  connect(options: ConnectOptions): WhatsAppSocket;
+}
+
+/** Subset of `SocketConfig` both transports honour, re-exported for the Baileys transport. */
+export type TransportSocketConfig = Pick<
+  SocketConfig,
+  'auth' | 'logger' | 'syncFullHistory' | 'shouldSyncHistoryMessage' | 'getMessage'
+>;

@@ -1,0 +1,130 @@
+/**
+ * AccountSession on its own, with the lease answers stubbed: the 440 decision depends only on who
+ * holds the lease when the connection is replaced.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { clearFirestore, testDb } from '../../../test/support/firestore.ts';
+import { unfenced } from '../../src/accounts/fence.ts';
+import { Keyring } from '../../src/auth-state/crypto.ts';
+import { AccountAuthStore } from '../../src/auth-state/store.ts';
+import { AccountSession } from '../../src/connection/account-session.ts';
+import type { ConnectionPatch, ConnectionWriter } from '../../src/connection/connection-writer.ts';
+import { createLogger } from '../../src/log.ts';
+import { discardingConsumer } from '../../src/pipeline/consumer.ts';
+import { FirestoreMessageContentStore } from '../../src/pipeline/message-content.ts';
+import { SimulatedWhatsApp } from '../../src/transport/simulated/simulator.ts';
+
+const log = createLogger(process.env.WASYNC_TEST_LOG ?? 'silent');
+const keyring = new Keyring(randomBytes(32));
+
+function sessionDeps(accountId: string, sim: SimulatedWhatsApp, holder: 'this host' | 'another host' = 'this host') {
+  const fence = unfenced(testDb(), accountId);
+  return {
+    accountId,
+    epoch: 1,
+    fence,
+    isOwner: () => true,
+    leaseHolder: async () => holder,
+    transport: sim.transport(),
+    auth: new AccountAuthStore({ db: testDb(), keyring, log }, accountId, fence),
+    contents: new FirestoreMessageContentStore(testDb()),
+    consumer: discardingConsumer,
+    options: {
+      syncFullHistory: true,
+      backoff: { baseMs: 50, maxMs: 100, maxFailures: 3, stableMs: 60_000 },
+      drainTimeoutMs: 1000,
+    },
+    log,
+    baileysLog: log,
+  };
+}
+
+function session(accountId: string, sim: SimulatedWhatsApp, holder: 'this host' | 'another host') {
+  const writes: ConnectionPatch[] = [];
+  const connection = {
+    write: async (p: ConnectionPatch) => void writes.push(p),
+    flush: async () => {},
+  } as unknown as ConnectionWriter;
+  const s = new AccountSession({ ...sessionDeps(accountId, sim, holder), connection }).start();
+  return { session: s, writes };
+}
+
+async function until(probe: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('AccountSession', () => {
+  beforeEach(clearFirestore);
+  const timings = { connectMs: 10, historyChunkMs: 1 };
+
+  it('440 while another host holds the lease: yields, writes nothing, opens nothing', async () => {
+    const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
+    const { session: s, writes } = session('a', sim, 'another host');
+    await until(() => writes.some((w) => w.connection.state === 'open'));
+    const opened = sim.counters('a').opened;
+    const before = writes.length;
+    await sim.disconnect('a', 440);
+    assert.equal(await s.done, 'yielded');
+    assert.equal(writes.length, before, 'no state written');
+    assert.equal(sim.counters('a').opened, opened);
+  });
+
+  it('440 while this host still holds the lease: parks as closed', async () => {
+    const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
+    const { session: s, writes } = session('b', sim, 'this host');
+    await until(() => writes.some((w) => w.connection.state === 'open'));
+    await sim.disconnect('b', 440);
+    assert.equal(await s.done, 'parked');
+    assert.equal(writes.at(-1)?.connection.state, 'closed');
+    assert.match(writes.at(-1)?.connection.lastError ?? '', /^connection_replaced/);
+  });
+
+  it('stop() closes the socket without logging out and ends the session', async () => {
+    const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
+    const { session: s, writes } = session('c', sim, 'this host');
+    await until(() => writes.some((w) => w.connection.state === 'open'));
+    await s.stop('test', { connection: { state: 'idle' } });
+    assert.equal(await s.done, 'stopped');
+    assert.equal(sim.counters('c').live, 0);
+    assert.equal(writes.at(-1)?.connection.state, 'idle');
+    // Not logged out: the same creds log in again.
+    const again = session('c', sim, 'this host');
+    await until(() => again.writes.some((w) => w.connection.state === 'open'));
+    assert.ok(!again.writes.some((w) => w.connection.state === 'qr'), 'no new pairing needed');
+    await again.session.stop('test');
+  });
+
+  it('an auth state sealed with an unknown key: a clear error, state idle, no socket, no crash', async () => {
+    const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
+    const first = session('d', sim, 'this host');
+    await until(() => first.writes.some((w) => w.connection.state === 'open'));
+    await first.session.stop('test');
+    const opened = sim.counters('d').opened;
+    const other = new AccountAuthStore(
+      { db: testDb(), keyring: new Keyring(randomBytes(32)), log },
+      'd',
+      unfenced(testDb(), 'd'),
+    );
+    const writes: ConnectionPatch[] = [];
+    const s = new AccountSession({
+      ...sessionDeps('d', sim),
+      auth: other,
+      connection: {
+        write: async (p: ConnectionPatch) => void writes.push(p),
+        flush: async () => {},
+      } as unknown as ConnectionWriter,
+    }).start();
+    assert.equal(await s.done, 'unreadable');
+    assert.equal(sim.counters('d').opened, opened, 'no socket opened');
+    assert.equal(writes.at(-1)?.connection.state, 'idle');
+    assert.match(
+      writes.at(-1)?.connection.lastError ?? '',
+      /^auth_key_unknown: auth state of account d is encrypted with key k[0-9a-f]+/,
+    );
+  });
+});

@@ -1,0 +1,327 @@
+/**
+ * The host's reaction to each way a WhatsApp connection ends, seen from outside: the account's
+ * connection state in Firestore, its auth state, its lease, and how many sockets the simulated
+ * WhatsApp saw (so a reconnect loop would show).
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { paths } from '@wasync/shared';
+import { DisconnectReason } from '@whiskeysockets/baileys';
+import { clearFirestore, testDb } from '../../../test/support/firestore.ts';
+import { LeaseStore } from '../../src/accounts/lease.ts';
+import { keyIdOf } from '../../src/auth-state/crypto.ts';
+import type { RunningHost } from '../../src/host.ts';
+import type { AccountEventConsumer, BaileysEventBatch, EventMeta } from '../../src/pipeline/consumer.ts';
+import { FirestoreMessageContentStore } from '../../src/pipeline/message-content.ts';
+import { type SimulatedDisconnect, SimulatedWhatsApp } from '../../src/transport/simulated/simulator.ts';
+import type { WhatsAppTransport } from '../../src/transport/types.ts';
+import { account, createAccount, startTestHost, stateIs, waitForAccount } from '../support/host.ts';
+
+const FAST = { connectMs: 20, historyChunkMs: 1, receiptMs: 150, onDemandMs: 20 };
+
+async function leaseHolder(accountId: string): Promise<string | null | undefined> {
+  return (await testDb().doc(paths.lease(accountId)).get()).get('holder');
+}
+
+/** A consumer that records everything it is handed. */
+function recordingConsumer() {
+  const seen: { accountId: string; events: BaileysEventBatch; meta: EventMeta }[] = [];
+  const closed: string[] = [];
+  const consumer: AccountEventConsumer = {
+    openAccount: ({ accountId }) => ({
+      handle: async (events, meta) => {
+        seen.push({ accountId, events, meta });
+      },
+      close: async (reason) => {
+        closed.push(`${accountId}:${reason}`);
+      },
+    }),
+  };
+  return { consumer, seen, closed };
+}
+
+describe('connection lifecycle (simulated WhatsApp, in-process host)', function () {
+  this.timeout(40_000);
+  let host: RunningHost | undefined;
+  afterEach(async () => {
+    await host?.shutdown.run('test end');
+    host = undefined;
+  });
+  beforeEach(clearFirestore);
+
+  async function openAccount(accountId: string, extra: { consumer?: AccountEventConsumer } = {}) {
+    const sim = new SimulatedWhatsApp({ seed: accountId, autoPairAfterMs: 50, timings: FAST });
+    await createAccount(accountId);
+    host = await startTestHost({
+      hostId: 'host-life',
+      simulator: sim,
+      backoff: { baseMs: 100, maxMs: 400, maxFailures: 3 },
+      ...extra,
+    });
+    const open = await waitForAccount(accountId, stateIs('open'));
+    return { sim, open };
+  }
+
+  it('a new account shows a QR by itself, pairs, restarts (515) and opens with me and lastConnectedAt', async () => {
+    const { consumer, seen } = recordingConsumer();
+    const { sim, open } = await openAccount('acc-new', { consumer });
+    assert.equal(open.me.id, sim.phone('acc-new').meJid);
+    assert.equal(open.me.lid, sim.phone('acc-new').meLid);
+    assert.ok(open.lastConnectedAt.toMillis() > Date.now() - 30_000);
+    assert.equal(open.connection.qr, undefined, 'the QR is gone once open');
+    assert.equal(sim.counters('acc-new').opened, 2, 'QR socket, then one socket after the 515 restart');
+    const qrBatch = seen.find((s) => s.events['connection.update']?.qr);
+    assert.ok(qrBatch, 'the consumer saw the QR update');
+    // The consumer got every batch in order, from both sockets.
+    assert.deepEqual(
+      seen.map((s) => s.meta.seq),
+      seen.map((_, i) => i + 1),
+    );
+    assert.deepEqual([...new Set(seen.map((s) => s.meta.socket))], [1, 2]);
+    await sleep(300);
+    assert.ok(
+      seen.some((s) => s.events['messaging-history.set']?.messages.length),
+      'history reached the consumer',
+    );
+    // Creds (with pairing result) and keys written to Firestore, encrypted.
+    const creds = await testDb().doc(paths.authState('acc-new')).get();
+    assert.ok(creds.get('kid') && creds.get('ct'));
+    assert.ok(
+      (
+        await testDb()
+          .collection(`${paths.authState('acc-new')}/keys`)
+          .get()
+      ).size > 0,
+    );
+  });
+
+  it('records the QR with its expiry, then parks as closed when nobody scans (no loop)', async () => {
+    const sim = new SimulatedWhatsApp({
+      autoPairAfterMs: false,
+      timings: { ...FAST, firstQrMs: 600, nextQrMs: 300, qrRefs: 2 },
+    });
+    await createAccount('acc-qr');
+    host = await startTestHost({ hostId: 'host-qr', simulator: sim });
+    const qr = await waitForAccount('acc-qr', stateIs('qr'));
+    assert.match(qr.connection.qr, /^https:\/\/wa\.me\/settings\/linked_devices#/);
+    const expiresIn = qr.connection.qrExpiresAt.toMillis() - Date.now();
+    assert.ok(expiresIn > 50_000 && expiresIn <= 60_000, `first QR lives ~60 s, got ${expiresIn}`);
+    const closed = await waitForAccount('acc-qr', stateIs('closed'));
+    assert.match(closed.connection.lastError, /^qr_expired:/);
+    await sleep(1500);
+    assert.equal(sim.counters('acc-qr').opened, 1, 'no new socket after the QR expired');
+    assert.equal(await leaseHolder('acc-qr'), null, 'lease released');
+  });
+
+  it('515 restart required: a new socket at once with the saved creds', async () => {
+    const { sim } = await openAccount('acc-515');
+    const before = sim.counters('acc-515').opened;
+    const at = Date.now();
+    await sim.disconnect('acc-515', 515);
+    await waitForAccount('acc-515', (d) => stateIs('open')(d) && d.connection.updatedAt.toMillis() > at);
+    assert.ok(Date.now() - at < 2_000, `reopened in ${Date.now() - at} ms`);
+    assert.equal(sim.counters('acc-515').opened, before + 1);
+    assert.equal((await account('acc-515'))?.connection.lastError, undefined, 'not counted as a failure');
+  });
+
+  for (const reason of [401, 403, 406] as const) {
+    it(`${reason}: logged_out, auth state wiped, no reconnect`, async () => {
+      const id = `acc-${reason}`;
+      const { sim } = await openAccount(id);
+      const before = sim.counters(id).opened;
+      await sim.disconnect(id, reason);
+      const out = await waitForAccount(id, stateIs('logged_out'));
+      assert.match(out.connection.lastError, new RegExp(`^logged_out: Connection Failure \\(${reason}\\)`));
+      assert.equal((await testDb().doc(paths.authState(id)).get()).exists, false, 'creds wiped');
+      assert.equal(
+        (
+          await testDb()
+            .collection(`${paths.authState(id)}/keys`)
+            .get()
+        ).size,
+        0,
+        'keys wiped',
+      );
+      await sleep(1000);
+      assert.equal(sim.counters(id).opened, before, 'no reconnect');
+      assert.equal(await leaseHolder(id), null, 'lease released');
+    });
+  }
+
+  it('440 while this host holds the lease: parks as closed, no reconnect storm', async () => {
+    const { sim } = await openAccount('acc-440');
+    const before = sim.counters('acc-440').opened;
+    await sim.disconnect('acc-440', 440);
+    const closed = await waitForAccount('acc-440', stateIs('closed'));
+    assert.match(closed.connection.lastError, /^connection_replaced: Stream Errored \(conflict\) \(440\)/);
+    await sleep(3000);
+    assert.equal(sim.counters('acc-440').opened, before, 'not a single reconnect in 3 s');
+    assert.equal(await leaseHolder('acc-440'), null);
+  });
+
+  it('440 after another host took the lease: yields quietly (no write, no reconnect)', async () => {
+    const { sim } = await openAccount('acc-440b');
+    const before = sim.counters('acc-440b').opened;
+    // Another host takes the account over (its clock says our lease expired, as after missed
+    // renewals) and connects: WhatsApp then replaces our connection.
+    const other = new LeaseStore(testDb(), { hostId: 'host-other', ttlMs: 60_000, now: () => Date.now() + 60_000 });
+    assert.ok(await other.claim('acc-440b', await other.read('acc-440b')));
+    await testDb()
+      .doc(paths.account('acc-440b'))
+      .update({ 'connection.state': 'open', marker: 'other host wrote this' });
+    // This host may already have noticed the takeover (a fenced write found the new epoch) and
+    // closed the socket; otherwise WhatsApp's 440 tells it. Either way the outcome is the same.
+    if (sim.counters('acc-440b').live > 0) await sim.disconnect('acc-440b', 440);
+    await sleep(2000);
+    const after = await account('acc-440b');
+    assert.equal(after?.connection.state, 'open', 'this host wrote nothing over the new owner');
+    assert.equal(after?.marker, 'other host wrote this');
+    assert.equal(sim.counters('acc-440b').opened, before, 'no reconnect');
+    assert.equal(await leaseHolder('acc-440b'), 'host-other', 'the new owner’s lease untouched');
+    assert.deepEqual(host?.ownership.held(), []);
+  });
+
+  for (const reason of [408, 428, 500, 503] as SimulatedDisconnect[]) {
+    it(`${reason}: reconnects after a backoff`, async () => {
+      const id = `acc-r${reason}`;
+      const { sim } = await openAccount(id);
+      const before = sim.counters(id).opened;
+      const at = Date.now();
+      await sim.disconnect(id, reason);
+      await waitForAccount(id, (d) => stateIs('open')(d) && d.connection.updatedAt.toMillis() > at);
+      assert.equal(sim.counters(id).opened, before + 1);
+      assert.equal(sim.counters(id).maxLive, 1);
+    });
+  }
+
+  it('consecutive failures back off exponentially with jitter, then park as error', async () => {
+    const sim = new SimulatedWhatsApp({ seed: 'flaky', autoPairAfterMs: 50, timings: FAST });
+    const connects: number[] = [];
+    let failing = false;
+    // WhatsApp unavailable: every connection fails with 503 right after connecting.
+    const flaky: WhatsAppTransport = {
+      kind: 'simulated',
+      connect: (options) => {
+        const socket = sim.connect(options);
+        if (failing) {
+          connects.push(Date.now());
+          setTimeout(() => void sim.disconnect(options.accountId, 503), 30);
+        }
+        return socket;
+      },
+    };
+    await createAccount('acc-flaky');
+    host = await startTestHost({
+      hostId: 'host-flaky',
+      simulator: sim,
+      transport: flaky,
+      backoff: { baseMs: 200, maxMs: 2000, maxFailures: 4 },
+    });
+    await waitForAccount('acc-flaky', stateIs('open'));
+    failing = true;
+    await sim.disconnect('acc-flaky', 503);
+    const parked = await waitForAccount('acc-flaky', stateIs('error'));
+    assert.match(
+      parked.connection.lastError,
+      /^4 connection attempts failed in a row; last: Connection Failure \(503\)/,
+    );
+    assert.equal(connects.length, 3, 'three reconnects after the first failure, then the cap');
+    const gaps = connects.slice(1).map((t, i) => t - connects[i]!);
+    // Equal jitter: attempt n waits between half and all of 200·2^(n-1) ms (plus connect time).
+    assert.ok(gaps[0]! >= 200 && gaps[1]! >= 400, `gaps ${gaps.join(', ')} ms grow`);
+    await sleep(1000);
+    assert.equal(connects.length, 3, 'parked: no further attempts');
+  });
+
+  it('wrong key: idle with a clear error, no socket, no retry loop; rotation: re-sealed under the new key without re-pairing', async () => {
+    const [keyA, keyB, keyC] = [randomBytes(32), randomBytes(32), randomBytes(32)];
+    const sim = new SimulatedWhatsApp({ seed: 'rot', autoPairAfterMs: 50, timings: FAST });
+    await createAccount('acc-rot');
+    host = await startTestHost({
+      hostId: 'host-rot',
+      simulator: sim,
+      env: { AUTH_STATE_KEY: keyA.toString('base64') },
+    });
+    await waitForAccount('acc-rot', stateIs('open'));
+    await host.shutdown.run('restart with another key');
+
+    host = await startTestHost({
+      hostId: 'host-rot',
+      simulator: sim,
+      env: { AUTH_STATE_KEY: keyC.toString('base64') },
+    });
+    const stuck = await waitForAccount('acc-rot', (d) => /^auth_key_unknown/.test(d.connection.lastError ?? ''));
+    assert.equal(stuck.connection.state, 'idle', 'not parked: a host with the right key may take it');
+    assert.match(stuck.connection.lastError, new RegExp(`account acc-rot is encrypted with key ${keyIdOf(keyA)}`));
+    const opened = sim.counters('acc-rot').opened;
+    const epoch = (await testDb().doc(paths.lease('acc-rot')).get()).get('epoch');
+    await sleep(3000);
+    assert.equal(sim.counters('acc-rot').opened, opened, 'no socket without readable creds');
+    assert.equal(
+      (await testDb().doc(paths.lease('acc-rot')).get()).get('epoch'),
+      epoch,
+      'not claimed again (cool-down)',
+    );
+    await host.shutdown.run('restart with the rotated keys');
+
+    host = await startTestHost({
+      hostId: 'host-rot',
+      simulator: sim,
+      env: { AUTH_STATE_KEY: keyB.toString('base64'), AUTH_STATE_PREVIOUS_KEYS: keyA.toString('base64') },
+    });
+    await waitForAccount('acc-rot', stateIs('open'));
+    assert.equal(sim.counters('acc-rot').opened, opened + 1, 'logged in with the old creds, no pairing');
+    const kids = async () => {
+      const root = testDb().doc(paths.authState('acc-rot'));
+      return new Set([
+        (await root.get()).get('kid'),
+        ...(await root.collection('keys').get()).docs.map((d) => d.get('kid')),
+      ]);
+    };
+    const deadline = Date.now() + 5000;
+    while ((await kids()).size > 1 && Date.now() < deadline) await sleep(100);
+    assert.deepEqual([...(await kids())], [keyIdOf(keyB)], 'every document re-sealed with the new key');
+  });
+
+  it('answers getMessage from stored message content', async () => {
+    const { sim } = await openAccount('acc-get');
+    const received = await sim.receive('acc-get');
+    await new FirestoreMessageContentStore(testDb()).put('acc-get', [received]);
+    const socket = sim.socket('acc-get')!;
+    const content = await socket.retryRequest(received.key);
+    assert.deepEqual(content?.conversation, received.message?.conversation);
+    // By the sender's other identity (LID ↔ PN) too.
+    const viaAlt = await socket.retryRequest({
+      ...received.key,
+      remoteJid: received.key.remoteJidAlt ?? undefined,
+      remoteJidAlt: received.key.remoteJid ?? undefined,
+    });
+    assert.equal(viaAlt?.conversation, received.message?.conversation);
+    assert.equal(await socket.retryRequest({ ...received.key, id: 'UNKNOWN' }), undefined);
+  });
+
+  it('leaves a parked account alone, and picks it up again when it is set back to idle', async () => {
+    const sim = new SimulatedWhatsApp({ seed: 'parked', autoPairAfterMs: 50, timings: FAST });
+    await createAccount('acc-parked', { connection: { state: 'logged_out', updatedAt: new Date() } });
+    host = await startTestHost({ hostId: 'host-parked', simulator: sim });
+    await sleep(2500);
+    assert.equal(sim.counters('acc-parked').opened, 0);
+    await testDb()
+      .doc(paths.account('acc-parked'))
+      .update({ connection: { state: 'idle', updatedAt: new Date() } });
+    await waitForAccount('acc-parked', stateIs('open'));
+  });
+
+  it('stops the socket when the account is parked from outside', async () => {
+    const { sim } = await openAccount('acc-stop');
+    await testDb()
+      .doc(paths.account('acc-stop'))
+      .update({ connection: { state: 'closed', updatedAt: new Date(), lastError: 'operator' } });
+    const deadline = Date.now() + 5000;
+    while (sim.counters('acc-stop').live > 0 && Date.now() < deadline) await sleep(50);
+    assert.equal(sim.counters('acc-stop').live, 0);
+    assert.equal((await account('acc-stop'))?.connection.lastError, 'operator', 'the parked state is not overwritten');
+    assert.equal(DisconnectReason.connectionReplaced, 440);
+  });
+});

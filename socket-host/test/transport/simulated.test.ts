@@ -1,0 +1,247 @@
+/**
+ * The simulated WhatsApp emits what Baileys emits: QR pairing through Baileys' own pairing checks,
+ * history through Baileys' history processing, live messages through `decodeMessageNode`, receipts,
+ * on-demand answers, and every disconnect reason as a real Boom error.
+ */
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Boom } from '@hapi/boom';
+import { type BaileysEventMap, DisconnectReason, proto, type WAMessage } from '@whiskeysockets/baileys';
+import { acceptAllHistory } from '../../src/connection/history-policy.ts';
+import { createLogger } from '../../src/log.ts';
+import { HISTORY_END_S, ON_DEMAND_MAX } from '../../src/transport/simulated/phone.ts';
+import { type SimulatedDisconnect, SimulatedWhatsApp } from '../../src/transport/simulated/simulator.ts';
+import type { WhatsAppSocket } from '../../src/transport/types.ts';
+import { memoryAuthState } from '../support/memory-auth.ts';
+
+const log = createLogger('silent');
+const FAST = { connectMs: 10, receiptMs: 20, onDemandMs: 20, historyChunkMs: 1 };
+type Batch = Partial<BaileysEventMap>;
+
+function record(socket: WhatsAppSocket): { batches: Batch[]; closed: Promise<Boom | undefined> } {
+  const batches: Batch[] = [];
+  let resolve!: (e: Boom | undefined) => void;
+  const closed = new Promise<Boom | undefined>((r) => {
+    resolve = r;
+  });
+  socket.ev.process((events) => {
+    batches.push(events);
+    const update = events['connection.update'];
+    if (update?.connection === 'close') resolve(update.lastDisconnect?.error as Boom | undefined);
+  });
+  return { batches, closed };
+}
+
+async function until<T>(what: string, probe: () => T | undefined, ms = 3000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+const all = <K extends keyof BaileysEventMap>(batches: Batch[], event: K) =>
+  batches.flatMap((b) => (b[event] === undefined ? [] : [b[event] as BaileysEventMap[K]]));
+
+/** Pairs a fresh account and returns its auth state plus the socket that logged in afterwards. */
+async function pairedAndOpen(sim: SimulatedWhatsApp, accountId: string, shouldSync = acceptAllHistory) {
+  const auth = memoryAuthState();
+  const options = {
+    accountId,
+    auth,
+    logger: log,
+    syncFullHistory: true,
+    shouldSyncHistoryMessage: shouldSync,
+    getMessage: async () => undefined,
+  };
+  const first = record(sim.connect(options));
+  const restart = await first.closed;
+  assert.equal(restart?.output.statusCode, DisconnectReason.restartRequired);
+  const socket = sim.connect(options);
+  const second = record(socket);
+  await until('history delivered', () =>
+    all(second.batches, 'connection.update').some((u) => u.receivedPendingNotifications),
+  );
+  return { auth, socket, first, second, options };
+}
+
+describe('simulated WhatsApp', () => {
+  it('pairs by QR, restarts (515), logs in and delivers the pairing history through Baileys', async () => {
+    const sim = new SimulatedWhatsApp({ seed: 's1', autoPairAfterMs: 30, timings: FAST });
+    const { auth, first, second } = await pairedAndOpen(sim, 'acc');
+
+    const updates = all(first.batches, 'connection.update');
+    assert.equal(updates[0]?.connection, 'connecting');
+    const qr = updates.find((u) => u.qr)?.qr;
+    assert.match(qr ?? '', /^https:\/\/wa\.me\/settings\/linked_devices#.+,.+,.+,.+/);
+    assert.ok(updates.some((u) => u.isNewLogin));
+    const phone = sim.phone('acc');
+    assert.equal(auth.creds.me?.id, phone.meDeviceJid);
+    assert.ok(auth.creds.account?.accountSignatureKey, 'pairing went through configureSuccessfulPairing');
+
+    assert.ok(all(second.batches, 'connection.update').some((u) => u.connection === 'open'));
+    assert.match(auth.creds.me?.lid ?? '', /@lid$/);
+    const sets = all(second.batches, 'messaging-history.set');
+    const { HistorySyncType } = proto.HistorySync;
+    // The event buffer merges the chunks delivered while buffering into one set (as in Baileys).
+    assert.ok(sets.length >= 1);
+    const messages = sets.flatMap((s) => s.messages);
+    assert.ok(messages.length > 50, `${messages.length} history messages`);
+    assert.ok(messages.every((m) => typeof m.key.id === 'string' && m.key.id.startsWith('3EB0')));
+    const chatIds = sets.flatMap((s) => s.chats).map((c) => c.id ?? '');
+    assert.ok(chatIds.some((id) => id.endsWith('@lid')) && chatIds.some((id) => id.endsWith('@s.whatsapp.net')));
+    assert.equal(sets.at(-1)?.syncType, HistorySyncType.FULL, 'full history accepted and delivered last');
+    assert.equal(auth.creds.processedHistoryMessages.length, 5, 'one per non-ON_DEMAND notification');
+    assert.equal(auth.creds.accountSyncCounter, 1);
+    // Baileys stored the LID↔PN mappings from history and the tc token, in the key store.
+    const [contact] = phone.contacts;
+    assert.equal(auth.data.get(`lid-mapping/${contact!.pn}`), contact!.lid);
+    assert.ok([...auth.data.keys()].some((k) => k.startsWith('tctoken/')));
+    assert.ok([...auth.data.keys()].some((k) => k.startsWith('device-list/')));
+  });
+
+  it('is deterministic from its seed', async () => {
+    const ids = async (seed: string) => {
+      const sim = new SimulatedWhatsApp({ seed, autoPairAfterMs: 10, timings: FAST });
+      const { second } = await pairedAndOpen(sim, 'acc');
+      return all(second.batches, 'messaging-history.set').flatMap((s) =>
+        s.messages.map(
+          (m) => `${m.key.remoteJid}/${m.key.id}/${m.message?.conversation ?? m.message?.extendedTextMessage?.text}`,
+        ),
+      );
+    };
+    const [a, b, c] = [await ids('same'), await ids('same'), await ids('other')];
+    assert.deepEqual(a, b);
+    assert.notDeepEqual(a, c);
+  });
+
+  it('honours shouldSyncHistoryMessage: Baileys’ default skips FULL', async () => {
+    const sim = new SimulatedWhatsApp({ seed: 's2', autoPairAfterMs: 10, timings: FAST });
+    const baileysDefault = (n: proto.Message.IHistorySyncNotification) =>
+      n.syncType !== proto.HistorySync.HistorySyncType.FULL;
+    const { second } = await pairedAndOpen(sim, 'acc', baileysDefault);
+    const types = all(second.batches, 'messaging-history.set').map((s) => s.syncType);
+    assert.ok(!types.includes(proto.HistorySync.HistorySyncType.FULL));
+  });
+
+  it('delivers live messages LID-addressed with the phone number as alternate', async () => {
+    const sim = new SimulatedWhatsApp({ seed: 's3', autoPairAfterMs: 10, timings: FAST });
+    const { second } = await pairedAndOpen(sim, 'acc');
+    const received: WAMessage = await sim.receive('acc');
+    assert.match(received.key.remoteJid ?? '', /@lid$/);
+    assert.match(received.key.remoteJidAlt ?? '', /@s\.whatsapp\.net$/);
+    assert.equal(received.key.addressingMode, 'lid');
+    const upserts = await until('upsert', () =>
+      all(second.batches, 'messages.upsert').find(
+        (u) => u.type === 'notify' && u.messages.some((m) => m.key.id === received.key.id),
+      ),
+    );
+    assert.equal(upserts.messages[0]?.pushName, received.pushName);
+    const group = await sim.receive('acc'); // the second live message of the seed is in a group
+    assert.match(group.key.remoteJid ?? '', /@g\.us$/);
+    assert.match(group.key.participant ?? '', /@lid$/);
+    assert.match(group.key.participantAlt ?? '', /@s\.whatsapp\.net$/);
+  });
+
+  it('acknowledges sent messages with delivery and read receipts', async () => {
+    // Receipts later than Baileys' 100 ms buffer flush; faster ones merge into the upsert (as in Baileys).
+    const sim = new SimulatedWhatsApp({ seed: 's4', autoPairAfterMs: 10, timings: { ...FAST, receiptMs: 150 } });
+    const { socket, second } = await pairedAndOpen(sim, 'acc');
+    const to = sim.phone('acc').chats[1]!.jid;
+    const sent = await socket.sendMessage(to, { text: 'hi there' });
+    assert.equal(sent?.status, proto.WebMessageInfo.Status.PENDING);
+    const statuses = await until('two receipts', () => {
+      const s = all(second.batches, 'messages.update')
+        .flat()
+        .filter((u) => u.key.id === sent?.key.id)
+        .map((u) => u.update.status);
+      return s.length >= 2 ? s : undefined;
+    });
+    assert.deepEqual(statuses, [proto.WebMessageInfo.Status.DELIVERY_ACK, proto.WebMessageInfo.Status.READ]);
+    assert.ok(
+      all(second.batches, 'messages.upsert').some((u) => u.type === 'append' && u.messages[0]?.key.id === sent?.key.id),
+    );
+  });
+
+  it('answers fetchMessageHistory with an ON_DEMAND set carrying the request id', async () => {
+    const sim = new SimulatedWhatsApp({ seed: 's5', autoPairAfterMs: 10, timings: FAST });
+    const { socket, second } = await pairedAndOpen(sim, 'acc');
+    const chat = sim.phone('acc').chats[0]!;
+    const oldest = sim.phone('acc').historyMessage(chat, 40);
+    const requestId = await socket.fetchMessageHistory(80, oldest.key!, Number(oldest.messageTimestamp));
+    const set = await until('on-demand set', () =>
+      all(second.batches, 'messaging-history.set').find((s) => s.peerDataRequestSessionId === requestId),
+    );
+    assert.equal(set.syncType, proto.HistorySync.HistorySyncType.ON_DEMAND);
+    assert.equal(set.messages.length, ON_DEMAND_MAX, 'capped at 50 like WhatsApp');
+    assert.ok(set.messages.every((m) => Number(m.messageTimestamp) < Number(oldest.messageTimestamp)));
+    assert.ok(set.messages.every((m) => Number(m.messageTimestamp) <= HISTORY_END_S));
+  });
+
+  for (const [reason, expected] of [
+    [401, 'Connection Failure'],
+    [403, 'Connection Failure'],
+    [406, 'Connection Failure'],
+    [408, 'Connection was lost'],
+    [428, 'Connection Terminated'],
+    [440, 'Stream Errored (conflict)'],
+    [500, 'Stream Errored (xml-not-well-formed)'],
+    [503, 'Connection Failure'],
+    [515, 'Stream Errored (restart required)'],
+  ] as [SimulatedDisconnect, string][]) {
+    it(`disconnects with ${reason} as a Boom error like Baileys makes it`, async () => {
+      const sim = new SimulatedWhatsApp({ seed: 's6', autoPairAfterMs: 10, timings: FAST });
+      const { socket } = await pairedAndOpen(sim, 'acc');
+      const { closed } = record(socket);
+      await sim.disconnect('acc', reason);
+      const error = await closed;
+      assert.equal(error?.isBoom, true);
+      assert.equal(error?.output.statusCode, reason);
+      assert.equal(error?.message, expected);
+    });
+  }
+
+  it('ends QR pairing with 408 “QR refs attempts ended” when nobody scans', async () => {
+    const sim = new SimulatedWhatsApp({
+      autoPairAfterMs: false,
+      timings: { ...FAST, firstQrMs: 30, nextQrMs: 10, qrRefs: 3 },
+    });
+    const socket = sim.connect({
+      accountId: 'acc',
+      auth: memoryAuthState(),
+      logger: log,
+      syncFullHistory: true,
+      shouldSyncHistoryMessage: acceptAllHistory,
+      getMessage: async () => undefined,
+    });
+    const { batches, closed } = record(socket);
+    const error = await closed;
+    assert.equal(error?.output.statusCode, DisconnectReason.timedOut);
+    assert.equal(error?.message, 'QR refs attempts ended');
+    assert.equal(all(batches, 'connection.update').filter((u) => u.qr).length, 3);
+  });
+
+  it('counts sockets and replaces an older connection like WhatsApp (440)', async () => {
+    const sim = new SimulatedWhatsApp({ seed: 's7', autoPairAfterMs: 10, timings: FAST });
+    const { socket, options } = await pairedAndOpen(sim, 'acc');
+    assert.deepEqual(sim.counters('acc'), { live: 1, maxLive: 1, opened: 2, replaced: 0 });
+    const older = record(socket);
+    const newer = sim.connect(options);
+    assert.equal(sim.counters('acc').maxLive, 2);
+    const error = await older.closed;
+    assert.equal(error?.output.statusCode, DisconnectReason.connectionReplaced);
+    assert.deepEqual(sim.counters('acc'), { live: 1, maxLive: 2, opened: 3, replaced: 1 });
+    await newer.end(undefined);
+    assert.equal(sim.counters('acc').live, 0);
+  });
+
+  it('refuses a device the phone unlinked (401 on the next login)', async () => {
+    const sim = new SimulatedWhatsApp({ seed: 's8', autoPairAfterMs: 10, timings: FAST });
+    const { socket, options } = await pairedAndOpen(sim, 'acc');
+    await socket.logout();
+    const again = record(sim.connect(options));
+    assert.equal((await again.closed)?.output.statusCode, DisconnectReason.loggedOut);
+  });
+});
