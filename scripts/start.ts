@@ -14,6 +14,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { CALLABLE_NAMES } from '@wasync/shared/client';
 import { deleteApp, initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
 import { failOnExit, stopChild } from './lib/child-process.ts';
@@ -73,7 +74,9 @@ const urls: [string, string][] = [
   ['Auth emulator (FIREBASE_AUTH_EMULATOR_HOST)', emulators.authHost],
   ['Cloud Tasks emulator (CLOUD_TASKS_EMULATOR_HOST)', emulators.tasksHost],
   ['Functions emulator', `${emulators.functionsUrl}/${emulators.project}/us-central1/<function>`],
-  ['  callable createAccount', emulators.functionUrl('createAccount')],
+  ['  HTTPS API (Bearer <ID token>)', `${emulators.functionUrl('api')}/whatsapp/…`],
+  ['  OpenAPI document', `${emulators.functionUrl('api')}/whatsapp/openapi.json`],
+  ...CALLABLE_NAMES.map((name): [string, string] => [`  callable ${name}`, emulators.functionUrl(name)]),
   ['Socket host health', `${healthUrl}/healthz  ${healthUrl}/readyz`],
 ];
 for (const [name, url] of urls) say(`  ${name.padEnd(48)} ${url}`);
