@@ -11,6 +11,8 @@
  * phone scans its QR code by itself, so it reaches `connection.state == 'open'` without a phone.
  *
  * Prints every URL once all parts are up; Ctrl-C (or SIGTERM) stops everything, host first.
+ * After a crash (SIGKILL), the next start stops what the previous one left running; a port taken
+ * by anything else makes it exit at once, naming the port (lib/local-stack.ts).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -18,14 +20,22 @@ import { CALLABLE_NAMES } from '@wasync/shared/client';
 import { deleteApp, initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
 import { failOnExit, stopChild } from './lib/child-process.ts';
-import { REPO_ROOT, startFirebaseEmulators } from './lib/firebase-emulators.ts';
+import { fixedEmulatorPorts, REPO_ROOT, startFirebaseEmulators } from './lib/firebase-emulators.ts';
 import { DEMO_PROJECT, startFirestoreBackend } from './lib/firestore-backend.ts';
+import { assertPortsFree, forgetChildren, recordChildren, stopLeftovers } from './lib/local-stack.ts';
 import { waitFor } from './lib/ports.ts';
 
 const HOST_PORT = Number(process.env.SOCKET_HOST_PORT ?? 8090);
 const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
 
 const official = !process.env.FIRESTORE_EMULATOR_HOST && javaMajorVersion() >= 21;
+await stopLeftovers(say);
+try {
+  await assertPortsFree({ ...fixedEmulatorPorts(official), 'socket host': HOST_PORT });
+} catch (err) {
+  say(`cannot start: ${(err as Error).message}`);
+  process.exit(1);
+}
 say(official ? 'Java ≥ 21 found: firebase-tools will run the official Firestore emulator' : 'starting Firestore…');
 // With the official emulator, firebase-tools starts and stops it together with the others.
 const firestore = official ? undefined : await startFirestoreBackend();
@@ -62,6 +72,11 @@ const host = spawn(process.execPath, ['--import', 'tsx', 'socket-host/src/main.t
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 createInterface({ input: host.stdout! }).on('line', (line) => process.stdout.write(`[host] ${line}\n`));
+// If this process is killed outright, the next `npm start` stops these first (lib/local-stack.ts).
+recordChildren([
+  { name: 'firebase emulators', pid: emulators.pid, group: true, commandIncludes: 'emulators:start' },
+  { name: 'socket host', pid: host.pid!, group: false, commandIncludes: 'socket-host/src/main.ts' },
+]);
 const healthUrl = `http://127.0.0.1:${HOST_PORT}`;
 await Promise.race([
   waitFor('socket host /readyz', async () => (await fetch(`${healthUrl}/readyz`)).ok, 30_000),
@@ -91,6 +106,7 @@ async function stopAll(signal: string): Promise<void> {
   await stopChild(host);
   await emulators.stop();
   await firestore?.stop();
+  forgetChildren();
   say('stopped.');
   process.exit(0);
 }

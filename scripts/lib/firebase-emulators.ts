@@ -24,6 +24,8 @@ export interface FirebaseEmulators {
   firestoreHost: string;
   /** URL of a function, e.g. `functionUrl('createAccount')`. */
   functionUrl(name: string): string;
+  /** Process id of firebase-tools, which leads its own process group. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -95,8 +97,19 @@ export async function startFirebaseEmulators(opts: StartEmulatorsOptions): Promi
     tasksHost: `127.0.0.1:${ports.tasks}`,
     firestoreHost,
     functionUrl: (name) => `${functionsUrl}/${project}/us-central1/${name}`,
+    pid: child.pid!,
     stop,
   };
+}
+
+/** The fixed ports (firebase.json) the emulators of `startFirebaseEmulators({ ports: 'fixed' })` bind. */
+export function fixedEmulatorPorts(withOfficialFirestore: boolean): Record<string, number> {
+  const configured = JSON.parse(readFileSync(`${REPO_ROOT}firebase.json`, 'utf8')).emulators as Record<
+    string,
+    { port: number }
+  >;
+  const names = EMULATORS.filter((name) => withOfficialFirestore || name !== 'firestore');
+  return Object.fromEntries(names.map((name) => [`${name} emulator`, configured[name]!.port]));
 }
 
 async function choosePorts(
