@@ -3,7 +3,7 @@
  * awaited `set()` each, then as `WriteBatch`es of 500 (DESIGN I6's limit), in the same run.
  * The backend runs in its own process (see scripts/lib/firestore-backend.ts), so this process
  * measures only the client side plus the round trips. It also times three query listeners seeing
- * one batch, and for the embedded emulator reports its live heap per 1000 stored documents, the
+ * one batch, batched writes while 30 listeners watch other collections, and for the embedded emulator reports its live heap per 1000 stored documents, the
  * figure that decides how much history a test can hold.
  */
 import { deleteApp, initializeApp } from 'firebase-admin/app';
@@ -15,6 +15,7 @@ const N = Number(process.env.BENCH_WRITE_DOCS ?? 2000);
 /** Documents kept for the memory figure: enough for the per-document cost to dominate. */
 const MEMORY_DOCS = Number(process.env.BENCH_MEMORY_DOCS ?? 10_000);
 const LISTEN_DOCS = 200;
+const IDLE_LISTENERS = 30;
 const BATCH = 500;
 
 function messageDoc(i: number) {
@@ -55,6 +56,12 @@ interface Figures {
   batchDocsPerSec: number;
   /** ms until 3 query listeners saw all documents of one batch of LISTEN_DOCS and a read returns. */
   listenBatchMs: number;
+  /**
+   * Batched writes while IDLE_LISTENERS query listeners watch other collections (hosts' command
+   * listeners). Not measured on the unpatched bundle: it re-sends every listener's result once per
+   * written document and does not finish.
+   */
+  batchWithIdleListenersDocsPerSec?: number;
   heapMbPer1kDocs?: number;
 }
 
@@ -70,7 +77,19 @@ async function measure(backend: FirestoreBackend, name: string): Promise<Figures
     const batchMs = await timeIt(() => writeInBatches(db, 'accounts/batch/threads/t/messages'));
     await backend.clear();
     const listenBatchMs = await timeListeners(db, 'accounts/listen/threads/t/messages');
-    return { singleDocsPerSec: (N / singleMs) * 1000, batchDocsPerSec: (N / batchMs) * 1000, listenBatchMs };
+    const figures: Figures = {
+      singleDocsPerSec: (N / singleMs) * 1000,
+      batchDocsPerSec: (N / batchMs) * 1000,
+      listenBatchMs,
+    };
+    if (name !== 'unpatched') {
+      await backend.clear();
+      const idleMs = await withIdleListeners(db, () =>
+        timeIt(() => writeInBatches(db, 'accounts/busy/threads/t/messages')),
+      );
+      figures.batchWithIdleListenersDocsPerSec = (N / idleMs) * 1000;
+    }
+    return figures;
   } finally {
     await deleteApp(app);
   }
@@ -122,6 +141,30 @@ async function timeListeners(db: Firestore, prefix: string): Promise<number> {
       // Until the emulator is free again: a read queues behind whatever the batch still triggers.
       await db.doc(`${prefix}/m0`).get();
     });
+  } finally {
+    for (const unsubscribe of unsubscribes) unsubscribe();
+  }
+}
+
+/**
+ * One query listener per account on its pending commands (10 each), as socket hosts keep them,
+ * while `run` writes elsewhere: the writes must not make every listener re-send its result.
+ */
+async function withIdleListeners<T>(db: Firestore, run: () => Promise<T>): Promise<T> {
+  const ready: Promise<void>[] = [];
+  const unsubscribes: (() => void)[] = [];
+  const seed = db.batch();
+  for (let i = 0; i < IDLE_LISTENERS; i++) {
+    for (let c = 0; c < 10; c++) seed.set(db.doc(`accounts/a${i}/commands/c${c}`), { state: 'pending', n: c });
+  }
+  await seed.commit();
+  for (let i = 0; i < IDLE_LISTENERS; i++) {
+    const pending = db.collection(`accounts/a${i}/commands`).where('state', '==', 'pending');
+    ready.push(new Promise((resolve, reject) => unsubscribes.push(pending.onSnapshot(() => resolve(), reject))));
+  }
+  try {
+    await Promise.all(ready);
+    return await run();
   } finally {
     for (const unsubscribe of unsubscribes) unsubscribe();
   }
@@ -186,6 +229,15 @@ export default async function bench(emit: Emit): Promise<void> {
     ...common,
     ...ratio(now.listenBatchMs, base?.listenBatchMs),
   });
+  if (now.batchWithIdleListenersDocsPerSec !== undefined) {
+    emit({
+      metric: 'firestore.write.batch_500_with_30_idle_listeners',
+      value: round(now.batchWithIdleListenersDocsPerSec),
+      unit: 'docs/s',
+      ...common,
+      vs_no_listeners: round(now.batchWithIdleListenersDocsPerSec / now.batchDocsPerSec),
+    });
+  }
   if (now.heapMbPer1kDocs !== undefined) {
     emit({
       metric: 'firestore.embedded.heap_per_1k_docs',
