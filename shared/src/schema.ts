@@ -206,9 +206,11 @@ export const COLLECTIONS = {
   /** Socket-host heartbeats. Server only. */
   hosts: 'hosts',
   /**
-   * Raw content of stored messages (`messageContent/{accountId}/messages/{contentId}`), read back
+   * Raw content of stored messages (`messageContent/{accountId}/contents/{contentId}`), read back
    * to answer Baileys' `getMessage` (retry receipts, event-response decryption). Server only: a
-   * top-level collection so that no client rule on `accounts/**` can ever expose it.
+   * top-level collection so that no client rule on `accounts/**` can ever expose it, and its
+   * documents live in `contents`, never `messages`, so no collection-group query, rule or index on
+   * `messages` ever reaches them.
    */
   messageContent: 'messageContent',
   /** Learned LID ↔ phone-number pairs of an account (`LidPnPairDoc`), one document per pair. */
@@ -237,12 +239,12 @@ export const paths = {
   host: (hostId: string) => `${COLLECTIONS.hosts}/${hostId}`,
   /** The account's encrypted creds; its signal keys live in the `keys` sub-collection. */
   authState: (accountId: string) => `${COLLECTIONS.authState}/${accountId}`,
-  messageContents: (accountId: string) => `${COLLECTIONS.messageContent}/${accountId}/messages`,
+  messageContents: (accountId: string) => `${COLLECTIONS.messageContent}/${accountId}/contents`,
   messageContent: (accountId: string, contentId: string) => `${paths.messageContents(accountId)}/${contentId}`,
 } as const;
 
 /**
- * `messageContent/{accountId}/messages/{contentId}` (server only). The sync pipeline writes one per
+ * `messageContent/{accountId}/contents/{contentId}` (server only). The sync pipeline writes one per
  * stored message; the socket host reads it for Baileys' `getMessage`. `contentId` is
  * `messageDocId(sender, fromMe, id)` of the key's own JIDs (see socket-host `messageContentId`),
  * so it can be computed from a bare `WAMessageKey` without resolving threads.

@@ -3,7 +3,7 @@
  * device that failed to decrypt; event responses are decrypted with it). Without it recipients see
  * "waiting for this message" (baileys-v7-brief.md §6).
  *
- *   messageContent/{accountId}/messages/{contentId}   { key, message: bytes, storedAt }  (server only)
+ *   messageContent/{accountId}/contents/{contentId}   { key, message: bytes, storedAt }  (server only)
  *
  * `contentId` comes from the key alone — `messageDocId(sender, fromMe, id)` with the key's own
  * sender JID — because `getMessage` gets a bare key and must not depend on thread resolution.

@@ -299,6 +299,9 @@ describe('connection lifecycle (simulated WhatsApp, in-process host)', function 
     });
     assert.equal(viaAlt?.conversation, received.message?.conversation);
     assert.equal(await socket.retryRequest({ ...received.key, id: 'UNKNOWN' }), undefined);
+    // Raw content stays out of everything that reads the `messages` collection group (the API's
+    // cross-thread listing, rules and indexes on messages).
+    assert.equal((await testDb().collectionGroup('messages').get()).size, 0);
   });
 
   it('leaves a parked account alone, and picks it up again when it is set back to idle', async () => {
