@@ -5,11 +5,11 @@
  */
 import type { CanonicalJid } from '../identity/alias-resolver.ts';
 import { jidServer } from '../identity/jid.ts';
-import { FROM_ME_SENDER, ID_SEPARATOR, messageDocId, PEER_SENDER, safeDocId, threadDocId } from '../ids.ts';
+import { ID_SEPARATOR, messageDocId, PEER_SENDER, safeDocId, threadDocId } from '../ids.ts';
 import { canonicalizeReactions } from '../message-doc/reactions.ts';
 import type { MessageDocDraft, MessageFragment } from '../message-doc/types.ts';
 import type { MessageRef } from '../normalize/types.ts';
-import type { MessageDoc } from '../schema.ts';
+import type { MessageDoc, ThreadKind } from '../schema.ts';
 import { canonicalizeReceipts } from '../status.ts';
 
 /** Servers whose users may still get a better canonical JID (a phone number) from a mapping. */
@@ -74,21 +74,11 @@ export function unresolvedOf(jids: Iterable<string>, canonical: CanonicalJid): s
 }
 
 /**
- * Where a stored message belongs under the current aliases. Its doc id says which rule made it
- * (`me~`, `peer~`, or `<sender>~`; `messageDocId`), so no thread read is needed: own and two-party
- * messages keep their id, group messages follow their sender's canonical JID. A DM thread named by
- * a JID that is no longer canonical moves to the canonical one.
+ * The thread kind to re-key a stored message with (`rekeyMessage`), read from its doc id, which
+ * says which rule of `messageDocId` made it, so no thread read is needed: `peer~` ids are a
+ * two-party chat's and keep their id; the others (`me~`, whatever the chat, and `<sender>~`)
+ * follow their author's canonical JID as group messages do.
  */
-export function relocate(
-  stored: { threadId: string; docId: string; doc: MessageDoc },
-  threadJid: string | undefined,
-  canonical: CanonicalJid,
-): { threadId: string; docId: string } {
-  const threadId = threadJid === undefined ? stored.threadId : threadDocId(canonical(threadJid));
-  const prefix = stored.docId.slice(0, stored.docId.indexOf(ID_SEPARATOR));
-  if (stored.doc.fromMe || prefix === FROM_ME_SENDER || prefix === PEER_SENDER) {
-    return { threadId, docId: stored.docId };
-  }
-  const sender = stored.doc.sender === null ? null : canonical(stored.doc.sender);
-  return { threadId, docId: messageDocId({ threadKind: 'group', fromMe: false, sender, id: stored.doc.id }) };
+export function rekeyKindOf(docId: string): ThreadKind {
+  return docId.startsWith(`${PEER_SENDER}${ID_SEPARATOR}`) ? 'dm' : 'group';
 }

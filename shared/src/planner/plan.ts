@@ -21,6 +21,7 @@
  */
 import { AliasResolver, type CanonicalJid, type ThreadMergePlan } from '../identity/alias-resolver.ts';
 import { checkLidPnPair } from '../identity/lid-pn-pairs.ts';
+import { rekeyMessage } from '../identity/thread-merge.ts';
 import { lidPnPairDocId, threadDocId } from '../ids.ts';
 import { mergeFragments, mergeMessageDoc } from '../message-doc/merge.ts';
 import type { MessageFragment } from '../message-doc/types.ts';
@@ -36,7 +37,7 @@ import {
   locate,
   mayChange,
   pendingKey,
-  relocate,
+  rekeyKindOf,
   unresolvedOf,
 } from './identity.ts';
 import { messageKey, Overlay, splitMessageKey } from './overlay.ts';
@@ -153,18 +154,17 @@ class Planner {
     const doc = this.#overlay.message(stored.threadId, stored.docId);
     if (!doc) return;
     const inStaleThread = stored.threadId === threadDocId(before);
-    const to = relocate({ ...stored, doc }, inStaleThread ? before : undefined, this.#canonical);
-    const { unresolvedJids, ...rest } = doc;
-    const rekeyed: MessageDoc = {
-      ...canonicalFragment(rest, this.#canonical),
-      threadId: to.threadId,
-      sender: doc.sender === null ? null : this.#canonical(doc.sender),
-    } as MessageDoc;
+    const threadId = inStaleThread ? threadDocId(this.#canonical(before)) : stored.threadId;
+    const { docId, message: rekeyed } = rekeyMessage(doc, this.#canonical, {
+      threadId,
+      kind: rekeyKindOf(stored.docId),
+    });
+    const to = { threadId, docId };
     const moved = to.threadId !== stored.threadId || to.docId !== stored.docId;
     const target = moved ? this.#overlay.message(to.threadId, to.docId) : undefined;
     let merged = mergeMessageDoc(target, rekeyed);
     merged = this.#withPending(merged, to);
-    const final = this.#finish(merged, [...(unresolvedJids ?? []), ...(target?.unresolvedJids ?? [])]);
+    const final = this.#finish(merged, [...(doc.unresolvedJids ?? []), ...(target?.unresolvedJids ?? [])]);
     if (moved) {
       this.#overlay.move(stored, to, final);
       this.stats.rekeyed += 1;
