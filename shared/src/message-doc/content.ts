@@ -14,17 +14,14 @@ export type ContentFields = Pick<MessageDoc, 'type' | 'text' | 'media' | 'quoted
 type Comparable = string | number;
 
 /** The preferred of two optional values: present beats absent (null/undefined), then the larger. */
-export function preferPresent<T extends Comparable>(
-  a: T | null | undefined,
-  b: T | null | undefined,
-): T | null | undefined {
+function preferPresent<T extends Comparable>(a: T | null | undefined, b: T | null | undefined): T | null | undefined {
   if (a === null || a === undefined) return b ?? a;
   if (b === null || b === undefined) return a;
   return b > a ? b : a;
 }
 
 /** `other` says the least about a message, so any other type wins over it; then the larger name. */
-export function mergeType(a: MessageType, b: MessageType): MessageType {
+function mergeType(a: MessageType, b: MessageType): MessageType {
   if (a === 'other') return b;
   if (b === 'other') return a;
   return b > a ? b : a;

@@ -3,4 +3,4 @@ export { type ContentFields, mergeContent, TOMBSTONE_CONTENT } from './content.t
 export { mergeFragments, mergeMessageDoc } from './merge.ts';
 export { canonicalizeReactions, mergeReactions, type ReactionFields, reactionFragment } from './reactions.ts';
 export { mergeSource } from './source.ts';
-export { FRAGMENT_FIELDS, type MessageDocDraft, type MessageFragment } from './types.ts';
+export type { MessageDocDraft, MessageFragment } from './types.ts';

@@ -10,6 +10,3 @@ export type MessageDocDraft = Omit<MessageDoc, 'accountId' | 'threadId' | 'updat
 
 /** What an update contributes to a message; every field optional, none of them identity or content. */
 export type MessageFragment = MessageDocFragment;
-
-/** The fields of a fragment, for code that must tell fragments from documents. */
-export const FRAGMENT_FIELDS = ['status', 'receipts', 'reactions', 'reactionTimes', 'edited', 'deleted'] as const;

@@ -41,10 +41,6 @@ export class Overlay {
     return this.#store.message(threadId, docId);
   }
 
-  storedMessage(threadId: string, docId: string): MessageDoc | undefined {
-    return this.#store.message(threadId, docId);
-  }
-
   setMessage(threadId: string, docId: string, doc: MessageDoc | null): void {
     const key = messageKey(threadId, docId);
     this.messages.set(key, doc);
@@ -64,10 +60,6 @@ export class Overlay {
 
   pendingFor(messageId: string): PendingUpdatesDoc | undefined {
     if (this.pending.has(messageId)) return this.pending.get(messageId) ?? undefined;
-    return this.#store.pending(messageId);
-  }
-
-  storedPending(messageId: string): PendingUpdatesDoc | undefined {
     return this.#store.pending(messageId);
   }
 
