@@ -10,7 +10,7 @@
  */
 import type { MessageUserReceiptUpdate, WAMessageUpdate } from '@whiskeysockets/baileys';
 import { jidCategory, normalizeUserJid } from './identity/jid.ts';
-import { MESSAGE_STATUSES, type MessageStatus, type UserReceipt } from './schema.ts';
+import { type EpochMs, MESSAGE_STATUSES, type MessageStatus, type UserReceipt } from './schema.ts';
 import { epochMsFromSeconds, type SecondsValue } from './time.ts';
 
 /** Per-recipient receipt times keyed by user JID (`MessageDoc.receipts`). */
@@ -215,6 +215,15 @@ const RECEIPT_FIELD_OF_STATUS: Partial<Record<MessageStatus, keyof UserReceipt>>
 };
 
 /**
+ * One recipient's receipt for reaching `status` at `at` (`read` → `{ readAt: at }`); `undefined`
+ * for the statuses a receipt does not record (`pending`, `server_ack`, `error`).
+ */
+export function receiptOfStatus(status: MessageStatus, at: EpochMs): UserReceipt | undefined {
+  const field = RECEIPT_FIELD_OF_STATUS[status];
+  return field ? { [field]: at } : undefined;
+}
+
+/**
  * The patch a Baileys `messages.update` entry means for the stored message.
  *
  * For 1:1 receipts Baileys emits `update: { status, messageTimestamp: <receipt time> }`
@@ -232,13 +241,13 @@ export function patchFromMessageUpdate(entry: WAMessageUpdate): StatusPatch {
   const status = statusFromProto(entry.update.status);
   if (status === undefined) return {};
   const patch: StatusPatch = { status };
-  const field = RECEIPT_FIELD_OF_STATUS[status];
   const peer = entry.key.remoteJid;
   const at = epochMsFromSeconds(entry.update.messageTimestamp);
+  const receipt = at === undefined ? undefined : receiptOfStatus(status, at);
   const isReceipt = entry.update.message === undefined && entry.key.fromMe === true;
-  if (isReceipt && field && at !== undefined && peer && jidCategory(peer) === 'dm') {
+  if (isReceipt && receipt && peer && jidCategory(peer) === 'dm') {
     const user = normalizeUserJid(peer);
-    if (user !== undefined) patch.receipts = Object.fromEntries([[user, { [field]: at }]]);
+    if (user !== undefined) patch.receipts = Object.fromEntries([[user, receipt]]);
   }
   return patch;
 }

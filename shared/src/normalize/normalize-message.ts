@@ -37,7 +37,8 @@
 import { proto } from '@whiskeysockets/baileys';
 import { isSelfJid } from '../identity/self.ts';
 import { TOMBSTONE_CONTENT } from '../message-doc/content.ts';
-import type { EpochMs, MessageStatus, UserReceipt } from '../schema.ts';
+import type { EpochMs } from '../schema.ts';
+import { mergeReceipts, receiptOfStatus } from '../status.ts';
 import { epochMsFromMillis, epochMsFromSeconds } from '../time.ts';
 import { type ChatContext, type ChatResolution, resolveChat } from './chat.ts';
 import { type Classification, classifyMessage } from './classify.ts';
@@ -96,12 +97,6 @@ function refOf(chat: ChatContext, id: string): MessageRef {
   return { chatJid: chat.chatJid, threadKind: chat.threadKind, id, fromMe: chat.fromMe, sender: chat.sender };
 }
 
-const RECEIPT_FIELD: Partial<Record<MessageStatus, keyof UserReceipt>> = {
-  delivered: 'deliveredAt',
-  read: 'readAt',
-  played: 'playedAt',
-};
-
 /**
  * Whether Baileys' buffer merged a receipt into this message (see the module comment): a live
  * upsert with a status no stanza gives (beyond SERVER_ACK for ours; any read state for others), or
@@ -145,10 +140,10 @@ function buildMessage(
   if (receipts) doc.receipts = receipts;
   if (hasBufferedReceipt(msg, chat.fromMe, source) && !run.flags.includes('buffered_edit')) {
     flag(run, 'buffered_receipt');
-    const field = RECEIPT_FIELD[doc.status];
+    const receipt = receiptOfStatus(doc.status, timestamp);
     // A one-to-one receipt of our message names the peer; group receipts never merge this way.
-    if (field && chat.fromMe && chat.threadKind === 'dm' && !isSelfJid(self, chat.chatJid)) {
-      doc.receipts = { ...doc.receipts, [chat.chatJid]: { ...doc.receipts?.[chat.chatJid], [field]: timestamp } };
+    if (receipt && chat.fromMe && chat.threadKind === 'dm' && !isSelfJid(self, chat.chatJid)) {
+      doc.receipts = mergeReceipts(doc.receipts, Object.fromEntries([[chat.chatJid, receipt]]));
     }
   }
   const result: NormalizedMessage = {

@@ -160,6 +160,18 @@ describe('normalizeMessage: status', () => {
     }
   });
 
+  it('records a receipt the buffer merged into our upsert as the earliest per kind, beside an embedded one', () => {
+    // Baileys' buffer merged a READ (status, time) into our own DM upsert, which already carried
+    // the peer's earlier read in `userReceipt`: the earliest read time is the one kept, as in any join.
+    const msg = liveOwnDm(text);
+    msg.status = proto.WebMessageInfo.Status.READ;
+    msg.messageTimestamp = T0 + 3600;
+    msg.userReceipt = [{ userJid: PEER.lid, readTimestamp: T0 + 60 }];
+    const result = asMessage(normalizeMessage(msg, realtime));
+    assert.deepEqual(result.flags, ['buffered_receipt']);
+    assert.deepEqual(result.doc.receipts, { [PEER.lid]: { readAt: (T0 + 60) * 1000 } });
+  });
+
   it('stores the source it was given', () => {
     assert.equal(
       asMessage(normalizeMessage(liveDm(text), { source: 'backfill', receivedAt: NOW, self: SELF })).doc.source,
