@@ -282,8 +282,10 @@ export type MessageDocFragment = Partial<
 export interface PendingUpdateTarget {
   chatJid: string;
   threadKind: ThreadKind;
+  /** WhatsApp message id. */
   id: string;
   fromMe: boolean;
+  /** The author's JID; null when fromMe. */
   sender: string | null;
 }
 

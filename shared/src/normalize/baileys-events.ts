@@ -27,10 +27,10 @@ import type { SelfIdentity } from '../identity/self.ts';
 import type { AliasEvent, PlannerEvent } from '../planner/types.ts';
 import type { EpochMs, LidPnPair, MessageSource } from '../schema.ts';
 import { patchFromMessageUpdate, patchFromReceiptUpdate, type StatusPatch } from '../status.ts';
-import { resolveChat } from './chat.ts';
+import { messageRef, resolveChat } from './chat.ts';
 import { asFields, nonEmptyString } from './fields.ts';
 import { normalizeMessage } from './normalize-message.ts';
-import type { MessageRef, NormalizedMessage, NormalizedUpdate, SkipReason } from './types.ts';
+import type { NormalizedMessage, NormalizedUpdate, SkipReason } from './types.ts';
 
 export interface BaileysBatchOptions {
   self: SelfIdentity;
@@ -120,13 +120,7 @@ class Batch {
       this.skipped.push({ event, reason: chat.reason, ...(chat.detail ? { detail: chat.detail } : {}) });
       return;
     }
-    const target: MessageRef = {
-      chatJid: chat.chatJid,
-      threadKind: chat.threadKind,
-      id,
-      fromMe: chat.fromMe,
-      sender: chat.sender,
-    };
+    const target = messageRef(chat, id);
     const fragment: NormalizedUpdate['fragment'] = {};
     if (patch.status !== undefined) fragment.status = patch.status;
     if (patch.receipts !== undefined) fragment.receipts = patch.receipts;

@@ -28,7 +28,7 @@ import { lidPnPairOf } from '../identity/lid-pn-pairs.ts';
 import { type SelfIdentity, selfUsers } from '../identity/self.ts';
 import type { LidPnPair, ThreadKind } from '../schema.ts';
 import { type Fields, nonEmptyString, skip } from './fields.ts';
-import type { NormalizedSkip } from './types.ts';
+import type { MessageRef, NormalizedSkip } from './types.ts';
 
 export interface ChatContext {
   /** Chat JID, device-free, as seen. */
@@ -38,6 +38,11 @@ export interface ChatContext {
   /** Sender JID, device-free, as seen; null when fromMe. */
   sender: string | null;
   aliases: LidPnPair[];
+}
+
+/** The message `id` of this chat and author. */
+export function messageRef(chat: ChatContext, id: string): MessageRef {
+  return { chatJid: chat.chatJid, threadKind: chat.threadKind, id, fromMe: chat.fromMe, sender: chat.sender };
 }
 
 export interface ChatResolution {

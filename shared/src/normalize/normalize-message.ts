@@ -40,7 +40,7 @@ import { TOMBSTONE_CONTENT } from '../message-doc/content.ts';
 import type { EpochMs } from '../schema.ts';
 import { mergeReceipts, receiptOfStatus } from '../status.ts';
 import { epochMsFromMillis, epochMsFromSeconds } from '../time.ts';
-import { type ChatContext, type ChatResolution, resolveChat } from './chat.ts';
+import { type ChatContext, type ChatResolution, messageRef, resolveChat } from './chat.ts';
 import { type Classification, classifyMessage } from './classify.ts';
 import { type ContentSummary, describeContent, messageSecretOf } from './content.ts';
 import { embeddedReactions, embeddedReceipts } from './embedded.ts';
@@ -91,10 +91,6 @@ function clampTime(run: Run, at: EpochMs): EpochMs {
   const clamped = clampFuture(at, run.opts.receivedAt, run.maxFutureSkewMs);
   if (clamped.clamped) flag(run, 'future_timestamp_clamped');
   return clamped.at;
-}
-
-function refOf(chat: ChatContext, id: string): MessageRef {
-  return { chatJid: chat.chatJid, threadKind: chat.threadKind, id, fromMe: chat.fromMe, sender: chat.sender };
 }
 
 /**
@@ -149,7 +145,7 @@ function buildMessage(
   const result: NormalizedMessage = {
     kind: 'message',
     receivedAt: run.opts.receivedAt,
-    ref: refOf(chat, id),
+    ref: messageRef(chat, id),
     doc,
     aliases: chat.aliases,
   };

@@ -10,7 +10,7 @@
 import type { WAMessage } from '@whiskeysockets/baileys';
 import type { SelfIdentity } from '../identity/self.ts';
 import type { MessageDocDraft, MessageFragment } from '../message-doc/types.ts';
-import type { EpochMs, LidPnPair, MessageSource, ThreadKind } from '../schema.ts';
+import type { EpochMs, LidPnPair, MessageSource, PendingUpdateTarget } from '../schema.ts';
 
 /** A message as Baileys hands it over: `proto.IWebMessageInfo` with the v7 key (`remoteJidAlt`, `participantAlt`). */
 export type { MessageDocDraft, MessageFragment, WAMessage };
@@ -37,18 +37,11 @@ export interface NormalizeOptions {
 
 /**
  * Which message something is, as seen: WhatsApp ids are unique per sender, so a message is its
- * chat, whether it is ours, its sender and its id. JIDs are device-free but not alias-resolved.
+ * chat, whether it is ours, its sender and its id. JIDs are device-free but not alias-resolved
+ * (a DM may be under its LID or its phone number); the planner resolves them, and stores the
+ * resolved ref as a pending update's target — the same shape.
  */
-export interface MessageRef {
-  /** The chat JID as seen (a DM may be under its LID or its phone number). */
-  chatJid: string;
-  threadKind: ThreadKind;
-  /** WhatsApp message id. */
-  id: string;
-  fromMe: boolean;
-  /** The author's JID as seen; null when fromMe. */
-  sender: string | null;
-}
+export type MessageRef = PendingUpdateTarget;
 
 /** Why a message produced neither a document nor an update. Logged by the ingest pipeline (I8). */
 export const SKIP_REASONS = [
