@@ -39,7 +39,7 @@ export function hostOptions(config: HostConfig, overrides: { backoff?: Partial<B
       // Covers clock skew between hosts and the time a socket takes to close.
       marginMs: Math.max(1_000, Math.floor(ttl / 5)),
       hostStaleAfterMs: ttl,
-      cooldownMs: { afterShed: 2 * ttl, afterYield: ttl, afterUnreadable: 10 * 60_000 },
+      cooldownMs: { afterShed: 2 * ttl, afterYield: ttl, afterUnreadable: 10 * 60_000, afterFailure: ttl },
       stopTimeoutMs: 5_000,
     },
     session: {

@@ -29,7 +29,7 @@ export interface OwnershipOptions {
   /** A host whose heartbeat is older than this is not counted as live. */
   hostStaleAfterMs: number;
   /** How long not to claim an account again after letting it go for a reason. */
-  cooldownMs: { afterShed: number; afterYield: number; afterUnreadable: number };
+  cooldownMs: { afterShed: number; afterYield: number; afterUnreadable: number; afterFailure: number };
   /** Longest a session may take to stop on shutdown. */
   stopTimeoutMs: number;
 }
@@ -188,7 +188,7 @@ export class Ownership {
     void this.#letGo(accountId, 'lease lost');
   }
 
-  /** The session ended by itself (parked, yielded, unreadable). */
+  /** The session ended by itself (parked, yielded, unreadable, failed). */
   async #ended(accountId: string, session: AccountSession, outcome: SessionOutcome): Promise<void> {
     const owned = this.#owned.get(accountId);
     if (!owned || owned.session !== session || outcome === 'stopped') return;
@@ -201,6 +201,7 @@ export class Ownership {
       return;
     }
     if (outcome === 'unreadable') this.#cooldown.set(accountId, now + cooldownMs.afterUnreadable);
+    if (outcome === 'failed') this.#cooldown.set(accountId, now + cooldownMs.afterFailure);
     this.#releasing.add(accountId);
     try {
       await owned.lease.release();

@@ -156,17 +156,19 @@ export class AccountAuthStore {
   /**
    * Deletes creds first (so a half-finished wipe never leaves usable creds), then every key. Key
    * stores from earlier `load()`s go read-only first, and their writes in flight are awaited.
+   * Throws LeaseLostError once the lease is gone: its deletes are refused, so the key pages would
+   * never empty.
    */
   async wipe(): Promise<void> {
     this.#retiredBelow = this.#generation + 1;
     for (const creds of this.#handedOut) this.#retiredCreds.add(creds);
     this.#handedOut = new Set();
     await Promise.allSettled([...this.#inFlight]);
-    await this.#commit([{ del: { ref: this.#root, large: true } }]);
+    await this.#commitFenced([{ del: { ref: this.#root, large: true } }]);
     for (;;) {
       const page = await this.#root.collection('keys').limit(MAX_WRITES_PER_COMMIT).get();
       if (page.empty) break;
-      await this.#commit(page.docs.map((d) => ({ del: { ref: d.ref, large: (d.get('parts') ?? 1) > 1 } })));
+      await this.#commitFenced(page.docs.map((d) => ({ del: { ref: d.ref, large: (d.get('parts') ?? 1) > 1 } })));
     }
     this.deps.log.info({ accountId: this.accountId }, 'auth state wiped');
   }

@@ -31,7 +31,9 @@ export type SessionOutcome =
   /** 440 and another host holds the lease now: it is that host's account. */
   | 'yielded'
   /** The auth state is sealed with a key this host does not have: leave it to a host that has it. */
-  | 'unreadable';
+  | 'unreadable'
+  /** An error the session cannot act on (e.g. Firestore unreachable): let it go, try again later. */
+  | 'failed';
 
 /** Baileys' QR lifetimes (socket.js): 60 s for the first, 20 s for each later one. */
 const FIRST_QR_MS = 60_000;
@@ -114,16 +116,6 @@ export class AccountSession {
 
   async #run(): Promise<SessionOutcome> {
     const { deps } = this;
-    const sink = await deps.consumer.openAccount({
-      accountId: deps.accountId,
-      epoch: deps.epoch,
-      transport: deps.transport.kind,
-      log: deps.log,
-      isOwner: deps.isOwner,
-      fence: deps.fence,
-      contents: deps.contents,
-    });
-    this.#queue = new EventQueue(sink, deps.log);
     this.#creds = new SerialWriter<AuthenticationCreds>(
       (creds) => deps.auth.writeCreds(creds),
       async (err, attempt) => {
@@ -134,15 +126,29 @@ export class AccountSession {
       },
     );
     try {
+      const sink = await deps.consumer.openAccount({
+        accountId: deps.accountId,
+        epoch: deps.epoch,
+        transport: deps.transport.kind,
+        log: deps.log,
+        isOwner: deps.isOwner,
+        fence: deps.fence,
+        contents: deps.contents,
+      });
+      this.#queue = new EventQueue(sink, deps.log);
       return await this.#loop();
     } catch (err) {
-      if (!isLeaseLost(err)) deps.log.error({ err }, 'account session failed');
-      return 'stopped';
+      if (this.#stopping || isLeaseLost(err)) return 'stopped';
+      deps.log.error({ err }, 'account session failed');
+      // No socket runs now; the owner lets the account go, so the state must not keep saying `open`.
+      await deps.connection.write({ connection: { state: 'idle', lastError: `session_failed: ${errorText(err)}` } });
+      return 'failed';
     } finally {
       await this.#creds.close();
-      await withTimeout(this.#queue.close(this.#stopping ?? 'session ended'), deps.options.drainTimeoutMs).catch(
-        (err) => deps.log.warn({ err }, 'event consumer did not drain in time'),
-      );
+      await withTimeout(
+        this.#queue?.close(this.#stopping ?? 'session ended') ?? Promise.resolve(),
+        deps.options.drainTimeoutMs,
+      ).catch((err) => deps.log.warn({ err }, 'event consumer did not drain in time'));
     }
   }
 
@@ -301,6 +307,10 @@ function meOf(creds: AuthenticationCreds): ConnectionPatch['me'] {
   if (creds.me.lid) me.lid = jidNormalizedUser(creds.me.lid);
   if (creds.me.name) me.name = creds.me.name;
   return me;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -106,7 +106,7 @@ describe('ownership: an account being let go', () => {
       renewEveryMs: 60_000,
       marginMs: 1000,
       hostStaleAfterMs: 5000,
-      cooldownMs: { afterShed: 0, afterYield: 0, afterUnreadable: 0 },
+      cooldownMs: { afterShed: 0, afterYield: 0, afterUnreadable: 0, afterFailure: 0 },
       stopTimeoutMs: 5000,
     };
     const ownership = new Ownership(

@@ -251,4 +251,23 @@ describe('auth state store (Firestore, encrypted)', () => {
     const doc = (await db.collection(`${paths.authState('acc-fence')}/keys`).get()).docs[0];
     assert.equal(doc?.get('epoch'), 3, 'writes carry the epoch');
   });
+
+  it('a wipe by a host that lost the lease fails with LeaseLostError and deletes nothing', async () => {
+    const db = testDb();
+    const keyring = new Keyring(randomBytes(32));
+    await db.doc(paths.lease('acc-wipe-lost')).set({ holder: 'host-a', epoch: 1 });
+    const owner = store('acc-wipe-lost', keyring, leaseFence(db, 'acc-wipe-lost', 'host-a', 1));
+    await owner.writeCreds(pairedCreds());
+    await owner.keys.set({ session: { s: randomBytes(8) } });
+    await db.doc(paths.lease('acc-wipe-lost')).set({ holder: 'host-b', epoch: 2 });
+    await assert.rejects(
+      Promise.race([
+        owner.wipe(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('wipe never ended')), 3000)),
+      ]),
+      (err: Error) => err.name === 'LeaseLostError',
+    );
+    assert.equal((await db.doc(paths.authState('acc-wipe-lost')).get()).exists, true);
+    assert.equal((await db.collection(`${paths.authState('acc-wipe-lost')}/keys`).get()).size, 1);
+  });
 });

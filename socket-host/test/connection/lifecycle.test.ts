@@ -12,7 +12,12 @@ import { clearFirestore, testDb } from '../../../test/support/firestore.ts';
 import { LeaseStore } from '../../src/accounts/lease.ts';
 import { keyIdOf } from '../../src/auth-state/crypto.ts';
 import type { RunningHost } from '../../src/host.ts';
-import type { AccountEventConsumer, BaileysEventBatch, EventMeta } from '../../src/pipeline/consumer.ts';
+import {
+  type AccountEventConsumer,
+  type BaileysEventBatch,
+  discardingConsumer,
+  type EventMeta,
+} from '../../src/pipeline/consumer.ts';
 import { FirestoreMessageContentStore } from '../../src/pipeline/message-content.ts';
 import { type SimulatedDisconnect, SimulatedWhatsApp } from '../../src/transport/simulated/simulator.ts';
 import type { WhatsAppTransport } from '../../src/transport/types.ts';
@@ -302,6 +307,25 @@ describe('connection lifecycle (simulated WhatsApp, in-process host)', function 
     // Raw content stays out of everything that reads the `messages` collection group (the API's
     // cross-thread listing, rules and indexes on messages).
     assert.equal((await testDb().collectionGroup('messages').get()).size, 0);
+  });
+
+  it('a session that fails (its consumer cannot open the account) lets the account go; it runs again later', async () => {
+    const sim = new SimulatedWhatsApp({ seed: 'fail', autoPairAfterMs: 50, timings: FAST });
+    let opens = 0;
+    const consumer: AccountEventConsumer = {
+      openAccount: async (ctx) => {
+        if (++opens === 1) throw new Error('pipeline not ready');
+        return discardingConsumer.openAccount(ctx);
+      },
+    };
+    await createAccount('acc-fail');
+    host = await startTestHost({ hostId: 'host-fail', simulator: sim, consumer });
+    const failed = await waitForAccount('acc-fail', (d) => /^session_failed:/.test(d.connection.lastError ?? ''));
+    assert.equal(failed.connection.state, 'idle');
+    assert.match(failed.connection.lastError, /pipeline not ready/);
+    await waitForAccount('acc-fail', stateIs('open'));
+    assert.equal(opens, 2, 'claimed again after the failure, and only once');
+    assert.equal(sim.counters('acc-fail').maxLive, 1);
   });
 
   it('leaves a parked account alone, and picks it up again when it is set back to idle', async () => {
