@@ -257,6 +257,13 @@ describe('api: pagination', function () {
       }
     });
 
+    it('refuses since and until beyond the last instant Firestore stores', async () => {
+      for (const query of ['since=253402300800000', 'until=300000000000000', 'until=8640000000000000']) {
+        assertError(await api.get(`${path()}?${query}`, viewer.idToken), 400, 'invalid_argument');
+      }
+      assert.equal((await api.get(`${path()}?until=253402300799999`, viewer.idToken)).status, 200);
+    });
+
     it('refuses cursors of other listings, other orders, and forged ones', async () => {
       const res = await api.get(`${path()}?limit=10`, viewer.idToken);
       assertMatchesSchema('MessagePage', res.body);
