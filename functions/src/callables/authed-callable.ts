@@ -20,15 +20,24 @@ const HTTPS_CODES: Record<number, FunctionsErrorCode> = {
   429: 'resource-exhausted',
 };
 
-/** Maps any failure to the HttpsError a callable client sees; unknown errors never leak their message. */
+/**
+ * Maps any failure to the HttpsError a callable client sees; unknown errors never leak their
+ * message. Our own failures (5xx, AppError or not) are logged with their cause's stack, as the
+ * API's error handler does.
+ */
 export function toHttpsError(err: unknown, name: string): HttpsError {
   if (err instanceof HttpsError) return err;
   if (err instanceof AppError) {
+    if (err.httpStatus >= 500) logFailure(name, err.cause ?? err);
     const httpsCode = HTTPS_CODES[err.httpStatus] ?? 'internal';
     return new HttpsError(httpsCode, err.message, { code: err.code, details: err.details });
   }
-  logger.error(`callable ${name} failed`, { error: err instanceof Error ? err.stack : String(err) });
+  logFailure(name, err);
   return new HttpsError('internal', 'internal error', { code: 'internal' });
+}
+
+function logFailure(name: string, cause: unknown): void {
+  logger.error(`callable ${name} failed`, { error: cause instanceof Error ? cause.stack : String(cause) });
 }
 
 /** Declares a callable whose input is validated by `schema` and whose caller must be signed in. */

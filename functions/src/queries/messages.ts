@@ -6,7 +6,7 @@
  * message document carries (the security rules let members run the same query). Both order by
  * `timestamp` then document id; the composite indexes they need are in firestore.indexes.json.
  */
-import { AppError, COLLECTIONS, type MessageType, paths, type SortDirection } from '@wasync/shared';
+import { AppError, COLLECTIONS, isValidDocId, type MessageType, paths, type SortDirection } from '@wasync/shared';
 import type { ListMessagesResult, listMessagesInput, MessageItem } from '@wasync/shared/client';
 import { type Firestore, type Query, type QueryDocumentSnapshot, Timestamp } from 'firebase-admin/firestore';
 import type { z } from 'zod';
@@ -89,7 +89,15 @@ function accountWideStartKey(accountId: string, cursorId: string): string {
   if (at <= 0 || at === cursorId.length - 1) {
     throw new AppError('invalid_cursor', 'Invalid cursor: it belongs to a different listing', { reason: 'foreign' });
   }
-  return paths.message(accountId, cursorId.slice(0, at), cursorId.slice(at + 1));
+  const threadId = cursorId.slice(0, at);
+  const messageDocId = cursorId.slice(at + 1);
+  // The whole id is a valid document id; its parts (`.`, `..`, `__x__`) need not be: forged.
+  if (!isValidDocId(threadId) || !isValidDocId(messageDocId)) {
+    throw new AppError('invalid_cursor', 'Invalid cursor: id is not a valid document path', {
+      reason: 'invalid_value',
+    });
+  }
+  return paths.message(accountId, threadId, messageDocId);
 }
 
 /** `listMessages` for a caller who must be a member (viewer or above) of the account. */

@@ -37,13 +37,20 @@ export interface Listing<T> {
 }
 
 const MICROS_PER_MS = 1000;
+/** Firestore's Timestamp range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z. */
+const MIN_SECONDS = -62_135_596_800;
+const MAX_SECONDS = 253_402_300_799;
 
 /** A stored time as cursor milliseconds, exact to the microsecond (Firestore's precision). */
 export function cursorMillis(ts: Timestamp): number {
   return ts.seconds * 1000 + Math.floor(ts.nanoseconds / 1000) / MICROS_PER_MS;
 }
 
-/** The Timestamp a cursor's milliseconds stand for; the inverse of `cursorMillis`. */
+/**
+ * The Timestamp a cursor's milliseconds stand for; the inverse of `cursorMillis`. A time no
+ * Timestamp can hold comes from no page of ours (cursors are checksummed, not signed, so anyone
+ * can forge one): `invalid_cursor`, like every other impossible cursor value.
+ */
 export function timestampFromCursorMillis(ms: number): Timestamp {
   const seconds = Math.floor(ms / 1000);
   // float64 keeps ~0.24 µs of precision at today's epoch: rounding recovers the exact microsecond.
@@ -52,6 +59,9 @@ export function timestampFromCursorMillis(ms: number): Timestamp {
   if (micros >= 1_000_000) {
     s += 1;
     micros -= 1_000_000;
+  }
+  if (!(s >= MIN_SECONDS && s <= MAX_SECONDS)) {
+    throw new AppError('invalid_cursor', 'Invalid cursor: time out of range', { reason: 'invalid_value' });
   }
   return new Timestamp(s, micros * 1000);
 }

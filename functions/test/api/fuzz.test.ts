@@ -66,6 +66,10 @@ const badQueryParam: fc.Arbitrary<[string, string]> = fc.oneof(
     .string({ maxLength: 24 })
     .filter((s) => !/^[0-9]{1,16}$/.test(s) && Number.isNaN(Date.parse(s)))
     .map((v) => ['since', v] as [string, string]),
+  // Epoch milliseconds past the last instant a Firestore Timestamp holds.
+  fc
+    .tuple(fc.constantFrom('since', 'until'), fc.integer({ min: 253_402_300_800_000, max: Number.MAX_SAFE_INTEGER }))
+    .map(([k, v]) => [k, String(v)] as [string, string]),
   fc
     .tuple(fc.stringMatching(/^[a-zA-Z[\]_]{1,12}$/), fc.string({ maxLength: 10 }))
     .filter(

@@ -3,6 +3,7 @@
  * at most limit + 1 documents — measured by wrapping firebase-admin's query methods, not assumed.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { type MessageType, threadDocId } from '@wasync/shared';
 import fc from 'fast-check';
 import { Timestamp } from 'firebase-admin/firestore';
@@ -257,6 +258,13 @@ describe('api: pagination', function () {
       }
     });
 
+    it('refuses since and until beyond the last instant Firestore stores', async () => {
+      for (const query of ['since=253402300800000', 'until=300000000000000', 'until=8640000000000000']) {
+        assertError(await api.get(`${path()}?${query}`, viewer.idToken), 400, 'invalid_argument');
+      }
+      assert.equal((await api.get(`${path()}?until=253402300799999`, viewer.idToken)).status, 200);
+    });
+
     it('refuses cursors of other listings, other orders, and forged ones', async () => {
       const res = await api.get(`${path()}?limit=10`, viewer.idToken);
       assertMatchesSchema('MessagePage', res.body);
@@ -276,5 +284,44 @@ describe('api: pagination', function () {
       }
       assert.equal((await api.get(`${path()}?cursor=${cursor}`, viewer.idToken)).status, 200);
     });
+
+    it('refuses well-formed forged cursors whose time or ids no document can have', async () => {
+      const threads = `/api/whatsapp/threads/${ACCOUNT}`;
+      const across = `/api/whatsapp/messages?accountId=${ACCOUNT}`;
+      const genuine = async (url: string) => {
+        const res = await api.get(`${url}${url.includes('?') ? '&' : '?'}limit=1`, viewer.idToken);
+        assert.ok(res.body.nextCursor, JSON.stringify(res.body));
+        return res.body.nextCursor as string;
+      };
+      for (const url of [path(), threads, across]) {
+        const cursor = await genuine(url);
+        for (const t of [1e300, -1e300, 253_402_300_800_000, -62_135_596_800_001]) {
+          const res = await api.get(
+            `${url}${url.includes('?') ? '&' : '?'}cursor=${forge(cursor, { t })}`,
+            viewer.idToken,
+          );
+          assertError(res, 400, 'invalid_cursor');
+        }
+      }
+      const cursor = await genuine(across);
+      for (const id of ['.|..', '..|x', '__x__|y', 'x|__y__']) {
+        assertError(await api.get(`${across}&cursor=${forge(cursor, { id })}`, viewer.idToken), 400, 'invalid_cursor');
+      }
+    });
   });
 });
+
+/**
+ * A cursor as anyone could forge it from a genuine one: a new time or id, and the checksum (a
+ * plain SHA-256 prefix, shared/src/cursor.ts) recomputed. Layout: version, flags, t (float64 BE),
+ * 8 bytes of scope hash, id, 8 bytes of checksum.
+ */
+function forge(cursor: string, change: { t?: number; id?: string }): string {
+  const bytes = Buffer.from(cursor, 'base64url');
+  const header = Buffer.from(bytes.subarray(0, 18));
+  if (change.t !== undefined) header.writeDoubleBE(change.t, 2);
+  const id = change.id === undefined ? bytes.subarray(18, bytes.length - 8) : Buffer.from(change.id, 'utf8');
+  const body = Buffer.concat([header, id]);
+  const checksum = createHash('sha256').update(body).digest().subarray(0, 8);
+  return encodeURIComponent(Buffer.concat([body, checksum]).toString('base64url'));
+}

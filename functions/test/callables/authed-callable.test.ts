@@ -30,6 +30,34 @@ describe('callable error mapping', () => {
     assert.deepEqual(mapped.details, { code: 'internal' });
   });
 
+  it('logs our own failures with their cause, AppErrors included, and the caller’s mistakes not at all', () => {
+    const lines: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof write;
+    try {
+      const cause = new Error('payload failed its schema');
+      toHttpsError(new AppError('internal', 'refusing to write', undefined, { cause }), 'send');
+      toHttpsError(new AppError('config_invalid', 'WHATSAPP_BACKFILL_COUNT is not a number'), 'backfill');
+      toHttpsError(new AppError('invalid_argument', 'bad'), 'list');
+    } finally {
+      process.stderr.write = write;
+    }
+    const entries = lines.map((line) => JSON.parse(line) as { severity: string; message: string; error: string });
+    // The firebase-functions logger prefixes ERROR messages with `Error: ` and appends its own stack.
+    assert.deepEqual(
+      entries.map((e) => [e.severity, e.message.split('\n')[0]]),
+      [
+        ['ERROR', 'Error: callable send failed'],
+        ['ERROR', 'Error: callable backfill failed'],
+      ],
+    );
+    assert.match(entries[0]!.error, /payload failed its schema\n\s+at /);
+    assert.match(entries[1]!.error, /WHATSAPP_BACKFILL_COUNT/);
+  });
+
   it('passes HttpsErrors through unchanged', () => {
     const original = new HttpsError('unavailable', 'try later');
     assert.equal(toHttpsError(original, 'test'), original);

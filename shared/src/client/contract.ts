@@ -48,8 +48,13 @@ const docId = (what: string) =>
 const threadId = docId('thread');
 const limit = z.number().int().min(PAGE_LIMITS.min).max(PAGE_LIMITS.max).default(PAGE_LIMITS.default);
 const cursor = z.string().min(1).max(MAX_CURSOR_CHARS);
+/**
+ * The last instant a Firestore Timestamp holds (9999-12-31T23:59:59.999Z): filters compare
+ * against stored Timestamps, so a later bound could not even be sent to Firestore.
+ */
+const MAX_FIRESTORE_MS = 253_402_300_799_999;
 /** An instant as epoch milliseconds (integer) — what every time in the contract is. */
-const epochMs = z.number().int().min(0).max(8.64e15, 'beyond the last representable date');
+const epochMs = z.number().int().min(0).max(MAX_FIRESTORE_MS, 'beyond the last date Firestore can store');
 /** An optional idempotency key: the same key yields the same command, once. */
 const requestId = z.string().regex(CLIENT_MESSAGE_ID_PATTERN, 'expected 1–128 of A-Z a-z 0-9 . _ : -');
 
