@@ -82,6 +82,12 @@ const FIXES: Fix[] = [
     undo: 'this.#state.transactions.get(call.request.transaction);',
   },
   {
+    name: '2 rollback fails its waiting reads',
+    file: TX,
+    find: 'if (tx.state === "active") tx.state = "finished";\n    this.#end(tx, expiredError());',
+    undo: 'if (tx.state === "active") tx.state = "finished";\n    this.#release(tx);\n    this.#forgetLater(tx);',
+  },
+  {
     name: '2 plain writes abort lock holders',
     file: SERVICE,
     find: 'this.#state.transactions.woundHolders(paths);',

@@ -164,6 +164,52 @@ describe('Firestore conformance: transactions', () => {
     assert.equal((await ref.get()).get('n'), 1);
   });
 
+  it('a rollback while one of its reads waits for a lock leaves no lock behind', async function () {
+    requires(this, 'isolatedTransactions');
+    const db = testDb();
+    const ref = db.doc('counters/c');
+    const first = db.doc('counters/first');
+    await Promise.all([ref.set({ n: 0 }), first.set({ n: 0 })]);
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => {
+      holding = resolve;
+    });
+    const holder = db.runTransaction(async (tx) => {
+      const n = (await tx.get(ref)).get('n') as number;
+      holding();
+      await gate;
+      tx.update(ref, { n: n + 1 });
+    });
+    await held;
+    // A second transaction gives up while its read of `ref` still waits for the holder's lock:
+    // firebase-admin sends Rollback with that read outstanding.
+    let waitingRead: Promise<unknown> | undefined;
+    await assert.rejects(
+      db.runTransaction(async (tx) => {
+        await tx.get(first);
+        waitingRead = tx.get(ref).catch(() => undefined);
+        await sleep(100);
+        throw new Error('gave up');
+      }),
+      /gave up/,
+    );
+    await sleep(100);
+    openGate();
+    await holder;
+    await waitingRead;
+    const started = Date.now();
+    await db.runTransaction(async (tx) => {
+      const n = (await tx.get(ref)).get('n') as number;
+      tx.update(ref, { n: n + 1 });
+    });
+    assert.ok(Date.now() - started < 2000, `the rolled-back read held the lock for ${Date.now() - started} ms`);
+    assert.equal((await ref.get()).get('n'), 2);
+  });
+
   it('transactions on different documents nest without waiting for each other', async function () {
     requires(this, 'isolatedTransactions');
     const db = testDb();
