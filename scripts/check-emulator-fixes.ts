@@ -95,6 +95,12 @@ const FIXES: Fix[] = [
   },
   { name: '2 deadlock detection', file: TX, find: 'if (cycle) {', undo: 'if (false) {' },
   {
+    name: '2 deadlock detection when a lock changes hands',
+    file: TX,
+    find: 'this.#breakCycle(waiter.tx, holder);',
+    undo: '',
+  },
+  {
     name: '2 cancelled read releases',
     file: SERVICE,
     find: 'const onCancel = () => {\n      if (active) {',

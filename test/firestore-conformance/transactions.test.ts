@@ -5,7 +5,7 @@
  * (up to 5 attempts) and rolls back after a failing callback.
  */
 import assert from 'node:assert/strict';
-import { FieldValue } from 'firebase-admin/firestore';
+import { type DocumentReference, type DocumentSnapshot, FieldValue, type Transaction } from 'firebase-admin/firestore';
 import { clearFirestore, firestoreHost, requires, testDb } from '../support/firestore.ts';
 import { otherClient, sleep, startTransactionalRead } from './helpers.ts';
 
@@ -140,6 +140,63 @@ describe('Firestore conformance: transactions', () => {
     assert.equal(results.filter(Boolean).length, 1);
     const holder = (await ref.get()).get('holder') as string;
     assert.equal(`host-${'abc'[results.indexOf(true)]}`, holder);
+  });
+
+  it('a deadlock that forms when a lock changes hands is broken at once', async function () {
+    requires(this, 'isolatedTransactions');
+    this.timeout(10_000); // far below the 30 s lock timeout, which would otherwise end the deadlock
+    const db = testDb();
+    const [a, b, start] = ['a', 'b', 'start'].map((id) => db.doc(`counters/${id}`)) as [
+      DocumentReference,
+      DocumentReference,
+      DocumentReference,
+    ];
+    await Promise.all([a.set({ n: 0 }), b.set({ n: 0 }), start.set({ n: 0 })]);
+    const signal = () => {
+      let fire!: () => void;
+      const fired = new Promise<void>((resolve) => {
+        fire = resolve;
+      });
+      return { fire, fired };
+    };
+    const [hHolds, hGo, xBegan, xGo, yHolds] = [signal(), signal(), signal(), signal(), signal()];
+    const increment = (tx: Transaction, ref: DocumentReference, snap: DocumentSnapshot) =>
+      tx.update(ref, { n: (snap.get('n') as number) + 1 });
+    // H holds a. X (older than Y) waits for a and, in a concurrent read, for b. Y holds b and waits
+    // for a. No wait closes a cycle when it begins; when H commits, a goes to X, its oldest waiter,
+    // and now X waits for Y (b) while Y waits for X (a).
+    const h = db.runTransaction(async (tx) => {
+      const snap = await tx.get(a);
+      hHolds.fire();
+      await hGo.fired;
+      increment(tx, a, snap);
+    });
+    await hHolds.fired;
+    const x = db.runTransaction(async (tx) => {
+      await tx.get(start);
+      xBegan.fire();
+      await xGo.fired;
+      const [sa, sb] = await Promise.all([tx.get(a), tx.get(b)]);
+      increment(tx, a, sa);
+      increment(tx, b, sb);
+    });
+    await xBegan.fired;
+    const y = db.runTransaction(async (tx) => {
+      const sb = await tx.get(b);
+      yHolds.fire();
+      const sa = await tx.get(a);
+      increment(tx, a, sa);
+      increment(tx, b, sb);
+    });
+    await yHolds.fired;
+    xGo.fire();
+    await sleep(200); // X and Y now wait for their locks
+    const released = Date.now();
+    hGo.fire();
+    await Promise.all([h, x, y]);
+    assert.ok(Date.now() - released < 5000, `the deadlock lasted ${Date.now() - released} ms`);
+    const [sa, sb] = await db.getAll(a, b);
+    assert.deepEqual([sa!.get('n'), sb!.get('n')], [3, 2]);
   });
 
   it('a failing callback rolls back and releases its locks at once', async function () {
