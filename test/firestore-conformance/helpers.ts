@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { getApps, initializeApp } from 'firebase-admin/app';
-import { type Firestore, getFirestore } from 'firebase-admin/firestore';
+import { type DocumentReference, type Firestore, getFirestore } from 'firebase-admin/firestore';
 import { DEMO_PROJECT } from '../../scripts/lib/firestore-backend.ts';
 
 /** A second firebase-admin client on its own channel, as a second socket host would have. */
@@ -16,6 +16,37 @@ export function otherClient(): Firestore {
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A one-shot signal between a test and the transactions it drives. */
+export function signal(): { fire(): void; fired: Promise<void> } {
+  let fire!: () => void;
+  const fired = new Promise<void>((resolve) => {
+    fire = resolve;
+  });
+  return { fire, fired };
+}
+
+/**
+ * Starts a transaction that reads `ref` (so holds its lock) and waits; resolves once the lock is
+ * held. `release()` lets it increment the document's `n` and resolves when it has committed.
+ */
+export async function holdLock(db: Firestore, ref: DocumentReference): Promise<{ release(): Promise<void> }> {
+  const holding = signal();
+  const go = signal();
+  const done = db.runTransaction(async (tx) => {
+    const n = (await tx.get(ref)).get('n') as number;
+    holding.fire();
+    await go.fired;
+    tx.update(ref, { n: n + 1 });
+  });
+  await Promise.race([holding.fired, done]);
+  return {
+    release: async () => {
+      go.fire();
+      await done;
+    },
+  };
+}
 
 /** gRPC status code of a rejected Firestore call. */
 export function grpcCode(err: unknown): number | undefined {

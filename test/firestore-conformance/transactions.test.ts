@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { type DocumentReference, type DocumentSnapshot, FieldValue, type Transaction } from 'firebase-admin/firestore';
 import { clearFirestore, firestoreHost, requires, testDb } from '../support/firestore.ts';
-import { otherClient, sleep, startTransactionalRead } from './helpers.ts';
+import { holdLock, otherClient, signal, sleep, startTransactionalRead } from './helpers.ts';
 
 describe('Firestore conformance: transactions', () => {
   beforeEach(clearFirestore);
@@ -152,26 +152,13 @@ describe('Firestore conformance: transactions', () => {
       DocumentReference,
     ];
     await Promise.all([a.set({ n: 0 }), b.set({ n: 0 }), start.set({ n: 0 })]);
-    const signal = () => {
-      let fire!: () => void;
-      const fired = new Promise<void>((resolve) => {
-        fire = resolve;
-      });
-      return { fire, fired };
-    };
-    const [hHolds, hGo, xBegan, xGo, yHolds] = [signal(), signal(), signal(), signal(), signal()];
+    const [xBegan, xGo, yHolds] = [signal(), signal(), signal()];
     const increment = (tx: Transaction, ref: DocumentReference, snap: DocumentSnapshot) =>
       tx.update(ref, { n: (snap.get('n') as number) + 1 });
     // H holds a. X (older than Y) waits for a and, in a concurrent read, for b. Y holds b and waits
     // for a. No wait closes a cycle when it begins; when H commits, a goes to X, its oldest waiter,
     // and now X waits for Y (b) while Y waits for X (a).
-    const h = db.runTransaction(async (tx) => {
-      const snap = await tx.get(a);
-      hHolds.fire();
-      await hGo.fired;
-      increment(tx, a, snap);
-    });
-    await hHolds.fired;
+    const h = await holdLock(db, a);
     const x = db.runTransaction(async (tx) => {
       await tx.get(start);
       xBegan.fire();
@@ -192,8 +179,7 @@ describe('Firestore conformance: transactions', () => {
     xGo.fire();
     await sleep(200); // X and Y now wait for their locks
     const released = Date.now();
-    hGo.fire();
-    await Promise.all([h, x, y]);
+    await Promise.all([h.release(), x, y]);
     assert.ok(Date.now() - released < 5000, `the deadlock lasted ${Date.now() - released} ms`);
     const [sa, sb] = await db.getAll(a, b);
     assert.deepEqual([sa!.get('n'), sb!.get('n')], [3, 2]);
@@ -227,21 +213,7 @@ describe('Firestore conformance: transactions', () => {
     const ref = db.doc('counters/c');
     const first = db.doc('counters/first');
     await Promise.all([ref.set({ n: 0 }), first.set({ n: 0 })]);
-    let openGate!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      openGate = resolve;
-    });
-    let holding!: () => void;
-    const held = new Promise<void>((resolve) => {
-      holding = resolve;
-    });
-    const holder = db.runTransaction(async (tx) => {
-      const n = (await tx.get(ref)).get('n') as number;
-      holding();
-      await gate;
-      tx.update(ref, { n: n + 1 });
-    });
-    await held;
+    const holder = await holdLock(db, ref);
     // A second transaction gives up while its read of `ref` still waits for the holder's lock:
     // firebase-admin sends Rollback with that read outstanding.
     let waitingRead: Promise<unknown> | undefined;
@@ -255,8 +227,7 @@ describe('Firestore conformance: transactions', () => {
       /gave up/,
     );
     await sleep(100);
-    openGate();
-    await holder;
+    await holder.release();
     await waitingRead;
     const started = Date.now();
     await db.runTransaction(async (tx) => {
@@ -323,28 +294,13 @@ describe('Firestore conformance: transactions', () => {
     const db = testDb();
     const ref = db.doc('counters/c');
     await ref.set({ n: 0 });
-    let openGate!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      openGate = resolve;
-    });
-    let holding!: () => void;
-    const held = new Promise<void>((resolve) => {
-      holding = resolve;
-    });
-    const first = db.runTransaction(async (tx) => {
-      const n = (await tx.get(ref)).get('n') as number;
-      holding();
-      await gate;
-      tx.update(ref, { n: n + 1 });
-    });
-    await held;
+    const holder = await holdLock(db, ref);
     // A second client starts a transaction with a read that must wait for the lock, then gives up.
     const waiting = startTransactionalRead(firestoreHost(), ref.path);
     await sleep(200);
     waiting.cancel();
     await sleep(50);
-    openGate();
-    await first;
+    await holder.release();
     const started = Date.now();
     await db.runTransaction(async (tx) => {
       const n = (await tx.get(ref)).get('n') as number;
