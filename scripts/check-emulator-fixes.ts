@@ -25,6 +25,7 @@ interface Fix {
 const src = join(dirname(createRequire(import.meta.url).resolve('@firestore-emulator/server/package.json')), 'src');
 const STATE = 'FirestoreState/index.ts';
 const QUERY = 'FirestoreState/query.ts';
+const ORDER = 'FirestoreState/order.ts';
 const WRITE = 'FirestoreState/write.ts';
 const PATH = 'FirestoreState/fieldPath.ts';
 const TX = 'FirestoreState/transactions.ts';
@@ -50,6 +51,18 @@ const FIXES: Fix[] = [
     file: QUERY,
     find: 'orders.every((o) => doc.getField(o.path) !== undefined)',
     undo: 'true',
+  },
+  {
+    name: '1 order across types',
+    file: ORDER,
+    find: 'if (ta !== tb) return sign(ta - tb);',
+    undo: 'if (ta !== tb) return 0;',
+  },
+  {
+    name: '1 range filters keep to one type',
+    file: QUERY,
+    find: 'if (typeOrder(value) !== typeOrder(operand)) return false;',
+    undo: '',
   },
   { name: '1 offset', file: QUERY, find: 'if (query.offset > 0) results', undo: 'if (false) results' },
   { name: '1 start cursors', file: QUERY, find: 'if (query.has_start_at) {', undo: 'if (false) {' },

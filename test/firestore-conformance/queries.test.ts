@@ -5,7 +5,7 @@
  * emulator would need a composite index in production; the emulators need none.
  */
 import assert from 'node:assert/strict';
-import { FieldPath, type Query } from 'firebase-admin/firestore';
+import { FieldPath, GeoPoint, type Query, Timestamp } from 'firebase-admin/firestore';
 import { clearFirestore, requires, testDb } from '../support/firestore.ts';
 
 const ids = async (q: Query) => (await q.get()).docs.map((d) => d.id);
@@ -43,6 +43,41 @@ describe('Firestore conformance: queries', () => {
     // Descending order breaks ties by name descending too.
     assert.deepEqual(await ids(col.orderBy('at', 'desc')), ['c', 'a', 'b']);
     assert.deepEqual(await ids(col), ['a', 'b', 'c', 'd']);
+  });
+
+  it('orders values of mixed types in Firestore’s type order; range filters keep to one type', async () => {
+    const db = testDb();
+    const col = db.collection('mixed');
+    // In the expected order (null < booleans < NaN < numbers < timestamps < strings < bytes <
+    // references < geo points < arrays < maps), which the ids' own order is not.
+    const values: [string, unknown][] = [
+      ['null', null],
+      ['false', false],
+      ['true', true],
+      ['nan', Number.NaN],
+      ['minusInfinity', Number.NEGATIVE_INFINITY],
+      ['minusOne', -1],
+      ['zero', 0],
+      ['half', 0.5],
+      ['one', 1],
+      ['infinity', Number.POSITIVE_INFINITY],
+      ['time', Timestamp.fromMillis(0)],
+      ['emptyString', ''],
+      ['a', 'a'],
+      ['bytes', Buffer.from([1])],
+      ['ref', db.doc('a/b')],
+      ['geo', new GeoPoint(0, 0)],
+      ['emptyArray', []],
+      ['array', [1]],
+      ['emptyMap', {}],
+      ['map', { a: 1 }],
+    ];
+    await Promise.all(values.map(([id, v]) => col.doc(id).set({ v })));
+    const expected = values.map(([id]) => id);
+    assert.deepEqual(await ids(col.orderBy('v')), expected);
+    assert.deepEqual(await ids(col.orderBy('v', 'desc')), [...expected].reverse());
+    assert.deepEqual(await ids(col.where('v', '>=', 0)), ['zero', 'half', 'one', 'infinity']);
+    assert.deepEqual(await ids(col.where('v', '>', '')), ['a']);
   });
 
   it('pages with offset, startAfter, startAt, endBefore and endAt', async () => {
