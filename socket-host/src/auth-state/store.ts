@@ -81,13 +81,12 @@ export interface AuthStoreDeps {
 
 export class AccountAuthStore {
   readonly #root: DocumentReference;
-  /** Key stores handed out by `load()` are numbered; a wipe retires all earlier ones. */
+  /** Key stores and creds handed out by `load()` are numbered; a wipe retires all earlier ones. */
   #generation = 0;
   #retiredBelow = 0;
   readonly #inFlight = new Set<Promise<void>>();
-  /** Creds objects handed out by `load()`, and those a wipe retired (their late saves are dropped). */
-  #handedOut = new Set<AuthenticationCreds>();
-  readonly #retiredCreds = new WeakSet<AuthenticationCreds>();
+  /** The generation of each creds object `load()` handed out: a wipe retires them with their key stores. */
+  readonly #credsGeneration = new WeakMap<AuthenticationCreds, number>();
 
   constructor(
     private readonly deps: AuthStoreDeps,
@@ -108,8 +107,8 @@ export class AccountAuthStore {
   async load(): Promise<{ state: AuthenticationState; isNew: boolean }> {
     const stored = await this.readCreds();
     const creds = stored ?? initAuthCreds();
-    this.#handedOut.add(creds);
     const generation = ++this.#generation;
+    this.#credsGeneration.set(creds, generation);
     const keys = makeCacheableSignalKeyStore(
       this.#keyStore(() => generation >= this.#retiredBelow),
       this.deps.log,
@@ -148,7 +147,7 @@ export class AccountAuthStore {
   /** Writes the whole creds object (Baileys merges every `creds.update` into it in place). */
   async writeCreds(creds: AuthenticationCreds): Promise<void> {
     // Creds of a socket from before a wipe (logged out) must not come back.
-    if (this.#retiredCreds.has(creds)) return;
+    if ((this.#credsGeneration.get(creds) ?? Infinity) < this.#retiredBelow) return;
     const put = this.#put(this.#root, CREDS_DOC_ID, undefined, creds, true);
     await this.#commit([{ put }]);
   }
@@ -161,8 +160,6 @@ export class AccountAuthStore {
    */
   async wipe(): Promise<void> {
     this.#retiredBelow = this.#generation + 1;
-    for (const creds of this.#handedOut) this.#retiredCreds.add(creds);
-    this.#handedOut = new Set();
     await Promise.allSettled([...this.#inFlight]);
     await this.#commitFenced([{ del: { ref: this.#root, large: true } }]);
     for (;;) {

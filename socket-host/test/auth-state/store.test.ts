@@ -231,6 +231,9 @@ describe('auth state store (Firestore, encrypted)', () => {
     const { isNew, state } = await s.load();
     assert.equal(isNew, true);
     assert.equal(state.creds.registered, false);
+    // Only what was handed out before the wipe is retired: the fresh creds save.
+    await s.writeCreds(state.creds);
+    assert.equal(asStored(await s.readCreds()), asStored(state.creds));
   });
 
   it('is fenced: a host whose lease epoch moved on writes nothing, and learns it lost the lease', async () => {
