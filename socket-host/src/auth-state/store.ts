@@ -134,9 +134,8 @@ export class AccountAuthStore {
   }
 
   async readCreds(): Promise<AuthenticationCreds | undefined> {
-    const snap = await this.#root.get();
-    if (!snap.exists) return undefined;
-    return decodeValue(await this.#openDoc(snap, CREDS_DOC_ID)) as AuthenticationCreds;
+    const bytes = await this.#openDoc(await this.#root.get(), CREDS_DOC_ID);
+    return bytes && (decodeValue(bytes) as AuthenticationCreds);
   }
 
   /** Key ids of the creds document (cheap: not decrypted), to tell whether this host can read them. */
@@ -190,9 +189,10 @@ export class AccountAuthStore {
         const snaps = await tx.getAll(...chunk.map((c) => c.ref));
         const puts: Put[] = [];
         for (const [j, snap] of snaps.entries()) {
-          if (!snap.exists || snap.get('kid') === keyring.currentId) continue;
+          if (snap.get('kid') === keyring.currentId) continue;
           const { docId } = chunk[j]!;
           const plain = await this.#openDoc(snap, docId, tx);
+          if (!plain) continue;
           puts.push({
             ref: snap.ref,
             docId,
@@ -216,9 +216,9 @@ export class AccountAuthStore {
       const chunk = ids.slice(i, i + READ_BATCH);
       const snaps = await this.deps.db.getAll(...chunk.map((id) => this.#keyRef(type, id)));
       for (const [j, snap] of snaps.entries()) {
-        if (!snap.exists) continue;
         const id = chunk[j]!;
-        out[id] = decodeKey(type, await this.#openDoc(snap, keyDocId(type, id)));
+        const bytes = await this.#openDoc(snap, keyDocId(type, id));
+        if (bytes) out[id] = decodeKey(type, bytes);
       }
     }
     return out;
@@ -303,13 +303,25 @@ export class AccountAuthStore {
     }
   }
 
-  async #openDoc(snap: DocumentSnapshot, docId: string, tx?: Transaction): Promise<Buffer> {
-    const { kid, iv, ct } = snap.data() as AuthDocFields;
+  /**
+   * The plaintext of `snap`, undefined if the document does not exist. Parts are read in `tx`; a
+   * value in parts read outside a transaction is read again with its parts in one read-only
+   * transaction, because a write between reading its head and its parts (it replaces both at once)
+   * would pair them across values, which fails authentication as if the state were corrupt.
+   */
+  async #openDoc(snap: DocumentSnapshot, docId: string, tx?: Transaction): Promise<Buffer | undefined> {
+    if (!snap.exists) return undefined;
     const parts = partsOf(snap);
+    if (parts > 1 && !tx) {
+      return this.deps.db.runTransaction(async (t) => this.#openDoc(await t.get(snap.ref), docId, t), {
+        readOnly: true,
+      });
+    }
+    const { kid, iv, ct } = snap.data() as AuthDocFields;
     let bytes = Buffer.from(ct);
-    if (parts > 1) {
+    if (tx && parts > 1) {
       const refs = Array.from({ length: parts - 1 }, (_, i) => partRef(snap.ref, i + 1));
-      const rest = tx ? await tx.getAll(...refs) : await this.deps.db.getAll(...refs);
+      const rest = await tx.getAll(...refs);
       bytes = Buffer.concat([bytes, ...rest.map((p) => Buffer.from((p.get('ct') as Buffer | undefined) ?? []))]);
     }
     return this.deps.keyring.open(
