@@ -106,6 +106,9 @@ export class AccountAuthStore {
    */
   async load(): Promise<{ state: AuthenticationState; isNew: boolean }> {
     const stored = await this.readCreds();
+    // Keys without creds are what a wipe leaves when the process dies half-way (creds go first):
+    // finish it, or the new pairing would run on the old identity's sessions and app-state keys.
+    if (stored === undefined) await this.#deleteKeys();
     const creds = stored ?? initAuthCreds();
     const generation = ++this.#generation;
     this.#credsGeneration.set(creds, generation);
@@ -161,12 +164,17 @@ export class AccountAuthStore {
     this.#retiredBelow = this.#generation + 1;
     await Promise.allSettled([...this.#inFlight]);
     await this.#commitFenced([{ del: { ref: this.#root, large: true } }]);
+    await this.#deleteKeys();
+    this.deps.log.info({ accountId: this.accountId }, 'auth state wiped');
+  }
+
+  /** Deletes every key document (and its parts), a page per fenced commit. */
+  async #deleteKeys(): Promise<void> {
     for (;;) {
       const page = await this.#root.collection('keys').limit(MAX_WRITES_PER_COMMIT).get();
-      if (page.empty) break;
+      if (page.empty) return;
       await this.#commitFenced(page.docs.map((d) => ({ del: { ref: d.ref, large: (d.get('parts') ?? 1) > 1 } })));
     }
-    this.deps.log.info({ accountId: this.accountId }, 'auth state wiped');
   }
 
   /**

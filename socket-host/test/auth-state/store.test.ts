@@ -272,6 +272,24 @@ describe('auth state store (Firestore, encrypted)', () => {
     assert.equal(asStored(await s.readCreds()), asStored(state.creds));
   });
 
+  it('finishes a wipe a crash interrupted (creds gone, keys left) before handing out new creds', async () => {
+    const s = store('acc-half-wiped', new Keyring(randomBytes(32)));
+    await s.writeCreds(pairedCreds());
+    await s.keys.set(everyKeyType());
+    // What a process killed between the wipe's first commit (creds) and its key pages leaves.
+    await testDb().doc(paths.authState('acc-half-wiped')).delete();
+    const { isNew } = await s.load();
+    assert.equal(isNew, true);
+    assert.equal(
+      (
+        await testDb()
+          .collection(`${paths.authState('acc-half-wiped')}/keys`)
+          .get()
+      ).size,
+      0,
+    );
+  });
+
   it('is fenced: a host whose lease epoch moved on writes nothing, and learns it lost the lease', async () => {
     const db = testDb();
     await db.doc(paths.lease('acc-fence')).set({ holder: 'host-b', epoch: 3 });
