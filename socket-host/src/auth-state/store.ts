@@ -81,13 +81,12 @@ export interface AuthStoreDeps {
 
 export class AccountAuthStore {
   readonly #root: DocumentReference;
-  /** Key stores handed out by `load()` are numbered; a wipe retires all earlier ones. */
+  /** Key stores and creds handed out by `load()` are numbered; a wipe retires all earlier ones. */
   #generation = 0;
   #retiredBelow = 0;
   readonly #inFlight = new Set<Promise<void>>();
-  /** Creds objects handed out by `load()`, and those a wipe retired (their late saves are dropped). */
-  #handedOut = new Set<AuthenticationCreds>();
-  readonly #retiredCreds = new WeakSet<AuthenticationCreds>();
+  /** The generation of each creds object `load()` handed out: a wipe retires them with their key stores. */
+  readonly #credsGeneration = new WeakMap<AuthenticationCreds, number>();
 
   constructor(
     private readonly deps: AuthStoreDeps,
@@ -107,9 +106,12 @@ export class AccountAuthStore {
    */
   async load(): Promise<{ state: AuthenticationState; isNew: boolean }> {
     const stored = await this.readCreds();
+    // Keys without creds are what a wipe leaves when the process dies half-way (creds go first):
+    // finish it, or the new pairing would run on the old identity's sessions and app-state keys.
+    if (stored === undefined) await this.#deleteKeys();
     const creds = stored ?? initAuthCreds();
-    this.#handedOut.add(creds);
     const generation = ++this.#generation;
+    this.#credsGeneration.set(creds, generation);
     const keys = makeCacheableSignalKeyStore(
       this.#keyStore(() => generation >= this.#retiredBelow),
       this.deps.log,
@@ -135,9 +137,8 @@ export class AccountAuthStore {
   }
 
   async readCreds(): Promise<AuthenticationCreds | undefined> {
-    const snap = await this.#root.get();
-    if (!snap.exists) return undefined;
-    return decodeValue(await this.#openDoc(snap, CREDS_DOC_ID)) as AuthenticationCreds;
+    const bytes = await this.#openDoc(await this.#root.get(), CREDS_DOC_ID);
+    return bytes && (decodeValue(bytes) as AuthenticationCreds);
   }
 
   /** Key ids of the creds document (cheap: not decrypted), to tell whether this host can read them. */
@@ -148,7 +149,7 @@ export class AccountAuthStore {
   /** Writes the whole creds object (Baileys merges every `creds.update` into it in place). */
   async writeCreds(creds: AuthenticationCreds): Promise<void> {
     // Creds of a socket from before a wipe (logged out) must not come back.
-    if (this.#retiredCreds.has(creds)) return;
+    if ((this.#credsGeneration.get(creds) ?? Infinity) < this.#retiredBelow) return;
     const put = this.#put(this.#root, CREDS_DOC_ID, undefined, creds, true);
     await this.#commit([{ put }]);
   }
@@ -161,16 +162,19 @@ export class AccountAuthStore {
    */
   async wipe(): Promise<void> {
     this.#retiredBelow = this.#generation + 1;
-    for (const creds of this.#handedOut) this.#retiredCreds.add(creds);
-    this.#handedOut = new Set();
     await Promise.allSettled([...this.#inFlight]);
     await this.#commitFenced([{ del: { ref: this.#root, large: true } }]);
+    await this.#deleteKeys();
+    this.deps.log.info({ accountId: this.accountId }, 'auth state wiped');
+  }
+
+  /** Deletes every key document (and its parts), a page per fenced commit. */
+  async #deleteKeys(): Promise<void> {
     for (;;) {
       const page = await this.#root.collection('keys').limit(MAX_WRITES_PER_COMMIT).get();
-      if (page.empty) break;
+      if (page.empty) return;
       await this.#commitFenced(page.docs.map((d) => ({ del: { ref: d.ref, large: (d.get('parts') ?? 1) > 1 } })));
     }
-    this.deps.log.info({ accountId: this.accountId }, 'auth state wiped');
   }
 
   /**
@@ -193,9 +197,10 @@ export class AccountAuthStore {
         const snaps = await tx.getAll(...chunk.map((c) => c.ref));
         const puts: Put[] = [];
         for (const [j, snap] of snaps.entries()) {
-          if (!snap.exists || snap.get('kid') === keyring.currentId) continue;
+          if (snap.get('kid') === keyring.currentId) continue;
           const { docId } = chunk[j]!;
           const plain = await this.#openDoc(snap, docId, tx);
+          if (!plain) continue;
           puts.push({
             ref: snap.ref,
             docId,
@@ -219,9 +224,9 @@ export class AccountAuthStore {
       const chunk = ids.slice(i, i + READ_BATCH);
       const snaps = await this.deps.db.getAll(...chunk.map((id) => this.#keyRef(type, id)));
       for (const [j, snap] of snaps.entries()) {
-        if (!snap.exists) continue;
         const id = chunk[j]!;
-        out[id] = decodeKey(type, await this.#openDoc(snap, keyDocId(type, id)));
+        const bytes = await this.#openDoc(snap, keyDocId(type, id));
+        if (bytes) out[id] = decodeKey(type, bytes);
       }
     }
     return out;
@@ -306,13 +311,25 @@ export class AccountAuthStore {
     }
   }
 
-  async #openDoc(snap: DocumentSnapshot, docId: string, tx?: Transaction): Promise<Buffer> {
-    const { kid, iv, ct } = snap.data() as AuthDocFields;
+  /**
+   * The plaintext of `snap`, undefined if the document does not exist. Parts are read in `tx`; a
+   * value in parts read outside a transaction is read again with its parts in one read-only
+   * transaction, because a write between reading its head and its parts (it replaces both at once)
+   * would pair them across values, which fails authentication as if the state were corrupt.
+   */
+  async #openDoc(snap: DocumentSnapshot, docId: string, tx?: Transaction): Promise<Buffer | undefined> {
+    if (!snap.exists) return undefined;
     const parts = partsOf(snap);
+    if (parts > 1 && !tx) {
+      return this.deps.db.runTransaction(async (t) => this.#openDoc(await t.get(snap.ref), docId, t), {
+        readOnly: true,
+      });
+    }
+    const { kid, iv, ct } = snap.data() as AuthDocFields;
     let bytes = Buffer.from(ct);
-    if (parts > 1) {
+    if (tx && parts > 1) {
       const refs = Array.from({ length: parts - 1 }, (_, i) => partRef(snap.ref, i + 1));
-      const rest = tx ? await tx.getAll(...refs) : await this.deps.db.getAll(...refs);
+      const rest = await tx.getAll(...refs);
       bytes = Buffer.concat([bytes, ...rest.map((p) => Buffer.from((p.get('ct') as Buffer | undefined) ?? []))]);
     }
     return this.deps.keyring.open(

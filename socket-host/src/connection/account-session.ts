@@ -155,6 +155,9 @@ export class AccountSession {
   async #loop(): Promise<SessionOutcome> {
     const { deps } = this;
     while (!this.#stopping) {
+      // The next socket must log in with the latest creds (those pairing just produced before a 515,
+      // the pre-key and sync counters of the socket that dropped), not what reached Firestore so far.
+      await this.#creds!.flush();
       let state: Awaited<ReturnType<AccountAuthStore['load']>>['state'];
       try {
         state = (await deps.auth.load()).state;
@@ -176,8 +179,6 @@ export class AccountSession {
       deps.log.info({ reaction: reaction.kind, reason: reaction.reason }, 'socket closed');
       switch (reaction.kind) {
         case 'restart':
-          // The next socket must log in with the creds pairing just produced.
-          await this.#creds!.flush();
           continue;
         case 'logged_out':
           // Pending creds saves land first, then the wipe removes them; later ones are refused.

@@ -175,6 +175,42 @@ describe('auth state store (Firestore, encrypted)', () => {
     assert.equal(asStored((await s.keys.get('app-state-sync-version', ['regular'])).regular), asStored(small));
   });
 
+  it('reads a value in parts whole while it is rewritten (head and parts from one snapshot)', async () => {
+    const db = testDb();
+    const keyring = new Keyring(randomBytes(32));
+    const big = (version: number) => {
+      const indexValueMap: Record<string, { valueMac: Buffer }> = {};
+      for (let i = 0; i < 14_000; i++)
+        indexValueMap[randomBytes(32).toString('base64')] = { valueMac: randomBytes(32) };
+      return { version, hash: randomBytes(128), indexValueMap };
+    };
+    const [v1, v2] = [big(1), big(2)];
+    const writer = store('acc-torn', keyring);
+    await writer.keys.set({ 'app-state-sync-version': { regular: v1 } });
+    // The rewrite lands right after the reader got the head, before it reads the parts.
+    let rewritten = false;
+    const racing = new Proxy(db, {
+      get(target, prop) {
+        if (prop === 'getAll') {
+          return async (...refs: Parameters<typeof db.getAll>) => {
+            const snaps = await target.getAll(...refs);
+            if (!rewritten && snaps.some((s) => (s.get('parts') ?? 0) > 1)) {
+              rewritten = true;
+              await writer.keys.set({ 'app-state-sync-version': { regular: v2 } });
+            }
+            return snaps;
+          };
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const reader = new AccountAuthStore({ db: racing, keyring, log }, 'acc-torn', unfenced(db, 'acc-torn'));
+    const got = (await reader.keys.get('app-state-sync-version', ['regular'])).regular;
+    assert.ok(rewritten, 'the rewrite raced the read');
+    assert.equal(asStored(got), asStored(v2));
+  });
+
   it('commits sets larger than one transaction (first pre-key upload) completely', async () => {
     const s = store('acc-prekeys', new Keyring(randomBytes(32)));
     const preKeys = Object.fromEntries(
@@ -231,6 +267,27 @@ describe('auth state store (Firestore, encrypted)', () => {
     const { isNew, state } = await s.load();
     assert.equal(isNew, true);
     assert.equal(state.creds.registered, false);
+    // Only what was handed out before the wipe is retired: the fresh creds save.
+    await s.writeCreds(state.creds);
+    assert.equal(asStored(await s.readCreds()), asStored(state.creds));
+  });
+
+  it('finishes a wipe a crash interrupted (creds gone, keys left) before handing out new creds', async () => {
+    const s = store('acc-half-wiped', new Keyring(randomBytes(32)));
+    await s.writeCreds(pairedCreds());
+    await s.keys.set(everyKeyType());
+    // What a process killed between the wipe's first commit (creds) and its key pages leaves.
+    await testDb().doc(paths.authState('acc-half-wiped')).delete();
+    const { isNew } = await s.load();
+    assert.equal(isNew, true);
+    assert.equal(
+      (
+        await testDb()
+          .collection(`${paths.authState('acc-half-wiped')}/keys`)
+          .get()
+      ).size,
+      0,
+    );
   });
 
   it('is fenced: a host whose lease epoch moved on writes nothing, and learns it lost the lease', async () => {

@@ -99,6 +99,44 @@ describe('AccountSession', () => {
     await again.session.stop('test');
   });
 
+  it('a reconnect after a failure logs in with the creds still being saved, not the older stored ones', async () => {
+    const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
+    const fence = unfenced(testDb(), 'e');
+    // Firestore answering slower than the first backoff step (≤ 50 ms here).
+    const slow = new (class extends AccountAuthStore {
+      override async writeCreds(creds: Parameters<AccountAuthStore['writeCreds']>[0]) {
+        await new Promise((r) => setTimeout(r, 300));
+        return super.writeCreds(creds);
+      }
+    })({ db: testDb(), keyring, log }, 'e', fence);
+    const loggedInWith: (number | undefined)[] = [];
+    const writes: ConnectionPatch[] = [];
+    const s = new AccountSession({
+      ...sessionDeps('e', sim),
+      auth: slow,
+      transport: {
+        kind: 'simulated',
+        connect: (options) => {
+          loggedInWith.push(options.auth.creds.accountSyncCounter);
+          return sim.connect(options);
+        },
+      },
+      connection: {
+        write: async (p: ConnectionPatch) => void writes.push(p),
+        flush: async () => {},
+      } as unknown as ConnectionWriter,
+    }).start();
+    try {
+      await until(() => writes.some((w) => w.connection.state === 'open'));
+      sim.socket('e')!.ev.emit('creds.update', { accountSyncCounter: 42 });
+      await sim.disconnect('e', 428);
+      await until(() => loggedInWith.length === 3);
+      assert.equal(loggedInWith[2], 42);
+    } finally {
+      await s.stop('test');
+    }
+  });
+
   it('an auth state sealed with an unknown key: a clear error, state idle, no socket, no crash', async () => {
     const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
     const first = session('d', sim, 'this host');

@@ -93,6 +93,11 @@ describe('simulated WhatsApp', () => {
     const chatIds = sets.flatMap((s) => s.chats).map((c) => c.id ?? '');
     assert.ok(chatIds.some((id) => id.endsWith('@lid')) && chatIds.some((id) => id.endsWith('@s.whatsapp.net')));
     assert.equal(sets.at(-1)?.syncType, HistorySyncType.FULL, 'full history accepted and delivered last');
+    // chats.js' milestones: bootstrap on arrival, RECENT at progress 100; none for FULL.
+    assert.deepEqual(all(second.batches, 'messaging-history.status'), [
+      { syncType: HistorySyncType.INITIAL_BOOTSTRAP, status: 'complete', explicit: true },
+      { syncType: HistorySyncType.RECENT, status: 'complete', explicit: true },
+    ]);
     assert.equal(auth.creds.processedHistoryMessages.length, 5, 'one per non-ON_DEMAND notification');
     assert.equal(auth.creds.accountSyncCounter, 1);
     // Baileys stored the LID↔PN mappings from history and the tc token, in the key store.

@@ -15,7 +15,8 @@
  * - history: inline-payload HISTORY_SYNC_NOTIFICATION messages upserted and processed by Baileys'
  *   `processMessage` (→ `downloadAndProcessHistorySyncNotification`, `messaging-history.set`,
  *   `creds.update {processedHistoryMessages}`, tc tokens), filtered by the host's
- *   `shouldSyncHistoryMessage` and Baileys' PROCESSABLE_HISTORY_TYPES like the real socket;
+ *   `shouldSyncHistoryMessage` and Baileys' PROCESSABLE_HISTORY_TYPES like the real socket, with
+ *   chats.js' `messaging-history.status` milestones;
  * - live messages: stanzas through `decodeMessageNode` (LID-addressed with PN alternates) and
  *   `cleanMessage`; `sendMessage` builds with `generateWAMessage`, upserts as `append`, then
  *   receipts in the shapes of messages-recv.js `handleReceipt`;
@@ -111,6 +112,8 @@ export class SimulatedSocket implements WhatsAppSocket {
   #timers = new Set<NodeJS.Timeout>();
   #qr: { refs: string[]; timer?: NodeJS.Timeout } | undefined;
   #didBuffer = false;
+  /** chats.js `historySyncStatus`: which milestones this connection has reported. */
+  #historyComplete = { initialBootstrap: false, recent: false };
   readonly #keys;
   readonly #signalRepository;
   readonly #upsertMessage: (msg: WAMessage, type: MessageUpsertType) => Promise<void>;
@@ -137,6 +140,7 @@ export class SimulatedSocket implements WhatsAppSocket {
         ? options.shouldSyncHistoryMessage(historyMsg) &&
           (PROCESSABLE_HISTORY_TYPES as readonly number[]).includes(historyMsg.syncType ?? -1)
         : false;
+      if (historyMsg && shouldProcessHistoryMsg) this.#historyMilestone(historyMsg);
       await processMessage(msg, {
         shouldProcessHistoryMsg,
         ev: this.ev,
@@ -377,6 +381,25 @@ export class SimulatedSocket implements WhatsAppSocket {
       await this.#upsertMessage(msg, type);
     } catch (err) {
       if (!this.#closed) this.options.logger.error({ err }, 'simulated history delivery failed');
+    }
+  }
+
+  /**
+   * `messaging-history.status` as chats.js `upsertMessage` emits it, before the notification is
+   * processed (the event is not bufferable, so it can arrive before its `messaging-history.set`):
+   * INITIAL_BOOTSTRAP complete on arrival, RECENT complete with progress 100. Baileys' `paused`
+   * (no RECENT chunk for 120 s) cannot happen here: the phone always sends RECENT to 100.
+   */
+  #historyMilestone({ syncType, progress }: proto.Message.IHistorySyncNotification): void {
+    const { INITIAL_BOOTSTRAP, RECENT } = proto.HistorySync.HistorySyncType;
+    const done = this.#historyComplete;
+    if (syncType === INITIAL_BOOTSTRAP && !done.initialBootstrap) {
+      done.initialBootstrap = true;
+      this.ev.emit('messaging-history.status', { syncType: INITIAL_BOOTSTRAP, status: 'complete', explicit: true });
+    }
+    if (syncType === RECENT && progress === 100 && !done.recent) {
+      done.recent = true;
+      this.ev.emit('messaging-history.status', { syncType: RECENT, status: 'complete', explicit: true });
     }
   }
 
