@@ -12,7 +12,7 @@ import { isLeaseLost } from '../accounts/lease-errors.ts';
 import { AuthStateUnreadableError } from '../auth-state/crypto.ts';
 import type { AccountAuthStore } from '../auth-state/store.ts';
 import type { Logger } from '../log.ts';
-import { type AccountEventConsumer, EventQueue } from '../pipeline/consumer.ts';
+import { type AccountEventConsumer, type AccountIdentity, EventQueue } from '../pipeline/consumer.ts';
 import type { MessageContentStore } from '../pipeline/message-content.ts';
 import type { WhatsAppSocket, WhatsAppTransport } from '../transport/types.ts';
 import { SerialWriter } from '../util/serial-writer.ts';
@@ -70,6 +70,8 @@ export interface SessionDeps {
 export class AccountSession {
   readonly done: Promise<SessionOutcome>;
   #socket: WhatsAppSocket | undefined;
+  /** `creds.me` of the current auth state, as published (the pipeline's `self`). */
+  #me: AccountIdentity | undefined;
   #stopping: string | undefined;
   #wake: (() => void) | undefined;
   #queue: EventQueue | undefined;
@@ -134,6 +136,8 @@ export class AccountSession {
         isOwner: deps.isOwner,
         fence: deps.fence,
         contents: deps.contents,
+        me: () => this.#me,
+        socket: () => this.#socket,
       });
       this.#queue = new EventQueue(sink, deps.log);
       return await this.#loop();
@@ -242,9 +246,13 @@ export class AccountSession {
       getMessage: (key: WAMessageKey) => deps.contents.get(deps.accountId, key),
     });
     this.#socket = socket;
+    this.#me = meOf(state.creds);
     return new Promise((resolve) => {
       socket.ev.process((events) => {
-        if (events['creds.update']) void this.#creds!.push(state.creds);
+        if (events['creds.update']) {
+          void this.#creds!.push(state.creds);
+          this.#me = meOf(state.creds);
+        }
         const update = events['connection.update'];
         if (update?.qr) {
           qrs++;
@@ -302,9 +310,9 @@ export class AccountSession {
   }
 }
 
-function meOf(creds: AuthenticationCreds): ConnectionPatch['me'] {
+function meOf(creds: AuthenticationCreds): AccountIdentity | undefined {
   if (!creds.me?.id) return undefined;
-  const me: NonNullable<ConnectionPatch['me']> = { id: jidNormalizedUser(creds.me.id) };
+  const me: AccountIdentity = { id: jidNormalizedUser(creds.me.id) };
   if (creds.me.lid) me.lid = jidNormalizedUser(creds.me.lid);
   if (creds.me.name) me.name = creds.me.name;
   return me;

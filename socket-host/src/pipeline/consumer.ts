@@ -17,9 +17,11 @@
  * pending. After the lease is lost, `context.isOwner()` turns false and fenced writes throw
  * LeaseLostError; stop writing then (the new owner replays from WhatsApp/history as needed).
  */
+import type { EpochMs } from '@wasync/shared';
 import type { BaileysEventMap } from '@whiskeysockets/baileys';
 import type { Fence } from '../accounts/fence.ts';
 import type { Logger } from '../log.ts';
+import type { WhatsAppSocket } from '../transport/types.ts';
 import type { MessageContentStore } from './message-content.ts';
 
 /** One `ev.process` delivery: any subset of Baileys' events. */
@@ -38,13 +40,41 @@ export interface AccountContext {
   fence: Fence;
   /** Where raw message content goes, so `getMessage` can answer retry receipts. */
   contents: MessageContentStore;
+  /**
+   * Who the account is, from the socket's creds (`creds.me`, JIDs normalised, no device part);
+   * undefined until the account is paired. Read it per batch: pairing sets it mid-ownership.
+   */
+  me(): AccountIdentity | undefined;
+  /** What the pipeline may use of the live socket; undefined between sockets (reconnects, pairing restarts). */
+  socket(): PipelineSocket | undefined;
 }
+
+/** `accounts/{id}.me` as the host publishes it. */
+export interface AccountIdentity {
+  /** Phone-number JID (`<digits>@s.whatsapp.net`). */
+  id: string;
+  /** LID JID (`<digits>@lid`), once WhatsApp told it. */
+  lid?: string;
+  name?: string;
+}
+
+/**
+ * The live socket's parts the pipeline reads: Baileys' LID ↔ PN store (`signalRepository.lidMapping`,
+ * which learns pairs the event buffer may have dropped from merged history) and the group list
+ * (`groupFetchAllParticipating`, which also emits `groups.update`).
+ */
+export type PipelineSocket = Pick<WhatsAppSocket, 'signalRepository' | 'groupFetchAllParticipating'>;
 
 export interface EventMeta {
   /** 1 for the first socket of this ownership, +1 per reconnect. */
   socket: number;
   /** Position of this batch among all batches of the ownership (1, 2, …). */
   seq: number;
+  /**
+   * When the host received the batch from Baileys (taken once, on arrival at the seam, not when the
+   * sink gets to it): normalisation clamps future timestamps to it, so a replay must reuse it.
+   */
+  receivedAt: EpochMs;
 }
 
 export interface AccountEventSink {
@@ -90,7 +120,7 @@ export class EventQueue {
 
   push(events: BaileysEventBatch, socket: number): void {
     if (this.#closed) return;
-    const meta = { socket, seq: ++this.#seq };
+    const meta: EventMeta = { socket, seq: ++this.#seq, receivedAt: Date.now() };
     this.#depth++;
     if (this.#depth >= this.warnDepth && this.#depth >= this.#warnedAt * 2) {
       this.#warnedAt = this.#depth;

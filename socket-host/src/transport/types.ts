@@ -11,7 +11,15 @@ export type BaileysSocket = ReturnType<typeof makeWASocket>;
 
 export type WhatsAppSocket = Pick<
   BaileysSocket,
-  'ev' | 'end' | 'logout' | 'sendMessage' | 'fetchMessageHistory' | 'requestPairingCode' | 'user'
+  | 'ev'
+  | 'end'
+  | 'logout'
+  | 'sendMessage'
+  | 'fetchMessageHistory'
+  | 'requestPairingCode'
+  | 'user'
+  | 'signalRepository'
+  | 'groupFetchAllParticipating'
 >;
 
 export interface ConnectOptions {

@@ -13,6 +13,7 @@ import { LeaseStore } from '../../src/accounts/lease.ts';
 import { keyIdOf } from '../../src/auth-state/crypto.ts';
 import type { RunningHost } from '../../src/host.ts';
 import {
+  type AccountContext,
   type AccountEventConsumer,
   type BaileysEventBatch,
   discardingConsumer,
@@ -31,12 +32,18 @@ async function leaseHolder(accountId: string): Promise<string | null | undefined
 
 /** A consumer that records everything it is handed. */
 function recordingConsumer() {
-  const seen: { accountId: string; events: BaileysEventBatch; meta: EventMeta }[] = [];
+  const seen: {
+    accountId: string;
+    events: BaileysEventBatch;
+    meta: EventMeta;
+    me: ReturnType<AccountContext['me']>;
+    socket: boolean;
+  }[] = [];
   const closed: string[] = [];
   const consumer: AccountEventConsumer = {
-    openAccount: ({ accountId }) => ({
+    openAccount: ({ accountId, me, socket }) => ({
       handle: async (events, meta) => {
-        seen.push({ accountId, events, meta });
+        seen.push({ accountId, events, meta, me: me(), socket: socket() !== undefined });
       },
       close: async (reason) => {
         closed.push(`${accountId}:${reason}`);
@@ -84,6 +91,17 @@ describe('connection lifecycle (simulated WhatsApp, in-process host)', function 
       seen.map((_, i) => i + 1),
     );
     assert.deepEqual([...new Set(seen.map((s) => s.meta.socket))], [1, 2]);
+    // The seam tells who the account is once paired, hands the live socket, and stamps arrival times.
+    assert.equal(seen[0]!.me, undefined, 'not paired yet');
+    assert.deepEqual(seen.at(-1)!.me, open.me);
+    assert.ok(seen.find((s) => s.events['connection.update']?.connection === 'open')?.socket, 'a live socket');
+    const times = seen.map((s) => s.meta.receivedAt);
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => a - b),
+      'arrival times in delivery order',
+    );
+    assert.ok(times[0]! > Date.now() - 30_000 && times.at(-1)! <= Date.now());
     await sleep(300);
     assert.ok(
       seen.some((s) => s.events['messaging-history.set']?.messages.length),

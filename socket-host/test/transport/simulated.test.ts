@@ -6,7 +6,13 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Boom } from '@hapi/boom';
-import { type BaileysEventMap, DisconnectReason, proto, type WAMessage } from '@whiskeysockets/baileys';
+import {
+  type BaileysEventMap,
+  DisconnectReason,
+  jidNormalizedUser,
+  proto,
+  type WAMessage,
+} from '@whiskeysockets/baileys';
 import { acceptAllHistory } from '../../src/connection/history-policy.ts';
 import { createLogger } from '../../src/log.ts';
 import { HISTORY_END_S, ON_DEMAND_MAX } from '../../src/transport/simulated/phone.ts';
@@ -168,6 +174,30 @@ describe('simulated WhatsApp', () => {
     assert.ok(
       all(second.batches, 'messages.upsert').some((u) => u.type === 'append' && u.messages[0]?.key.id === sent?.key.id),
     );
+  });
+
+  it('lists its groups through Baileys’ extractGroupMetadata and emits groups.update', async () => {
+    const sim = new SimulatedWhatsApp({ seed: 's-groups', autoPairAfterMs: 10, timings: FAST, phone: { groups: 2 } });
+    const { socket, second } = await pairedAndOpen(sim, 'acc');
+    const phone = sim.phone('acc');
+    const groups = await socket.groupFetchAllParticipating();
+    const expected = phone.chats.filter((c) => c.kind === 'group');
+    assert.deepEqual(Object.keys(groups).sort(), expected.map((c) => c.jid).sort());
+    for (const chat of expected) {
+      const meta = groups[chat.jid]!;
+      assert.equal(meta.subject, chat.name);
+      assert.equal(meta.addressingMode, 'lid');
+      assert.deepEqual(
+        meta.participants.map((p) => [p.id, p.phoneNumber]),
+        [[phone.meLid, phone.meJid], ...chat.members.map((m) => [`${m.lid}@lid`, `${m.pn}@s.whatsapp.net`])],
+      );
+    }
+    const updates = await until('groups.update', () => all(second.batches, 'groups.update')[0]);
+    assert.deepEqual(updates.map((g) => g.id).sort(), Object.keys(groups).sort());
+    // The LID mapping store of the socket knows the account's own pair after login (socket.js).
+    // (Baileys answers with the device form, `<pn>:0@s.whatsapp.net`.)
+    const pn = await socket.signalRepository.lidMapping.getPNForLID(phone.meLid);
+    assert.equal(jidNormalizedUser(pn ?? ''), phone.meJid);
   });
 
   it('answers fetchMessageHistory with an ON_DEMAND set carrying the request id', async () => {

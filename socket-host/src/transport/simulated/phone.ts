@@ -234,6 +234,34 @@ export class SimulatedPhone {
     return { syncType: HistorySyncType.ON_DEMAND, chunkOrder: 0, progress: 100, conversations: [conversation] };
   }
 
+  /**
+   * The `<group>` nodes WhatsApp answers a `participating` query with (groups.js
+   * `extractGroupMetadata` reads them): LID-addressed, participants with their phone numbers.
+   */
+  groupNodes(): BinaryNode[] {
+    return this.chats
+      .filter((c) => c.kind === 'group')
+      .map((chat) => ({
+        tag: 'group',
+        attrs: {
+          id: chat.jid.split('@')[0]!,
+          subject: chat.name,
+          s_t: String(HISTORY_END_S - chat.offsetS),
+          creation: String(HISTORY_END_S - CHAT_DEPTH * SPACING_S),
+          addressing_mode: 'lid',
+          size: String(chat.members.length + 1),
+        },
+        content: [this.meLid, ...chat.members.map((m) => lidJid(m.lid))].map((jid, i) => ({
+          tag: 'participant',
+          attrs: {
+            jid,
+            phone_number: i === 0 ? this.meJid : pnJid(chat.members[i - 1]!.pn),
+            ...(i === 0 ? { type: 'admin' } : {}),
+          },
+        })),
+      }));
+  }
+
   /** Live message `n` from a contact (a DM, or in a group every third time), as WhatsApp's stanza. */
   liveStanza(n: number, nowS: number): BinaryNode {
     const rnd = new Random(`${this.#seed}\0live\0${n}`);

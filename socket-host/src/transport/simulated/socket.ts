@@ -37,6 +37,7 @@ import {
   configureSuccessfulPairing,
   DisconnectReason,
   decodeMessageNode,
+  type GroupMetadata,
   generateWAMessage,
   getErrorCodeFromStreamError,
   getHistoryMsg,
@@ -52,6 +53,7 @@ import {
   type WAMessageKey,
 } from '@whiskeysockets/baileys';
 import { makeLibSignalRepository } from '@whiskeysockets/baileys/lib/Signal/libsignal.js';
+import { extractGroupMetadata } from '@whiskeysockets/baileys/lib/Socket/groups.js';
 import processMessage from '@whiskeysockets/baileys/lib/Utils/process-message.js';
 import type { ConnectOptions, WhatsAppSocket } from '../types.ts';
 import { pairSuccessStanza } from './pairing.ts';
@@ -115,7 +117,7 @@ export class SimulatedSocket implements WhatsAppSocket {
   /** chats.js `historySyncStatus`: which milestones this connection has reported. */
   #historyComplete = { initialBootstrap: false, recent: false };
   readonly #keys;
-  readonly #signalRepository;
+  readonly signalRepository;
   readonly #upsertMessage: (msg: WAMessage, type: MessageUpsertType) => Promise<void>;
 
   constructor(
@@ -128,7 +130,7 @@ export class SimulatedSocket implements WhatsAppSocket {
     // Baileys merges every creds.update into the creds object in place (socket.js).
     this.ev.on('creds.update', (update) => Object.assign(auth.creds, update));
     this.#keys = addTransactionCapability(auth.keys, logger, { maxCommitRetries: 10, delayBetweenTriesMs: 3000 });
-    this.#signalRepository = makeLibSignalRepository({ creds: auth.creds, keys: this.#keys }, logger);
+    this.signalRepository = makeLibSignalRepository({ creds: auth.creds, keys: this.#keys }, logger);
     this.#upsertMessage = this.ev.createBufferedFunction(async (msg: WAMessage, type: MessageUpsertType) => {
       this.ev.emit('messages.upsert', { messages: [msg], type });
       if (msg.pushName && !msg.key.fromMe) {
@@ -146,7 +148,7 @@ export class SimulatedSocket implements WhatsAppSocket {
         ev: this.ev,
         creds: auth.creds,
         keyStore: this.#keys,
-        signalRepository: this.#signalRepository,
+        signalRepository: this.signalRepository,
         logger,
         options: {},
         getMessage: options.getMessage,
@@ -226,6 +228,21 @@ export class SimulatedSocket implements WhatsAppSocket {
     const history = this.server.phone.onDemand(oldestMsgKey.remoteJid!, count, Number(oldestMsgTimestamp));
     this.#later(this.server.timings.onDemandMs, () => this.#deliverHistory(history, requestId));
     return requestId;
+  };
+
+  /**
+   * groups.js: the `w:g2 participating` query answered with one `<group>` node per group the phone
+   * is in, read by Baileys' own `extractGroupMetadata`, then `groups.update` with every group.
+   */
+  groupFetchAllParticipating = async (): Promise<{ [id: string]: GroupMetadata }> => {
+    this.#assertOpen();
+    const data: { [id: string]: GroupMetadata } = {};
+    for (const node of this.server.phone.groupNodes()) {
+      const meta = extractGroupMetadata({ tag: 'result', attrs: {}, content: [node] });
+      data[meta.id] = meta;
+    }
+    this.ev.emit('groups.update', Object.values(data));
+    return data;
   };
 
   /** The phone scans the QR (or confirms the pairing code). */
@@ -326,7 +343,7 @@ export class SimulatedSocket implements WhatsAppSocket {
     this.server.opened(this);
     // socket.js stores the account's own LID mapping and device list after login.
     try {
-      await this.#signalRepository.lidMapping.storeLIDPNMappings([{ lid: phone.meLid, pn: phone.meJid }]);
+      await this.signalRepository.lidMapping.storeLIDPNMappings([{ lid: phone.meLid, pn: phone.meJid }]);
       await this.#keys.set({ 'device-list': { [phone.identity.pn]: [String(phone.identity.device)] } });
     } catch (err) {
       this.options.logger.warn({ err }, 'simulated login: storing own LID mapping failed');
