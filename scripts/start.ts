@@ -99,46 +99,63 @@ try {
 }
 
 async function startStack(): Promise<void> {
-  say(official ? 'Java ≥ 21 found: firebase-tools will run the official Firestore emulator' : 'starting Firestore…');
-  // With the official emulator, firebase-tools starts and stops it together with the others.
-  firestore = official ? undefined : await startFirestoreBackend(process.env, { port: ports['firestore emulator'] });
-  if (firestore?.pid) {
-    track({ name: 'embedded Firestore', pid: firestore.pid, group: false, commandIncludes: 'firestore-embedded.ts' });
-  }
-  if (firestore)
-    say(
-      `Firestore (${firestore.kind === 'external' ? 'from FIRESTORE_EMULATOR_HOST' : 'embedded'}) at ${firestore.host}`,
-    );
+  firestore = await startFirestore();
+  emulators = await startEmulators(firestore);
+  // firebase-admin in this process (seeding) reaches the emulators through these, read per call.
+  process.env.FIRESTORE_EMULATOR_HOST = emulators.firestoreHost;
+  process.env.FIREBASE_AUTH_EMULATOR_HOST = emulators.authHost;
+  const functionsBase = `${emulators.functionsUrl}/${emulators.project}/us-central1`;
+  const apiBase = `${functionsBase}/api/whatsapp`;
+  // Asked now, so the function's log lines about it stay with the start-up output.
+  const dashboardUrl = (await dashboardIsServed(`${apiBase}/dashboard`)) ? `${apiBase}/dashboard` : undefined;
+  await seedFirstOperator(emulators.authHost);
+  const simulated = process.env.WHATSAPP_TRANSPORT?.trim().toLowerCase() === 'simulated';
+  const demo = simulated ? await seedDemoAccount() : undefined;
+  host = await startHost(emulators, simulated);
 
+  const firstRun = firstRunLines({ operator, authHost: emulators.authHost, apiBase, functionsBase, dashboardUrl });
+  for (const line of firstRun.say) say(line);
+  for (const line of firstRun.paste) process.stdout.write(`${line}\n`);
+  printAddresses(emulators, functionsBase, apiBase);
+  output.release();
+  say(`Ctrl-C stops everything. Start-up output of the emulators and the host: ${output.file.slice(REPO_ROOT.length)}`);
+  if (demo) void reportDemo(demo);
+}
+
+/** The embedded Firestore, FIRESTORE_EMULATOR_HOST's, or none (firebase-tools runs the official one). */
+async function startFirestore(): Promise<FirestoreBackend | undefined> {
+  say(official ? 'Java ≥ 21 found: firebase-tools will run the official Firestore emulator' : 'starting Firestore…');
+  if (official) return undefined;
+  const backend = await startFirestoreBackend(process.env, { port: ports['firestore emulator'] });
+  if (backend.pid) {
+    track({ name: 'embedded Firestore', pid: backend.pid, group: false, commandIncludes: 'firestore-embedded.ts' });
+  }
+  say(`Firestore (${backend.kind === 'external' ? 'from FIRESTORE_EMULATOR_HOST' : 'embedded'}) at ${backend.host}`);
+  return backend;
+}
+
+async function startEmulators(backend: FirestoreBackend | undefined): Promise<FirebaseEmulators> {
   say('building functions and starting the emulators…');
   execFileSync(process.execPath, ['functions/build.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' });
-  emulators = await startFirebaseEmulators({
-    firestoreHost: firestore?.host ?? '',
+  return startFirebaseEmulators({
+    firestoreHost: backend?.host ?? '',
     ports: 'fixed',
     withOfficialFirestore: official,
     output: (line) => output.line('emulators', line),
     onSpawn: (pid) => track({ name: 'firebase emulators', pid, group: true, commandIncludes: 'emulators:start' }),
   });
-  // firebase-admin in this process (seeding) reaches the emulators through these, read per call.
-  process.env.FIRESTORE_EMULATOR_HOST = emulators.firestoreHost;
-  process.env.FIREBASE_AUTH_EMULATOR_HOST = emulators.authHost;
+}
 
-  const apiBase = `${emulators.functionUrl('api')}/whatsapp`;
-  // Asked now, so the function's log lines about it stay with the start-up output.
-  const dashboardUrl = (await dashboardIsServed(`${apiBase}/dashboard`)) ? `${apiBase}/dashboard` : undefined;
-  await seedFirstOperator(emulators.authHost);
-
-  const simulated = process.env.WHATSAPP_TRANSPORT?.trim().toLowerCase() === 'simulated';
-  const demo = simulated ? await seedDemoAccount() : undefined;
-
+/** The socket host on SOCKET_HOST_PORT, once it is ready; the stack stops if it exits later. */
+async function startHost(stack: FirebaseEmulators, simulated: boolean): Promise<ChildProcess> {
   say(`starting the socket host${simulated ? ' (simulated WhatsApp)' : ''}…`);
-  host = spawn(process.execPath, ['--import', 'tsx', 'socket-host/src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'socket-host/src/main.ts'], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,
-      FIRESTORE_EMULATOR_HOST: emulators.firestoreHost,
-      FIREBASE_AUTH_EMULATOR_HOST: emulators.authHost,
-      CLOUD_TASKS_EMULATOR_HOST: emulators.tasksHost,
+      FIRESTORE_EMULATOR_HOST: stack.firestoreHost,
+      FIREBASE_AUTH_EMULATOR_HOST: stack.authHost,
+      CLOUD_TASKS_EMULATOR_HOST: stack.tasksHost,
       GCLOUD_PROJECT: DEMO_PROJECT,
       METADATA_SERVER_DETECTION: 'none',
       PORT: String(HOST_PORT),
@@ -146,49 +163,39 @@ async function startStack(): Promise<void> {
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  createInterface({ input: host.stdout! }).on('line', (line) => output.line('host', line));
-  track({ name: 'socket host', pid: host.pid!, group: false, commandIncludes: 'socket-host/src/main.ts' });
-  const healthUrl = `http://127.0.0.1:${HOST_PORT}`;
+  createInterface({ input: child.stdout! }).on('line', (line) => output.line('host', line));
+  track({ name: 'socket host', pid: child.pid!, group: false, commandIncludes: 'socket-host/src/main.ts' });
   await Promise.race([
-    waitFor('socket host /readyz', async () => (await fetch(`${healthUrl}/readyz`)).ok, 30_000),
-    failOnExit(host, 'socket host'),
+    waitFor('socket host /readyz', async () => (await fetch(`http://127.0.0.1:${HOST_PORT}/readyz`)).ok, 30_000),
+    failOnExit(child, 'socket host'),
   ]);
-  host.on('exit', (code) => {
+  child.on('exit', (code) => {
     if (!stopping) {
       say(`socket host exited unexpectedly (code ${code}); stopping the stack`);
       void stopAll('host exit', 1);
     }
   });
+  return child;
+}
 
-  const firstRun = firstRunLines({
-    operator,
-    authHost: emulators.authHost,
-    apiBase,
-    functionsBase: `${emulators.functionsUrl}/${emulators.project}/us-central1`,
-    dashboardUrl,
-  });
-  for (const line of firstRun.say) say(line);
-  for (const line of firstRun.paste) process.stdout.write(`${line}\n`);
-
-  const [firestoreHostname, firestorePort] = emulators.firestoreHost.split(':');
+function printAddresses(stack: FirebaseEmulators, functionsBase: string, apiBase: string): void {
+  const [firestoreHostname, firestorePort] = stack.firestoreHost.split(':');
+  const health = `http://127.0.0.1:${HOST_PORT}`;
   const urls: [string, string][] = [
     [
       'Firestore emulator (FIRESTORE_EMULATOR_HOST)',
-      `${emulators.firestoreHost}   connectFirestoreEmulator(db, '${firestoreHostname}', ${firestorePort})`,
+      `${stack.firestoreHost}   connectFirestoreEmulator(db, '${firestoreHostname}', ${firestorePort})`,
     ],
-    ['Auth emulator (FIREBASE_AUTH_EMULATOR_HOST)', emulators.authHost],
-    ['Cloud Tasks emulator (CLOUD_TASKS_EMULATOR_HOST)', emulators.tasksHost],
-    ['Functions emulator', `${emulators.functionsUrl}/${emulators.project}/us-central1/<function>`],
+    ['Auth emulator (FIREBASE_AUTH_EMULATOR_HOST)', stack.authHost],
+    ['Cloud Tasks emulator (CLOUD_TASKS_EMULATOR_HOST)', stack.tasksHost],
+    ['Functions emulator', `${functionsBase}/<function>`],
     ['  HTTPS API (Bearer <ID token>)', `${apiBase}/…`],
     ['  OpenAPI document', `${apiBase}/openapi.json`],
-    ...CALLABLE_NAMES.map((name): [string, string] => [`  callable ${name}`, emulators!.functionUrl(name)]),
-    ['Socket host health', `${healthUrl}/healthz  ${healthUrl}/readyz`],
+    ...CALLABLE_NAMES.map((name): [string, string] => [`  callable ${name}`, `${functionsBase}/${name}`]),
+    ['Socket host health', `${health}/healthz  ${health}/readyz`],
   ];
   say('every address:');
   for (const [name, url] of urls) say(`  ${name.padEnd(48)} ${url}`);
-  output.release();
-  say(`Ctrl-C stops everything. Start-up output of the emulators and the host: ${output.file.slice(REPO_ROOT.length)}`);
-  if (demo) void reportDemo(demo);
 }
 
 async function stopAll(why: string, exitCode = 0): Promise<void> {
