@@ -8,6 +8,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DEMO_PROJECT } from './firestore-backend.ts';
 import { failOnExit } from './child-process.ts';
@@ -38,8 +39,13 @@ export interface StartEmulatorsOptions {
    * `firestoreHost` is ignored and `FirebaseEmulators.firestoreHost` says where it listens.
    */
   withOfficialFirestore?: boolean;
-  /** Where firebase-tools' own output goes; defaults to this process's stderr. */
-  output?: 'inherit' | 'ignore';
+  /**
+   * Where firebase-tools' own output goes: this process's (default), nowhere, or line by line to a
+   * function (`npm start` holds it back until its own summary is printed).
+   */
+  output?: 'inherit' | 'ignore' | ((line: string) => void);
+  /** Called with firebase-tools' process id as soon as it runs (`npm start` records it at once). */
+  onSpawn?: (pid: number) => void;
   timeoutMs?: number;
 }
 
@@ -61,6 +67,7 @@ export async function startFirebaseEmulators(opts: StartEmulatorsOptions): Promi
 
   // WASYNC_EMULATOR_LOGS=1 shows firebase-tools' output even where the caller silences it.
   const output = process.env.WASYNC_EMULATOR_LOGS === '1' ? 'inherit' : (opts.output ?? 'inherit');
+  const stdio = typeof output === 'function' ? 'pipe' : output;
   const only = opts.withOfficialFirestore ? 'auth,functions,tasks,firestore' : 'auth,functions,tasks';
   const firestoreHost = opts.withOfficialFirestore ? `127.0.0.1:${ports.firestore}` : opts.firestoreHost;
   const child = spawn(
@@ -69,10 +76,14 @@ export async function startFirebaseEmulators(opts: StartEmulatorsOptions): Promi
     {
       cwd: REPO_ROOT,
       env: { ...process.env, FIRESTORE_EMULATOR_HOST: firestoreHost },
-      stdio: ['ignore', output, output],
+      stdio: ['ignore', stdio, stdio],
       detached: true,
     },
   );
+  if (typeof output === 'function') {
+    for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on('line', output);
+  }
+  opts.onSpawn?.(child.pid!);
   const stop = () => stopProcessGroup(child, opts.ports === 'free' ? configPath : undefined);
 
   const hub = `http://127.0.0.1:${ports.hub}`;
@@ -102,13 +113,18 @@ export async function startFirebaseEmulators(opts: StartEmulatorsOptions): Promi
   };
 }
 
-/** The fixed ports (firebase.json) the emulators of `startFirebaseEmulators({ ports: 'fixed' })` bind. */
-export function fixedEmulatorPorts(withOfficialFirestore: boolean): Record<string, number> {
+/**
+ * The fixed ports (firebase.json) `npm start` binds: firebase-tools' emulators, and Firestore's
+ * unless Firestore comes from elsewhere (`FIRESTORE_EMULATOR_HOST`). Firestore keeps its port
+ * whether the official or the embedded emulator serves it, so a client app's
+ * `connectFirestoreEmulator(db, '127.0.0.1', 8080)` works with either.
+ */
+export function fixedEmulatorPorts(withFirestore: boolean): Record<string, number> {
   const configured = JSON.parse(readFileSync(`${REPO_ROOT}firebase.json`, 'utf8')).emulators as Record<
     string,
     { port: number }
   >;
-  const names = EMULATORS.filter((name) => withOfficialFirestore || name !== 'firestore');
+  const names = EMULATORS.filter((name) => withFirestore || name !== 'firestore');
   return Object.fromEntries(names.map((name) => [`${name} emulator`, configured[name]!.port]));
 }
 

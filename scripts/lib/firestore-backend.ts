@@ -23,6 +23,8 @@ export interface FirestoreBackend {
   host: string;
   /** Embedded only: URL of its admin endpoint (`GET /memory` gives its heap after a GC). */
   admin?: string | undefined;
+  /** Embedded only: process id of the emulator's own process. */
+  pid?: number | undefined;
   /** Deletes every document of `project`. */
   clear(project?: string): Promise<void>;
   stop(): Promise<void>;
@@ -38,6 +40,8 @@ export interface FirestoreCapabilities {
 const embeddedScript = fileURLToPath(new URL('../firestore-embedded.ts', import.meta.url));
 
 export interface EmbeddedOptions {
+  /** gRPC port (`npm start`: firebase.json's Firestore port); by default a free one. */
+  port?: number;
   /** How long a transaction may hold its locks before the embedded emulator aborts it (30 s). */
   transactionTimeoutMs?: number;
   /** Run the published, unpatched bundle (benchmarks compare against it; tests never do). */
@@ -62,6 +66,7 @@ export async function startFirestoreBackend(
 
 async function startEmbedded(options: EmbeddedOptions): Promise<FirestoreBackend> {
   const args = [
+    ...(options.port ? ['--port', String(options.port)] : []),
     ...(options.transactionTimeoutMs ? ['--transaction-timeout-ms', String(options.transactionTimeoutMs)] : []),
     ...(options.unpatched ? ['--unpatched'] : []),
   ];
@@ -74,6 +79,7 @@ async function startEmbedded(options: EmbeddedOptions): Promise<FirestoreBackend
     kind: 'embedded',
     host: ready.host,
     admin: ready.admin,
+    pid: child.pid,
     clear: (project = DEMO_PROJECT) => clearVia(ready.admin, project),
     stop: () => stopChild(child),
   };

@@ -39,8 +39,22 @@ export async function stopLeftovers(say: (line: string) => void): Promise<void> 
   } catch {
     return; // no earlier start, or it shut down cleanly
   }
-  for (const child of children.filter(isStillRunning)) {
-    say(`stopping ${child.name} (pid ${child.pid}) left running by an earlier npm start`);
+  await stopRecorded(children, (child) => say(`stopping ${child.name} (pid ${child.pid}) left running by an earlier npm start`));
+  forgetChildren();
+}
+
+/**
+ * Stops each of `children` that still runs (SIGTERM, SIGKILL after 10 s), in order; never this
+ * process or its parent, whose pids an earlier start's may have been.
+ */
+export async function stopRecorded(
+  children: RecordedChild[],
+  onStop: (child: RecordedChild) => void = () => {},
+): Promise<void> {
+  const self = [process.pid, process.ppid];
+  for (const child of children) {
+    if (self.includes(child.pid) || !isStillRunning(child)) continue;
+    onStop(child);
     const target = child.group ? -child.pid : child.pid;
     signal(target, 'SIGTERM');
     if (!(await exited(child.pid, 10_000))) {
@@ -48,11 +62,22 @@ export async function stopLeftovers(say: (line: string) => void): Promise<void> 
       await exited(child.pid, 5_000);
     }
   }
-  forgetChildren();
 }
 
-/** Throws, naming every taken port and what it is for, when something already listens there. */
+/**
+ * Throws, naming the ports and what they are for, when two parts were given the same port (say
+ * SOCKET_HOST_PORT=8080, Firestore's) or something already listens on one.
+ */
 export async function assertPortsFree(ports: Record<string, number>): Promise<void> {
+  const byPort = new Map<number, string[]>();
+  for (const [name, port] of Object.entries(ports)) byPort.set(port, [...(byPort.get(port) ?? []), name]);
+  const shared = [...byPort].filter(([, names]) => names.length > 1);
+  if (shared.length > 0) {
+    throw new Error(
+      shared.map(([port, names]) => `port ${port} is given to ${names.join(' and ')}`).join('; ') +
+        ': change firebase.json or SOCKET_HOST_PORT.',
+    );
+  }
   const taken: string[] = [];
   for (const [name, port] of Object.entries(ports)) {
     if (await listening(port)) taken.push(`${port} (${name})`);
