@@ -4,6 +4,8 @@
  *   Firestore   FIRESTORE_EMULATOR_HOST if set; else the official emulator when Java ≥ 21 is on
  *               PATH (started by firebase-tools); else the embedded emulator (own process)
  *   Auth, Functions, Cloud Tasks   firebase-tools emulators (ports from firebase.json)
+ *   Cloud Storage   FIREBASE_STORAGE_EMULATOR_HOST if set; else firebase-tools' Storage emulator
+ *               without its rules runtime (own process, firebase.json's storage port; media)
  *   socket host   socket-host/src/main.ts on PORT 8090 (health endpoints)
  *
  * With WHATSAPP_TRANSPORT=simulated the socket host talks to the simulated WhatsApp instead: when
@@ -20,18 +22,28 @@ import { CALLABLE_NAMES } from '@wasync/shared/client';
 import { deleteApp, initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
 import { failOnExit, stopChild } from './lib/child-process.ts';
-import { fixedEmulatorPorts, REPO_ROOT, startFirebaseEmulators } from './lib/firebase-emulators.ts';
+import {
+  configuredEmulatorPort,
+  fixedEmulatorPorts,
+  REPO_ROOT,
+  startFirebaseEmulators,
+} from './lib/firebase-emulators.ts';
 import { DEMO_PROJECT, startFirestoreBackend } from './lib/firestore-backend.ts';
 import { assertPortsFree, forgetChildren, recordChildren, stopLeftovers } from './lib/local-stack.ts';
 import { waitFor } from './lib/ports.ts';
+import { startStorageBackend, storageEmulatorHostFrom } from './lib/storage-backend.ts';
 
 const HOST_PORT = Number(process.env.SOCKET_HOST_PORT ?? 8090);
 const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
 
 const official = !process.env.FIRESTORE_EMULATOR_HOST && javaMajorVersion() >= 21;
+// Cloud Storage (media): embedded on firebase.json's port unless FIREBASE_STORAGE_EMULATOR_HOST names one.
+const storagePorts: Record<string, number> = storageEmulatorHostFrom(process.env)
+  ? {}
+  : { 'storage emulator': configuredEmulatorPort('storage') };
 await stopLeftovers(say);
 try {
-  await assertPortsFree({ ...fixedEmulatorPorts(official), 'socket host': HOST_PORT });
+  await assertPortsFree({ ...fixedEmulatorPorts(official), ...storagePorts, 'socket host': HOST_PORT });
 } catch (err) {
   say(`cannot start: ${(err as Error).message}`);
   process.exit(1);
@@ -44,10 +56,19 @@ if (firestore)
     `Firestore (${firestore.kind === 'external' ? 'from FIRESTORE_EMULATOR_HOST' : 'embedded'}) at ${firestore.host}`,
   );
 
+// Cloud Storage (media): firebase-tools' Storage emulator without its rules runtime, in its own
+// process (it exits with this one); admin requests only (scripts/storage-embedded.ts).
+say('starting Cloud Storage…');
+const storage = await startStorageBackend(process.env, { port: configuredEmulatorPort('storage') });
+say(
+  `Cloud Storage (${storage.kind === 'external' ? 'from FIREBASE_STORAGE_EMULATOR_HOST' : 'embedded, no rules'}) at ${storage.host}`,
+);
+
 say('building functions and starting the emulators…');
 execFileSync(process.execPath, ['functions/build.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' });
 const emulators = await startFirebaseEmulators({
   firestoreHost: firestore?.host ?? '',
+  storageHost: storage.host,
   ports: 'fixed',
   withOfficialFirestore: official,
 });
@@ -61,6 +82,7 @@ const hostEnv = {
   FIRESTORE_EMULATOR_HOST: emulators.firestoreHost,
   FIREBASE_AUTH_EMULATOR_HOST: emulators.authHost,
   CLOUD_TASKS_EMULATOR_HOST: emulators.tasksHost,
+  FIREBASE_STORAGE_EMULATOR_HOST: storage.host,
   GCLOUD_PROJECT: DEMO_PROJECT,
   METADATA_SERVER_DETECTION: 'none',
   PORT: String(HOST_PORT),
@@ -88,6 +110,7 @@ const urls: [string, string][] = [
   ['Firestore emulator (FIRESTORE_EMULATOR_HOST)', emulators.firestoreHost],
   ['Auth emulator (FIREBASE_AUTH_EMULATOR_HOST)', emulators.authHost],
   ['Cloud Tasks emulator (CLOUD_TASKS_EMULATOR_HOST)', emulators.tasksHost],
+  ['Storage emulator (FIREBASE_STORAGE_EMULATOR_HOST)', storage.host],
   ['Functions emulator', `${emulators.functionsUrl}/${emulators.project}/us-central1/<function>`],
   ['  HTTPS API (Bearer <ID token>)', `${emulators.functionUrl('api')}/whatsapp/…`],
   ['  OpenAPI document', `${emulators.functionUrl('api')}/whatsapp/openapi.json`],
@@ -105,6 +128,7 @@ async function stopAll(signal: string): Promise<void> {
   say(`${signal}: stopping…`);
   await stopChild(host);
   await emulators.stop();
+  await storage.stop();
   await firestore?.stop();
   forgetChildren();
   say('stopped.');

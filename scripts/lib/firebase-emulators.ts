@@ -31,6 +31,8 @@ export interface FirebaseEmulators {
 
 export interface StartEmulatorsOptions {
   firestoreHost: string;
+  /** host:port of a Storage emulator the functions should use (FIREBASE_STORAGE_EMULATOR_HOST). */
+  storageHost?: string;
   ports: 'fixed' | 'free';
   project?: string;
   /**
@@ -68,7 +70,12 @@ export async function startFirebaseEmulators(opts: StartEmulatorsOptions): Promi
     ['emulators:start', '--only', only, '--project', project, '--config', configPath],
     {
       cwd: REPO_ROOT,
-      env: { ...process.env, FIRESTORE_EMULATOR_HOST: firestoreHost },
+      env: {
+        ...process.env,
+        FIRESTORE_EMULATOR_HOST: firestoreHost,
+        // The Functions emulator hands its own environment on to the functions.
+        ...(opts.storageHost ? { FIREBASE_STORAGE_EMULATOR_HOST: opts.storageHost } : {}),
+      },
       stdio: ['ignore', output, output],
       detached: true,
     },
@@ -104,12 +111,19 @@ export async function startFirebaseEmulators(opts: StartEmulatorsOptions): Promi
 
 /** The fixed ports (firebase.json) the emulators of `startFirebaseEmulators({ ports: 'fixed' })` bind. */
 export function fixedEmulatorPorts(withOfficialFirestore: boolean): Record<string, number> {
+  const names = EMULATORS.filter((name) => withOfficialFirestore || name !== 'firestore');
+  return Object.fromEntries(names.map((name) => [`${name} emulator`, configuredEmulatorPort(name)]));
+}
+
+/** The port firebase.json gives emulator `name` (`emulators.<name>.port`). */
+export function configuredEmulatorPort(name: string): number {
   const configured = JSON.parse(readFileSync(`${REPO_ROOT}firebase.json`, 'utf8')).emulators as Record<
     string,
-    { port: number }
+    { port: number } | undefined
   >;
-  const names = EMULATORS.filter((name) => withOfficialFirestore || name !== 'firestore');
-  return Object.fromEntries(names.map((name) => [`${name} emulator`, configured[name]!.port]));
+  const port = configured[name]?.port;
+  if (port === undefined) throw new Error(`firebase.json has no emulators.${name}.port`);
+  return port;
 }
 
 async function choosePorts(
