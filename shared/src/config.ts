@@ -128,6 +128,8 @@ const PROJECT_ID_EXPECTED = 'expected a project id: 6–30 lowercase letters, di
 const HOST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 /** Cloud Run revision names: lowercase letters, digits and dashes, at most 63 characters. */
 const CLOUD_RUN_REVISION = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** Cloud Storage bucket names (also with dots, as domain-named buckets have). */
+const BUCKET = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
 /** `hostname:port`, `1.2.3.4:port` or `[::1]:port`. */
 const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
@@ -208,6 +210,23 @@ const FUNCTIONS_VARS = {
     { fallback: 40, min: 0, max: 3600 },
     'Longest random delay before a scheduled backfill, in seconds; spreads reconnecting accounts out.',
   ),
+  mediaBucket: {
+    name: 'MEDIA_BUCKET',
+    description:
+      'Cloud Storage bucket for media files. Firebase projects created before 2024-10 have `<project id>.appspot.com` instead.',
+    defaultLabel: '<project id>.firebasestorage.app',
+    expected: 'expected a bucket name: lowercase letters, digits, dots, dashes or underscores',
+    schema: z.string().regex(BUCKET).optional(),
+    secret: false,
+  } satisfies EnvVar<string | undefined>,
+  storageEmulatorHost: {
+    name: 'FIREBASE_STORAGE_EMULATOR_HOST',
+    description: 'host:port of a Cloud Storage emulator (no scheme); when set, firebase-admin keeps media there.',
+    defaultLabel: '(unset)',
+    expected: 'expected host:port with a port between 1 and 65535',
+    schema: z.string().refine(isHostPort).optional(),
+    secret: false,
+  } satisfies EnvVar<string | undefined>,
 } as const;
 
 /** What the socket host reads: everything the functions read plus its own process settings. */
@@ -276,6 +295,11 @@ const HOST_VARS = {
     'BACKFILL_CONCURRENCY',
     { fallback: 1, min: 1, max: 2 },
     'Threads backfilled at the same time per account (DESIGN I6).',
+  ),
+  mediaMaxBytes: integerVar(
+    'MEDIA_MAX_BYTES',
+    { fallback: 100 * 1024 * 1024, min: 1024 * 1024, max: 2 * 1024 * 1024 * 1024 },
+    'Largest media file stored, in bytes; larger ones are marked `too_large`.',
   ),
   googleCloudProject: patternVar(
     'GOOGLE_CLOUD_PROJECT',

@@ -6,10 +6,9 @@
  * off mid-way); those speak the JSON API's resumable protocol directly.
  */
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { pseudoRandomBytes, pseudoRandomStream, sha256Of } from '../support/bytes.ts';
-import { sharedStorage, testBucket } from '../support/storage.ts';
+import { sessionStatus, sharedStorage, testBucket, uploadAndBreakOff } from '../support/storage.ts';
 
 const MiB = 1024 * 1024;
 
@@ -24,35 +23,6 @@ function httpCode(err: unknown): number | undefined {
 async function objectNames(bucket: Bucket, prefix: string): Promise<string[]> {
   const [files] = await bucket.getFiles({ prefix });
   return files.map((f) => f.name);
-}
-
-/**
- * Starts a resumable upload of `size` bytes of `seed` as one request of undeclared length (what
- * the client does without `chunkSize`) and breaks the connection off after `sendBytes`.
- */
-async function uploadAndBreakOff(uri: string, size: number, seed: string, sendBytes: number): Promise<void> {
-  const req = request(uri, { method: 'PUT', headers: { 'content-range': 'bytes 0-*/*' } });
-  req.on('error', () => {}); // the break below
-  const stream = pseudoRandomStream(size, seed);
-  let sent = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    const part = chunk.subarray(0, Math.max(0, sendBytes - sent));
-    if (!req.write(part)) await new Promise((resolve) => req.once('drain', resolve));
-    sent += part.length;
-    if (sent >= sendBytes) break;
-  }
-  // Let the bytes reach the server before the connection dies.
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  req.destroy();
-  stream.destroy();
-}
-
-/** Asks a session what it holds (`PUT`, `Content-Range: bytes *\/*`): 308 + kept bytes, or 200 when done. */
-async function sessionStatus(uri: string): Promise<{ status: number; kept: number }> {
-  const res = await fetch(uri, { method: 'PUT', headers: { 'content-range': 'bytes */*' } });
-  await res.arrayBuffer();
-  const range = res.headers.get('range');
-  return { status: res.status, kept: range ? Number(range.split('-')[1]) + 1 : 0 };
 }
 
 async function uploadWithClient(file: File, size: number, seed: string, options: object = {}): Promise<void> {

@@ -6,10 +6,12 @@
  * Like firestore.ts, the run's state lives on `globalThis`: mocha may instantiate this module
  * twice (ESM and CommonJS loads), and both must share one emulator.
  */
+import { request } from 'node:http';
 import { getApps, initializeApp } from 'firebase-admin/app';
 import { getStorage } from 'firebase-admin/storage';
 import { DEMO_PROJECT } from '../../scripts/lib/firestore-backend.ts';
 import { type StorageBackend, startStorageBackend } from '../../scripts/lib/storage-backend.ts';
+import { pseudoRandomStream } from './bytes.ts';
 
 type Bucket = ReturnType<ReturnType<typeof getStorage>['bucket']>;
 
@@ -38,6 +40,35 @@ export function testBucket(name = TEST_BUCKET): Bucket {
   const app =
     getApps().find((a) => a.name === 'storage-test') ?? initializeApp({ projectId: DEMO_PROJECT }, 'storage-test');
   return getStorage(app).bucket(name);
+}
+
+/**
+ * Starts a resumable upload of `size` bytes of `seed` as one request of undeclared length (what
+ * the client does without `chunkSize`) and breaks the connection off after `sendBytes`.
+ */
+export async function uploadAndBreakOff(uri: string, size: number, seed: string, sendBytes: number): Promise<void> {
+  const req = request(uri, { method: 'PUT', headers: { 'content-range': 'bytes 0-*/*' } });
+  req.on('error', () => {}); // the break below
+  const stream = pseudoRandomStream(size, seed);
+  let sent = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    const part = chunk.subarray(0, Math.max(0, sendBytes - sent));
+    if (!req.write(part)) await new Promise((resolve) => req.once('drain', resolve));
+    sent += part.length;
+    if (sent >= sendBytes) break;
+  }
+  // Let the bytes reach the server before the connection dies.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  req.destroy();
+  stream.destroy();
+}
+
+/** Asks a session what it holds (`PUT`, `Content-Range: bytes *\/*`): 308 + kept bytes, or 200 when done. */
+export async function sessionStatus(uri: string): Promise<{ status: number; kept: number }> {
+  const res = await fetch(uri, { method: 'PUT', headers: { 'content-range': 'bytes */*' } });
+  await res.arrayBuffer();
+  const range = res.headers.get('range');
+  return { status: res.status, kept: range ? Number(range.split('-')[1]) + 1 : 0 };
 }
 
 if (typeof after === 'function') {
