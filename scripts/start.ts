@@ -110,7 +110,7 @@ const urls: [string, string][] = [
   ['Firestore emulator (FIRESTORE_EMULATOR_HOST)', emulators.firestoreHost],
   ['Auth emulator (FIREBASE_AUTH_EMULATOR_HOST)', emulators.authHost],
   ['Cloud Tasks emulator (CLOUD_TASKS_EMULATOR_HOST)', emulators.tasksHost],
-  ['Storage emulator (FIREBASE_STORAGE_EMULATOR_HOST)', storage.host],
+  ['Storage (FIREBASE_STORAGE_EMULATOR_HOST)', storage.host],
   ['Functions emulator', `${emulators.functionsUrl}/${emulators.project}/us-central1/<function>`],
   ['  HTTPS API (Bearer <ID token>)', `${emulators.functionUrl('api')}/whatsapp/…`],
   ['  OpenAPI document', `${emulators.functionUrl('api')}/whatsapp/openapi.json`],

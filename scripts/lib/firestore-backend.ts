@@ -9,7 +9,7 @@
  * `probeCapabilities` then tells, by trying, what the running backend can do, so tests that need
  * the official emulator can be marked pending with the reason instead of silently passing.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Firestore } from 'firebase-admin/firestore';
 import { readReadyLine, stopChild } from './child-process.ts';

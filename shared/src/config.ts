@@ -119,6 +119,17 @@ function patternVar(name: string, pattern: RegExp, expected: string, description
   } satisfies EnvVar<string | undefined>;
 }
 
+function emulatorHostVar(name: string, description: string) {
+  return {
+    name,
+    description,
+    defaultLabel: '(unset)',
+    expected: 'expected host:port with a port between 1 and 65535',
+    schema: z.string().refine(isHostPort).optional(),
+    secret: false,
+  } satisfies EnvVar<string | undefined>;
+}
+
 /** Cloud region names such as `us-central1`, `europe-west1`, `northamerica-northeast1`. */
 const REGION = /^[a-z]+-[a-z]+\d+$/;
 /** Google Cloud project ids (6–30 characters), optionally with a legacy `domain:` prefix. */
@@ -219,14 +230,10 @@ const FUNCTIONS_VARS = {
     schema: z.string().regex(BUCKET).optional(),
     secret: false,
   } satisfies EnvVar<string | undefined>,
-  storageEmulatorHost: {
-    name: 'FIREBASE_STORAGE_EMULATOR_HOST',
-    description: 'host:port of a Cloud Storage emulator (no scheme); when set, firebase-admin keeps media there.',
-    defaultLabel: '(unset)',
-    expected: 'expected host:port with a port between 1 and 65535',
-    schema: z.string().refine(isHostPort).optional(),
-    secret: false,
-  } satisfies EnvVar<string | undefined>,
+  storageEmulatorHost: emulatorHostVar(
+    'FIREBASE_STORAGE_EMULATOR_HOST',
+    'host:port of a Cloud Storage emulator (no scheme); when set, firebase-admin keeps media there.',
+  ),
 } as const;
 
 /** What the socket host reads: everything the functions read plus its own process settings. */
@@ -313,14 +320,10 @@ const HOST_VARS = {
     PROJECT_ID_EXPECTED,
     'Older name of GOOGLE_CLOUD_PROJECT (the Firebase emulators set it); must agree with it when both are set.',
   ),
-  firestoreEmulatorHost: {
-    name: 'FIRESTORE_EMULATOR_HOST',
-    description: 'host:port of a Firestore emulator; when set, firebase-admin uses it and AUTH_STATE_KEY is optional.',
-    defaultLabel: '(unset)',
-    expected: 'expected host:port with a port between 1 and 65535',
-    schema: z.string().refine(isHostPort).optional(),
-    secret: false,
-  } satisfies EnvVar<string | undefined>,
+  firestoreEmulatorHost: emulatorHostVar(
+    'FIRESTORE_EMULATOR_HOST',
+    'host:port of a Firestore emulator; when set, firebase-admin uses it and AUTH_STATE_KEY is optional.',
+  ),
 } as const;
 
 /** One bad variable and why. */

@@ -109,13 +109,8 @@ describe('Storage conformance', function () {
 
   it('a resumable upload whose source fails mid-way leaves no object', async () => {
     const file = bucket.file(`${prefix}failed/f.bin`);
-    const source = pseudoRandomStream(8 * MiB, 'failed');
-    let sent = 0;
-    source.on('data', (chunk: Buffer) => {
-      sent += chunk.length;
-      if (sent >= 5 * MiB) source.destroy(new Error('the source broke'));
-    });
-    await assert.rejects(pipeline(source, file.createWriteStream({ resumable: true })), /the source broke/);
+    const source = pseudoRandomStream(8 * MiB, 'failed', { failAfter: 5 * MiB });
+    await assert.rejects(pipeline(source, file.createWriteStream({ resumable: true })), /ECONNRESET/);
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.deepEqual(await file.exists(), [false]);
     assert.deepEqual(await objectNames(bucket, `${prefix}failed/`), []);

@@ -15,9 +15,27 @@ function* keystream(size: number, seed: string): Generator<Buffer> {
   for (let sent = 0; sent < size; sent += CHUNK) yield cipher.update(ZEROS.subarray(0, Math.min(CHUNK, size - sent)));
 }
 
+export interface StreamWatch {
+  /** Called with the bytes read so far each time the consumer pulls a chunk (never ahead of it). */
+  onRead?(bytes: number): void;
+  /** Fails the stream with `ECONNRESET` once this many bytes were read (a download breaking off). */
+  failAfter?: number;
+}
+
 /** `size` pseudo-random bytes derived from `seed`, as a stream of 64 KiB chunks. */
-export function pseudoRandomStream(size: number, seed = 'seed'): Readable {
-  return Readable.from(keystream(size, seed), { objectMode: false });
+export function pseudoRandomStream(size: number, seed = 'seed', watch: StreamWatch = {}): Readable {
+  if (!watch.onRead && watch.failAfter === undefined)
+    return Readable.from(keystream(size, seed), { objectMode: false });
+  async function* watched() {
+    let read = 0;
+    for (const chunk of keystream(size, seed)) {
+      read += chunk.length;
+      watch.onRead?.(read);
+      yield chunk;
+      if (watch.failAfter !== undefined && read >= watch.failAfter) throw new Error('ECONNRESET');
+    }
+  }
+  return Readable.from(watched(), { objectMode: false });
 }
 
 /** The same bytes as `pseudoRandomStream(size, seed)`, in one buffer (for small sizes). */

@@ -51,7 +51,8 @@ export interface StoreMediaRequest {
   contentType?: string | null;
   /**
    * Opens the plaintext, e.g. `downloadMediaMessage(message, 'stream', …)`. Called only when the
-   * file is not stored yet; a failure here or while reading is `source_failed` (see `httpStatus`).
+   * file is not stored yet, before a session is started; a failure here or while reading is
+   * `source_failed` (see `httpStatus`).
    */
   open(): Promise<Readable>;
   /** The session an earlier attempt got from `onSession` and did not finish (a crash). */
@@ -105,25 +106,42 @@ export class MediaStore {
       );
     }
 
-    const resume = request.resumeSession;
-    // A session creates the object it was started for, whatever `file` says: only resume our own.
-    if (resume && resume.path === path) {
-      const session = await sessionState(resume.uri);
-      if (session.open) {
-        this.options.log?.info({ path, held: session.held }, 'resuming a media upload session');
-        return this.#upload(file, request, sha256, resume.uri, 'resumed');
-      }
-      this.options.log?.info({ path, status: session.status }, 'media upload session is gone; starting a new one');
+    const resumable = await this.#resumable(path, request.resumeSession);
+    // Opened before a session exists, so an expired link (the usual failure) costs no session;
+    // nothing is read from it before the session is handed out.
+    const source = await request.open().catch((err: unknown) => {
+      throw new MediaError('source_failed', `could not open the media of ${path}`, { cause: err });
+    });
+    if (resumable) return this.#upload(file, source, sha256, resumable, 'resumed');
+    let uri: string | undefined;
+    try {
+      [uri] = await file
+        .createResumableUpload({
+          metadata: { contentType: request.contentType || 'application/octet-stream', metadata: { sha256 } },
+        })
+        .catch((err: unknown) => {
+          throw new MediaError('upload_failed', `could not start the upload of ${path}`, { cause: err });
+        });
+      await request.onSession?.({ uri, path });
+    } catch (err) {
+      source.destroy();
+      if (uri) await cancelSession(uri);
+      throw err;
     }
-    const [uri] = await file
-      .createResumableUpload({
-        metadata: { contentType: request.contentType || 'application/octet-stream', metadata: { sha256 } },
-      })
-      .catch((err: unknown) => {
-        throw new MediaError('upload_failed', `could not start the upload of ${path}`, { cause: err });
-      });
-    await request.onSession?.({ uri, path });
-    return this.#upload(file, request, sha256, uri, 'stored');
+    return this.#upload(file, source, sha256, uri, 'stored');
+  }
+
+  /** The URI of `session` if it is this object's and still takes bytes. */
+  async #resumable(path: string, session: UploadSession | undefined): Promise<string | undefined> {
+    // A session creates the object it was started for, whatever the caller's file says: only resume our own.
+    if (!session || session.path !== path) return undefined;
+    const state = await sessionState(session.uri);
+    if (state.open) {
+      this.options.log?.info({ path, held: state.held }, 'resuming a media upload session');
+      return session.uri;
+    }
+    this.options.log?.info({ path, status: state.status }, 'media upload session is gone; starting a new one');
+    return undefined;
   }
 
   /**
@@ -147,16 +165,12 @@ export class MediaStore {
 
   async #upload(
     file: StorageFile,
-    request: StoreMediaRequest,
+    source: Readable,
     sha256: string,
     uri: string,
     outcome: 'stored' | 'resumed',
   ): Promise<StoredMedia> {
     const started = Date.now();
-    const source = await request.open().catch(async (err: unknown) => {
-      await cancelSession(uri);
-      throw new MediaError('source_failed', `could not open the media of ${file.name}`, { cause: err });
-    });
     let sourceError: unknown;
     source.once('error', (err) => {
       sourceError = err;

@@ -78,21 +78,24 @@ describe('media/MediaStore', function () {
 
   it('streams the file to its message’s path with its content type and hash, having handed out the session first', async () => {
     const o = owner();
-    const calls: string[] = [];
     const req = await request(o, 5 * MiB + 3, 'stored');
+    let read = 0;
+    let readWhenHandedOut: number | undefined;
     const stored = await store.store({
       ...req,
       onSession: (session) => {
-        calls.push('session');
+        readWhenHandedOut = read;
         assert.match(session.uri, /upload_id=/);
         assert.equal(session.path, mediaObjectPaths(o).original);
       },
-      open: async () => {
-        calls.push('open');
-        return req.open();
-      },
+      open: async () =>
+        pseudoRandomStream(5 * MiB + 3, 'stored', {
+          onRead: (bytes) => {
+            read = bytes;
+          },
+        }),
     });
-    assert.deepEqual(calls, ['session', 'open']);
+    assert.equal(readWhenHandedOut, 0, 'no byte was read before the session was handed out');
     assert.equal(stored.outcome, 'stored');
     assert.equal(stored.path, mediaObjectPaths(o).original);
     assert.equal(stored.size, 5 * MiB + 3);
@@ -159,8 +162,10 @@ describe('media/MediaStore', function () {
         ...(await request(undeclared, 8 * MiB, 'big')),
         fileLength: null,
         open: async () =>
-          pseudoRandomStream(8 * MiB, 'big').on('data', (chunk: Buffer) => {
-            pulled += chunk.length;
+          pseudoRandomStream(8 * MiB, 'big', {
+            onRead: (bytes) => {
+              pulled = bytes;
+            },
           }),
       }),
       isMediaError('too_large'),
@@ -177,6 +182,7 @@ describe('media/MediaStore', function () {
       open: async () => {
         throw new Boom('Failed to fetch stream from https://mmg.whatsapp.net/v/t62…', { statusCode: 410 });
       },
+      onSession: () => assert.fail('an expired link costs no upload session'),
     });
     await assert.rejects(gone, (err) => isMediaError('source_failed')(err) && (err as MediaError).httpStatus === 410);
 
@@ -184,14 +190,7 @@ describe('media/MediaStore', function () {
     await assert.rejects(
       store.store({
         ...(await request(broken, 4 * MiB, 'broken')),
-        open: async () => {
-          const source = pseudoRandomStream(4 * MiB, 'broken');
-          let read = 0;
-          return source.on('data', (chunk: Buffer) => {
-            read += chunk.length;
-            if (read >= 2 * MiB) source.destroy(new Error('ECONNRESET'));
-          });
-        },
+        open: async () => pseudoRandomStream(4 * MiB, 'broken', { failAfter: 2 * MiB }),
       }),
       (err) => isMediaError('source_failed')(err) && (err as MediaError).httpStatus === undefined,
     );

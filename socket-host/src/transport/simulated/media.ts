@@ -27,8 +27,8 @@
  *
  * Note for callers of Baileys (rc14): `downloadMediaMessage(msg, type, opts, { reuploadRequest })`
  * means to re-upload on a 404/410 but tests `error.status`, which its Boom errors do not have (the
- * status is `output.statusCode`), so it never does; the caller has to catch the download error and
- * call `updateMediaMessage` itself (tested in media.test.ts).
+ * status is `output.statusCode`), so it never does (WhiskeySockets/Baileys#2767); the caller has
+ * to catch the download error and call `updateMediaMessage` itself (simulated-media.test.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
