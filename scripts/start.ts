@@ -5,6 +5,8 @@
  *               PATH (started by firebase-tools); else the embedded emulator (own process). Both
  *               listen on firebase.json's Firestore port (8080).
  *   Auth, Functions, Cloud Tasks   firebase-tools emulators (ports from firebase.json)
+ *   Cloud Storage   FIREBASE_STORAGE_EMULATOR_HOST if set; else firebase-tools' Storage emulator
+ *               without its rules runtime (own process, firebase.json's storage port; media)
  *   socket host   socket-host/src/main.ts on SOCKET_HOST_PORT (8090; its health endpoints)
  *
  * First run (lib/first-run.ts): an operator is seeded in the Auth emulator, and what to open and
@@ -27,6 +29,7 @@ import { getAuth } from 'firebase-admin/auth';
 import { getFirestore } from 'firebase-admin/firestore';
 import { failOnExit, stopChild } from './lib/child-process.ts';
 import {
+  configuredEmulatorPort,
   type FirebaseEmulators,
   fixedEmulatorPorts,
   REPO_ROOT,
@@ -50,12 +53,14 @@ import {
 } from './lib/local-stack.ts';
 import { waitFor } from './lib/ports.ts';
 import { StartupOutput } from './lib/startup-output.ts';
+import { type StorageBackend, startStorageBackend, storageEmulatorHostFrom } from './lib/storage-backend.ts';
 
 const HOST_PORT = Number(process.env.SOCKET_HOST_PORT ?? 8090);
 const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
 const output = new StartupOutput(`${REPO_ROOT}.emulators/startup.log`);
 
 let firestore: FirestoreBackend | undefined;
+let storage: StorageBackend | undefined;
 let emulators: FirebaseEmulators | undefined;
 let host: ChildProcess | undefined;
 let stopping = false;
@@ -71,7 +76,11 @@ try {
 }
 
 const official = !process.env.FIRESTORE_EMULATOR_HOST && javaMajorVersion() >= 21;
-const ports = fixedEmulatorPorts(!process.env.FIRESTORE_EMULATOR_HOST);
+const ports: Record<string, number> = {
+  ...fixedEmulatorPorts(!process.env.FIRESTORE_EMULATOR_HOST),
+  // Cloud Storage (media): embedded on firebase.json's port unless FIREBASE_STORAGE_EMULATOR_HOST names one.
+  ...(storageEmulatorHostFrom(process.env) ? {} : { 'storage emulator': configuredEmulatorPort('storage') }),
+};
 await stopLeftovers(say);
 try {
   await assertPortsFree({ ...ports, 'socket host (SOCKET_HOST_PORT)': HOST_PORT });
@@ -100,7 +109,8 @@ try {
 
 async function startStack(): Promise<void> {
   firestore = await startFirestore();
-  emulators = await startEmulators(firestore);
+  storage = await startStorage();
+  emulators = await startEmulators(firestore, storage);
   // firebase-admin in this process (seeding) reaches the emulators through these, read per call.
   process.env.FIRESTORE_EMULATOR_HOST = emulators.firestoreHost;
   process.env.FIREBASE_AUTH_EMULATOR_HOST = emulators.authHost;
@@ -134,11 +144,28 @@ async function startFirestore(): Promise<FirestoreBackend | undefined> {
   return backend;
 }
 
-async function startEmulators(backend: FirestoreBackend | undefined): Promise<FirebaseEmulators> {
+/**
+ * Cloud Storage (media): firebase-tools' Storage emulator without its rules runtime, in its own
+ * process (it exits with this one); admin requests only (scripts/storage-embedded.ts).
+ */
+async function startStorage(): Promise<StorageBackend> {
+  say('starting Cloud Storage…');
+  const backend = await startStorageBackend(process.env, { port: configuredEmulatorPort('storage') });
+  say(
+    `Cloud Storage (${backend.kind === 'external' ? 'from FIREBASE_STORAGE_EMULATOR_HOST' : 'embedded, no rules'}) at ${backend.host}`,
+  );
+  return backend;
+}
+
+async function startEmulators(
+  backend: FirestoreBackend | undefined,
+  media: StorageBackend,
+): Promise<FirebaseEmulators> {
   say('building functions and starting the emulators…');
   execFileSync(process.execPath, ['functions/build.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' });
   return startFirebaseEmulators({
     firestoreHost: backend?.host ?? '',
+    storageHost: media.host,
     ports: 'fixed',
     withOfficialFirestore: official,
     output: (line) => output.line('emulators', line),
@@ -156,6 +183,7 @@ async function startHost(stack: FirebaseEmulators, simulated: boolean): Promise<
       FIRESTORE_EMULATOR_HOST: stack.firestoreHost,
       FIREBASE_AUTH_EMULATOR_HOST: stack.authHost,
       CLOUD_TASKS_EMULATOR_HOST: stack.tasksHost,
+      FIREBASE_STORAGE_EMULATOR_HOST: storage!.host,
       GCLOUD_PROJECT: DEMO_PROJECT,
       METADATA_SERVER_DETECTION: 'none',
       PORT: String(HOST_PORT),
@@ -188,6 +216,7 @@ function printAddresses(stack: FirebaseEmulators, functionsBase: string, apiBase
     ],
     ['Auth emulator (FIREBASE_AUTH_EMULATOR_HOST)', stack.authHost],
     ['Cloud Tasks emulator (CLOUD_TASKS_EMULATOR_HOST)', stack.tasksHost],
+    ['Storage (FIREBASE_STORAGE_EMULATOR_HOST)', storage!.host],
     ['Functions emulator', `${functionsBase}/<function>`],
     ['  HTTPS API (Bearer <ID token>)', `${apiBase}/…`],
     ['  OpenAPI document', `${apiBase}/openapi.json`],
@@ -204,6 +233,7 @@ async function stopAll(why: string, exitCode = 0): Promise<void> {
   say(`${why}: stopping…`);
   if (host) await stopChild(host);
   await emulators?.stop();
+  await storage?.stop();
   await firestore?.stop();
   await stopRecorded(children); // anything started without a handle yet (a stop during start-up)
   forgetChildren();

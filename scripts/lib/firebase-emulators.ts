@@ -39,6 +39,8 @@ export interface StartEmulatorsOptions {
    * `firestoreHost` is ignored and `FirebaseEmulators.firestoreHost` says where it listens.
    */
   withOfficialFirestore?: boolean;
+  /** host:port of a Storage emulator the functions should use (FIREBASE_STORAGE_EMULATOR_HOST). */
+  storageHost?: string;
   /**
    * Where firebase-tools' own output goes: this process's (default), nowhere, or line by line to a
    * function (`npm start` holds it back until its own summary is printed).
@@ -75,7 +77,12 @@ export async function startFirebaseEmulators(opts: StartEmulatorsOptions): Promi
     ['emulators:start', '--only', only, '--project', project, '--config', configPath],
     {
       cwd: REPO_ROOT,
-      env: { ...process.env, FIRESTORE_EMULATOR_HOST: firestoreHost },
+      env: {
+        ...process.env,
+        FIRESTORE_EMULATOR_HOST: firestoreHost,
+        // The Functions emulator hands its own environment on to the functions.
+        ...(opts.storageHost ? { FIREBASE_STORAGE_EMULATOR_HOST: opts.storageHost } : {}),
+      },
       stdio: ['ignore', stdio, stdio],
       detached: true,
     },
@@ -120,12 +127,19 @@ export async function startFirebaseEmulators(opts: StartEmulatorsOptions): Promi
  * `connectFirestoreEmulator(db, '127.0.0.1', 8080)` works with either.
  */
 export function fixedEmulatorPorts(withFirestore: boolean): Record<string, number> {
+  const names = EMULATORS.filter((name) => withFirestore || name !== 'firestore');
+  return Object.fromEntries(names.map((name) => [`${name} emulator`, configuredEmulatorPort(name)]));
+}
+
+/** The port firebase.json gives emulator `name` (`emulators.<name>.port`). */
+export function configuredEmulatorPort(name: string): number {
   const configured = JSON.parse(readFileSync(`${REPO_ROOT}firebase.json`, 'utf8')).emulators as Record<
     string,
-    { port: number }
+    { port: number } | undefined
   >;
-  const names = EMULATORS.filter((name) => withFirestore || name !== 'firestore');
-  return Object.fromEntries(names.map((name) => [`${name} emulator`, configured[name]!.port]));
+  const port = configured[name]?.port;
+  if (port === undefined) throw new Error(`firebase.json has no emulators.${name}.port`);
+  return port;
 }
 
 async function choosePorts(

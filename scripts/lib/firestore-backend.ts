@@ -9,11 +9,10 @@
  * `probeCapabilities` then tells, by trying, what the running backend can do, so tests that need
  * the official emulator can be marked pending with the reason instead of silently passing.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Firestore } from 'firebase-admin/firestore';
-import { failOnExit, stopChild } from './child-process.ts';
+import { readReadyLine, stopChild } from './child-process.ts';
 
 export const DEMO_PROJECT = 'demo-wasync';
 
@@ -74,7 +73,7 @@ async function startEmbedded(options: EmbeddedOptions): Promise<FirestoreBackend
   const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', embeddedScript, ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const ready = await readReadyLine(child);
+  const ready = await readReadyLine<{ ready: true; host: string; admin: string }>(child, 'embedded Firestore emulator');
   return {
     kind: 'embedded',
     host: ready.host,
@@ -83,18 +82,6 @@ async function startEmbedded(options: EmbeddedOptions): Promise<FirestoreBackend
     clear: (project = DEMO_PROJECT) => clearVia(ready.admin, project),
     stop: () => stopChild(child),
   };
-}
-
-async function readReadyLine(child: ChildProcess): Promise<{ host: string; admin: string }> {
-  const lines = createInterface({ input: child.stdout! });
-  const ready = (async () => {
-    for await (const line of lines) {
-      const msg = JSON.parse(line) as { ready?: boolean; host: string; admin: string };
-      if (msg.ready) return msg;
-    }
-    throw new Error('embedded Firestore emulator closed its output before it was ready');
-  })();
-  return Promise.race([ready, failOnExit(child, 'embedded Firestore emulator')]);
 }
 
 async function clearVia(baseUrl: string, project: string): Promise<void> {

@@ -119,6 +119,17 @@ function patternVar(name: string, pattern: RegExp, expected: string, description
   } satisfies EnvVar<string | undefined>;
 }
 
+function emulatorHostVar(name: string, description: string) {
+  return {
+    name,
+    description,
+    defaultLabel: '(unset)',
+    expected: 'expected host:port with a port between 1 and 65535',
+    schema: z.string().refine(isHostPort).optional(),
+    secret: false,
+  } satisfies EnvVar<string | undefined>;
+}
+
 /** Cloud region names such as `us-central1`, `europe-west1`, `northamerica-northeast1`. */
 const REGION = /^[a-z]+-[a-z]+\d+$/;
 /** Google Cloud project ids (6–30 characters), optionally with a legacy `domain:` prefix. */
@@ -128,6 +139,8 @@ const PROJECT_ID_EXPECTED = 'expected a project id: 6–30 lowercase letters, di
 const HOST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 /** Cloud Run revision names: lowercase letters, digits and dashes, at most 63 characters. */
 const CLOUD_RUN_REVISION = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** Cloud Storage bucket names (also with dots, as domain-named buckets have). */
+const BUCKET = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
 /** `hostname:port`, `1.2.3.4:port` or `[::1]:port`. */
 const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
@@ -208,6 +221,19 @@ const FUNCTIONS_VARS = {
     { fallback: 40, min: 0, max: 3600 },
     'Longest random delay before a scheduled backfill, in seconds; spreads reconnecting accounts out.',
   ),
+  mediaBucket: {
+    name: 'MEDIA_BUCKET',
+    description:
+      'Cloud Storage bucket for media files. Firebase projects created before 2024-10 have `<project id>.appspot.com` instead.',
+    defaultLabel: '<project id>.firebasestorage.app',
+    expected: 'expected a bucket name: lowercase letters, digits, dots, dashes or underscores',
+    schema: z.string().regex(BUCKET).optional(),
+    secret: false,
+  } satisfies EnvVar<string | undefined>,
+  storageEmulatorHost: emulatorHostVar(
+    'FIREBASE_STORAGE_EMULATOR_HOST',
+    'host:port of a Cloud Storage emulator (no scheme); when set, firebase-admin keeps media there.',
+  ),
 } as const;
 
 /** What the socket host reads: everything the functions read plus its own process settings. */
@@ -277,6 +303,11 @@ const HOST_VARS = {
     { fallback: 1, min: 1, max: 2 },
     'Threads backfilled at the same time per account (DESIGN I6).',
   ),
+  mediaMaxBytes: integerVar(
+    'MEDIA_MAX_BYTES',
+    { fallback: 100 * 1024 * 1024, min: 1024 * 1024, max: 2 * 1024 * 1024 * 1024 },
+    'Largest media file stored, in bytes; larger ones are marked `too_large`.',
+  ),
   googleCloudProject: patternVar(
     'GOOGLE_CLOUD_PROJECT',
     PROJECT_ID,
@@ -289,14 +320,10 @@ const HOST_VARS = {
     PROJECT_ID_EXPECTED,
     'Older name of GOOGLE_CLOUD_PROJECT (the Firebase emulators set it); must agree with it when both are set.',
   ),
-  firestoreEmulatorHost: {
-    name: 'FIRESTORE_EMULATOR_HOST',
-    description: 'host:port of a Firestore emulator; when set, firebase-admin uses it and AUTH_STATE_KEY is optional.',
-    defaultLabel: '(unset)',
-    expected: 'expected host:port with a port between 1 and 65535',
-    schema: z.string().refine(isHostPort).optional(),
-    secret: false,
-  } satisfies EnvVar<string | undefined>,
+  firestoreEmulatorHost: emulatorHostVar(
+    'FIRESTORE_EMULATOR_HOST',
+    'host:port of a Firestore emulator; when set, firebase-admin uses it and AUTH_STATE_KEY is optional.',
+  ),
 } as const;
 
 /** One bad variable and why. */

@@ -12,6 +12,7 @@ export * from './documents/index.ts';
 export * from './errors.ts';
 export * from './identity/index.ts';
 export * from './ids.ts';
+export * from './media-paths.ts';
 export * from './message-doc/index.ts';
 export * from './planner/index.ts';
 export * from './schema.ts';

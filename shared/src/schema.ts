@@ -126,6 +126,15 @@ export interface ThreadDoc {
   updatedAt: EpochMs;
 }
 
+/**
+ * Where a message's media file stands (the file itself lives in Cloud Storage, never in the
+ * document): `pending` to be fetched, `stored` at `path`, `expired` (WhatsApp no longer has it,
+ * also after a re-upload request), `too_large` (over MEDIA_MAX_BYTES), `failed` (see `error`).
+ * Ordered: a join of two sightings keeps the later of the two (`message-doc/content.ts`).
+ */
+export const MEDIA_STATES = ['pending', 'failed', 'too_large', 'expired', 'stored'] as const;
+export type MediaState = (typeof MEDIA_STATES)[number];
+
 export interface MediaInfo {
   mimetype: string | null;
   fileLength: number | null;
@@ -133,6 +142,15 @@ export interface MediaInfo {
   seconds?: number;
   width?: number;
   height?: number;
+  /** Absent until the socket host has looked at the media (documents from before media storage). */
+  state?: MediaState;
+  /** The file's object in the media bucket (`accounts/{accountId}/media/…/original`), once stored. */
+  path?: string;
+  /** SHA-256 of the stored plaintext, hex: equals WhatsApp's `fileSha256` (checked before storing). */
+  sha256?: string;
+  storedAt?: EpochMs;
+  /** Why the last fetch did not store the file (`failed`, `expired`, `too_large`). */
+  error?: { code: string; message: string };
 }
 
 /** Per-recipient receipt times; group messages have one entry per participant. */

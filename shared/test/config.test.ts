@@ -31,6 +31,8 @@ const FUNCTIONS_DEFAULTS = {
   functionsRegion: 'us-central1',
   backfillJitterMinSeconds: 10,
   backfillJitterMaxSeconds: 40,
+  mediaBucket: undefined,
+  storageEmulatorHost: undefined,
 };
 
 /** The ConfigError `parse` throws (failing the test if it throws anything else or nothing). */
@@ -76,6 +78,7 @@ describe('config', () => {
           leaseTtlMs: 30_000,
           maxAccountsPerHost: 50,
           backfillConcurrency: 1,
+          mediaMaxBytes: 104_857_600,
           firestoreEmulatorHost: 'localhost:8080',
           hostId: 'test-host',
           projectId: undefined,
@@ -121,6 +124,9 @@ describe('config', () => {
         MAX_ACCOUNTS_PER_HOST: '12',
         BAILEYS_LOG_LEVEL: 'error',
         BACKFILL_CONCURRENCY: '2',
+        MEDIA_BUCKET: 'my-project.appspot.com',
+        MEDIA_MAX_BYTES: '2147483648',
+        FIREBASE_STORAGE_EMULATOR_HOST: '127.0.0.1:9199',
         GOOGLE_CLOUD_PROJECT: 'my-project',
         GCLOUD_PROJECT: 'my-project',
       });
@@ -135,6 +141,8 @@ describe('config', () => {
         functionsRegion: 'europe-west1',
         backfillJitterMinSeconds: 0,
         backfillJitterMaxSeconds: 0,
+        mediaBucket: 'my-project.appspot.com',
+        storageEmulatorHost: '127.0.0.1:9199',
         port: 9090,
         cloudRunRevision: 'socket-host-00012-abc',
         logLevel: 'debug',
@@ -142,6 +150,7 @@ describe('config', () => {
         leaseTtlMs: 45_000,
         maxAccountsPerHost: 12,
         backfillConcurrency: 2,
+        mediaMaxBytes: 2_147_483_648,
         firestoreEmulatorHost: undefined,
         hostId: 'host-a',
         projectId: 'my-project',
@@ -246,6 +255,20 @@ describe('config', () => {
           reason: 'expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"',
         },
       ]);
+    });
+
+    it('validates the media settings: bucket name, size limit, storage emulator host', () => {
+      const err = configError(() =>
+        parseHostConfig({
+          ...HOST_BASE,
+          MEDIA_BUCKET: 'gs://media',
+          MEDIA_MAX_BYTES: '1000',
+          FIREBASE_STORAGE_EMULATOR_HOST: 'http://127.0.0.1:9199',
+        }),
+      );
+      assert.deepEqual(problemVariables(err), ['MEDIA_BUCKET', 'FIREBASE_STORAGE_EMULATOR_HOST', 'MEDIA_MAX_BYTES']);
+      const ok = parseFunctionsConfig({ MEDIA_BUCKET: 'acme-wa.firebasestorage.app' });
+      assert.equal(ok.mediaBucket, 'acme-wa.firebasestorage.app');
     });
 
     it('validates region, emulator host and project ids', () => {

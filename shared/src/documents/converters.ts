@@ -21,6 +21,7 @@ import type {
   AccountDoc,
   CommandDoc,
   LidPnPairDoc,
+  MediaInfo,
   MemberDoc,
   MessageDoc,
   PendingUpdatesDoc,
@@ -71,13 +72,17 @@ export type FirestoreThreadDoc<T> = Omit<ThreadDoc, 'lastMessageAt' | 'oldestMes
 /** One recipient's receipt as stored. */
 export type FirestoreUserReceipt<T> = { [K in keyof UserReceipt]: T };
 
+/** A message's `media` as stored. */
+export type FirestoreMediaInfo<T> = Omit<MediaInfo, 'storedAt'> & { storedAt?: T };
+
 /** `accounts/{accountId}/threads/{threadId}/messages/{messageDocId}` as stored. */
 export type FirestoreMessageDoc<T> = Omit<
   MessageDoc,
-  'timestamp' | 'updatedAt' | 'edited' | 'receipts' | 'reactionTimes'
+  'timestamp' | 'updatedAt' | 'edited' | 'receipts' | 'reactionTimes' | 'media'
 > & {
   timestamp: T;
   updatedAt: T;
+  media?: FirestoreMediaInfo<T>;
   edited?: { text: string | null; at: T };
   receipts?: Record<string, FirestoreUserReceipt<T>>;
   reactionTimes?: Record<string, T>;
@@ -127,6 +132,7 @@ export const DOCUMENT_TIME_PATHS = {
     ['receipts', '*', 'readAt'],
     ['receipts', '*', 'playedAt'],
     ['reactionTimes', '*'],
+    ['media', 'storedAt'],
   ],
   command: [['createdAt'], ['updatedAt']],
   lidPnPair: [['learnedAt']],

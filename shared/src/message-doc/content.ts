@@ -6,7 +6,7 @@
  * each field independently prefers a present value over an absent one, and between two present
  * values takes the larger (an arbitrary but fixed choice, which is what makes it order-independent).
  */
-import type { MediaInfo, MessageDoc, MessageType } from '../schema.ts';
+import { MEDIA_STATES, type MediaInfo, type MessageDoc, type MessageType } from '../schema.ts';
 
 /** The content fields of a message document. */
 export type ContentFields = Pick<MessageDoc, 'type' | 'text' | 'media' | 'quotedId' | 'messageSecret'>;
@@ -27,6 +27,30 @@ function mergeType(a: MessageType, b: MessageType): MessageType {
   return b > a ? b : a;
 }
 
+/** What the socket host recorded about storing a media file (not what WhatsApp said about it). */
+const STORAGE_FIELDS = ['state', 'path', 'sha256', 'storedAt', 'error'] as const;
+type MediaStorage = Pick<MediaInfo, (typeof STORAGE_FIELDS)[number]>;
+
+function storageOf(media: MediaInfo): MediaStorage {
+  const storage: MediaStorage = {};
+  for (const field of STORAGE_FIELDS) if (media[field] !== undefined) Object.assign(storage, { [field]: media[field] });
+  return storage;
+}
+
+/**
+ * The storage fields of the side further along (`MEDIA_STATES` order, no state lowest), kept
+ * together: a sighting replayed after the file was stored never takes `stored` and its `path`
+ * back. Equal states: the later `storedAt`, then the larger serialisation (arbitrary but fixed).
+ * Changing the state otherwise (a retry after `failed`) is the media fetcher's own write.
+ */
+function laterStorage(a: MediaInfo, b: MediaInfo): MediaStorage {
+  const rank = (m: MediaInfo) => (m.state === undefined ? -1 : MEDIA_STATES.indexOf(m.state));
+  if (rank(a) !== rank(b)) return storageOf(rank(a) > rank(b) ? a : b);
+  if ((a.storedAt ?? 0) !== (b.storedAt ?? 0)) return storageOf((a.storedAt ?? 0) > (b.storedAt ?? 0) ? a : b);
+  const [sa, sb] = [storageOf(a), storageOf(b)];
+  return JSON.stringify(sb) > JSON.stringify(sa) ? sb : sa;
+}
+
 function mergeMedia(a: MediaInfo | undefined, b: MediaInfo | undefined): MediaInfo | undefined {
   if (!a || !b) return a ?? b;
   const media: MediaInfo = {
@@ -39,7 +63,7 @@ function mergeMedia(a: MediaInfo | undefined, b: MediaInfo | undefined): MediaIn
     const value = preferPresent(a[field], b[field]);
     if (value != null) media[field] = value;
   }
-  return media;
+  return Object.assign(media, laterStorage(a, b));
 }
 
 /** Join two sightings' content. */

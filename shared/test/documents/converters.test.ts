@@ -37,7 +37,16 @@ const message: MessageDoc = {
   timestamp: T,
   type: 'image',
   text: 'caption',
-  media: { mimetype: 'image/jpeg', fileLength: 10, width: 1, height: 2 },
+  media: {
+    mimetype: 'image/jpeg',
+    fileLength: 10,
+    width: 1,
+    height: 2,
+    state: 'stored',
+    path: 'accounts/acc1/media/120363041234567890@g.us/me~3EB0AAAA/original',
+    sha256: 'a'.repeat(64),
+    storedAt: T + 10,
+  },
   status: 'read',
   // JID keys that need quoting in a field path (`111@lid`) and a hostile one.
   receipts: Object.fromEntries([
@@ -101,6 +110,8 @@ for (const [sdk, Timestamp] of [
       assert.ok(Object.hasOwn(stored.receipts ?? {}, '__proto__'));
       assert.equal(Object.getPrototypeOf(stored.receipts), Object.prototype);
       assert.equal(stored.reactionTimes?.['222@lid']?.toMillis(), T + 7);
+      assert.ok(stored.media?.storedAt instanceof Timestamp, 'media.storedAt');
+      assert.equal(stored.media?.storedAt?.toMillis(), T + 10);
     });
 
     it('drops undefined fields, which Firestore rejects', () => {

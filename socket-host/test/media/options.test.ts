@@ -1,0 +1,18 @@
+import assert from 'node:assert/strict';
+import { parseHostConfig } from '@wasync/shared';
+import { mediaOptions } from '../../src/media/options.ts';
+
+const BASE = { FIRESTORE_EMULATOR_HOST: '127.0.0.1:8080', HOST_ID: 'h1' };
+
+describe('media/options', () => {
+  it('takes MEDIA_BUCKET, else the project’s default Firebase bucket', () => {
+    assert.deepEqual(mediaOptions(parseHostConfig({ ...BASE, GCLOUD_PROJECT: 'acme-wa' })), {
+      bucket: 'acme-wa.firebasestorage.app',
+      maxBytes: 100 * 1024 * 1024,
+    });
+    const own = parseHostConfig({ ...BASE, GCLOUD_PROJECT: 'acme-wa', MEDIA_BUCKET: 'acme-wa.appspot.com' });
+    assert.equal(mediaOptions(own).bucket, 'acme-wa.appspot.com');
+    assert.equal(mediaOptions(parseHostConfig(BASE)).bucket, undefined);
+    assert.equal(mediaOptions(parseHostConfig({ ...BASE, MEDIA_MAX_BYTES: '2097152' })).maxBytes, 2_097_152);
+  });
+});
