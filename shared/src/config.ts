@@ -236,6 +236,27 @@ const FUNCTIONS_VARS = {
   ),
 } as const;
 
+/**
+ * What only the functions read: how the operator dashboard signs people in (its page gets these,
+ * see functions/src/dashboard/page-config.ts). Neither is a secret: a web API key identifies the
+ * project to Firebase Auth and ships in every web app of it.
+ */
+const DASHBOARD_VARS = {
+  dashboardApiKey: patternVar(
+    'DASHBOARD_API_KEY',
+    /^[A-Za-z0-9_-]{20,100}$/,
+    'expected a Firebase Web API key: 20–100 letters, digits, dashes or underscores',
+    'Web API key of the Firebase project (console: Project settings → General); the dashboard page signs in with it. Public, not a secret.',
+  ),
+  authEmulatorHost: emulatorHostVar(
+    'FIREBASE_AUTH_EMULATOR_HOST',
+    'host:port of the Auth emulator (the Firebase emulators set it); ID tokens are verified there and the dashboard page signs in there.',
+  ),
+} as const;
+
+/** Everything `parseFunctionsConfig` reads. */
+const FUNCTIONS_READS = { ...FUNCTIONS_VARS, ...DASHBOARD_VARS } as const;
+
 /** What the socket host reads: everything the functions read plus its own process settings. */
 const HOST_VARS = {
   ...FUNCTIONS_VARS,
@@ -342,7 +363,7 @@ export class ConfigError extends AppError {
 /** Settings shared by the socket host and the functions (DESIGN §5). */
 export type SyncConfig = Readonly<ValuesOf<typeof SYNC_VARS>>;
 /** Settings of the Cloud Functions. */
-export type FunctionsConfig = Readonly<ValuesOf<typeof FUNCTIONS_VARS>>;
+export type FunctionsConfig = Readonly<ValuesOf<typeof FUNCTIONS_READS>>;
 /** Settings of the socket host; `hostId` and `projectId` are resolved from their sources. */
 export type HostConfig = Readonly<
   Omit<ValuesOf<typeof HOST_VARS>, 'hostId' | 'googleCloudProject' | 'gcloudProject'> & {
@@ -412,7 +433,7 @@ export function parseSyncConfig(env: Env): SyncConfig {
 /** Parses the functions' settings; throws `ConfigError` listing every bad variable. */
 export function parseFunctionsConfig(env: Env): FunctionsConfig {
   const problems: ConfigProblem[] = [];
-  const values = parseVars(FUNCTIONS_VARS, env, problems);
+  const values = parseVars(FUNCTIONS_READS, env, problems);
   checkJitterRange(values, problems);
   return finish(values, problems);
 }
@@ -510,13 +531,13 @@ export interface ConfigDoc {
 
 function buildConfigDocs(): readonly ConfigDoc[] {
   const hostNames = new Set(Object.values(HOST_VARS).map((spec) => spec.name));
-  const functionsNames = new Set(Object.values(FUNCTIONS_VARS).map((spec) => spec.name));
+  const functionsNames = new Set(Object.values(FUNCTIONS_READS).map((spec) => spec.name));
   const scopeOf = (name: string): ConfigScope => {
     if (!hostNames.has(name)) return 'functions';
     return functionsNames.has(name) ? 'both' : 'host';
   };
   const byName = new Map<string, EnvVar<unknown>>();
-  for (const spec of [...Object.values(FUNCTIONS_VARS), ...Object.values(HOST_VARS)]) byName.set(spec.name, spec);
+  for (const spec of [...Object.values(FUNCTIONS_READS), ...Object.values(HOST_VARS)]) byName.set(spec.name, spec);
   return Object.freeze(
     [...byName.values()].map((spec) =>
       Object.freeze({

@@ -11,6 +11,7 @@ import type { Firestore } from 'firebase-admin/firestore';
 import { type Caller, isMemberRole, isOperator } from '../access/authorize.js';
 import { documents } from '../documents.js';
 import { type PageRequest, readPage } from './page.js';
+import { pairingForAdminsOnly } from './pairing.js';
 
 export async function listAccounts(db: Firestore, caller: Caller, page: PageRequest): Promise<ListAccountsResult> {
   if (isOperator(caller)) {
@@ -47,11 +48,11 @@ export async function listAccounts(db: Firestore, caller: Caller, page: PageRequ
   accounts.forEach((snapshot, i) => {
     // A membership can outlive its account (deleted by an operator): list only accounts that exist.
     if (!snapshot.exists) return;
-    items.push({
-      ...documents.account.fromFirestore(snapshot.data()),
-      accountId: snapshot.id,
-      role: valid[i]!.role as AccountItem['role'],
-    });
+    const role = valid[i]!.role as AccountItem['role'];
+    // The pairing QR and code would let a viewer or agent link a phone: admins only.
+    items.push(
+      pairingForAdminsOnly({ ...documents.account.fromFirestore(snapshot.data()), accountId: snapshot.id, role }),
+    );
   });
   return withCursor({ accounts: items }, nextCursor);
 }
