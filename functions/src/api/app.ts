@@ -10,6 +10,7 @@
 
 import { AppError } from '@wasync/shared';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { mountDashboardPage } from '../dashboard/page.js';
 import { auth } from '../firebase.js';
 import { authenticate, type VerifyIdToken } from './auth.js';
 import { context, type RequestContext } from './context.js';
@@ -42,6 +43,7 @@ export function createApp(options: AppOptions = {}): express.Express {
   app.get(`${API_BASE}/openapi.json`, (_req, res) => {
     res.json(openApiDocument());
   });
+  mountDashboardPage(app, API_BASE);
 
   const authenticated = authenticate(verifyIdToken);
   const jsonBody = express.json({ limit: BODY_LIMIT, type: JSON_TYPES, strict: true });

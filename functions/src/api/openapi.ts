@@ -16,6 +16,7 @@ import {
   THREAD_KINDS,
 } from '@wasync/shared';
 import { z } from 'zod';
+import { DASHBOARD_SCHEMAS, dashboardPageOperation } from '../dashboard/routes.js';
 import { API_BASE, ROUTES, type Route } from './routes.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -137,6 +138,7 @@ const SCHEMAS: Record<string, JsonSchema> = {
     'commandId',
     'messageId',
   ]),
+  ...DASHBOARD_SCHEMAS,
 };
 
 /** Query parameters that accept more than their schema's JSON type says. */
@@ -237,6 +239,7 @@ export function openApiDocument(): JsonSchema {
         responses: { '200': { description: 'The OpenAPI document', content: { 'application/json': {} } } },
       },
     },
+    [`${API_BASE}/dashboard`]: dashboardPageOperation(),
   };
   for (const route of ROUTES) {
     const path = openApiPath(route.path);

@@ -12,7 +12,7 @@ import type { Caller } from '../../src/access/authorize.ts';
 import { listAccounts } from '../../src/queries/accounts.ts';
 import { mayReadPairing, readPairings, withoutPairing } from '../../src/queries/pairing.ts';
 import { type TestApi, testApi } from '../support/api.ts';
-import { newUser, type Persona, seedAccount } from '../support/fixtures.ts';
+import { newPeople, type Persona, seedAccount, type Who } from '../support/fixtures.ts';
 
 const QR = '2@pairing-ref,noise-key,identity-key,adv-secret';
 const EXPIRES = 1_800_000_060_000;
@@ -27,17 +27,11 @@ async function showPairing(accountId: string, fields: Record<string, unknown>): 
 describe('queries: pairing secrets', function () {
   this.timeout(60_000);
   const api: TestApi = testApi();
-  const people = {} as Record<'viewer' | 'agent' | 'admin' | 'operator', Persona>;
+  const people = {} as Record<Who, Persona>;
 
   before(async function () {
     this.timeout(180_000);
-    const [viewer, agent, admin, operator] = await Promise.all([
-      newUser('viewer'),
-      newUser('agent'),
-      newUser('admin'),
-      newUser('operator', { operator: true }),
-    ]);
-    Object.assign(people, { viewer, agent, admin, operator });
+    Object.assign(people, await newPeople());
   });
 
   beforeEach(async () => {
