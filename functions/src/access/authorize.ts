@@ -11,7 +11,7 @@
  * member takes effect at once, not at the next ID-token refresh.
  */
 import { AppError, isValidDocId, MEMBER_ROLES, type MemberRole, paths } from '@wasync/shared';
-import type { Firestore } from 'firebase-admin/firestore';
+import type { DocumentReference, DocumentSnapshot, Firestore, Transaction } from 'firebase-admin/firestore';
 
 /** The verified identity of a caller (from an ID token checked by the Functions runtime or the API). */
 export interface Caller {
@@ -40,17 +40,25 @@ export function roleAllows(role: Access, need: MemberRole): boolean {
 /**
  * The caller's role on `accountId` if it allows `need`; otherwise `permission_denied` (also for
  * accounts that do not exist, so non-members learn nothing about which ids exist). Operators get
- * `not_found` for a missing account instead. Costs one document read.
+ * `not_found` for a missing account instead. Costs one document read, made in `tx` when given so
+ * that a write depending on the role cannot commit after the role changed.
  */
-export async function authorize(db: Firestore, caller: Caller, accountId: string, need: MemberRole): Promise<Access> {
+export async function authorize(
+  db: Firestore,
+  caller: Caller,
+  accountId: string,
+  need: MemberRole,
+  tx?: Transaction,
+): Promise<Access> {
+  const read = (ref: DocumentReference): Promise<DocumentSnapshot> => (tx ? tx.get(ref) : ref.get());
   if (isOperator(caller)) {
-    if (!(await db.doc(paths.account(accountId)).get()).exists) {
+    if (!(await read(db.doc(paths.account(accountId)))).exists) {
       throw new AppError('not_found', `account ${accountId} does not exist`);
     }
     return 'operator';
   }
   // A uid that is no valid document id can be no member (and must not build a different path).
-  const member = isValidDocId(caller.uid) ? await db.doc(paths.member(accountId, caller.uid)).get() : undefined;
+  const member = isValidDocId(caller.uid) ? await read(db.doc(paths.member(accountId, caller.uid))) : undefined;
   const role: unknown = member?.get('role');
   if (!isMemberRole(role)) throw new AppError('permission_denied', `you are not a member of account ${accountId}`);
   if (!roleAllows(role, need)) {

@@ -11,8 +11,7 @@ import type { Firestore } from 'firebase-admin/firestore';
 import type { z } from 'zod';
 import { type Caller, isOperator } from '../access/authorize.js';
 import { documents } from '../documents.js';
-
-const GRPC_ALREADY_EXISTS = 6;
+import { isAlreadyExists } from '../firebase.js';
 
 export async function createAccount(
   db: Firestore,
@@ -32,7 +31,7 @@ export async function createAccount(
   try {
     await batch.commit();
   } catch (err) {
-    if ((err as { code?: number }).code === GRPC_ALREADY_EXISTS) {
+    if (isAlreadyExists(err)) {
       throw new AppError('already_exists', `account ${accountRef.id} already exists`);
     }
     throw err;

@@ -19,8 +19,7 @@ import {
 } from '@wasync/shared';
 import type { DocumentSnapshot, Firestore } from 'firebase-admin/firestore';
 import { documents } from '../documents.js';
-
-const GRPC_ALREADY_EXISTS = 6;
+import { isAlreadyExists } from '../firebase.js';
 
 export interface CommandWrite<T extends CommandType> {
   accountId: string;
@@ -62,7 +61,7 @@ export async function writeCommand<T extends CommandType>(
     await ref.create(documents.command.toFirestore(command));
   } catch (err) {
     // Lost a race with a request carrying the same id: answer like a replay.
-    if ((err as { code?: number }).code === GRPC_ALREADY_EXISTS) {
+    if (isAlreadyExists(err)) {
       return replay(await ref.get(), write, write.sameRequest ?? ((stored) => isDeepStrictEqual(stored, payload)));
     }
     throw err;

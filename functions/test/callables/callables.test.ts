@@ -6,30 +6,14 @@
 import assert from 'node:assert/strict';
 import { paths, threadDocId } from '@wasync/shared';
 import { CALLABLE_NAMES } from '@wasync/shared/client';
-import type { CallableRequest } from 'firebase-functions/v2/https';
 import { clearFirestore, testDb } from '../../../test/support/firestore.ts';
 import * as callables from '../../src/callables/index.ts';
 import { testApi } from '../support/api.ts';
+import { callableAs as call, type Runnable, rejection } from '../support/callables.ts';
 import { newUser, type Persona, seedAccount, seedThread } from '../support/fixtures.ts';
 
 const ACCOUNT = 'acct-c';
 const JID = '4915100000055@s.whatsapp.net';
-
-type Runnable = { run(request: CallableRequest<unknown>): unknown };
-
-function call(fn: Runnable, data: unknown, who?: { uid: string; claims?: Record<string, unknown> }) {
-  const auth = who ? { uid: who.uid, token: { uid: who.uid, ...who.claims } as never, rawToken: 'raw' } : undefined;
-  return Promise.resolve(fn.run({ data, auth, rawRequest: {} as never, acceptsStreaming: false }));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<{ code: string; details: { code: string } }> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as { code: string; details: { code: string } };
-  }
-  assert.fail('expected the call to fail');
-}
 
 describe('callables', function () {
   this.timeout(60_000);
