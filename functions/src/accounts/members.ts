@@ -66,13 +66,21 @@ async function assertNotLastAdmin(db: Firestore, tx: Transaction, accountId: str
   }
 }
 
+/**
+ * The uid of the user whose verified email address is `email`. Anyone can sign up with any
+ * address, so an unverified one proves nothing; a missing, unverified or disabled user gets the
+ * same answer, so an admin cannot use this to learn who has an account in the project.
+ */
 async function uidByEmail(auth: Auth, email: string): Promise<string> {
-  try {
-    return (await auth.getUserByEmail(email)).uid;
-  } catch (err) {
-    if ((err as { code?: string }).code === 'auth/user-not-found') {
-      throw new AppError('not_found', `no user has signed up with ${email}`);
-    }
+  const user = await auth.getUserByEmail(email).catch((err: { code?: string }) => {
+    if (err.code === 'auth/user-not-found') return undefined;
     throw err;
+  });
+  if (user === undefined || !user.emailVerified || user.disabled) {
+    throw new AppError(
+      'not_found',
+      'no user has verified this email address; add them by uid, or ask them to verify it',
+    );
   }
+  return user.uid;
 }

@@ -10,7 +10,7 @@ import { addMember, removeMember } from '../../src/accounts/members.ts';
 import * as callables from '../../src/callables/index.ts';
 import { auth } from '../../src/firebase.ts';
 import { callableAs, rejection } from '../support/callables.ts';
-import { seedAccount } from '../support/fixtures.ts';
+import { newUser, seedAccount } from '../support/fixtures.ts';
 
 const ACCOUNT = 'acct-m';
 
@@ -79,5 +79,47 @@ describe('accounts: members', function () {
       again();
     }
     assert.equal(await role('c'), 'admin', 'the removed admin did not remove c');
+  });
+
+  it('adds by email only users who verified it; a missing and an unverified user get the same answer', async () => {
+    const [unverified, verified] = await Promise.all([
+      newUser('unverified'),
+      newUser('verified', undefined, { emailVerified: true }),
+    ]);
+    const byEmail = (email: string) =>
+      rejection(callableAs(callables.addMember, { accountId: ACCOUNT, email, role: 'viewer' }, { uid: 'a' }));
+    const missing = await byEmail(`nobody-${Date.now()}@example.com`);
+    const notVerified = await byEmail(unverified.email);
+    assert.equal(missing.details.code, 'not_found');
+    assert.deepEqual(
+      { code: notVerified.code, message: notVerified.message, details: notVerified.details },
+      { code: missing.code, message: missing.message, details: missing.details },
+      'indistinguishable',
+    );
+    assert.equal(await role(unverified.uid), undefined);
+
+    await callableAs(callables.addMember, { accountId: ACCOUNT, email: verified.email, role: 'viewer' }, { uid: 'a' });
+    assert.equal(await role(verified.uid), 'viewer');
+  });
+
+  it('looks nobody up by email for a caller who is not an admin', async () => {
+    const verified = await newUser('looked-up', undefined, { emailVerified: true });
+    await testDb().doc(paths.member(ACCOUNT, 'agent-1')).set({ role: 'agent', uid: 'agent-1' });
+    const asAgent = await rejection(
+      callableAs(
+        callables.addMember,
+        { accountId: ACCOUNT, email: verified.email, role: 'viewer' },
+        { uid: 'agent-1' },
+      ),
+    );
+    const asAgentMissing = await rejection(
+      callableAs(
+        callables.addMember,
+        { accountId: ACCOUNT, email: 'x@example.com', role: 'viewer' },
+        { uid: 'agent-1' },
+      ),
+    );
+    assert.equal(asAgent.details.code, 'permission_denied');
+    assert.deepEqual(asAgent.details, asAgentMissing.details);
   });
 });

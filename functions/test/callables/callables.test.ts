@@ -135,7 +135,7 @@ describe('callables: members', function () {
 
   before(async function () {
     this.timeout(180_000);
-    invitee = await newUser('invitee');
+    invitee = await newUser('invitee', undefined, { emailVerified: true });
   });
   beforeEach(async () => {
     await clearFirestore();
