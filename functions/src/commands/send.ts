@@ -18,26 +18,37 @@ const PHONE = /^\+?[0-9][0-9 ().-]{5,24}$/;
 
 /**
  * The chat JID to send to for a `to` given as a JID or a phone number in international form.
- * Only one-to-one and group chats can be sent to; device suffixes are dropped.
+ * Device suffixes are dropped; only chats `isSendable` accepts pass.
  */
 export function recipientJid(to: string): string {
   if (PHONE.test(to)) {
     const digits = to.replace(/[^0-9]/g, '');
     if (digits.length < 7 || digits.length > 15 || digits.startsWith('0')) {
-      throw invalidRecipient('a phone number needs 7–15 digits with the country code first');
+      throw invalidRecipient('to', 'a phone number needs 7–15 digits with the country code first');
     }
     return `${digits}@s.whatsapp.net`;
   }
   const jid = normalizeJid(to);
-  const category = jid === undefined ? undefined : jidCategory(jid);
-  if (jid === undefined || (category !== 'dm' && category !== 'group')) {
-    throw invalidRecipient('expected a phone number, a user JID (…@s.whatsapp.net, …@lid) or a group JID (…@g.us)');
+  if (jid === undefined || !isSendable(jid)) {
+    throw invalidRecipient(
+      'to',
+      'expected a phone number, a user JID (…@s.whatsapp.net, …@lid) or a group JID (…@g.us)',
+    );
   }
   return jid;
 }
 
-function invalidRecipient(reason: string): AppError {
-  return new AppError('invalid_argument', `Invalid input: to: ${reason}`, { fields: [{ path: 'to', reason }] });
+/**
+ * Only one-to-one and group chats can be sent to: never WhatsApp Status (`status@broadcast`),
+ * broadcast lists or newsletters, however the caller names the chat (by `to` or by `threadId`).
+ */
+function isSendable(jid: string): boolean {
+  const category = jidCategory(jid);
+  return category === 'dm' || category === 'group';
+}
+
+function invalidRecipient(field: 'to' | 'threadId', reason: string): AppError {
+  return new AppError('invalid_argument', `Invalid input: ${field}: ${reason}`, { fields: [{ path: field, reason }] });
 }
 
 export async function sendMessage(
@@ -76,11 +87,18 @@ export async function sendMessage(
   return { commandId, messageId, replayed };
 }
 
+/** The JID of thread `threadId`, which must exist and be a chat `isSendable` accepts. */
 async function threadJid(db: Firestore, accountId: string, threadId: string): Promise<string> {
   const thread = await db.doc(paths.thread(accountId, threadId)).get();
   const jid: unknown = thread.get('jid');
   if (!thread.exists || typeof jid !== 'string') {
     throw new AppError('not_found', `thread ${threadId} does not exist in account ${accountId}`);
+  }
+  if (!isSendable(jid)) {
+    throw invalidRecipient(
+      'threadId',
+      'this thread is not a one-to-one or group chat (status, broadcast list or newsletter) and cannot be sent to',
+    );
   }
   return jid;
 }

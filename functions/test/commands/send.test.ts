@@ -143,6 +143,24 @@ describe('api: send and backfill commands', function () {
     );
   });
 
+  it('refuses a thread that is no one-to-one or group chat, as it refuses such a `to`', async () => {
+    for (const [i, jid] of ['status@broadcast', '1700000000@broadcast', '120363000000000002@newsletter'].entries()) {
+      await seedThread(testDb(), { accountId: ACCOUNT, jid, count: 1 });
+      const res = await send({ accountId: ACCOUNT, threadId: threadDocId(jid), text: 'x', clientMessageId: `t-${i}` });
+      assertError(res, 400, 'invalid_argument');
+      assert.deepEqual(
+        res.body.error.details.fields.map((f: { path: string }) => f.path),
+        ['threadId'],
+      );
+      assertError(
+        await send({ accountId: ACCOUNT, to: jid, text: 'x', clientMessageId: `t-${i}` }),
+        400,
+        'invalid_argument',
+      );
+    }
+    assert.equal((await commands()).length, 0);
+  });
+
   it('answers 404 for a thread that does not exist, writing nothing', async () => {
     const res = await send({
       accountId: ACCOUNT,
