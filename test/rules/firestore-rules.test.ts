@@ -72,6 +72,9 @@ describe('firestore.rules', function () {
       ])
         await setDoc(doc(db, `accounts/${A}/members/${uid}`), { role, uid });
       await setDoc(doc(db, `accounts/${B}/members/outsider`), { role: 'admin', uid: 'outsider' });
+      // Memberships without a valid role: they grant nothing.
+      await setDoc(doc(db, `accounts/${A}/members/owner`), { role: 'owner', uid: 'owner' });
+      await setDoc(doc(db, `accounts/${A}/members/roleless`), { uid: 'roleless' });
       await setDoc(doc(db, `leases/${A}`), { holder: 'h1' });
       await setDoc(doc(db, `authState/${A}`), { creds: 'secret' });
       await setDoc(doc(db, 'hosts/h1'), { heartbeatAt: Timestamp.now() });
@@ -120,6 +123,18 @@ describe('firestore.rules', function () {
     await assertFails(getDocs(collection(db, `accounts/${A}/threads`)));
     await assertFails(getDoc(doc(db, `accounts/${A}/threads/t1/messages/m1`)));
     await assertFails(getDoc(doc(db, `accounts/${A}/members/viewer`)));
+  });
+
+  it('deny memberships without a valid role (no role, or an unknown one) as if there were none', async function () {
+    await ready(this);
+    for (const uid of ['owner', 'roleless']) {
+      const db = await as(uid);
+      await assertFails(getDoc(doc(db, `accounts/${A}`)));
+      await assertFails(getDocs(collection(db, `accounts/${A}/threads`)));
+      await assertFails(getDoc(doc(db, `accounts/${A}/threads/t1/messages/m1`)));
+      await assertFails(getDocs(query(collectionGroup(db, 'messages'), where('accountId', '==', A))));
+      await assertFails(getDocs(collection(db, `accounts/${A}/members`)));
+    }
   });
 
   it('allow collection-group message queries scoped to a member account, and no others', async function () {

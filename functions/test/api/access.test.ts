@@ -147,6 +147,17 @@ describe('api: authorization on every route', function () {
     assertError(await api.get('/api/whatsapp/threads/nope-404', people.admin.idToken), 403, 'permission_denied');
   });
 
+  it('treats a membership without a valid role as none', async () => {
+    for (const role of ['owner', 'Admin', '', undefined]) {
+      const uid = people.outsider.uid;
+      await testDb()
+        .doc(`accounts/${ACCOUNT}/members/${uid}`)
+        .set(role === undefined ? { uid } : { role, uid });
+      assertError(await api.get(`/api/whatsapp/threads/${ACCOUNT}`, people.outsider.idToken), 403, 'permission_denied');
+    }
+    await testDb().doc(`accounts/${ACCOUNT}/members/${people.outsider.uid}`).delete();
+  });
+
   it('rejects malformed, expired, foreign-project and garbage tokens with 401', async () => {
     const now = Math.floor(Date.now() / 1000);
     const claims = (project: string, exp: number) => ({
