@@ -6,18 +6,16 @@
  *   agent  — also sends and requests backfills
  *   admin  — also manages the account: pairing, logout, members
  *
- * Operators (custom claim `operator: true`) may do anything on every account, and only they create
- * accounts. Membership is read per request rather than carried in a claim so that removing a
- * member takes effect at once, not at the next ID-token refresh.
+ * Operators (custom claim `operator: true`, confirmed against Firebase Auth per request, see
+ * caller.ts) may do anything on every account, and only they create accounts. Membership is read
+ * per request rather than carried in a claim so that removing a member takes effect at once, not
+ * at the next ID-token refresh.
  */
 import { AppError, isValidDocId, MEMBER_ROLES, type MemberRole, paths } from '@wasync/shared';
 import type { DocumentReference, DocumentSnapshot, Firestore, Transaction } from 'firebase-admin/firestore';
+import type { Caller } from './caller.js';
 
-/** The verified identity of a caller (from an ID token checked by the Functions runtime or the API). */
-export interface Caller {
-  uid: string;
-  claims: Record<string, unknown>;
-}
+export type { Caller } from './caller.js';
 
 /** The role a caller acts with on one account. */
 export type Access = MemberRole | 'operator';
@@ -25,7 +23,7 @@ export type Access = MemberRole | 'operator';
 const RANK: Record<Access, number> = { viewer: 1, agent: 2, admin: 3, operator: 4 };
 
 export function isOperator(caller: Caller): boolean {
-  return caller.claims.operator === true;
+  return caller.operator;
 }
 
 export function isMemberRole(value: unknown): value is MemberRole {

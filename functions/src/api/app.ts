@@ -10,6 +10,7 @@
 
 import { AppError } from '@wasync/shared';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { authLookup, type LookupUser } from '../access/caller.js';
 import { auth } from '../firebase.js';
 import { authenticate, type VerifyIdToken } from './auth.js';
 import { context, type RequestContext } from './context.js';
@@ -21,6 +22,8 @@ import { API_BASE, ROUTES } from './routes.js';
 export interface AppOptions {
   /** Defaults to firebase-admin's `verifyIdToken` of the default app. */
   verifyIdToken?: VerifyIdToken;
+  /** Confirms operators; defaults to firebase-admin's `getUser` of the default app. */
+  lookupUser?: LookupUser;
   /** Defaults to Cloud Logging (the firebase-functions logger). */
   logSink?: LogSink;
 }
@@ -32,6 +35,7 @@ const JSON_TYPES = ['application/json', 'application/*+json'];
 export function createApp(options: AppOptions = {}): express.Express {
   const sink = options.logSink ?? cloudLogSink;
   const verifyIdToken = options.verifyIdToken ?? ((token: string) => auth().verifyIdToken(token));
+  const lookupUser = options.lookupUser ?? authLookup((uid) => auth().getUser(uid));
   const app = express();
   app.disable('x-powered-by');
   // Lists change between requests; conditional GETs would only add 304s nobody asked for.
@@ -43,7 +47,7 @@ export function createApp(options: AppOptions = {}): express.Express {
     res.json(openApiDocument());
   });
 
-  const authenticated = authenticate(verifyIdToken);
+  const authenticated = authenticate(verifyIdToken, lookupUser);
   const jsonBody = express.json({ limit: BODY_LIMIT, type: JSON_TYPES, strict: true });
   for (const route of ROUTES) {
     const body = route.jsonBody ? [requireJson, jsonBody] : [];

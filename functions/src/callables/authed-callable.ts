@@ -9,6 +9,8 @@ import { logger } from 'firebase-functions';
 import { type CallableRequest, type FunctionsErrorCode, HttpsError, onCall } from 'firebase-functions/v2/https';
 import type { z } from 'zod';
 import type { Caller } from '../access/authorize.js';
+import { authLookup, callerOf } from '../access/caller.js';
+import { auth } from '../firebase.js';
 
 const HTTPS_CODES: Record<number, FunctionsErrorCode> = {
   400: 'invalid-argument',
@@ -40,6 +42,8 @@ function logFailure(name: string, cause: unknown): void {
   logger.error(`callable ${name} failed`, { error: cause instanceof Error ? cause.stack : String(cause) });
 }
 
+const lookupUser = authLookup((uid) => auth().getUser(uid));
+
 /** Declares a callable whose input is validated by `schema` and whose caller must be signed in. */
 export function authedCallable<S extends z.ZodType, R>(
   name: string,
@@ -51,7 +55,8 @@ export function authedCallable<S extends z.ZodType, R>(
       if (!request.auth) throw new AppError('unauthenticated', 'sign in first');
       const parsed = schema.safeParse(request.data ?? {});
       if (!parsed.success) throw appErrorFromZod(parsed.error);
-      return await handler(parsed.data, { uid: request.auth.uid, claims: request.auth.token });
+      const caller = await callerOf(request.auth.uid, request.auth.token, lookupUser);
+      return await handler(parsed.data, caller);
     } catch (err) {
       throw toHttpsError(err, name);
     }

@@ -6,13 +6,16 @@ import assert from 'node:assert/strict';
 import { paths } from '@wasync/shared';
 import { clearFirestore, testDb } from '../../../test/support/firestore.ts';
 import * as callables from '../../src/callables/index.ts';
-import { callableAs, rejection } from '../support/callables.ts';
+import { type CallableCaller, callableAs, newOperator, rejection } from '../support/callables.ts';
 import { seedAccount, seedThread } from '../support/fixtures.ts';
-
-const operator = { uid: 'u-op', claims: { operator: true } };
 
 describe('accounts: createAccount', function () {
   this.timeout(60_000);
+  let operator: CallableCaller;
+  before(async function () {
+    this.timeout(180_000);
+    operator = await newOperator();
+  });
   beforeEach(clearFirestore);
 
   const create = (accountId: string) =>

@@ -61,7 +61,7 @@ describe('accounts: members', function () {
     const restore = beforeNextTransaction(() => testDb().doc(paths.member(ACCOUNT, 'b')).delete());
     try {
       await assert.rejects(
-        addMember(testDb(), auth(), { uid: 'b', claims: {} }, { accountId: ACCOUNT, uid: 'c', role: 'viewer' }),
+        addMember(testDb(), auth(), { uid: 'b', operator: false }, { accountId: ACCOUNT, uid: 'c', role: 'viewer' }),
         (err: { code?: string }) => err.code === 'permission_denied',
       );
     } finally {
@@ -72,7 +72,7 @@ describe('accounts: members', function () {
     const again = beforeNextTransaction(() => testDb().doc(paths.member(ACCOUNT, 'b')).delete());
     try {
       await assert.rejects(
-        removeMember(testDb(), { uid: 'b', claims: {} }, { accountId: ACCOUNT, uid: 'c' }),
+        removeMember(testDb(), { uid: 'b', operator: false }, { accountId: ACCOUNT, uid: 'c' }),
         (err: { code?: string }) => err.code === 'permission_denied',
       );
     } finally {

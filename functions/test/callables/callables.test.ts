@@ -9,7 +9,13 @@ import { CALLABLE_NAMES } from '@wasync/shared/client';
 import { clearFirestore, testDb } from '../../../test/support/firestore.ts';
 import * as callables from '../../src/callables/index.ts';
 import { testApi } from '../support/api.ts';
-import { callableAs as call, type Runnable, rejection } from '../support/callables.ts';
+import {
+  type CallableCaller,
+  callableAs as call,
+  newOperator,
+  type Runnable,
+  rejection,
+} from '../support/callables.ts';
 import { newUser, type Persona, seedAccount, seedThread } from '../support/fixtures.ts';
 
 const ACCOUNT = 'acct-c';
@@ -20,7 +26,12 @@ describe('callables', function () {
   const viewer = { uid: 'u-viewer' };
   const agent = { uid: 'u-agent' };
   const admin = { uid: 'u-admin' };
-  const operator = { uid: 'u-op', claims: { operator: true } };
+  let operator: CallableCaller;
+
+  before(async function () {
+    this.timeout(180_000);
+    operator = await newOperator();
+  });
 
   beforeEach(async () => {
     await clearFirestore();

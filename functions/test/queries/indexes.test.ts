@@ -127,9 +127,9 @@ describe('firestore.indexes.json', () => {
     try {
       const page = { limit: 2 };
       await listThreads(db, 'acct-i', page);
-      await listAccounts(db, { uid: 'op', claims: { operator: true } }, page);
-      await listAccounts(db, { uid: 'admin1', claims: {} }, page);
-      await removeMember(db, { uid: 'admin1', claims: {} }, { accountId: 'acct-i', uid: 'admin2' });
+      await listAccounts(db, { uid: 'op', operator: true }, page);
+      await listAccounts(db, { uid: 'admin1', operator: false }, page);
+      await removeMember(db, { uid: 'admin1', operator: false }, { accountId: 'acct-i', uid: 'admin2' });
       for (const thread of [threadId, undefined]) {
         for (const fromMe of [undefined, true]) {
           for (const type of [undefined, MESSAGE_TYPES[0]]) {

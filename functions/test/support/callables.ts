@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import type { CallableRequest } from 'firebase-functions/v2/https';
+import { newUser } from './fixtures.ts';
 
 export type Runnable = { run(request: CallableRequest<unknown>): unknown };
 
@@ -28,4 +29,13 @@ export async function rejection(
     return err as { code: string; message: string; details: { code: string; details?: unknown } };
   }
   assert.fail('expected the call to fail');
+}
+
+/**
+ * A real operator (an Auth-emulator user with the claim): callables confirm the claim against
+ * Firebase Auth, so an invented uid would be refused.
+ */
+export async function newOperator(label = 'operator'): Promise<CallableCaller> {
+  const { uid } = await newUser(label, { operator: true });
+  return { uid, claims: { operator: true } };
 }
