@@ -183,6 +183,14 @@ describe('api: send and backfill commands', function () {
     const a = await api.post(`/api/whatsapp/backfill/${ACCOUNT}`, body, agent.idToken);
     const b = await api.post(`/api/whatsapp/backfill/${ACCOUNT}`, body, agent.idToken);
     assert.equal(a.body.commandId, b.body.commandId);
+    assert.equal(a.headers['idempotent-replayed'], undefined);
+    assert.equal(b.headers['idempotent-replayed'], 'true');
+    assert.deepEqual(Object.keys(b.body), ['commandId']);
+    assertError(
+      await api.post(`/api/whatsapp/backfill/${ACCOUNT}`, { ...body, count: 21 }, agent.idToken),
+      409,
+      'already_exists',
+    );
     // Without a requestId every request is a new backfill.
     const c = await api.post(`/api/whatsapp/backfill/${ACCOUNT}`, {}, agent.idToken);
     assert.notEqual(c.body.commandId, plain.body.commandId);

@@ -15,6 +15,7 @@ import {
   type MessageDoc,
   type ThreadDoc,
 } from '../schema.ts';
+import type { HiddenMessageField } from './visible.ts';
 
 /** Page sizes: 1–200, default 50. Outside the range is an error, never clamped. */
 export const PAGE_LIMITS = { min: 1, max: 200, default: 50 } as const;
@@ -179,8 +180,11 @@ export interface Page {
 export type AccountItem = AccountDoc & { accountId: string; role: MemberRole | 'operator' };
 /** A thread and its document id (what `threadId` parameters take). */
 export type ThreadItem = ThreadDoc & { threadId: string };
-/** A message and its document id (WhatsApp ids are unique per sender only, doc ids are unique). */
-export type MessageItem = MessageDoc & { docId: string };
+/**
+ * A message and its document id (WhatsApp ids are unique per sender only, doc ids are unique),
+ * without server bookkeeping (visible.ts).
+ */
+export type MessageItem = Omit<MessageDoc, HiddenMessageField> & { docId: string };
 
 export interface ListAccountsResult extends Page {
   accounts: AccountItem[];
