@@ -26,6 +26,8 @@ export interface FirebaseEmulators {
   functionUrl(name: string): string;
   /** Process id of firebase-tools, which leads its own process group. */
   pid: number;
+  /** What firebase-tools and the functions printed so far (with `output: 'capture'`; else empty). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -39,7 +41,9 @@ export interface StartEmulatorsOptions {
    */
   withOfficialFirestore?: boolean;
   /** Where firebase-tools' own output goes; defaults to this process's stderr. */
-  output?: 'inherit' | 'ignore';
+  output?: 'inherit' | 'ignore' | 'capture';
+  /** Extra environment for firebase-tools and the function processes it starts. */
+  env?: Record<string, string>;
   timeoutMs?: number;
 }
 
@@ -61,6 +65,7 @@ export async function startFirebaseEmulators(opts: StartEmulatorsOptions): Promi
 
   // WASYNC_EMULATOR_LOGS=1 shows firebase-tools' output even where the caller silences it.
   const output = process.env.WASYNC_EMULATOR_LOGS === '1' ? 'inherit' : (opts.output ?? 'inherit');
+  const stdio = output === 'capture' ? 'pipe' : output;
   const only = opts.withOfficialFirestore ? 'auth,functions,tasks,firestore' : 'auth,functions,tasks';
   const firestoreHost = opts.withOfficialFirestore ? `127.0.0.1:${ports.firestore}` : opts.firestoreHost;
   const child = spawn(
@@ -68,11 +73,17 @@ export async function startFirebaseEmulators(opts: StartEmulatorsOptions): Promi
     ['emulators:start', '--only', only, '--project', project, '--config', configPath],
     {
       cwd: REPO_ROOT,
-      env: { ...process.env, FIRESTORE_EMULATOR_HOST: firestoreHost },
-      stdio: ['ignore', output, output],
+      env: { ...process.env, ...opts.env, FIRESTORE_EMULATOR_HOST: firestoreHost },
+      stdio: ['ignore', stdio, stdio],
       detached: true,
     },
   );
+  let captured = '';
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.on('data', (chunk: Buffer) => {
+      captured += chunk.toString('utf8');
+    });
+  }
   const stop = () => stopProcessGroup(child, opts.ports === 'free' ? configPath : undefined);
 
   const hub = `http://127.0.0.1:${ports.hub}`;
@@ -98,6 +109,7 @@ export async function startFirebaseEmulators(opts: StartEmulatorsOptions): Promi
     firestoreHost,
     functionUrl: (name) => `${functionsUrl}/${project}/us-central1/${name}`,
     pid: child.pid!,
+    output: () => captured,
     stop,
   };
 }
