@@ -187,8 +187,8 @@ const SYNC_VARS = {
   ),
 } as const;
 
-/** What the functions read: the sync settings plus where and when to schedule backfills. */
-const FUNCTIONS_VARS = {
+/** What both read besides the sync settings: where and when backfills are scheduled. */
+const SCHEDULING_VARS = {
   ...SYNC_VARS,
   functionsRegion: {
     name: 'FUNCTIONS_REGION',
@@ -210,9 +210,25 @@ const FUNCTIONS_VARS = {
   ),
 } as const;
 
-/** What the socket host reads: everything the functions read plus its own process settings. */
+/** What only the functions read. */
+const FUNCTIONS_ONLY_VARS = {
+  sendIdSecret: {
+    name: 'SEND_ID_SECRET',
+    description:
+      'Keys the WhatsApp ids of sends (HMAC of account and clientMessageId), so they cannot be guessed from readable keys. A Cloud Functions secret (`firebase functions:secrets:set SEND_ID_SECRET`); local runs use a published value (functions/.secret.local). Secret.',
+    defaultLabel: '(required in a deployment)',
+    expected: 'expected at least 32 characters (openssl rand -base64 32)',
+    schema: z.string().min(32).optional(),
+    secret: true,
+  } satisfies EnvVar<string | undefined>,
+} as const;
+
+/** What the functions read: the sync and scheduling settings plus their own. */
+const FUNCTIONS_VARS = { ...SCHEDULING_VARS, ...FUNCTIONS_ONLY_VARS } as const;
+
+/** What the socket host reads: the sync and scheduling settings plus its own process settings. */
 const HOST_VARS = {
-  ...FUNCTIONS_VARS,
+  ...SCHEDULING_VARS,
   port: integerVar(
     'PORT',
     { fallback: 8080, min: 0, max: 65535 },
@@ -360,7 +376,7 @@ function parseVars<V extends EnvVars>(vars: V, env: Env, problems: ConfigProblem
   return values as Partial<ValuesOf<V>>;
 }
 
-function checkJitterRange(values: Partial<ValuesOf<typeof FUNCTIONS_VARS>>, problems: ConfigProblem[]): void {
+function checkJitterRange(values: Partial<ValuesOf<typeof SCHEDULING_VARS>>, problems: ConfigProblem[]): void {
   const { backfillJitterMinSeconds: min, backfillJitterMaxSeconds: max } = values;
   if (min !== undefined && max !== undefined && min > max) {
     problems.push({
@@ -505,9 +521,9 @@ function buildConfigDocs(): readonly ConfigDoc[] {
 /** Every environment variable, once, in declaration order: the source of the README's table. */
 export const CONFIG_DOCS: readonly ConfigDoc[] = buildConfigDocs();
 
-/** Config fields holding secrets (HOST_VARS includes the variables of the other two configs). */
+/** Config fields holding secrets, of every config. */
 const SECRET_FIELDS: ReadonlySet<string> = new Set(
-  Object.entries(HOST_VARS)
+  Object.entries({ ...FUNCTIONS_VARS, ...HOST_VARS })
     .filter(([, spec]) => spec.secret)
     .map(([field]) => field),
 );

@@ -71,6 +71,13 @@ export interface AccountConnection {
 
 export interface AccountDoc {
   displayName: string;
+  /**
+   * Which WhatsApp session the account is on: the socket host increments it whenever the auth
+   * state is wiped (logout, logged out from the phone) or a new pairing stores its first creds.
+   * Commands record the generation they were written in and are not executed in another one
+   * (commands.ts `commandRunnable`). Absent means 0. Server bookkeeping, not shown to apps.
+   */
+  pairingGeneration?: number;
   phone?: string;
   me?: { id: string; lid?: string; name?: string };
   connection: AccountConnection;
@@ -190,6 +197,12 @@ export interface CommandDoc {
   createdAt: EpochMs;
   createdBy: string;
   updatedAt: EpochMs;
+  /** The host must not start the command after this (commands.ts `COMMAND_WINDOWS`). */
+  expiresAt: EpochMs;
+  /** Firestore's TTL policy deletes the document after this (firestore.indexes.json). */
+  purgeAt: EpochMs;
+  /** The account's `pairingGeneration` when the command was written. */
+  pairingGeneration: number;
 }
 
 /** Collection names. Server-only collections are denied to every client by firestore.rules. */

@@ -26,11 +26,17 @@ const SYNC_DEFAULTS = {
   transport: 'baileys',
   includeStatusBroadcast: false,
 };
-const FUNCTIONS_DEFAULTS = {
+/** What the socket host and the functions both read besides the sync settings. */
+const SCHEDULING_DEFAULTS = {
   ...SYNC_DEFAULTS,
   functionsRegion: 'us-central1',
   backfillJitterMinSeconds: 10,
   backfillJitterMaxSeconds: 40,
+};
+
+const FUNCTIONS_DEFAULTS = {
+  ...SCHEDULING_DEFAULTS,
+  sendIdSecret: undefined,
 };
 
 /** The ConfigError `parse` throws (failing the test if it throws anything else or nothing). */
@@ -66,7 +72,7 @@ describe('config', () => {
       assert.deepEqual(
         { ...parseHostConfig(HOST_BASE) },
         {
-          ...FUNCTIONS_DEFAULTS,
+          ...SCHEDULING_DEFAULTS,
           port: 8080,
           cloudRunRevision: undefined,
           logLevel: 'info',

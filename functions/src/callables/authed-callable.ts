@@ -6,7 +6,13 @@
  */
 import { AppError, appErrorFromZod } from '@wasync/shared';
 import { logger } from 'firebase-functions';
-import { type CallableRequest, type FunctionsErrorCode, HttpsError, onCall } from 'firebase-functions/v2/https';
+import {
+  type CallableOptions,
+  type CallableRequest,
+  type FunctionsErrorCode,
+  HttpsError,
+  onCall,
+} from 'firebase-functions/v2/https';
 import type { z } from 'zod';
 import type { Caller } from '../access/authorize.js';
 import { authLookup, callerOf } from '../access/caller.js';
@@ -49,8 +55,9 @@ export function authedCallable<S extends z.ZodType, R>(
   name: string,
   schema: S,
   handler: (input: z.output<S>, caller: Caller) => Promise<R>,
+  options: CallableOptions = {},
 ) {
-  return onCall(async (request: CallableRequest<unknown>) => {
+  return onCall(options, async (request: CallableRequest<unknown>) => {
     try {
       if (!request.auth) throw new AppError('unauthenticated', 'sign in first');
       const parsed = schema.safeParse(request.data ?? {});

@@ -27,6 +27,7 @@ import { auth, firestore } from '../firebase.js';
 import { listAccounts as listAccountsQuery } from '../queries/accounts.js';
 import { listMessagesFor } from '../queries/messages.js';
 import { listThreadsFor } from '../queries/threads.js';
+import { sendIdSecret } from '../secrets.js';
 import { authedCallable } from './authed-callable.js';
 
 export const listAccounts = authedCallable('listAccounts', listAccountsInput, (input, caller) =>
@@ -41,10 +42,15 @@ export const listMessages = authedCallable('listMessages', listMessagesInput, (i
   listMessagesFor(firestore(), caller, input),
 );
 
-export const sendMessage = authedCallable('sendMessage', sendMessageInput, async (input, caller) => {
-  const { commandId, messageId } = await sendUseCase(firestore(), caller, input);
-  return { commandId, messageId };
-});
+export const sendMessage = authedCallable(
+  'sendMessage',
+  sendMessageInput,
+  async (input, caller) => {
+    const { commandId, messageId } = await sendUseCase(firestore(), caller, input);
+    return { commandId, messageId };
+  },
+  { secrets: [sendIdSecret] },
+);
 
 export const requestBackfill = authedCallable('requestBackfill', requestBackfillInput, async (input, caller) =>
   accepted(await backfillUseCase(firestore(), caller, input)),

@@ -8,6 +8,7 @@ import type { SendAccepted, sendMessageInput } from '@wasync/shared/client';
 import type { Firestore } from 'firebase-admin/firestore';
 import type { z } from 'zod';
 import { authorize, type Caller } from '../access/authorize.js';
+import { sendIdKey } from '../secrets.js';
 import { chosenMessageId, sendCommandId } from './ids.js';
 import { writeCommand } from './write.js';
 
@@ -61,7 +62,7 @@ export async function sendMessage(
   const givenTo = input.to === undefined ? undefined : recipientJid(input.to);
   await authorize(db, caller, accountId, 'agent');
 
-  const messageId = chosenMessageId(accountId, clientMessageId);
+  const messageId = chosenMessageId(sendIdKey(), accountId, clientMessageId);
   const commandId = sendCommandId(messageId);
   const { replayed } = await writeCommand(db, {
     accountId,

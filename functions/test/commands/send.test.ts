@@ -7,6 +7,7 @@ import { parseCommandPayload, paths, threadDocId, WA_MESSAGE_ID_PATTERN } from '
 import { Timestamp } from 'firebase-admin/firestore';
 import { clearFirestore, testDb } from '../../../test/support/firestore.ts';
 import { chosenMessageId } from '../../src/commands/ids.ts';
+import { LOCAL_SEND_ID_SECRET } from '../../src/secrets.ts';
 import { assertError, testApi } from '../support/api.ts';
 import { newUser, type Persona, seedAccount, seedThread } from '../support/fixtures.ts';
 import { snapshotStore } from '../support/store.ts';
@@ -43,7 +44,7 @@ describe('api: send and backfill commands', function () {
     assert.equal(res.status, 202, JSON.stringify(res.body));
     const { commandId, messageId } = res.body;
     assert.match(messageId, WA_MESSAGE_ID_PATTERN);
-    assert.equal(messageId, chosenMessageId(ACCOUNT, 'k-1'));
+    assert.equal(messageId, chosenMessageId(LOCAL_SEND_ID_SECRET, ACCOUNT, 'k-1'));
     assert.equal(commandId, `send-${messageId}`);
 
     const stored = await commands();
@@ -56,6 +57,10 @@ describe('api: send and backfill commands', function () {
     assert.equal(doc.state, 'pending');
     assert.equal(doc.createdBy, agent.uid);
     assert.ok(doc.createdAt instanceof Timestamp && doc.updatedAt instanceof Timestamp);
+    // Runnable for 15 minutes in the account's current pairing generation; deleted after 7 days.
+    assert.equal(doc.expiresAt.toMillis() - doc.createdAt.toMillis(), 15 * 60_000);
+    assert.equal(doc.purgeAt.toMillis() - doc.createdAt.toMillis(), 7 * 24 * 60 * 60_000);
+    assert.equal(doc.pairingGeneration, 0);
     const parsed = parseCommandPayload('send', doc.payload);
     assert.ok(parsed.ok, JSON.stringify(doc.payload));
     assert.deepEqual(parsed.payload, {
@@ -111,6 +116,21 @@ describe('api: send and backfill commands', function () {
     const stored = await commands();
     assert.equal(stored.length, 1);
     assert.equal(stored[0]!.get('payload.text'), `racer ${won[0]![1]}`);
+  });
+
+  it('records the account’s pairing generation on every command, so a later session never runs it', async () => {
+    await testDb().doc(paths.account(ACCOUNT)).update({ pairingGeneration: 4 });
+    const sent = await send({ accountId: ACCOUNT, to: JID, text: 'x', clientMessageId: 'gen-1' });
+    const backfill = await api.post(`/api/whatsapp/backfill/${ACCOUNT}`, {}, agent.idToken);
+    for (const id of [sent.body.commandId, backfill.body.commandId]) {
+      assert.equal((await testDb().doc(paths.command(ACCOUNT, id)).get()).get('pairingGeneration'), 4);
+    }
+  });
+
+  it('answers 404 for an account whose document is gone, even to a member, writing nothing', async () => {
+    await testDb().doc(paths.account(ACCOUNT)).delete();
+    assertError(await send({ accountId: ACCOUNT, to: JID, text: 'x', clientMessageId: 'gone' }), 404, 'not_found');
+    assert.equal((await commands()).length, 0);
   });
 
   it('gives the same key on two accounts two different message ids', async () => {

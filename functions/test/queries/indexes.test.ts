@@ -153,4 +153,14 @@ describe('firestore.indexes.json', () => {
     const unused = INDEXES.indexes.filter((index) => !used.has(index) && index.collectionGroup !== 'commands');
     assert.deepEqual(unused, []);
   });
+
+  it('deletes commands by a TTL policy on purgeAt, a field no index carries', () => {
+    const ttl = (
+      INDEXES.fieldOverrides as { collectionGroup: string; fieldPath: string; ttl?: boolean; indexes: unknown[] }[]
+    ).filter((o) => o.ttl);
+    assert.deepEqual(
+      ttl.map((o) => [o.collectionGroup, o.fieldPath, o.indexes]),
+      [['commands', 'purgeAt', []]],
+    );
+  });
 });
