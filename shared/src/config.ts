@@ -215,7 +215,7 @@ const FUNCTIONS_ONLY_VARS = {
   sendIdSecret: {
     name: 'SEND_ID_SECRET',
     description:
-      'Keys the WhatsApp ids of sends (HMAC of account and clientMessageId), so they cannot be guessed from readable keys. A Cloud Functions secret (`firebase functions:secrets:set SEND_ID_SECRET`); local runs use a published value (functions/.secret.local). Secret.',
+      'Keys the WhatsApp ids of sends (HMAC of account and clientMessageId) and the ids in request logs, so neither can be guessed from readable keys or phone numbers. A Cloud Functions secret (`firebase functions:secrets:set SEND_ID_SECRET`); local runs use a published value (functions/.secret.local). Secret.',
     defaultLabel: '(required in a deployment)',
     expected: 'expected at least 32 characters (openssl rand -base64 32)',
     schema: z.string().min(32).optional(),

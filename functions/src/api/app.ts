@@ -12,10 +12,11 @@ import { AppError } from '@wasync/shared';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { authLookup, type LookupUser } from '../access/caller.js';
 import { auth } from '../firebase.js';
+import { sendIdKey } from '../secrets.js';
 import { authenticate, type VerifyIdToken } from './auth.js';
 import { context, type RequestContext } from './context.js';
 import { errorHandler, noRoute } from './errors.js';
-import { cloudLogSink, type LogSink, requestIdOf, requestLogger } from './log.js';
+import { cloudLogSink, type LogSink, loggedIds, requestIdOf, requestLogger } from './log.js';
 import { openApiDocument } from './openapi.js';
 import { API_BASE, ROUTES } from './routes.js';
 
@@ -51,10 +52,16 @@ export function createApp(options: AppOptions = {}): express.Express {
   const jsonBody = express.json({ limit: BODY_LIMIT, type: JSON_TYPES, strict: true });
   for (const route of ROUTES) {
     const body = route.jsonBody ? [requireJson, jsonBody] : [];
-    app[route.method](route.path, authenticated, ...body, async (req: Request, res: Response) => {
-      const reply = await route.handle(req, res);
-      res.status(reply.status).json(reply.body);
-    });
+    app[route.method](
+      route.path,
+      noteRoute(route.path),
+      authenticated,
+      ...body,
+      async (req: Request, res: Response) => {
+        const reply = await route.handle(req, res);
+        res.status(reply.status).json(reply.body);
+      },
+    );
   }
   app.use(noRoute);
   app.use(errorHandler);
@@ -71,12 +78,22 @@ function requestContext(sink: LogSink) {
     res.on('finish', () => {
       log.info('request', {
         method: req.method,
-        path: req.path.length > 200 ? `${req.path.slice(0, 200)}…` : req.path,
+        // The matched route's template, never the path itself (it carries JIDs); null: no route.
+        route: context(res).route ?? null,
+        ids: context(res).ids ?? {},
         status: res.statusCode,
         ms: Number(process.hrtime.bigint() - started) / 1e6,
         uid: context(res).caller?.uid,
       });
     });
+    next();
+  };
+}
+
+/** Remembers which route matched, and its ids hashed, for the request's log line. */
+function noteRoute(template: string) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    Object.assign(context(res), { route: template, ids: loggedIds(req.params, req.query, sendIdKey) });
     next();
   };
 }

@@ -93,7 +93,8 @@ async function threadJid(db: Firestore, accountId: string, threadId: string): Pr
   const thread = await db.doc(paths.thread(accountId, threadId)).get();
   const jid: unknown = thread.get('jid');
   if (!thread.exists || typeof jid !== 'string') {
-    throw new AppError('not_found', `thread ${threadId} does not exist in account ${accountId}`);
+    // Not repeated in the message: thread ids are JIDs (phone numbers).
+    throw new AppError('not_found', `the thread does not exist in account ${accountId}`);
   }
   if (!isSendable(jid)) {
     throw invalidRecipient(
