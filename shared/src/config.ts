@@ -212,6 +212,11 @@ const SCHEDULING_VARS = {
 
 /** What only the functions read. */
 const FUNCTIONS_ONLY_VARS = {
+  sendBudgetPerMinute: integerVar(
+    'SEND_BUDGET_PER_MINUTE',
+    { fallback: 30, min: 1, max: 1000 },
+    'Messages one account may send per minute through the API and callables, in bursts of up to this many (a token bucket shared by every function instance); more is answered 429 with Retry-After.',
+  ),
   sendIdSecret: {
     name: 'SEND_ID_SECRET',
     description:

@@ -230,6 +230,8 @@ export const COLLECTIONS = {
   lidPnPairs: 'lidPnPairs',
   /** Updates (reactions, edits, revokes, receipts) whose message is not stored yet. Server only. */
   pendingUpdates: 'pendingUpdates',
+  /** Rate-limit state of an account (`accounts/{accountId}/limits/{send|backfill}`). Server only. */
+  limits: 'limits',
 } as const;
 
 export const paths = {
@@ -248,6 +250,7 @@ export const paths = {
   /** `messageKey` is `safeDocId(<WhatsApp message id>)`. */
   pendingUpdates: (accountId: string, messageKey: string) =>
     `${paths.account(accountId)}/${COLLECTIONS.pendingUpdates}/${messageKey}`,
+  limit: (accountId: string, name: 'send' | 'backfill') => `${paths.account(accountId)}/${COLLECTIONS.limits}/${name}`,
   lease: (accountId: string) => `${COLLECTIONS.leases}/${accountId}`,
   host: (hostId: string) => `${COLLECTIONS.hosts}/${hostId}`,
   /** The account's encrypted creds; its signal keys live in the `keys` sub-collection. */

@@ -36,6 +36,7 @@ const SCHEDULING_DEFAULTS = {
 
 const FUNCTIONS_DEFAULTS = {
   ...SCHEDULING_DEFAULTS,
+  sendBudgetPerMinute: 30,
   sendIdSecret: undefined,
 };
 

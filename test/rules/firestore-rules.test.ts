@@ -64,6 +64,7 @@ describe('firestore.rules', function () {
         await setDoc(doc(db, `accounts/${account}/threads/t1/messages/m1`), { ...MESSAGE, accountId: account });
         await setDoc(doc(db, `accounts/${account}/commands/c1`), { type: 'send', state: 'pending', payload: {} });
         await setDoc(doc(db, `accounts/${account}/lidPnPairs/p1`), { lid: '1@lid', pn: '2@s.whatsapp.net' });
+        await setDoc(doc(db, `accounts/${account}/limits/send`), { tokens: 3, at: Timestamp.now() });
       }
       for (const [uid, role] of [
         ['viewer', 'viewer'],
@@ -191,6 +192,7 @@ describe('firestore.rules', function () {
     await assertFails(getDoc(doc(db, `accounts/${A}/commands/c1`)));
     await assertFails(getDocs(collection(db, `accounts/${A}/commands`)));
     await assertFails(getDoc(doc(db, `accounts/${A}/lidPnPairs/p1`)));
+    await assertFails(getDoc(doc(db, `accounts/${A}/limits/send`)));
     await assertFails(getDoc(doc(db, `leases/${A}`)));
     await assertFails(getDoc(doc(db, `authState/${A}`)));
     await assertFails(getDoc(doc(db, 'hosts/h1')));

@@ -52,6 +52,8 @@ export function errorHandler(err: unknown, _req: Request, res: Response, _next: 
     log.info('request rejected', { code: error.code, ...rejectionDetails(error) });
   }
   if (res.headersSent) return;
+  const retryAfter = (error.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  if (error.code === 'resource_exhausted' && typeof retryAfter === 'number') res.set('Retry-After', String(retryAfter));
   res.status(error.httpStatus).json(error.toJSON());
 }
 

@@ -156,6 +156,8 @@ export const ROUTES: readonly Route[] = [
     jsonBody: 'required',
     response: 'SendAccepted',
     idempotent: { conflict: 'clientMessageId already used for a different message (code already_exists)' },
+    rateLimited:
+      "The account's send budget (SEND_BUDGET_PER_MINUTE) is used up; details.retryAfterSeconds and Retry-After say when to retry (code resource_exhausted)",
     notFound: 'The thread does not exist, or (operators) the account does not exist (code not_found)',
     async handle(req, res) {
       const input = parseBody(sendMessageInput, req.body);
@@ -176,6 +178,8 @@ export const ROUTES: readonly Route[] = [
     jsonBody: 'optional',
     response: 'CommandAccepted',
     idempotent: { conflict: 'requestId already used for a different backfill (code already_exists)' },
+    rateLimited:
+      'A backfill of this account is already pending or running (details.commandId names it; code resource_exhausted)',
     async handle(req, res) {
       const body = parseBody(backfillBody, req.body ?? {});
       const input = parseBody(requestBackfillInput, { ...body, accountId: req.params.accountId }, 'request');

@@ -2,6 +2,7 @@
  * Commands other than send: backfill (agents), pairing and logout (admins). Each writes one
  * command document for the socket host and returns its id at once. With a `requestId` the
  * command id is derived from it, so a retried request finds the command it already wrote.
+ * Backfills are one at a time per account (limits.ts).
  */
 import type { BackfillPayload, CommandPayload, CommandType, MemberRole, PairPayload } from '@wasync/shared';
 import type { logoutAccountInput, requestBackfillInput, startPairingInput } from '@wasync/shared/client';
@@ -10,7 +11,8 @@ import type { z } from 'zod';
 import { authorize, type Caller } from '../access/authorize.js';
 import { config } from '../config.js';
 import { commandIdFor } from './ids.js';
-import { type CommandWritten, writeCommand } from './write.js';
+import { admitBackfill } from './limits.js';
+import { type CommandWrite, type CommandWritten, writeCommand } from './write.js';
 
 /**
  * The shared steps: the caller needs `need` on the account; the command id comes from the
@@ -19,12 +21,20 @@ import { type CommandWritten, writeCommand } from './write.js';
 async function accountCommand<T extends CommandType>(
   db: Firestore,
   caller: Caller,
-  command: { accountId: string; requestId?: string | undefined; need: MemberRole; type: T; payload: CommandPayload<T> },
+  command: {
+    accountId: string;
+    requestId?: string | undefined;
+    need: MemberRole;
+    type: T;
+    payload: CommandPayload<T>;
+    admit?: (commandId: string) => CommandWrite<T>['admit'];
+  },
 ): Promise<CommandWritten> {
   const { accountId, requestId, need, type, payload } = command;
   await authorize(db, caller, accountId, need);
   const commandId = commandIdFor(type, accountId, requestId);
-  return writeCommand(db, { accountId, commandId, type, payload, createdBy: caller.uid });
+  const admit = command.admit?.(commandId);
+  return writeCommand(db, { accountId, commandId, type, payload, createdBy: caller.uid, ...(admit ? { admit } : {}) });
 }
 
 export function requestBackfill(
@@ -38,7 +48,13 @@ export function requestBackfill(
     count: input.count ?? config().backfillCount,
     threadIds: input.threadIds,
   };
-  return accountCommand(db, caller, { ...input, need: 'agent', type: 'backfill', payload });
+  return accountCommand(db, caller, {
+    ...input,
+    need: 'agent',
+    type: 'backfill',
+    payload,
+    admit: (commandId) => admitBackfill(db, input.accountId, commandId),
+  });
 }
 
 export function startPairing(

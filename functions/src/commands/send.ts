@@ -1,15 +1,18 @@
 /**
  * Sending a message: validate and resolve the recipient, choose the message id, write a `send`
- * command. Returns at once; the socket host sends it (the commands issue). Idempotent on
- * `clientMessageId`: a replay returns the same `{commandId, messageId}` and writes nothing.
+ * command within the account's send budget (limits.ts). Returns at once; the socket host sends it
+ * (the commands issue). Idempotent on `clientMessageId`: a replay returns the same
+ * `{commandId, messageId}`, writes nothing and takes nothing from the budget.
  */
 import { AppError, jidCategory, normalizeJid, paths, type SendPayload } from '@wasync/shared';
 import type { SendAccepted, sendMessageInput } from '@wasync/shared/client';
 import type { Firestore } from 'firebase-admin/firestore';
 import type { z } from 'zod';
 import { authorize, type Caller } from '../access/authorize.js';
+import { config } from '../config.js';
 import { sendIdKey } from '../secrets.js';
 import { chosenMessageId, sendCommandId } from './ids.js';
+import { admitSend } from './limits.js';
 import { writeCommand } from './write.js';
 
 export type SendInput = z.output<typeof sendMessageInput>;
@@ -52,10 +55,16 @@ function invalidRecipient(field: 'to' | 'threadId', reason: string): AppError {
   return new AppError('invalid_argument', `Invalid input: ${field}: ${reason}`, { fields: [{ path: field, reason }] });
 }
 
+/** Limits a send is subject to (defaults: the functions' config). */
+export interface SendLimits {
+  sendBudgetPerMinute: number;
+}
+
 export async function sendMessage(
   db: Firestore,
   caller: Caller,
   input: SendInput,
+  limits: SendLimits = config(),
 ): Promise<SendAccepted & { replayed: boolean }> {
   const { accountId, threadId, text, clientMessageId, quotedId } = input;
   // Validate the recipient before any read: bad input costs nothing.
@@ -77,6 +86,7 @@ export async function sendMessage(
       quotedId,
     }),
     createdBy: caller.uid,
+    admit: admitSend(db, accountId, limits.sendBudgetPerMinute),
     // What the caller asked for, not what it resolved to: a thread's JID may change (LID/PN
     // merge) between the request and its replay, and that must still count as the same send.
     sameRequest: (stored) =>

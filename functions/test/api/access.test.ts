@@ -4,7 +4,7 @@
  * Every answer is checked against the OpenAPI document.
  */
 import assert from 'node:assert/strict';
-import { threadDocId } from '@wasync/shared';
+import { paths, threadDocId } from '@wasync/shared';
 import request from 'supertest';
 import { DEMO_PROJECT } from '../../../scripts/lib/firestore-backend.ts';
 import { clearFirestore, requires, testDb } from '../../../test/support/firestore.ts';
@@ -69,7 +69,11 @@ const ROUTES: RouteCase[] = [
   },
   {
     name: 'POST /backfill/:accountId',
-    call: (api, token) => api.post(`/api/whatsapp/backfill/${ACCOUNT}`, { threads: 5 }, token),
+    // One backfill at a time per account: each case starts with none pending.
+    call: async (api, token) => {
+      await testDb().doc(paths.limit(ACCOUNT, 'backfill')).delete();
+      return api.post(`/api/whatsapp/backfill/${ACCOUNT}`, { threads: 5 }, token);
+    },
     schema: 'CommandAccepted',
     success: 202,
     needs: 'agent',

@@ -128,6 +128,14 @@ describe('callables', function () {
     assert.equal((await read(logout.commandId))?.type, 'logout');
   });
 
+  it('answers a second pending backfill with resource-exhausted, naming the pending command', async () => {
+    const first = (await call(callables.requestBackfill, { accountId: ACCOUNT }, agent)) as { commandId: string };
+    const err = await rejection(call(callables.requestBackfill, { accountId: ACCOUNT, threads: 3 }, agent));
+    assert.equal(err.code, 'resource-exhausted');
+    assert.equal(err.details.code, 'resource_exhausted');
+    assert.deepEqual(err.details.details, { limit: 'backfill', commandId: first.commandId, retryAfterSeconds: 30 });
+  });
+
   it('createAccount: operators only; the creator becomes admin with their uid', async () => {
     const created = await call(callables.createAccount, { accountId: 'new-acct', displayName: ' New ' }, operator);
     assert.deepEqual(created, { accountId: 'new-acct', displayName: 'New', connection: { state: 'idle' } });

@@ -33,6 +33,8 @@ describe('api: send and backfill commands', function () {
 
   const send = (body: object) => api.post('/api/whatsapp/send', body, agent.idToken);
   const commands = async (accountId = ACCOUNT) => (await testDb().collection(paths.commands(accountId)).get()).docs;
+  /** What the socket host does when it has run a command. */
+  const finish = (commandId: string) => testDb().doc(paths.command(ACCOUNT, commandId)).update({ state: 'done' });
 
   it('writes one pending send command the socket host can parse, and answers 202 with its ids', async () => {
     const res = await send({
@@ -198,20 +200,22 @@ describe('api: send and backfill commands', function () {
     const doc = await testDb().doc(paths.command(ACCOUNT, plain.body.commandId)).get();
     assert.deepEqual(doc.get('payload'), { reason: 'manual', threads: 50, count: 100 });
     assert.ok(parseCommandPayload('backfill', doc.get('payload')).ok);
+    await finish(plain.body.commandId);
 
     const body = { threads: 3, count: 20, threadIds: [threadDocId(JID)], requestId: 'bf-1' };
     const a = await api.post(`/api/whatsapp/backfill/${ACCOUNT}`, body, agent.idToken);
     const b = await api.post(`/api/whatsapp/backfill/${ACCOUNT}`, body, agent.idToken);
     assert.equal(a.body.commandId, b.body.commandId);
     assert.equal(a.headers['idempotent-replayed'], undefined);
-    assert.equal(b.headers['idempotent-replayed'], 'true');
+    assert.equal(b.headers['idempotent-replayed'], 'true', 'a replay while it is pending is a replay, not a 429');
     assert.deepEqual(Object.keys(b.body), ['commandId']);
     assertError(
       await api.post(`/api/whatsapp/backfill/${ACCOUNT}`, { ...body, count: 21 }, agent.idToken),
       409,
       'already_exists',
     );
-    // Without a requestId every request is a new backfill.
+    await finish(a.body.commandId);
+    // Without a requestId, each finished backfill makes room for a new one.
     const c = await api.post(`/api/whatsapp/backfill/${ACCOUNT}`, {}, agent.idToken);
     assert.notEqual(c.body.commandId, plain.body.commandId);
     assert.equal((await commands()).length, 3);
@@ -220,5 +224,63 @@ describe('api: send and backfill commands', function () {
       400,
       'invalid_argument',
     );
+  });
+
+  it('allows one pending backfill per account: others get 429 with Retry-After and the pending id', async () => {
+    const first = await api.post(`/api/whatsapp/backfill/${ACCOUNT}`, {}, agent.idToken);
+    assert.equal(first.status, 202);
+    const before = await snapshotStore(testDb());
+    for (const body of [{}, {}, { requestId: 'other-1' }, { threads: 2 }]) {
+      const again = await api.post(`/api/whatsapp/backfill/${ACCOUNT}`, body, agent.idToken);
+      assertError(again, 429, 'resource_exhausted');
+      assert.equal(again.headers['retry-after'], '30');
+      assert.deepEqual(again.body.error.details, {
+        limit: 'backfill',
+        commandId: first.body.commandId,
+        retryAfterSeconds: 30,
+      });
+    }
+    assert.deepEqual(await snapshotStore(testDb()), before, 'refusals write nothing');
+    // Another account is not affected.
+    assert.equal((await api.post('/api/whatsapp/backfill/acct-s2', {}, agent.idToken)).status, 202);
+    // Running still counts; done, failed or past its expiry does not.
+    for (const [state, expired] of [
+      ['running', false],
+      ['done', false],
+      ['pending', true],
+    ] as const) {
+      const ref = testDb().doc(paths.command(ACCOUNT, first.body.commandId));
+      await ref.update({ state, ...(expired ? { expiresAt: Timestamp.fromMillis(Date.now() - 1) } : {}) });
+      const res = await api.post(`/api/whatsapp/backfill/${ACCOUNT}`, {}, agent.idToken);
+      assert.equal(res.status, state === 'running' ? 429 : 202, `${state}${expired ? ' (expired)' : ''}`);
+      if (res.status === 202) await finish(res.body.commandId);
+    }
+  });
+
+  it('holds an account to its send budget: 429 with Retry-After, replays take nothing, others unaffected', async () => {
+    const budget = 30; // SEND_BUDGET_PER_MINUTE's default: the in-process app reads the environment
+    const started = Date.now();
+    let over: Awaited<ReturnType<typeof send>> | undefined;
+    let accepted = 0;
+    while (over === undefined && accepted < 3 * budget) {
+      const res = await send({
+        accountId: ACCOUNT,
+        to: JID,
+        text: `m${accepted}`,
+        clientMessageId: `budget-${accepted}`,
+      });
+      if (res.status === 202) accepted++;
+      else over = res;
+    }
+    // A full bucket, plus one token per 2 s (30 per minute) while the loop ran.
+    const elapsed = Date.now() - started;
+    assert.ok(accepted >= budget && accepted <= Math.floor(budget + elapsed / 2000), `${accepted} in ${elapsed} ms`);
+    assertError(over!, 429, 'resource_exhausted');
+    assert.ok(['1', '2'].includes(String(over!.headers['retry-after'])), String(over!.headers['retry-after']));
+    assert.equal(over!.body.error.details.limit, 'send');
+    const replay = await send({ accountId: ACCOUNT, to: JID, text: 'm0', clientMessageId: 'budget-0' });
+    assert.equal(replay.status, 202, 'a replay is answered even with the budget used up');
+    assert.equal((await commands()).length, accepted);
+    assert.equal((await send({ accountId: 'acct-s2', to: JID, text: 'x', clientMessageId: 'budget-0' })).status, 202);
   });
 });
