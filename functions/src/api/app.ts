@@ -3,17 +3,18 @@
  * so tests drive it in-process with supertest.
  *
  * Order of middleware: request id and logging first (so every line, even of a rejected request,
- * carries the id), then per route: authentication, JSON body (POST only, after authentication so
- * anonymous bodies are never parsed), the handler; unmatched requests get 404; the error handler
- * writes every failure in the one error shape.
+ * carries the id), the body size limit (before anything else is done for a request), then per
+ * route: authentication, JSON body (POST only, parsed by the app itself after authentication, see
+ * body.ts), the handler; unmatched requests get 404; the error handler writes every failure in
+ * the one error shape.
  */
 
-import { AppError } from '@wasync/shared';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { authLookup, type LookupUser } from '../access/caller.js';
 import { auth } from '../firebase.js';
 import { sendIdKey } from '../secrets.js';
 import { authenticate, type VerifyIdToken } from './auth.js';
+import { jsonBody, limitBody } from './body.js';
 import { context, type RequestContext } from './context.js';
 import { errorHandler, noRoute } from './errors.js';
 import { cloudLogSink, type LogSink, loggedIds, requestIdOf, requestLogger } from './log.js';
@@ -29,10 +30,6 @@ export interface AppOptions {
   logSink?: LogSink;
 }
 
-/** Bodies are small JSON objects (a message text is at most 64 KiB of characters). */
-const BODY_LIMIT = '300kb';
-const JSON_TYPES = ['application/json', 'application/*+json'];
-
 export function createApp(options: AppOptions = {}): express.Express {
   const sink = options.logSink ?? cloudLogSink;
   const verifyIdToken = options.verifyIdToken ?? ((token: string) => auth().verifyIdToken(token));
@@ -43,15 +40,15 @@ export function createApp(options: AppOptions = {}): express.Express {
   app.set('etag', false);
 
   app.use(requestContext(sink));
+  app.use(limitBody);
   app.use(functionPrefix);
   app.get(`${API_BASE}/openapi.json`, (_req, res) => {
     res.json(openApiDocument());
   });
 
   const authenticated = authenticate(verifyIdToken, lookupUser);
-  const jsonBody = express.json({ limit: BODY_LIMIT, type: JSON_TYPES, strict: true });
   for (const route of ROUTES) {
-    const body = route.jsonBody ? [requireJson, jsonBody] : [];
+    const body = route.jsonBody ? jsonBody() : [];
     app[route.method](
       route.path,
       noteRoute(route.path),
@@ -106,18 +103,6 @@ function noteRoute(template: string) {
 function functionPrefix(req: Request, _res: Response, next: NextFunction): void {
   if (req.url === '/whatsapp' || req.url.startsWith('/whatsapp/') || req.url.startsWith('/whatsapp?')) {
     req.url = `/api${req.url}`;
-  }
-  next();
-}
-
-/** A POST with a body must send JSON; anything else would be silently ignored by the parser. */
-function requireJson(req: Request, _res: Response, next: NextFunction): void {
-  const length = req.get('content-length');
-  const hasBody = req.get('transfer-encoding') !== undefined || (length !== undefined && length !== '0');
-  if (hasBody && !req.is(JSON_TYPES)) {
-    throw new AppError('invalid_argument', 'send the body as JSON with Content-Type: application/json', {
-      reason: 'content_type',
-    });
   }
   next();
 }

@@ -29,6 +29,8 @@ export function toApiError(err: unknown): AppError {
   const { status, type } = (err ?? {}) as { status?: unknown; type?: unknown };
   if (typeof status === 'number' && status >= 400 && status < 500) {
     if (status === 404) return new AppError('not_found', 'not found');
+    if (status === 413)
+      return new AppError('payload_too_large', 'the request body is too large', { reason: 'too_large' });
     const known = typeof type === 'string' ? HTTP_ERROR_MESSAGES[type] : undefined;
     // The router's decodeURIComponent failures are URIErrors with status 400.
     const message = known ?? (err instanceof URIError ? 'malformed percent-encoding in the path' : 'bad request');

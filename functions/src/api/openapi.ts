@@ -16,6 +16,7 @@ import {
   THREAD_KINDS,
 } from '@wasync/shared';
 import { z } from 'zod';
+import { BODY_LIMIT_BYTES } from './body.js';
 import { API_BASE, ROUTES, type Route } from './routes.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -240,6 +241,7 @@ function responses(route: Route): Record<string, unknown> {
     out['404'] = errorResponse(route.notFound ?? 'Operators only: the account does not exist (code not_found)');
   }
   if (route.idempotent) out['409'] = errorResponse(route.idempotent.conflict);
+  out['413'] = errorResponse(`A body over ${BODY_LIMIT_BYTES / 1024} KiB (code payload_too_large)`);
   if (route.rateLimited) {
     out['429'] = errorResponse(route.rateLimited, {
       'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' } },
