@@ -192,7 +192,8 @@ const SCHEDULING_VARS = {
   ...SYNC_VARS,
   functionsRegion: {
     name: 'FUNCTIONS_REGION',
-    description: 'Region of the Cloud Functions; addresses the backfill task queue.',
+    description:
+      'Region the Cloud Functions deploy to (read at deploy time from functions/.env or functions/.env.<project>) and where the backfill task queue is addressed.',
     defaultLabel: 'us-central1',
     expected: 'expected a region such as us-central1',
     schema: z.string().regex(REGION).default('us-central1'),
@@ -212,6 +213,16 @@ const SCHEDULING_VARS = {
 
 /** What only the functions read. */
 const FUNCTIONS_ONLY_VARS = {
+  functionsMaxInstances: integerVar(
+    'FUNCTIONS_MAX_INSTANCES',
+    { fallback: 10, min: 1, max: 1000 },
+    'Most instances each function scales to: a cap on cost and on abuse (deploy time, from functions/.env).',
+  ),
+  enforceAppCheck: booleanVar(
+    'FUNCTIONS_ENFORCE_APP_CHECK',
+    false,
+    'Refuse callable requests without a valid Firebase App Check token (deploy time, from functions/.env). Turn on once every app sends one.',
+  ),
   sendBudgetPerMinute: integerVar(
     'SEND_BUDGET_PER_MINUTE',
     { fallback: 30, min: 1, max: 1000 },

@@ -36,6 +36,8 @@ const SCHEDULING_DEFAULTS = {
 
 const FUNCTIONS_DEFAULTS = {
   ...SCHEDULING_DEFAULTS,
+  functionsMaxInstances: 10,
+  enforceAppCheck: false,
   sendBudgetPerMinute: 30,
   sendIdSecret: undefined,
 };

@@ -16,6 +16,8 @@ import {
 import type { z } from 'zod';
 import type { Caller } from '../access/authorize.js';
 import { authLookup, callerOf } from '../access/caller.js';
+import { config } from '../config.js';
+import { callableOptions } from '../deploy-options.js';
 import { auth } from '../firebase.js';
 
 const HTTPS_CODES: Record<number, FunctionsErrorCode> = {
@@ -57,7 +59,7 @@ export function authedCallable<S extends z.ZodType, R>(
   handler: (input: z.output<S>, caller: Caller) => Promise<R>,
   options: CallableOptions = {},
 ) {
-  return onCall(options, async (request: CallableRequest<unknown>) => {
+  return onCall({ ...callableOptions(config()), ...options }, async (request: CallableRequest<unknown>) => {
     try {
       if (!request.auth) throw new AppError('unauthenticated', 'sign in first');
       const parsed = schema.safeParse(request.data ?? {});
