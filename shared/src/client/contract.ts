@@ -177,7 +177,7 @@ export interface Page {
 }
 
 /** An account the caller may see, with the caller's role (`operator` for operators). */
-export type AccountItem = AccountDoc & { accountId: string; role: MemberRole | 'operator' };
+export type AccountItem = Omit<AccountDoc, 'pairingGeneration'> & { accountId: string; role: MemberRole | 'operator' };
 /** A thread and its document id (what `threadId` parameters take). */
 export type ThreadItem = ThreadDoc & { threadId: string };
 /**

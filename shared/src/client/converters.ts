@@ -36,7 +36,7 @@ export interface ItemConverter<Item> {
 }
 
 /** An account document read directly (the API's `AccountItem` also has the caller's role). */
-export type AccountDocItem = AccountDoc & { accountId: string };
+export type AccountDocItem = Omit<AccountDoc, 'pairingGeneration'> & { accountId: string };
 /** A membership document read directly. */
 export type MemberDocItem = MemberDoc;
 
