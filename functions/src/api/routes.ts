@@ -178,6 +178,7 @@ export const ROUTES: readonly Route[] = [
     jsonBody: 'optional',
     response: 'CommandAccepted',
     idempotent: { conflict: 'requestId already used for a different backfill (code already_exists)' },
+    notFound: 'The account does not exist (code not_found)',
     rateLimited:
       'A backfill of this account is already pending or running (details.commandId names it; code resource_exhausted)',
     async handle(req, res) {

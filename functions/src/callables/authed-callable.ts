@@ -27,6 +27,7 @@ const HTTPS_CODES: Record<number, FunctionsErrorCode> = {
   404: 'not-found',
   409: 'already-exists',
   412: 'failed-precondition',
+  413: 'invalid-argument',
   429: 'resource-exhausted',
 };
 
