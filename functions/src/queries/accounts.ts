@@ -6,7 +6,7 @@
  * account documents.
  */
 import { COLLECTIONS, paths } from '@wasync/shared';
-import type { AccountItem, ListAccountsResult } from '@wasync/shared/client';
+import { type AccountItem, type ListAccountsResult, visibleAccount } from '@wasync/shared/client';
 import type { Firestore } from 'firebase-admin/firestore';
 import { type Caller, isMemberRole, isOperator } from '../access/authorize.js';
 import { documents } from '../documents.js';
@@ -19,11 +19,11 @@ export async function listAccounts(db: Firestore, caller: Caller, page: PageRequ
       {
         scope: ['accounts', 'operator'],
         dir: 'asc',
-        toItem: (doc): AccountItem => ({
-          ...documents.account.fromFirestore(doc.data()),
-          accountId: doc.id,
-          role: 'operator',
-        }),
+        toItem: (doc): AccountItem =>
+          visibleAccount(
+            { ...documents.account.fromFirestore(doc.data()), accountId: doc.id, role: 'operator' },
+            'operator',
+          ),
       },
       page,
     );
@@ -47,11 +47,10 @@ export async function listAccounts(db: Firestore, caller: Caller, page: PageRequ
   accounts.forEach((snapshot, i) => {
     // A membership can outlive its account (deleted by an operator): list only accounts that exist.
     if (!snapshot.exists) return;
-    items.push({
-      ...documents.account.fromFirestore(snapshot.data()),
-      accountId: snapshot.id,
-      role: valid[i]!.role as AccountItem['role'],
-    });
+    const role = valid[i]!.role as AccountItem['role'];
+    items.push(
+      visibleAccount({ ...documents.account.fromFirestore(snapshot.data()), accountId: snapshot.id, role }, role),
+    );
   });
   return withCursor({ accounts: items }, nextCursor);
 }
