@@ -27,3 +27,10 @@ export function firestore(): Firestore {
 export function auth(): Auth {
   return getAuth(app());
 }
+
+/** gRPC status Firestore fails `create()` with when the document exists (a lost race, a taken id). */
+const GRPC_ALREADY_EXISTS = 6;
+
+export function isAlreadyExists(err: unknown): boolean {
+  return (err as { code?: unknown } | undefined)?.code === GRPC_ALREADY_EXISTS;
+}

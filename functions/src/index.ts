@@ -1,6 +1,9 @@
 /**
  * Cloud Functions entry point: wiring only. Each export is one deployed function.
  */
+// First: checks the environment before anything else is loaded (setup.ts).
+import './setup.js';
+
 export { api } from './api/function.js';
 export {
   addMember,

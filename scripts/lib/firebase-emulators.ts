@@ -27,6 +27,8 @@ export interface FirebaseEmulators {
   functionUrl(name: string): string;
   /** Process id of firebase-tools, which leads its own process group. */
   pid: number;
+  /** What firebase-tools and the functions printed so far (with `output: 'capture'`; else empty). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -42,12 +44,15 @@ export interface StartEmulatorsOptions {
   /** host:port of a Storage emulator the functions should use (FIREBASE_STORAGE_EMULATOR_HOST). */
   storageHost?: string;
   /**
-   * Where firebase-tools' own output goes: this process's (default), nowhere, or line by line to a
-   * function (`npm start` holds it back until its own summary is printed).
+   * Where firebase-tools' own output goes: this process's (default), nowhere, kept in memory for
+   * `FirebaseEmulators.output()` ('capture'), or line by line to a function (`npm start` holds it
+   * back until its own summary is printed).
    */
-  output?: 'inherit' | 'ignore' | ((line: string) => void);
+  output?: 'inherit' | 'ignore' | 'capture' | ((line: string) => void);
   /** Called with firebase-tools' process id as soon as it runs (`npm start` records it at once). */
   onSpawn?: (pid: number) => void;
+  /** Extra environment for firebase-tools and the function processes it starts. */
+  env?: Record<string, string>;
   timeoutMs?: number;
 }
 
@@ -69,7 +74,7 @@ export async function startFirebaseEmulators(opts: StartEmulatorsOptions): Promi
 
   // WASYNC_EMULATOR_LOGS=1 shows firebase-tools' output even where the caller silences it.
   const output = process.env.WASYNC_EMULATOR_LOGS === '1' ? 'inherit' : (opts.output ?? 'inherit');
-  const stdio = typeof output === 'function' ? 'pipe' : output;
+  const stdio = typeof output === 'function' || output === 'capture' ? 'pipe' : output;
   const only = opts.withOfficialFirestore ? 'auth,functions,tasks,firestore' : 'auth,functions,tasks';
   const firestoreHost = opts.withOfficialFirestore ? `127.0.0.1:${ports.firestore}` : opts.firestoreHost;
   const child = spawn(
@@ -79,6 +84,7 @@ export async function startFirebaseEmulators(opts: StartEmulatorsOptions): Promi
       cwd: REPO_ROOT,
       env: {
         ...process.env,
+        ...opts.env,
         FIRESTORE_EMULATOR_HOST: firestoreHost,
         // The Functions emulator hands its own environment on to the functions.
         ...(opts.storageHost ? { FIREBASE_STORAGE_EMULATOR_HOST: opts.storageHost } : {}),
@@ -91,6 +97,14 @@ export async function startFirebaseEmulators(opts: StartEmulatorsOptions): Promi
     for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on('line', output);
   }
   opts.onSpawn?.(child.pid!);
+  let captured = '';
+  if (output === 'capture') {
+    for (const stream of [child.stdout!, child.stderr!]) {
+      stream.on('data', (chunk: Buffer) => {
+        captured += chunk.toString('utf8');
+      });
+    }
+  }
   const stop = () => stopProcessGroup(child, opts.ports === 'free' ? configPath : undefined);
 
   const hub = `http://127.0.0.1:${ports.hub}`;
@@ -116,6 +130,7 @@ export async function startFirebaseEmulators(opts: StartEmulatorsOptions): Promi
     firestoreHost,
     functionUrl: (name) => `${functionsUrl}/${project}/us-central1/${name}`,
     pid: child.pid!,
+    output: () => captured,
     stop,
   };
 }

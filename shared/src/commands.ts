@@ -13,8 +13,16 @@
  * Why the functions and not the host: the API returns `{commandId, messageId}` before anything is
  * sent (202), and a replayed request must return the same ids, so the id has to exist when the
  * command is written. Deriving it from the client's idempotency key (rather than random) makes two
- * racing requests with one key agree on it too. Baileys' runtime is not imported for this: the
- * functions bundle must stay free of it (see `functions/src/commands/ids.ts` for the derivation).
+ * racing requests with one key agree on it too. It is an HMAC under a server secret, so a recipient,
+ * who sees the id, cannot test guesses of readable keys. Baileys' runtime is not imported for this:
+ * the functions bundle must stay free of it (see `functions/src/commands/ids.ts` for the derivation).
+ *
+ * When a command may run (`commandRunnable`, for the host's executor): before its `expiresAt`
+ * (`COMMAND_WINDOWS` after it was written: a message an agent sent an hour ago and that never went
+ * out must fail visibly, not surprise the recipient later), and only in the WhatsApp session it was
+ * written in (`pairingGeneration`): a send written before a logout or a new pairing is never sent
+ * from the new session. Documents are deleted by Firestore's TTL policy at `purgeAt`
+ * (`COMMAND_RETENTION_MS` after writing); until then a repeated idempotency key finds them.
  *
  * Times are epoch milliseconds in the domain; the Firestore adapters turn them into Timestamps.
  * This module is pure (zod only) so browser apps can import it as well.
@@ -159,6 +167,57 @@ export interface TypedCommandDoc<T extends CommandType = CommandType> {
   /** uid of the caller, or `system:<what>` for commands the system schedules (reconnect backfill). */
   createdBy: string;
   updatedAt: EpochMs;
+  /** Not started after this: the executor fails it with `expired` (`commandRunnable`). */
+  expiresAt: EpochMs;
+  /** Firestore's TTL policy deletes the document after this. */
+  purgeAt: EpochMs;
+  /** The account's `pairingGeneration` when written; executed only in that generation. */
+  pairingGeneration: number;
+}
+
+/** How long after writing a command the host may still start it, per type. */
+export const COMMAND_WINDOWS: Readonly<Record<CommandType, number>> = {
+  send: 15 * 60_000,
+  backfill: 60 * 60_000,
+  pair: 10 * 60_000,
+  logout: 60 * 60_000,
+};
+
+/** How long command documents are kept (the idempotency window of clientMessageId and requestId). */
+export const COMMAND_RETENTION_MS = 7 * 24 * 60 * 60_000;
+
+/** The lifetime fields of a command written at `now` in pairing generation `pairingGeneration`. */
+export function commandLifetime(
+  type: CommandType,
+  now: EpochMs,
+  pairingGeneration: number,
+): Pick<TypedCommandDoc, 'expiresAt' | 'purgeAt' | 'pairingGeneration'> {
+  return { expiresAt: now + COMMAND_WINDOWS[type], purgeAt: now + COMMAND_RETENTION_MS, pairingGeneration };
+}
+
+/**
+ * Whether the host may start `command` now, for an account currently in `accountGeneration`
+ * (its `pairingGeneration`, 0 when absent). Otherwise the error to fail it with. The executor
+ * checks this when it claims the command, in the same transaction as the account read.
+ */
+export function commandRunnable(
+  command: Pick<TypedCommandDoc, 'expiresAt' | 'pairingGeneration'>,
+  accountGeneration: number | undefined,
+  now: EpochMs,
+): { ok: true } | { ok: false; error: CommandError } {
+  if ((command.pairingGeneration ?? 0) !== (accountGeneration ?? 0)) {
+    return {
+      ok: false,
+      error: {
+        code: 'failed_precondition',
+        message: 'written before the account was logged out or paired again; not executed in the new session',
+      },
+    };
+  }
+  if (!(now < command.expiresAt)) {
+    return { ok: false, error: { code: 'failed_precondition', message: 'expired before a socket host could run it' } };
+  }
+  return { ok: true };
 }
 
 /** Every command document type, discriminated by `type`. */

@@ -200,12 +200,13 @@ const SYNC_VARS = {
   ),
 } as const;
 
-/** What the functions read: the sync settings plus where and when to schedule backfills. */
-const FUNCTIONS_VARS = {
+/** What both read besides the sync settings: where and when backfills are scheduled. */
+const SCHEDULING_VARS = {
   ...SYNC_VARS,
   functionsRegion: {
     name: 'FUNCTIONS_REGION',
-    description: 'Region of the Cloud Functions; addresses the backfill task queue.',
+    description:
+      'Region the Cloud Functions deploy to (read at deploy time from functions/.env or functions/.env.<project>) and where the backfill task queue is addressed.',
     defaultLabel: 'us-central1',
     expected: 'expected a region such as us-central1',
     schema: z.string().regex(REGION).default('us-central1'),
@@ -236,12 +237,35 @@ const FUNCTIONS_VARS = {
   ),
 } as const;
 
-/**
- * What only the functions read: how the operator dashboard signs people in (its page gets these,
- * see functions/src/dashboard/page-config.ts). Neither is a secret: a web API key identifies the
- * project to Firebase Auth and ships in every web app of it.
- */
-const DASHBOARD_VARS = {
+/** What only the functions read. */
+const FUNCTIONS_ONLY_VARS = {
+  functionsMaxInstances: integerVar(
+    'FUNCTIONS_MAX_INSTANCES',
+    { fallback: 10, min: 1, max: 1000 },
+    'Most instances each function scales to: a cap on cost and on abuse (deploy time, from functions/.env).',
+  ),
+  enforceAppCheck: booleanVar(
+    'FUNCTIONS_ENFORCE_APP_CHECK',
+    false,
+    'Refuse callable requests without a valid Firebase App Check token (deploy time, from functions/.env). Turn on once every app sends one.',
+  ),
+  sendBudgetPerMinute: integerVar(
+    'SEND_BUDGET_PER_MINUTE',
+    { fallback: 30, min: 1, max: 1000 },
+    'Messages one account may send per minute through the API and callables, in bursts of up to this many (a token bucket shared by every function instance); more is answered 429 with Retry-After.',
+  ),
+  sendIdSecret: {
+    name: 'SEND_ID_SECRET',
+    description:
+      'Keys the WhatsApp ids of sends (HMAC of account and clientMessageId) and the ids in request logs, so neither can be guessed from readable keys or phone numbers. A Cloud Functions secret (`firebase functions:secrets:set SEND_ID_SECRET`); local runs use a published value (functions/.secret.local). Secret.',
+    defaultLabel: '(required in a deployment)',
+    expected: 'expected at least 32 characters (openssl rand -base64 32)',
+    schema: z.string().min(32).optional(),
+    secret: true,
+  } satisfies EnvVar<string | undefined>,
+  // How the operator dashboard signs people in (its page gets these: functions/src/dashboard/
+  // page-config.ts). Neither is a secret: a web API key identifies the project to Firebase Auth and
+  // ships in every web app of it.
   dashboardApiKey: patternVar(
     'DASHBOARD_API_KEY',
     /^[A-Za-z0-9_-]{20,100}$/,
@@ -254,12 +278,12 @@ const DASHBOARD_VARS = {
   ),
 } as const;
 
-/** Everything `parseFunctionsConfig` reads. */
-const FUNCTIONS_READS = { ...FUNCTIONS_VARS, ...DASHBOARD_VARS } as const;
+/** What the functions read: the sync and scheduling settings plus their own. */
+const FUNCTIONS_VARS = { ...SCHEDULING_VARS, ...FUNCTIONS_ONLY_VARS } as const;
 
-/** What the socket host reads: everything the functions read plus its own process settings. */
+/** What the socket host reads: the sync and scheduling settings plus its own process settings. */
 const HOST_VARS = {
-  ...FUNCTIONS_VARS,
+  ...SCHEDULING_VARS,
   port: integerVar(
     'PORT',
     { fallback: 8080, min: 0, max: 65535 },
@@ -363,7 +387,7 @@ export class ConfigError extends AppError {
 /** Settings shared by the socket host and the functions (DESIGN §5). */
 export type SyncConfig = Readonly<ValuesOf<typeof SYNC_VARS>>;
 /** Settings of the Cloud Functions. */
-export type FunctionsConfig = Readonly<ValuesOf<typeof FUNCTIONS_READS>>;
+export type FunctionsConfig = Readonly<ValuesOf<typeof FUNCTIONS_VARS>>;
 /** Settings of the socket host; `hostId` and `projectId` are resolved from their sources. */
 export type HostConfig = Readonly<
   Omit<ValuesOf<typeof HOST_VARS>, 'hostId' | 'googleCloudProject' | 'gcloudProject'> & {
@@ -408,7 +432,7 @@ function parseVars<V extends EnvVars>(vars: V, env: Env, problems: ConfigProblem
   return values as Partial<ValuesOf<V>>;
 }
 
-function checkJitterRange(values: Partial<ValuesOf<typeof FUNCTIONS_VARS>>, problems: ConfigProblem[]): void {
+function checkJitterRange(values: Partial<ValuesOf<typeof SCHEDULING_VARS>>, problems: ConfigProblem[]): void {
   const { backfillJitterMinSeconds: min, backfillJitterMaxSeconds: max } = values;
   if (min !== undefined && max !== undefined && min > max) {
     problems.push({
@@ -433,7 +457,7 @@ export function parseSyncConfig(env: Env): SyncConfig {
 /** Parses the functions' settings; throws `ConfigError` listing every bad variable. */
 export function parseFunctionsConfig(env: Env): FunctionsConfig {
   const problems: ConfigProblem[] = [];
-  const values = parseVars(FUNCTIONS_READS, env, problems);
+  const values = parseVars(FUNCTIONS_VARS, env, problems);
   checkJitterRange(values, problems);
   return finish(values, problems);
 }
@@ -531,13 +555,13 @@ export interface ConfigDoc {
 
 function buildConfigDocs(): readonly ConfigDoc[] {
   const hostNames = new Set(Object.values(HOST_VARS).map((spec) => spec.name));
-  const functionsNames = new Set(Object.values(FUNCTIONS_READS).map((spec) => spec.name));
+  const functionsNames = new Set(Object.values(FUNCTIONS_VARS).map((spec) => spec.name));
   const scopeOf = (name: string): ConfigScope => {
     if (!hostNames.has(name)) return 'functions';
     return functionsNames.has(name) ? 'both' : 'host';
   };
   const byName = new Map<string, EnvVar<unknown>>();
-  for (const spec of [...Object.values(FUNCTIONS_READS), ...Object.values(HOST_VARS)]) byName.set(spec.name, spec);
+  for (const spec of [...Object.values(FUNCTIONS_VARS), ...Object.values(HOST_VARS)]) byName.set(spec.name, spec);
   return Object.freeze(
     [...byName.values()].map((spec) =>
       Object.freeze({
@@ -553,9 +577,9 @@ function buildConfigDocs(): readonly ConfigDoc[] {
 /** Every environment variable, once, in declaration order: the source of the README's table. */
 export const CONFIG_DOCS: readonly ConfigDoc[] = buildConfigDocs();
 
-/** Config fields holding secrets (HOST_VARS includes the variables of the other two configs). */
+/** Config fields holding secrets, of every config. */
 const SECRET_FIELDS: ReadonlySet<string> = new Set(
-  Object.entries(HOST_VARS)
+  Object.entries({ ...FUNCTIONS_VARS, ...HOST_VARS })
     .filter(([, spec]) => spec.secret)
     .map(([field]) => field),
 );

@@ -17,6 +17,7 @@ export const HTTP_STATUS_BY_CODE = {
   not_found: 404,
   already_exists: 409,
   failed_precondition: 412,
+  payload_too_large: 413,
   resource_exhausted: 429,
   config_invalid: 500,
   internal: 500,

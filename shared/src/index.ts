@@ -8,6 +8,7 @@
 export * from './commands.ts';
 export * from './config.ts';
 export * from './cursor.ts';
+export * from './deployment.ts';
 export * from './documents/index.ts';
 export * from './errors.ts';
 export * from './identity/index.ts';

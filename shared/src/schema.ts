@@ -71,6 +71,13 @@ export interface AccountConnection {
 
 export interface AccountDoc {
   displayName: string;
+  /**
+   * Which WhatsApp session the account is on: the socket host increments it whenever the auth
+   * state is wiped (logout, logged out from the phone) or a new pairing stores its first creds.
+   * Commands record the generation they were written in and are not executed in another one
+   * (commands.ts `commandRunnable`). Absent means 0. Server bookkeeping, not shown to apps.
+   */
+  pairingGeneration?: number;
   phone?: string;
   me?: { id: string; lid?: string; name?: string };
   connection: AccountConnection;
@@ -208,6 +215,12 @@ export interface CommandDoc {
   createdAt: EpochMs;
   createdBy: string;
   updatedAt: EpochMs;
+  /** The host must not start the command after this (commands.ts `COMMAND_WINDOWS`). */
+  expiresAt: EpochMs;
+  /** Firestore's TTL policy deletes the document after this (firestore.indexes.json). */
+  purgeAt: EpochMs;
+  /** The account's `pairingGeneration` when the command was written. */
+  pairingGeneration: number;
 }
 
 /** Collection names. Server-only collections are denied to every client by firestore.rules. */
@@ -235,6 +248,8 @@ export const COLLECTIONS = {
   lidPnPairs: 'lidPnPairs',
   /** Updates (reactions, edits, revokes, receipts) whose message is not stored yet. Server only. */
   pendingUpdates: 'pendingUpdates',
+  /** Rate-limit state of an account (`accounts/{accountId}/limits/{send|backfill}`). Server only. */
+  limits: 'limits',
 } as const;
 
 export const paths = {
@@ -253,6 +268,7 @@ export const paths = {
   /** `messageKey` is `safeDocId(<WhatsApp message id>)`. */
   pendingUpdates: (accountId: string, messageKey: string) =>
     `${paths.account(accountId)}/${COLLECTIONS.pendingUpdates}/${messageKey}`,
+  limit: (accountId: string, name: 'send' | 'backfill') => `${paths.account(accountId)}/${COLLECTIONS.limits}/${name}`,
   lease: (accountId: string) => `${COLLECTIONS.leases}/${accountId}`,
   host: (hostId: string) => `${COLLECTIONS.hosts}/${hostId}`,
   /** The account's encrypted creds; its signal keys live in the `keys` sub-collection. */

@@ -1,5 +1,14 @@
 import assert from 'node:assert/strict';
-import { COMMAND_SCHEMAS, parseCommandPayload, parseCommandResult, WA_MESSAGE_ID_PATTERN } from '@wasync/shared';
+import {
+  COMMAND_SCHEMAS,
+  COMMAND_TYPES,
+  COMMAND_WINDOWS,
+  commandLifetime,
+  commandRunnable,
+  parseCommandPayload,
+  parseCommandResult,
+  WA_MESSAGE_ID_PATTERN,
+} from '@wasync/shared';
 
 const MESSAGE_ID = '3EB0ABCDEF0123456789AB';
 
@@ -51,5 +60,24 @@ describe('command schemas', () => {
     for (let i = 0; i < 20; i++)
       assert.match(generateMessageIDV2('4915112345678@s.whatsapp.net'), WA_MESSAGE_ID_PATTERN);
     assert.doesNotMatch(`3EB0${'A1'.repeat(8)}`, WA_MESSAGE_ID_PATTERN);
+  });
+
+  it('runs a command only before its expiry and in the pairing generation it was written in', () => {
+    const T = 1_700_000_000_000;
+    for (const type of COMMAND_TYPES) {
+      const command = commandLifetime(type, T, 2);
+      assert.ok(command.purgeAt > command.expiresAt, 'kept for replays after it can no longer run');
+      assert.deepEqual(commandRunnable(command, 2, T), { ok: true });
+      assert.deepEqual(commandRunnable(command, 2, T + COMMAND_WINDOWS[type] - 1), { ok: true });
+      const expired = commandRunnable(command, 2, T + COMMAND_WINDOWS[type]);
+      assert.equal(expired.ok, false);
+      // A logout or a new pairing bumps the account's generation: pending sends never cross it.
+      for (const generation of [3, 1, undefined]) {
+        const stale = commandRunnable(command, generation, T);
+        assert.equal(stale.ok, false, `generation ${generation}`);
+        assert.match(stale.ok ? '' : stale.error.message, /logged out or paired again/);
+      }
+    }
+    assert.deepEqual(commandRunnable(commandLifetime('send', T, 0), undefined, T), { ok: true }, 'absent is 0');
   });
 });

@@ -26,13 +26,22 @@ const SYNC_DEFAULTS = {
   transport: 'baileys',
   includeStatusBroadcast: false,
 };
-const FUNCTIONS_DEFAULTS = {
+/** What the socket host and the functions both read besides the sync settings. */
+const SCHEDULING_DEFAULTS = {
   ...SYNC_DEFAULTS,
   functionsRegion: 'us-central1',
   backfillJitterMinSeconds: 10,
   backfillJitterMaxSeconds: 40,
   mediaBucket: undefined,
   storageEmulatorHost: undefined,
+};
+
+const FUNCTIONS_DEFAULTS = {
+  ...SCHEDULING_DEFAULTS,
+  functionsMaxInstances: 10,
+  enforceAppCheck: false,
+  sendBudgetPerMinute: 30,
+  sendIdSecret: undefined,
 };
 
 /** The ConfigError `parse` throws (failing the test if it throws anything else or nothing). */
@@ -87,7 +96,7 @@ describe('config', () => {
       assert.deepEqual(
         { ...parseHostConfig(HOST_BASE) },
         {
-          ...FUNCTIONS_DEFAULTS,
+          ...SCHEDULING_DEFAULTS,
           port: 8080,
           cloudRunRevision: undefined,
           logLevel: 'info',

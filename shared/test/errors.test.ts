@@ -17,6 +17,7 @@ const CLIENT_ERROR_CODES: AppErrorCode[] = [
   'not_found',
   'already_exists',
   'failed_precondition',
+  'payload_too_large',
   'resource_exhausted',
 ];
 
@@ -38,6 +39,7 @@ describe('AppError', () => {
     assert.equal(new AppError('not_found', 'x').httpStatus, 404);
     assert.equal(new AppError('already_exists', 'x').httpStatus, 409);
     assert.equal(new AppError('failed_precondition', 'x').httpStatus, 412);
+    assert.equal(new AppError('payload_too_large', 'x').httpStatus, 413);
     assert.equal(new AppError('resource_exhausted', 'x').httpStatus, 429);
     assert.equal(new AppError('internal', 'x').httpStatus, 500);
     assert.equal(new AppError('config_invalid', 'x').httpStatus, 500);

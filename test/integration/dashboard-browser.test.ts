@@ -223,7 +223,7 @@ describe('operator dashboard in a real browser', function () {
     assert.deepEqual(lowContrast, []);
   });
 
-  it('a viewer sees its account, never the QR or the pairing code, and no admin actions', async () => {
+  it('a viewer sees its account, never the QR, the pairing code or the host, and no admin actions', async () => {
     const answers: string[] = [];
     const record = (res: import('playwright-core').Response) => {
       if (res.url().includes('/dashboard/accounts')) void res.text().then((body) => answers.push(body));
@@ -237,6 +237,7 @@ describe('operator dashboard in a real browser', function () {
     assert.equal(await page.locator(`${card(PAIRING)} img.qr`).isVisible(), false);
     assert.equal(await page.locator(`${card(PAIRING)} .pairing-code`).isVisible(), false);
     assert.equal(await page.locator(`${card(PAIRING)} .actions`).isVisible(), false);
+    assert.doesNotMatch(await text(page.locator(`${card(PAIRING)} .facts`)), /Host|dashboard-host/);
     const qr = (await qrOnAccount(PAIRING))!;
     const html = await page.content();
     assert.ok(!html.includes(qr) && !html.includes('WXYZ1234') && !html.includes('data:image/png'));

@@ -69,6 +69,11 @@ describe('functions deploy readiness', function () {
       [],
       'no TypeScript sources or tests uploaded',
     );
+    assert.deepEqual(
+      uploaded.filter((f) => /(^|\/)\.(secret|env)\.local$/.test(f)),
+      [],
+      'the emulator-only secrets and env files stay local',
+    );
   });
 
   it('declares only registry dependencies and disables the Cloud Build build step', () => {

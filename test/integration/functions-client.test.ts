@@ -34,6 +34,8 @@ import {
 } from 'firebase/firestore';
 import { connectFunctionsEmulator, getFunctions, httpsCallable } from 'firebase/functions';
 import { Timestamp as AdminTimestamp } from 'firebase-admin/firestore';
+import { chosenMessageId } from '../../functions/src/commands/ids.ts';
+import { LOCAL_SEND_ID_SECRET } from '../../functions/src/secrets.ts';
 import { DEMO_PROJECT } from '../../scripts/lib/firestore-backend.ts';
 import { createTestUser } from '../support/auth-emulator.ts';
 import { sharedEmulators } from '../support/emulators.ts';
@@ -142,6 +144,8 @@ describe('functions: a real client SDK app', function () {
     );
     const command = await testDb().doc(`accounts/${ACCOUNT}/commands/${sent.commandId}`).get();
     assert.equal(command.get('payload.messageId'), sent.messageId);
+    // Keyed with SEND_ID_SECRET, which the emulator reads from functions/.secret.local.
+    assert.equal(sent.messageId, chosenMessageId(LOCAL_SEND_ID_SECRET, ACCOUNT, clientMessageId));
     assert.equal(command.get('createdBy'), uid);
 
     await assert.rejects(

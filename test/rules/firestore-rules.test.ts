@@ -64,6 +64,7 @@ describe('firestore.rules', function () {
         await setDoc(doc(db, `accounts/${account}/threads/t1/messages/m1`), { ...MESSAGE, accountId: account });
         await setDoc(doc(db, `accounts/${account}/commands/c1`), { type: 'send', state: 'pending', payload: {} });
         await setDoc(doc(db, `accounts/${account}/lidPnPairs/p1`), { lid: '1@lid', pn: '2@s.whatsapp.net' });
+        await setDoc(doc(db, `accounts/${account}/limits/send`), { tokens: 3, at: Timestamp.now() });
       }
       for (const [uid, role] of [
         ['viewer', 'viewer'],
@@ -72,6 +73,9 @@ describe('firestore.rules', function () {
       ])
         await setDoc(doc(db, `accounts/${A}/members/${uid}`), { role, uid });
       await setDoc(doc(db, `accounts/${B}/members/outsider`), { role: 'admin', uid: 'outsider' });
+      // Memberships without a valid role: they grant nothing.
+      await setDoc(doc(db, `accounts/${A}/members/owner`), { role: 'owner', uid: 'owner' });
+      await setDoc(doc(db, `accounts/${A}/members/roleless`), { uid: 'roleless' });
       await setDoc(doc(db, `leases/${A}`), { holder: 'h1' });
       await setDoc(doc(db, `authState/${A}`), { creds: 'secret' });
       await setDoc(doc(db, 'hosts/h1'), { heartbeatAt: Timestamp.now() });
@@ -122,6 +126,18 @@ describe('firestore.rules', function () {
     await assertFails(getDoc(doc(db, `accounts/${A}/members/viewer`)));
   });
 
+  it('deny memberships without a valid role (no role, or an unknown one) as if there were none', async function () {
+    await ready(this);
+    for (const uid of ['owner', 'roleless']) {
+      const db = await as(uid);
+      await assertFails(getDoc(doc(db, `accounts/${A}`)));
+      await assertFails(getDocs(collection(db, `accounts/${A}/threads`)));
+      await assertFails(getDoc(doc(db, `accounts/${A}/threads/t1/messages/m1`)));
+      await assertFails(getDocs(query(collectionGroup(db, 'messages'), where('accountId', '==', A))));
+      await assertFails(getDocs(collection(db, `accounts/${A}/members`)));
+    }
+  });
+
   it('allow collection-group message queries scoped to a member account, and no others', async function () {
     await ready(this);
     const viewer = await as('viewer');
@@ -145,12 +161,18 @@ describe('firestore.rules', function () {
     await assertFails(getDoc(doc(await as('viewer'), `accounts/${A}/members/admin`)));
   });
 
-  it('let operators read every account but still write nothing', async function () {
+  it('grant the operator claim nothing: operators read through the functions, which confirm it', async function () {
     await ready(this);
-    const db = await as('op', { operator: true });
-    await assertSucceeds(getDoc(doc(db, `accounts/${B}`)));
-    await assertSucceeds(getDocs(query(collectionGroup(db, 'messages'), where('accountId', '==', B))));
-    await assertFails(setDoc(doc(db, `accounts/${B}/threads/t2`), { jid: 'y' }));
+    for (const claim of [true, 'true', 1]) {
+      const db = await as('op', { operator: claim });
+      await assertFails(getDoc(doc(db, `accounts/${B}`)));
+      await assertFails(getDocs(collection(db, `accounts/${B}/threads`)));
+      await assertFails(getDocs(query(collectionGroup(db, 'messages'), where('accountId', '==', B))));
+      await assertFails(getDocs(collection(db, `accounts/${B}/members`)));
+      await assertFails(setDoc(doc(db, `accounts/${B}/threads/t2`), { jid: 'y' }));
+    }
+    // An operator who is also a member reads as that member.
+    await assertSucceeds(getDoc(doc(await as('outsider', { operator: true }), `accounts/${B}`)));
   });
 
   it('deny every client write, even an admin’s', async function () {
@@ -170,6 +192,7 @@ describe('firestore.rules', function () {
     await assertFails(getDoc(doc(db, `accounts/${A}/commands/c1`)));
     await assertFails(getDocs(collection(db, `accounts/${A}/commands`)));
     await assertFails(getDoc(doc(db, `accounts/${A}/lidPnPairs/p1`)));
+    await assertFails(getDoc(doc(db, `accounts/${A}/limits/send`)));
     await assertFails(getDoc(doc(db, `leases/${A}`)));
     await assertFails(getDoc(doc(db, `authState/${A}`)));
     await assertFails(getDoc(doc(db, 'hosts/h1')));

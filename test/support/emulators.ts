@@ -25,11 +25,20 @@ const globals = globalThis as Record<symbol, RunState | undefined>;
 globals[STATE_KEY] ??= {};
 const run: RunState = globals[STATE_KEY];
 
+/** SEND_BUDGET_PER_MINUTE of the emulated functions. */
+export const EMULATED_SEND_BUDGET = 3;
+
 /** The shared emulators; also points this process's firebase-admin at their Auth emulator. */
 export function sharedEmulators(): Promise<FirebaseEmulators> {
   run.started ??= (async () => {
     execFileSync(process.execPath, ['functions/build.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' });
-    const emulators = await startFirebaseEmulators({ firestoreHost: firestoreHost(), ports: 'free', output: 'ignore' });
+    const emulators = await startFirebaseEmulators({
+      firestoreHost: firestoreHost(),
+      ports: 'free',
+      output: 'ignore',
+      // Small, so the emulated race (functions-limits.test.ts) needs few function instances.
+      env: { SEND_BUDGET_PER_MINUTE: String(EMULATED_SEND_BUDGET) },
+    });
     // firebase-admin (verifyIdToken, getUserByEmail) reads this per call.
     process.env.FIREBASE_AUTH_EMULATOR_HOST = emulators.authHost;
     return emulators;

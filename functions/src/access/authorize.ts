@@ -6,18 +6,16 @@
  *   agent  — also sends and requests backfills
  *   admin  — also manages the account: pairing, logout, members
  *
- * Operators (custom claim `operator: true`) may do anything on every account, and only they create
- * accounts. Membership is read per request rather than carried in a claim so that removing a
- * member takes effect at once, not at the next ID-token refresh.
+ * Operators (custom claim `operator: true`, confirmed against Firebase Auth per request, see
+ * caller.ts) may do anything on every account, and only they create accounts. Membership is read
+ * per request rather than carried in a claim so that removing a member takes effect at once, not
+ * at the next ID-token refresh.
  */
 import { AppError, isValidDocId, MEMBER_ROLES, type MemberRole, paths } from '@wasync/shared';
-import type { Firestore } from 'firebase-admin/firestore';
+import type { DocumentReference, DocumentSnapshot, Firestore, Transaction } from 'firebase-admin/firestore';
+import type { Caller } from './caller.js';
 
-/** The verified identity of a caller (from an ID token checked by the Functions runtime or the API). */
-export interface Caller {
-  uid: string;
-  claims: Record<string, unknown>;
-}
+export type { Caller } from './caller.js';
 
 /** The role a caller acts with on one account. */
 export type Access = MemberRole | 'operator';
@@ -25,7 +23,7 @@ export type Access = MemberRole | 'operator';
 const RANK: Record<Access, number> = { viewer: 1, agent: 2, admin: 3, operator: 4 };
 
 export function isOperator(caller: Caller): boolean {
-  return caller.claims.operator === true;
+  return caller.operator;
 }
 
 export function isMemberRole(value: unknown): value is MemberRole {
@@ -40,17 +38,25 @@ export function roleAllows(role: Access, need: MemberRole): boolean {
 /**
  * The caller's role on `accountId` if it allows `need`; otherwise `permission_denied` (also for
  * accounts that do not exist, so non-members learn nothing about which ids exist). Operators get
- * `not_found` for a missing account instead. Costs one document read.
+ * `not_found` for a missing account instead. Costs one document read, made in `tx` when given so
+ * that a write depending on the role cannot commit after the role changed.
  */
-export async function authorize(db: Firestore, caller: Caller, accountId: string, need: MemberRole): Promise<Access> {
+export async function authorize(
+  db: Firestore,
+  caller: Caller,
+  accountId: string,
+  need: MemberRole,
+  tx?: Transaction,
+): Promise<Access> {
+  const read = (ref: DocumentReference): Promise<DocumentSnapshot> => (tx ? tx.get(ref) : ref.get());
   if (isOperator(caller)) {
-    if (!(await db.doc(paths.account(accountId)).get()).exists) {
+    if (!(await read(db.doc(paths.account(accountId)))).exists) {
       throw new AppError('not_found', `account ${accountId} does not exist`);
     }
     return 'operator';
   }
   // A uid that is no valid document id can be no member (and must not build a different path).
-  const member = isValidDocId(caller.uid) ? await db.doc(paths.member(accountId, caller.uid)).get() : undefined;
+  const member = isValidDocId(caller.uid) ? await read(db.doc(paths.member(accountId, caller.uid))) : undefined;
   const role: unknown = member?.get('role');
   if (!isMemberRole(role)) throw new AppError('permission_denied', `you are not a member of account ${accountId}`);
   if (!roleAllows(role, need)) {

@@ -3,9 +3,9 @@
  * their role, remove a member. An account always keeps at least one admin, so it can never be
  * orphaned by its own admins (operators can still repair anything).
  *
- * The last-admin check and the write run in one transaction, so two admins demoting each other
- * at once cannot both succeed on Firestore. (The embedded test emulator does not isolate
- * transactions; the check still runs there, the race is just not excluded.)
+ * The caller's role, the target's role and the last-admin check are all read in the transaction
+ * that writes: an admin removed (or two admins demoting each other) between the check and the
+ * write makes the transaction retry on the new data instead of acting on a stale role.
  */
 import { AppError, type MemberDoc, paths } from '@wasync/shared';
 import type { addMemberInput, MemberResult, RemoveMemberResult, removeMemberInput } from '@wasync/shared/client';
@@ -22,10 +22,15 @@ export async function addMember(
   input: z.output<typeof addMemberInput>,
 ): Promise<MemberResult> {
   const { accountId, role } = input;
-  await authorize(db, caller, accountId, 'admin');
-  const uid = input.uid ?? (await uidByEmail(auth, input.email!));
+  let uid = input.uid;
+  if (uid === undefined) {
+    // Only an admin may learn whether an email belongs to a user: check before looking it up.
+    await authorize(db, caller, accountId, 'admin');
+    uid = await uidByEmail(auth, input.email!);
+  }
   const ref = db.doc(paths.member(accountId, uid));
   await db.runTransaction(async (tx) => {
+    await authorize(db, caller, accountId, 'admin', tx);
     const current = await tx.get(ref);
     if (current.get('role') === 'admin' && role !== 'admin') await assertNotLastAdmin(db, tx, accountId);
     const member: MemberDoc = { role, uid };
@@ -40,9 +45,9 @@ export async function removeMember(
   input: z.output<typeof removeMemberInput>,
 ): Promise<RemoveMemberResult> {
   const { accountId, uid } = input;
-  await authorize(db, caller, accountId, 'admin');
   const ref = db.doc(paths.member(accountId, uid));
   const removed = await db.runTransaction(async (tx) => {
+    await authorize(db, caller, accountId, 'admin', tx);
     const current = await tx.get(ref);
     if (!current.exists) return false;
     if (current.get('role') === 'admin') await assertNotLastAdmin(db, tx, accountId);
@@ -61,13 +66,21 @@ async function assertNotLastAdmin(db: Firestore, tx: Transaction, accountId: str
   }
 }
 
+/**
+ * The uid of the user whose verified email address is `email`. Anyone can sign up with any
+ * address, so an unverified one proves nothing; a missing, unverified or disabled user gets the
+ * same answer, so an admin cannot use this to learn who has an account in the project.
+ */
 async function uidByEmail(auth: Auth, email: string): Promise<string> {
-  try {
-    return (await auth.getUserByEmail(email)).uid;
-  } catch (err) {
-    if ((err as { code?: string }).code === 'auth/user-not-found') {
-      throw new AppError('not_found', `no user has signed up with ${email}`);
-    }
+  const user = await auth.getUserByEmail(email).catch((err: { code?: string }) => {
+    if (err.code === 'auth/user-not-found') return undefined;
     throw err;
+  });
+  if (user === undefined || !user.emailVerified || user.disabled) {
+    throw new AppError(
+      'not_found',
+      'no user has verified this email address; add them by uid, or ask them to verify it',
+    );
   }
+  return user.uid;
 }

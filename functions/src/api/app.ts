@@ -3,56 +3,64 @@
  * so tests drive it in-process with supertest.
  *
  * Order of middleware: request id and logging first (so every line, even of a rejected request,
- * carries the id), then per route: authentication, JSON body (POST only, after authentication so
- * anonymous bodies are never parsed), the handler; unmatched requests get 404; the error handler
- * writes every failure in the one error shape.
+ * carries the id), the body size limit (before anything else is done for a request), then per
+ * route: authentication, JSON body (POST only, parsed by the app itself after authentication, see
+ * body.ts), the handler; unmatched requests get 404; the error handler writes every failure in
+ * the one error shape.
  */
 
-import { AppError } from '@wasync/shared';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { authLookup, type LookupUser } from '../access/caller.js';
 import { mountDashboardPage } from '../dashboard/page.js';
 import { auth } from '../firebase.js';
+import { sendIdKey } from '../secrets.js';
 import { authenticate, type VerifyIdToken } from './auth.js';
+import { jsonBody, limitBody } from './body.js';
 import { context, type RequestContext } from './context.js';
 import { errorHandler, noRoute } from './errors.js';
-import { cloudLogSink, type LogSink, requestIdOf, requestLogger } from './log.js';
+import { cloudLogSink, type LogSink, loggedIds, requestIdOf, requestLogger } from './log.js';
 import { openApiDocument } from './openapi.js';
 import { API_BASE, ROUTES } from './routes.js';
 
 export interface AppOptions {
   /** Defaults to firebase-admin's `verifyIdToken` of the default app. */
   verifyIdToken?: VerifyIdToken;
+  /** Confirms operators; defaults to firebase-admin's `getUser` of the default app. */
+  lookupUser?: LookupUser;
   /** Defaults to Cloud Logging (the firebase-functions logger). */
   logSink?: LogSink;
 }
 
-/** Bodies are small JSON objects (a message text is at most 64 KiB of characters). */
-const BODY_LIMIT = '300kb';
-const JSON_TYPES = ['application/json', 'application/*+json'];
-
 export function createApp(options: AppOptions = {}): express.Express {
   const sink = options.logSink ?? cloudLogSink;
   const verifyIdToken = options.verifyIdToken ?? ((token: string) => auth().verifyIdToken(token));
+  const lookupUser = options.lookupUser ?? authLookup((uid) => auth().getUser(uid));
   const app = express();
   app.disable('x-powered-by');
   // Lists change between requests; conditional GETs would only add 304s nobody asked for.
   app.set('etag', false);
 
   app.use(requestContext(sink));
+  app.use(limitBody);
   app.use(functionPrefix);
   app.get(`${API_BASE}/openapi.json`, (_req, res) => {
     res.json(openApiDocument());
   });
-  mountDashboardPage(app, API_BASE);
+  mountDashboardPage(app, API_BASE, { noteRoute });
 
-  const authenticated = authenticate(verifyIdToken);
-  const jsonBody = express.json({ limit: BODY_LIMIT, type: JSON_TYPES, strict: true });
+  const authenticated = authenticate(verifyIdToken, lookupUser);
   for (const route of ROUTES) {
-    const body = route.jsonBody ? [requireJson, jsonBody] : [];
-    app[route.method](route.path, authenticated, ...body, async (req: Request, res: Response) => {
-      const reply = await route.handle(req, res);
-      res.status(reply.status).json(reply.body);
-    });
+    const body = route.jsonBody ? jsonBody() : [];
+    app[route.method](
+      route.path,
+      noteRoute(route.path),
+      authenticated,
+      ...body,
+      async (req: Request, res: Response) => {
+        const reply = await route.handle(req, res);
+        res.status(reply.status).json(reply.body);
+      },
+    );
   }
   app.use(noRoute);
   app.use(errorHandler);
@@ -69,12 +77,22 @@ function requestContext(sink: LogSink) {
     res.on('finish', () => {
       log.info('request', {
         method: req.method,
-        path: req.path.length > 200 ? `${req.path.slice(0, 200)}…` : req.path,
+        // The matched route's template, never the path itself (it carries JIDs); null: no route.
+        route: context(res).route ?? null,
+        ids: context(res).ids ?? {},
         status: res.statusCode,
         ms: Number(process.hrtime.bigint() - started) / 1e6,
         uid: context(res).caller?.uid,
       });
     });
+    next();
+  };
+}
+
+/** Remembers which route matched, and its ids hashed, for the request's log line. */
+function noteRoute(template: string) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    Object.assign(context(res), { route: template, ids: loggedIds(req.params, req.query, sendIdKey) });
     next();
   };
 }
@@ -87,18 +105,6 @@ function requestContext(sink: LogSink) {
 function functionPrefix(req: Request, _res: Response, next: NextFunction): void {
   if (req.url === '/whatsapp' || req.url.startsWith('/whatsapp/') || req.url.startsWith('/whatsapp?')) {
     req.url = `/api${req.url}`;
-  }
-  next();
-}
-
-/** A POST with a body must send JSON; anything else would be silently ignored by the parser. */
-function requireJson(req: Request, _res: Response, next: NextFunction): void {
-  const length = req.get('content-length');
-  const hasBody = req.get('transfer-encoding') !== undefined || (length !== undefined && length !== '0');
-  if (hasBody && !req.is(JSON_TYPES)) {
-    throw new AppError('invalid_argument', 'send the body as JSON with Content-Type: application/json', {
-      reason: 'content_type',
-    });
   }
   next();
 }

@@ -1,12 +1,14 @@
 /**
  * `Authorization: Bearer <Firebase ID token>`, verified with firebase-admin (signature, expiry,
  * audience and issuer; against the Auth emulator when FIREBASE_AUTH_EMULATOR_HOST is set).
- * Revocation is not checked per request (it costs an Auth backend call each time); membership,
- * which is what grants access, is read from Firestore on every request instead.
+ * Revocation is not checked for every token (it costs an Auth backend call each time):
+ * membership, which is what grants members access, is read from Firestore on every request, and
+ * an operator's token is confirmed against Firebase Auth (`callerOf`, access/caller.ts).
  */
 import { AppError } from '@wasync/shared';
 import type { NextFunction, Request, Response } from 'express';
 import type { DecodedIdToken } from 'firebase-admin/auth';
+import { callerOf, type LookupUser } from '../access/caller.js';
 import { context } from './context.js';
 
 export type VerifyIdToken = (token: string) => Promise<DecodedIdToken>;
@@ -16,7 +18,7 @@ const BEARER = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
 /** ID tokens are ~1 kB; anything far larger is not one (and is not worth parsing). */
 const MAX_TOKEN_LENGTH = 16_384;
 
-export function authenticate(verifyIdToken: VerifyIdToken) {
+export function authenticate(verifyIdToken: VerifyIdToken, lookupUser: LookupUser) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const header = req.get('authorization');
     if (header === undefined) {
@@ -39,7 +41,7 @@ export function authenticate(verifyIdToken: VerifyIdToken) {
       }
       throw err;
     }
-    context(res).caller = { uid: decoded.uid, claims: decoded as unknown as Record<string, unknown> };
+    context(res).caller = await callerOf(decoded.uid, decoded as unknown as Record<string, unknown>, lookupUser);
     next();
   };
 }

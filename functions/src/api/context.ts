@@ -9,6 +9,9 @@ export interface RequestContext {
   log: RequestLog;
   /** Set by `authenticate`. */
   caller?: Caller;
+  /** The matched route's template and its ids as keyed hashes (for the request log line). */
+  route?: string;
+  ids?: Record<string, string>;
 }
 
 export function context(res: Response): RequestContext {

@@ -8,6 +8,7 @@
 import { AppError, toAppError } from '@wasync/shared';
 import type { NextFunction, Request, Response } from 'express';
 import { context } from './context.js';
+import { API_BASE } from './routes.js';
 
 /** Messages for the error types body-parser and the router attach (`err.type`). */
 const HTTP_ERROR_MESSAGES: Record<string, string> = {
@@ -28,6 +29,8 @@ export function toApiError(err: unknown): AppError {
   const { status, type } = (err ?? {}) as { status?: unknown; type?: unknown };
   if (typeof status === 'number' && status >= 400 && status < 500) {
     if (status === 404) return new AppError('not_found', 'not found');
+    if (status === 413)
+      return new AppError('payload_too_large', 'the request body is too large', { reason: 'too_large' });
     const known = typeof type === 'string' ? HTTP_ERROR_MESSAGES[type] : undefined;
     // The router's decodeURIComponent failures are URIErrors with status 400.
     const message = known ?? (err instanceof URIError ? 'malformed percent-encoding in the path' : 'bad request');
@@ -47,14 +50,25 @@ export function errorHandler(err: unknown, _req: Request, res: Response, _next: 
       error: cause instanceof Error ? cause.stack : String(cause),
     });
   } else {
-    log.info('request rejected', { code: error.code, reason: error.message });
+    // The code and what was wrong, not the message: messages may repeat what the caller sent.
+    log.info('request rejected', { code: error.code, ...rejectionDetails(error) });
   }
   if (res.headersSent) return;
+  const retryAfter = (error.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  if (error.code === 'resource_exhausted' && typeof retryAfter === 'number') res.set('Retry-After', String(retryAfter));
   res.status(error.httpStatus).json(error.toJSON());
 }
 
-/** The last route: anything not matched above. */
+/** The machine-readable part of a rejection, for its log line: a reason and the fields at fault. */
+function rejectionDetails(error: AppError): { reason?: string; fields?: string[] } {
+  const details = (error.details ?? {}) as { reason?: unknown; fields?: { path?: unknown }[] };
+  const out: { reason?: string; fields?: string[] } = {};
+  if (typeof details.reason === 'string') out.reason = details.reason;
+  if (Array.isArray(details.fields)) out.fields = details.fields.map((f) => String(f.path));
+  return out;
+}
+
+/** The last route: anything not matched above. The path is not repeated (it may carry JIDs). */
 export function noRoute(req: Request): never {
-  const path = req.path.length > 200 ? `${req.path.slice(0, 200)}…` : req.path;
-  throw new AppError('not_found', `no route ${req.method} ${path}`);
+  throw new AppError('not_found', `no such route for ${req.method}; see ${API_BASE}/openapi.json`);
 }

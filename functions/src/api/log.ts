@@ -2,8 +2,13 @@
  * Structured request logging: every line is one JSON entry with `severity` and `message` (Cloud
  * Logging's format, written by the firebase-functions logger) and the request's id, so all lines
  * of one request can be found from the `X-Request-Id` a client reports.
+ *
+ * No phone numbers or JIDs: thread ids are JIDs and paths carry them, so request lines name the
+ * route template (`/api/whatsapp/messages/:accountId/:threadId`) and the ids only as keyed hashes
+ * (`logId`): the same id always hashes alike, so one thread's requests can be found, and nobody
+ * without the secret can test a phone number against the logs.
  */
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { logger } from 'firebase-functions';
 
 export type Severity = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
@@ -45,4 +50,31 @@ export function requestIdOf(header: (name: string) => string | undefined): strin
   if (given !== undefined && CLIENT_REQUEST_ID.test(given)) return given;
   const trace = /^([0-9a-f]{32})(?:\/|$)/i.exec(header('x-cloud-trace-context') ?? '')?.[1];
   return trace ?? randomUUID();
+}
+
+/**
+ * A short keyed hash of an id for logs (12 base64url characters, 72 bits). Without a usable key
+ * (a deployment missing SEND_ID_SECRET) the id is left out rather than logged in the clear.
+ */
+export function logId(id: string, key: () => string): string | undefined {
+  try {
+    return createHmac('sha256', key()).update(`wasync-log\u0000${id}`).digest('base64url').slice(0, 12);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The request's account and thread ids (path or query), hashed for the request log line. */
+export function loggedIds(
+  params: Record<string, unknown>,
+  query: Record<string, unknown>,
+  key: () => string,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ['accountId', 'threadId']) {
+    const value = params[name] ?? query[name];
+    const hashed = typeof value === 'string' ? logId(value, key) : undefined;
+    if (hashed !== undefined) out[name] = hashed;
+  }
+  return out;
 }

@@ -17,6 +17,7 @@ import {
 } from '@wasync/shared';
 import { z } from 'zod';
 import { DASHBOARD_SCHEMAS, dashboardPageOperation } from '../dashboard/routes.js';
+import { BODY_LIMIT_BYTES } from './body.js';
 import { API_BASE, ROUTES, type Route } from './routes.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -28,6 +29,11 @@ const obj = (properties: Record<string, unknown>, required: string[] = []): Json
   type: 'object',
   properties,
   ...(required.length > 0 ? { required } : {}),
+});
+/** A document as apps see it: exactly these fields (shared/src/client/visible.ts), nothing else. */
+const doc = (properties: Record<string, unknown>, required: string[] = []): JsonSchema => ({
+  ...obj(properties, required),
+  additionalProperties: false,
 });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const page = (key: string, item: string): JsonSchema =>
@@ -53,19 +59,19 @@ const SCHEMAS: Record<string, JsonSchema> = {
     },
     ['error'],
   ),
-  Account: obj(
+  Account: doc(
     {
       accountId: str,
       role: { type: 'string', enum: [...MEMBER_ROLES, 'operator'] },
       displayName: str,
       phone: str,
-      me: obj({ id: str, lid: str, name: str }, ['id']),
-      connection: obj(
+      me: doc({ id: str, lid: str, name: str }, ['id']),
+      connection: doc(
         {
           state: { type: 'string', enum: [...CONNECTION_STATES] },
-          qr: str,
-          qrExpiresAt: epochMs,
-          pairingCode: str,
+          qr: { type: 'string', description: 'Admins and operators only: the QR code to scan while state is qr.' },
+          qrExpiresAt: { ...epochMs, description: 'Admins and operators only.' },
+          pairingCode: { type: 'string', description: 'Admins and operators only.' },
           lastError: str,
           updatedAt: epochMs,
         },
@@ -74,12 +80,26 @@ const SCHEMAS: Record<string, JsonSchema> = {
       lastConnectedAt: epochMs,
       lastHistorySyncAt: epochMs,
       lastBackfillAt: epochMs,
-      historySync: { type: 'object' },
-      backfill: { type: 'object' },
+      historySync: doc({
+        syncType: str,
+        progress: { type: ['number', 'null'] },
+        chunks: { type: 'integer' },
+        messages: { type: 'integer' },
+        isLatest: { type: 'boolean' },
+        updatedAt: epochMs,
+      }),
+      backfill: doc({
+        state: str,
+        threads: { type: 'integer' },
+        requested: { type: 'integer' },
+        received: { type: 'integer' },
+        startedAt: epochMs,
+        finishedAt: epochMs,
+      }),
     },
     ['accountId', 'role', 'displayName', 'connection'],
   ),
-  LastMessage: obj(
+  LastMessage: doc(
     {
       id: str,
       text: nullableStr,
@@ -89,7 +109,7 @@ const SCHEMAS: Record<string, JsonSchema> = {
     },
     ['id', 'text', 'fromMe', 'type', 'status'],
   ),
-  Thread: obj(
+  Thread: doc(
     {
       threadId: { type: 'string', description: 'Document id; pass it (URL-encoded) as threadId.' },
       jid: str,
@@ -104,7 +124,7 @@ const SCHEMAS: Record<string, JsonSchema> = {
     },
     ['threadId', 'jid', 'aliases', 'kind', 'lastMessageAt', 'lastMessage', 'updatedAt'],
   ),
-  Message: obj(
+  Message: doc(
     {
       docId: { type: 'string', description: 'Document id (WhatsApp ids are unique per sender only).' },
       id: { type: 'string', description: 'WhatsApp message id' },
@@ -115,15 +135,27 @@ const SCHEMAS: Record<string, JsonSchema> = {
       timestamp: epochMs,
       type: { type: 'string', enum: [...MESSAGE_TYPES] },
       text: nullableStr,
-      media: { type: 'object' },
+      media: doc({
+        mimetype: nullableStr,
+        fileLength: { type: ['integer', 'null'] },
+        fileName: str,
+        seconds: { type: 'integer' },
+        width: { type: 'integer' },
+        height: { type: 'integer' },
+        state: str,
+        path: str,
+        sha256: str,
+        storedAt: epochMs,
+        error: str,
+      }),
       quotedId: str,
       status: { type: 'string', enum: [...MESSAGE_STATUSES] },
       receipts: {
         type: 'object',
-        additionalProperties: obj({ deliveredAt: epochMs, readAt: epochMs, playedAt: epochMs }),
+        additionalProperties: doc({ deliveredAt: epochMs, readAt: epochMs, playedAt: epochMs }),
       },
       reactions: { type: 'object', additionalProperties: str },
-      edited: obj({ text: nullableStr, at: epochMs }),
+      edited: doc({ text: nullableStr, at: epochMs }),
       deleted: { const: true },
       source: { type: 'string', enum: [...MESSAGE_SOURCES] },
       updatedAt: epochMs,
@@ -147,8 +179,18 @@ const PARAMETER_OVERRIDES: Record<string, JsonSchema> = {
   until: { anyOf: [epochMs, { type: 'string', format: 'date-time' }], description: 'Exclusive; epoch ms or ISO 8601' },
 };
 
-const errorResponse = (description: string) => ({
+/** Headers every response carries. */
+const REQUEST_ID_HEADER = {
+  'X-Request-Id': {
+    description:
+      'The id of this request in the logs: yours if you sent a plain X-Request-Id of 8–128 characters, else the Cloud trace id or a new UUID.',
+    schema: str,
+  },
+};
+
+const errorResponse = (description: string, headers: Record<string, unknown> = {}) => ({
   description,
+  headers: { ...REQUEST_ID_HEADER, ...headers },
   content: { 'application/json': { schema: ref('Error') } },
 });
 
@@ -171,6 +213,46 @@ function inputSchema(route: Route): { properties: Record<string, JsonSchema>; re
   return { properties: schema.properties ?? {}, required: schema.required ?? [] };
 }
 
+/** The answers a route can give: only the error statuses it can really produce. */
+function responses(route: Route): Record<string, unknown> {
+  const success = {
+    description: 'Success',
+    headers: {
+      ...REQUEST_ID_HEADER,
+      ...(route.idempotent
+        ? {
+            'Idempotent-Replayed': {
+              description:
+                'true when this answers a repeat of an earlier request (same idempotency key): nothing new was written.',
+              schema: { type: 'string', enum: ['true'] },
+            },
+          }
+        : {}),
+    },
+    content: { 'application/json': { schema: ref(route.response) } },
+  };
+  const out: Record<string, unknown> = {
+    [route.method === 'post' ? '202' : '200']: success,
+    '400': errorResponse('Bad input (code invalid_argument or invalid_cursor)'),
+  };
+  if (route.access !== 'public') {
+    out['401'] = errorResponse('Missing, malformed or expired ID token, or a disabled operator (code unauthenticated)');
+  }
+  if (route.access === 'viewer' || route.access === 'agent' || route.access === 'admin') {
+    out['403'] = errorResponse('Not a member of the account, or the role is too low (code permission_denied)');
+    out['404'] = errorResponse(route.notFound ?? 'Operators only: the account does not exist (code not_found)');
+  }
+  if (route.idempotent) out['409'] = errorResponse(route.idempotent.conflict);
+  out['413'] = errorResponse(`A body over ${BODY_LIMIT_BYTES / 1024} KiB (code payload_too_large)`);
+  if (route.rateLimited) {
+    out['429'] = errorResponse(route.rateLimited, {
+      'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' } },
+    });
+  }
+  out['500'] = errorResponse('A bug or an outage on our side (code internal)');
+  return out;
+}
+
 function operation(route: Route): JsonSchema {
   const { properties, required } = inputSchema(route);
   const pathParams = pathParamsOf(route.path);
@@ -188,24 +270,7 @@ function operation(route: Route): JsonSchema {
     summary: route.summary,
     description: route.description,
     parameters,
-    responses: {
-      [route.method === 'post' ? '202' : '200']: {
-        description: 'Success',
-        content: { 'application/json': { schema: ref(route.response) } },
-      },
-      '400': errorResponse('Bad input (code invalid_argument or invalid_cursor)'),
-      ...(route.access === 'public'
-        ? {}
-        : {
-            '401': errorResponse('Missing, malformed or expired ID token (code unauthenticated)'),
-            '403': errorResponse('Not a member of the account, or the role is too low (code permission_denied)'),
-            '404': errorResponse('The account or thread does not exist (operators) (code not_found)'),
-          }),
-      ...(route.operationId === 'sendMessage'
-        ? { '409': errorResponse('clientMessageId already used for a different message (code already_exists)') }
-        : {}),
-      '500': errorResponse('A bug or an outage on our side (code internal)'),
-    },
+    responses: responses(route),
   };
   if (route.access !== 'public') op.security = [{ firebaseIdToken: [] }];
   if (route.jsonBody) {
@@ -248,6 +313,21 @@ export function openApiDocument(): JsonSchema {
   }
   built = {
     openapi: '3.1.0',
+    servers: [
+      {
+        url: 'https://{region}-{project}.cloudfunctions.net',
+        description: 'The deployed `api` function (the function name is the /api prefix of every path)',
+        variables: {
+          region: { default: 'us-central1', description: 'FUNCTIONS_REGION' },
+          project: { default: 'PROJECT', description: 'Your Firebase project id' },
+        },
+      },
+      {
+        url: 'http://127.0.0.1:5001/{project}/{region}',
+        description: 'The Functions emulator of `npm start`',
+        variables: { project: { default: 'demo-wasync' }, region: { default: 'us-central1' } },
+      },
+    ],
     info: {
       title: 'WhatsApp conversation sync API',
       version: '1',

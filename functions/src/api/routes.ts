@@ -52,6 +52,12 @@ export interface Route {
   jsonBody?: 'required' | 'optional';
   /** Name of the success response's schema in the OpenAPI components. */
   response: string;
+  /** When a repeat with the same idempotency key is answered from the first (and when it conflicts). */
+  idempotent?: { conflict: string };
+  /** What a 404 means here (default: operators asking for an account that does not exist). */
+  notFound?: string;
+  /** What a 429 means here, when the route is rate-limited. */
+  rateLimited?: string;
   handle(req: Request, res: Response): Promise<RouteReply>;
 }
 
@@ -150,6 +156,10 @@ export const ROUTES: readonly Route[] = [
     input: sendMessageInput,
     jsonBody: 'required',
     response: 'SendAccepted',
+    idempotent: { conflict: 'clientMessageId already used for a different message (code already_exists)' },
+    rateLimited:
+      "The account's send budget (SEND_BUDGET_PER_MINUTE) is used up; details.retryAfterSeconds and Retry-After say when to retry (code resource_exhausted)",
+    notFound: 'The thread does not exist, or (operators) the account does not exist (code not_found)',
     async handle(req, res) {
       const input = parseBody(sendMessageInput, req.body);
       const { commandId, messageId, replayed } = await sendMessage(firestore(), callerOf(res), input);
@@ -168,10 +178,16 @@ export const ROUTES: readonly Route[] = [
     input: requestBackfillInput,
     jsonBody: 'optional',
     response: 'CommandAccepted',
+    idempotent: { conflict: 'requestId already used for a different backfill (code already_exists)' },
+    notFound: 'The account does not exist (code not_found)',
+    rateLimited:
+      'A backfill of this account is already pending or running (details.commandId names it; code resource_exhausted)',
     async handle(req, res) {
       const body = parseBody(backfillBody, req.body ?? {});
       const input = parseBody(requestBackfillInput, { ...body, accountId: req.params.accountId }, 'request');
-      return { status: 202, body: await requestBackfill(firestore(), callerOf(res), input) };
+      const { commandId, replayed } = await requestBackfill(firestore(), callerOf(res), input);
+      if (replayed) res.set('Idempotent-Replayed', 'true');
+      return { status: 202, body: { commandId } };
     },
   },
   ...dashboardRoutes(API_BASE),

@@ -6,9 +6,19 @@
  */
 import { AppError, appErrorFromZod } from '@wasync/shared';
 import { logger } from 'firebase-functions';
-import { type CallableRequest, type FunctionsErrorCode, HttpsError, onCall } from 'firebase-functions/v2/https';
+import {
+  type CallableOptions,
+  type CallableRequest,
+  type FunctionsErrorCode,
+  HttpsError,
+  onCall,
+} from 'firebase-functions/v2/https';
 import type { z } from 'zod';
 import type { Caller } from '../access/authorize.js';
+import { authLookup, callerOf } from '../access/caller.js';
+import { config } from '../config.js';
+import { callableOptions } from '../deploy-options.js';
+import { auth } from '../firebase.js';
 
 const HTTPS_CODES: Record<number, FunctionsErrorCode> = {
   400: 'invalid-argument',
@@ -17,6 +27,7 @@ const HTTPS_CODES: Record<number, FunctionsErrorCode> = {
   404: 'not-found',
   409: 'already-exists',
   412: 'failed-precondition',
+  413: 'invalid-argument',
   429: 'resource-exhausted',
 };
 
@@ -40,18 +51,22 @@ function logFailure(name: string, cause: unknown): void {
   logger.error(`callable ${name} failed`, { error: cause instanceof Error ? cause.stack : String(cause) });
 }
 
+const lookupUser = authLookup((uid) => auth().getUser(uid));
+
 /** Declares a callable whose input is validated by `schema` and whose caller must be signed in. */
 export function authedCallable<S extends z.ZodType, R>(
   name: string,
   schema: S,
   handler: (input: z.output<S>, caller: Caller) => Promise<R>,
+  options: CallableOptions = {},
 ) {
-  return onCall(async (request: CallableRequest<unknown>) => {
+  return onCall({ ...callableOptions(config()), ...options }, async (request: CallableRequest<unknown>) => {
     try {
       if (!request.auth) throw new AppError('unauthenticated', 'sign in first');
       const parsed = schema.safeParse(request.data ?? {});
       if (!parsed.success) throw appErrorFromZod(parsed.error);
-      return await handler(parsed.data, { uid: request.auth.uid, claims: request.auth.token });
+      const caller = await callerOf(request.auth.uid, request.auth.token, lookupUser);
+      return await handler(parsed.data, caller);
     } catch (err) {
       throw toHttpsError(err, name);
     }

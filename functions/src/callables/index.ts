@@ -4,6 +4,7 @@
  */
 import {
   addMemberInput,
+  type CommandAccepted,
   createAccountInput,
   listAccountsInput,
   listMessagesInput,
@@ -26,6 +27,7 @@ import { auth, firestore } from '../firebase.js';
 import { listAccounts as listAccountsQuery } from '../queries/accounts.js';
 import { listMessagesFor } from '../queries/messages.js';
 import { listThreadsFor } from '../queries/threads.js';
+import { sendIdSecret } from '../secrets.js';
 import { authedCallable } from './authed-callable.js';
 
 export const listAccounts = authedCallable('listAccounts', listAccountsInput, (input, caller) =>
@@ -40,26 +42,36 @@ export const listMessages = authedCallable('listMessages', listMessagesInput, (i
   listMessagesFor(firestore(), caller, input),
 );
 
-export const sendMessage = authedCallable('sendMessage', sendMessageInput, async (input, caller) => {
-  const { commandId, messageId } = await sendUseCase(firestore(), caller, input);
-  return { commandId, messageId };
-});
+export const sendMessage = authedCallable(
+  'sendMessage',
+  sendMessageInput,
+  async (input, caller) => {
+    const { commandId, messageId } = await sendUseCase(firestore(), caller, input);
+    return { commandId, messageId };
+  },
+  { secrets: [sendIdSecret] },
+);
 
-export const requestBackfill = authedCallable('requestBackfill', requestBackfillInput, (input, caller) =>
-  backfillUseCase(firestore(), caller, input),
+export const requestBackfill = authedCallable('requestBackfill', requestBackfillInput, async (input, caller) =>
+  accepted(await backfillUseCase(firestore(), caller, input)),
 );
 
 export const createAccount = authedCallable('createAccount', createAccountInput, (input, caller) =>
   createAccountUseCase(firestore(), caller, input),
 );
 
-export const startPairing = authedCallable('startPairing', startPairingInput, (input, caller) =>
-  pairingUseCase(firestore(), caller, input),
+export const startPairing = authedCallable('startPairing', startPairingInput, async (input, caller) =>
+  accepted(await pairingUseCase(firestore(), caller, input)),
 );
 
-export const logoutAccount = authedCallable('logoutAccount', logoutAccountInput, (input, caller) =>
-  logoutUseCase(firestore(), caller, input),
+export const logoutAccount = authedCallable('logoutAccount', logoutAccountInput, async (input, caller) =>
+  accepted(await logoutUseCase(firestore(), caller, input)),
 );
+
+/** What a callable answers for a written command (a replay answers the same). */
+function accepted({ commandId }: { commandId: string }): CommandAccepted {
+  return { commandId };
+}
 
 export const addMember = authedCallable('addMember', addMemberInput, (input, caller) =>
   addMemberUseCase(firestore(), auth(), caller, input),

@@ -2,20 +2,17 @@
  * Commands other than send: backfill (agents), pairing and logout (admins). Each writes one
  * command document for the socket host and returns its id at once. With a `requestId` the
  * command id is derived from it, so a retried request finds the command it already wrote.
+ * Backfills are one at a time per account (limits.ts).
  */
 import type { BackfillPayload, CommandPayload, CommandType, MemberRole, PairPayload } from '@wasync/shared';
-import type {
-  CommandAccepted,
-  logoutAccountInput,
-  requestBackfillInput,
-  startPairingInput,
-} from '@wasync/shared/client';
+import type { logoutAccountInput, requestBackfillInput, startPairingInput } from '@wasync/shared/client';
 import type { Firestore } from 'firebase-admin/firestore';
 import type { z } from 'zod';
 import { authorize, type Caller } from '../access/authorize.js';
 import { config } from '../config.js';
 import { commandIdFor } from './ids.js';
-import { writeCommand } from './write.js';
+import { admitBackfill } from './limits.js';
+import { type CommandWrite, type CommandWritten, writeCommand } from './write.js';
 
 /**
  * The shared steps: the caller needs `need` on the account; the command id comes from the
@@ -24,34 +21,47 @@ import { writeCommand } from './write.js';
 async function accountCommand<T extends CommandType>(
   db: Firestore,
   caller: Caller,
-  command: { accountId: string; requestId?: string | undefined; need: MemberRole; type: T; payload: CommandPayload<T> },
-): Promise<CommandAccepted> {
+  command: {
+    accountId: string;
+    requestId?: string | undefined;
+    need: MemberRole;
+    type: T;
+    payload: CommandPayload<T>;
+    admit?: (commandId: string) => CommandWrite<T>['admit'];
+  },
+): Promise<CommandWritten> {
   const { accountId, requestId, need, type, payload } = command;
   await authorize(db, caller, accountId, need);
   const commandId = commandIdFor(type, accountId, requestId);
-  await writeCommand(db, { accountId, commandId, type, payload, createdBy: caller.uid });
-  return { commandId };
+  const admit = command.admit?.(commandId);
+  return writeCommand(db, { accountId, commandId, type, payload, createdBy: caller.uid, ...(admit ? { admit } : {}) });
 }
 
 export function requestBackfill(
   db: Firestore,
   caller: Caller,
   input: z.output<typeof requestBackfillInput>,
-): Promise<CommandAccepted> {
+): Promise<CommandWritten> {
   const payload: BackfillPayload = {
     reason: 'manual',
     threads: input.threads ?? config().backfillThreads,
     count: input.count ?? config().backfillCount,
     threadIds: input.threadIds,
   };
-  return accountCommand(db, caller, { ...input, need: 'agent', type: 'backfill', payload });
+  return accountCommand(db, caller, {
+    ...input,
+    need: 'agent',
+    type: 'backfill',
+    payload,
+    admit: (commandId) => admitBackfill(db, input.accountId, commandId),
+  });
 }
 
 export function startPairing(
   db: Firestore,
   caller: Caller,
   input: z.output<typeof startPairingInput>,
-): Promise<CommandAccepted> {
+): Promise<CommandWritten> {
   const payload: PairPayload =
     input.method === 'code' ? { method: 'code', phoneNumber: input.phoneNumber } : { method: 'qr' };
   return accountCommand(db, caller, { ...input, need: 'admin', type: 'pair', payload });
@@ -61,6 +71,6 @@ export function logoutAccount(
   db: Firestore,
   caller: Caller,
   input: z.output<typeof logoutAccountInput>,
-): Promise<CommandAccepted> {
+): Promise<CommandWritten> {
   return accountCommand(db, caller, { ...input, need: 'admin', type: 'logout', payload: {} });
 }

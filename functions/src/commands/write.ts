@@ -3,10 +3,14 @@
  * host to execute. Every payload is validated against the shared command schema first: a payload
  * the host would refuse is a bug here and must fail loudly, never reach Firestore.
  *
- * Idempotency: the document is written with `create()`, so of two requests with the same id
- * exactly one writes. The other (and any later replay) reads the stored command and either
- * returns it — same request — or fails with `already_exists` when the same idempotency key came
- * with a different request, which is a client bug that must not be papered over.
+ * Idempotency: the document is created in a transaction that first reads it, so of two requests
+ * with the same id exactly one writes. The other (and any later replay) reads the stored command
+ * and either returns it — same request — or fails with `already_exists` when the same idempotency
+ * key came with a different request, which is a client bug that must not be papered over.
+ *
+ * The same transaction reads the account (the command records its `pairingGeneration` and gets
+ * its expiry, shared/src/commands.ts) and runs the caller's admission checks (rate limits), so a
+ * command is written exactly when they passed, and a replay never counts against them.
  */
 import { isDeepStrictEqual } from 'node:util';
 import {
@@ -14,13 +18,14 @@ import {
   type CommandDoc,
   type CommandPayload,
   type CommandType,
+  commandLifetime,
+  type EpochMs,
   parseCommandPayload,
   paths,
 } from '@wasync/shared';
-import type { DocumentSnapshot, Firestore } from 'firebase-admin/firestore';
+import type { DocumentSnapshot, Firestore, Transaction } from 'firebase-admin/firestore';
 import { documents } from '../documents.js';
-
-const GRPC_ALREADY_EXISTS = 6;
+import { isAlreadyExists } from '../firebase.js';
 
 export interface CommandWrite<T extends CommandType> {
   accountId: string;
@@ -31,6 +36,11 @@ export interface CommandWrite<T extends CommandType> {
   createdBy: string;
   /** Whether a stored command's payload answers the same request (default: an equal payload). */
   sameRequest?: (stored: Record<string, unknown>) => boolean;
+  /**
+   * Checks made in the transaction that creates the command, once no command with this id exists
+   * (rate limits): reads first, then may add writes to `tx`; throws to refuse.
+   */
+  admit?: (tx: Transaction, now: EpochMs) => Promise<void>;
 }
 
 export interface CommandWritten {
@@ -49,25 +59,34 @@ export async function writeCommand<T extends CommandType>(
   if (existing.exists) return replay(existing, write, write.sameRequest);
 
   const payload = validPayload(write.type, typeof write.payload === 'function' ? await write.payload() : write.payload);
-  const now = Date.now();
-  const command: CommandDoc = {
-    type: write.type,
-    state: 'pending',
-    payload,
-    createdAt: now,
-    createdBy: write.createdBy,
-    updatedAt: now,
-  };
+  const same = write.sameRequest ?? ((stored: Record<string, unknown>) => isDeepStrictEqual(stored, payload));
+  const account = db.doc(paths.account(write.accountId));
   try {
-    await ref.create(documents.command.toFirestore(command));
+    return await db.runTransaction(async (tx) => {
+      const [stored, accountSnapshot] = await tx.getAll(ref, account);
+      // Lost a race with a request carrying the same id: answer like a replay.
+      if (stored!.exists) return replay(stored!, write, same);
+      if (!accountSnapshot!.exists) throw new AppError('not_found', `account ${write.accountId} does not exist`);
+      const now = Date.now();
+      await write.admit?.(tx, now);
+      const generation: unknown = accountSnapshot!.get('pairingGeneration');
+      const command: CommandDoc = {
+        type: write.type,
+        state: 'pending',
+        payload,
+        createdAt: now,
+        createdBy: write.createdBy,
+        updatedAt: now,
+        ...commandLifetime(write.type, now, typeof generation === 'number' ? generation : 0),
+      };
+      tx.create(ref, documents.command.toFirestore(command));
+      return { commandId: write.commandId, replayed: false };
+    });
   } catch (err) {
-    // Lost a race with a request carrying the same id: answer like a replay.
-    if ((err as { code?: number }).code === GRPC_ALREADY_EXISTS) {
-      return replay(await ref.get(), write, write.sameRequest ?? ((stored) => isDeepStrictEqual(stored, payload)));
-    }
+    // A backend without isolated transactions may still let a racer create it first.
+    if (isAlreadyExists(err)) return replay(await ref.get(), write, same);
     throw err;
   }
-  return { commandId: write.commandId, replayed: false };
 }
 
 /** The payload as stored: schema-checked, with optional fields left undefined dropped. */

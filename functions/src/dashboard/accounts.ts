@@ -5,14 +5,15 @@
  * admins and operators while the account pairs, the QR and pairing code.
  *
  * Each item is built field by field from the documented fields (an allow-list): whatever else a
- * writer puts on an account document does not reach the page. One page costs the listing's reads
+ * writer puts on an account document does not reach the page. Which host holds an account (the
+ * lease, server-only data) is operations' business: admins and operators only, like the pairing. One page costs the listing's reads
  * plus one batched read of the leases, one of the pairing secrets (admins, pairing accounts only)
  * and, at most every COUNTS_TTL_MS per account, two aggregate counts.
  */
 import type { AccountDoc } from '@wasync/shared';
 import type { AccountItem } from '@wasync/shared/client';
 import type { Firestore } from 'firebase-admin/firestore';
-import { type Caller, isOperator } from '../access/authorize.js';
+import { type Caller, isOperator, roleAllows } from '../access/authorize.js';
 import { listAccounts } from '../queries/accounts.js';
 import type { PageRequest } from '../queries/page.js';
 import { mayReadPairing, type Pairing, readPairings } from '../queries/pairing.js';
@@ -34,8 +35,9 @@ export async function dashboardAccounts(
   const pairingIds = accounts
     .filter((a) => mayReadPairing(a.role) && PAIRING_STATES.has(a.connection.state))
     .map((a) => a.accountId);
+  const hostIds = accounts.filter((a) => roleAllows(a.role, 'admin')).map((a) => a.accountId);
   const [hosts, pairings, accountCounts] = await Promise.all([
-    readHosts(db, ids),
+    readHosts(db, hostIds),
     readPairings(db, pairingIds),
     Promise.all(ids.map((id) => counts.get(db, id))),
   ]);
@@ -67,7 +69,7 @@ function dashboardAccount(
       updatedAt: connection.updatedAt,
     },
     ...(pairing && mayReadPairing(item.role) ? { pairing } : {}),
-    host: host ?? null,
+    ...(roleAllows(item.role, 'admin') ? { host: host ?? null } : {}),
     ...defined({
       lastConnectedAt: item.lastConnectedAt,
       lastHistorySyncAt: item.lastHistorySyncAt,

@@ -18,8 +18,8 @@ export interface DashboardAccount {
   connection: { state: ConnectionState; lastError?: string; updatedAt: EpochMs };
   /** The QR to scan and the pairing code: admins and operators only, while the account pairs. */
   pairing?: { qr?: string; qrExpiresAt?: EpochMs; pairingCode?: string; updatedAt?: EpochMs };
-  /** The socket host holding the account's lease; null when no host ever held it. */
-  host: { holder: string | null; epoch: number; since: EpochMs; expiresAt: EpochMs } | null;
+  /** The socket host holding the account's lease (admins and operators); null when no host ever held it. */
+  host?: { holder: string | null; epoch: number; since: EpochMs; expiresAt: EpochMs } | null;
   lastConnectedAt?: EpochMs;
   lastHistorySyncAt?: EpochMs;
   historySync?: NonNullable<AccountDoc['historySync']>;

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { AppError } from '@wasync/shared';
-import type { Express, NextFunction, Request, Response } from 'express';
+import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
 import { projectID } from 'firebase-functions/params';
 import { config } from '../config.js';
 import type { DashboardPageConfig } from './contract.js';
@@ -45,13 +45,18 @@ export interface DashboardPageOptions {
   assetsDir?: string;
   /** Defaults to the functions' configuration and project. */
   pageConfig?: () => DashboardPageConfig;
+  /** Middleware that records which route a request took, for its log line (api/app.ts). */
+  noteRoute?: (template: string) => RequestHandler;
 }
 
 /** Registers the page (a route, documented in the OpenAPI document) and its assets (static files). */
 export function mountDashboardPage(app: Express, base: string, options: DashboardPageOptions = {}): void {
   const page = new DashboardPage(options);
-  app.get(`${base}/dashboard`, (req, res) => page.serveHtml(req, res));
-  app.use(`${base}/dashboard/assets`, (req, res, next) => page.serveAsset(req, res, next));
+  const note = (template: string): RequestHandler[] => (options.noteRoute ? [options.noteRoute(template)] : []);
+  app.get(`${base}/dashboard`, ...note(`${base}/dashboard`), (req: Request, res: Response) => page.serveHtml(req, res));
+  app.use(`${base}/dashboard/assets`, ...note(`${base}/dashboard/assets/:asset`), (req, res, next) =>
+    page.serveAsset(req, res, next),
+  );
 }
 
 class DashboardPage {

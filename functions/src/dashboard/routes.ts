@@ -37,7 +37,7 @@ export function dashboardRoutes(base: string): Route[] {
       operationId: 'dashboardAccounts',
       summary: 'The accounts the caller may see, as the dashboard shows them',
       description:
-        'Like GET /accounts (operators: every account; members: theirs, with their role), each with the socket host holding it (its lease), thread and message counts (aggregate counts, refreshed at most every 15 s), history-sync and backfill progress, and — for admins and operators, while the account pairs — the QR code and pairing code under `pairing`. Viewers and agents never get `pairing`. The dashboard page polls this every 2 s.',
+        'Like GET /accounts (operators: every account; members: theirs, with their role), each with thread and message counts (aggregate counts, refreshed at most every 15 s), history-sync and backfill progress, and, for admins and operators, the socket host holding it (`host`, from its lease) and, while the account pairs, the QR code and pairing code (`pairing`). Viewers and agents never get `host` or `pairing`. The dashboard page polls this every 2 s.',
       access: 'signed-in',
       input: listAccountsInput,
       queryFields: ['limit', 'cursor'],
@@ -96,7 +96,8 @@ export const DASHBOARD_SCHEMAS: Record<string, JsonSchema> = {
           obj({ holder: { type: ['string', 'null'] }, epoch: int, since: epochMs, expiresAt: epochMs }),
           { type: 'null' },
         ],
-        description: 'The lease: which socket host holds the account, since when, until when unless renewed.',
+        description:
+          'Admins and operators only. The lease: which socket host holds the account, since when, until when unless renewed.',
       },
       lastConnectedAt: epochMs,
       lastHistorySyncAt: epochMs,
@@ -119,7 +120,7 @@ export const DASHBOARD_SCHEMAS: Record<string, JsonSchema> = {
       }),
       counts: obj({ threads: int, messages: int, countedAt: epochMs }, ['threads', 'messages', 'countedAt']),
     },
-    ['accountId', 'displayName', 'role', 'connection', 'host', 'counts'],
+    ['accountId', 'displayName', 'role', 'connection', 'counts'],
   ),
   DashboardAccountsPage: obj(
     {

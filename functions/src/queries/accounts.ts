@@ -6,12 +6,11 @@
  * account documents.
  */
 import { COLLECTIONS, paths } from '@wasync/shared';
-import type { AccountItem, ListAccountsResult } from '@wasync/shared/client';
+import { type AccountItem, type ListAccountsResult, visibleAccount } from '@wasync/shared/client';
 import type { Firestore } from 'firebase-admin/firestore';
 import { type Caller, isMemberRole, isOperator } from '../access/authorize.js';
 import { documents } from '../documents.js';
 import { type PageRequest, readPage } from './page.js';
-import { pairingForAdminsOnly } from './pairing.js';
 
 export async function listAccounts(db: Firestore, caller: Caller, page: PageRequest): Promise<ListAccountsResult> {
   if (isOperator(caller)) {
@@ -20,11 +19,11 @@ export async function listAccounts(db: Firestore, caller: Caller, page: PageRequ
       {
         scope: ['accounts', 'operator'],
         dir: 'asc',
-        toItem: (doc): AccountItem => ({
-          ...documents.account.fromFirestore(doc.data()),
-          accountId: doc.id,
-          role: 'operator',
-        }),
+        toItem: (doc): AccountItem =>
+          visibleAccount(
+            { ...documents.account.fromFirestore(doc.data()), accountId: doc.id, role: 'operator' },
+            'operator',
+          ),
       },
       page,
     );
@@ -49,9 +48,8 @@ export async function listAccounts(db: Firestore, caller: Caller, page: PageRequ
     // A membership can outlive its account (deleted by an operator): list only accounts that exist.
     if (!snapshot.exists) return;
     const role = valid[i]!.role as AccountItem['role'];
-    // The pairing QR and code would let a viewer or agent link a phone: admins only.
     items.push(
-      pairingForAdminsOnly({ ...documents.account.fromFirestore(snapshot.data()), accountId: snapshot.id, role }),
+      visibleAccount({ ...documents.account.fromFirestore(snapshot.data()), accountId: snapshot.id, role }, role),
     );
   });
   return withCursor({ accounts: items }, nextCursor);

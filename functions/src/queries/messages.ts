@@ -7,7 +7,12 @@
  * `timestamp` then document id; the composite indexes they need are in firestore.indexes.json.
  */
 import { AppError, COLLECTIONS, isValidDocId, type MessageType, paths, type SortDirection } from '@wasync/shared';
-import type { ListMessagesResult, listMessagesInput, MessageItem } from '@wasync/shared/client';
+import {
+  type ListMessagesResult,
+  type listMessagesInput,
+  type MessageItem,
+  visibleMessage,
+} from '@wasync/shared/client';
 import { type Firestore, type Query, type QueryDocumentSnapshot, Timestamp } from 'firebase-admin/firestore';
 import type { z } from 'zod';
 import { authorize, type Caller } from '../access/authorize.js';
@@ -66,7 +71,7 @@ export async function listMessages(
             startAfterKey: (id) => accountWideStartKey(accountId, id),
           }
         : {}),
-      toItem: (doc): MessageItem => ({ ...documents.message.fromFirestore(doc.data()), docId: doc.id }),
+      toItem: (doc): MessageItem => visibleMessage({ ...documents.message.fromFirestore(doc.data()), docId: doc.id }),
     },
     page,
   );

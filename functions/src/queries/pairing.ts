@@ -5,13 +5,12 @@
  *
  * Today the socket host writes them into `accounts/{id}.connection`; the data contract moves them
  * to an admin-only document, `accounts/{id}/private/pairing`. The functions read them only through
- * `readPairings`, so that move changes this file alone, and `withoutPairing` takes them off
- * account documents that go to anyone else (a no-op once the account document no longer has them).
+ * `readPairings`, so that move changes this file alone. (The account listings give the account
+ * document's own copy to admins and operators only: `visibleAccount` in shared/src/client/visible.ts.)
  */
-import { type AccountConnection, type EpochMs, paths } from '@wasync/shared';
-import type { AccountItem } from '@wasync/shared/client';
+import { type EpochMs, paths } from '@wasync/shared';
 import { type Firestore, Timestamp } from 'firebase-admin/firestore';
-import type { Access } from '../access/authorize.js';
+import { type Access, roleAllows } from '../access/authorize.js';
 
 export interface Pairing {
   qr?: string;
@@ -21,11 +20,9 @@ export interface Pairing {
   updatedAt?: EpochMs;
 }
 
-const PAIRING_FIELDS = ['qr', 'qrExpiresAt', 'pairingCode'] as const;
-
 /** Whether a caller acting with `access` on an account may read its pairing secrets. */
 export function mayReadPairing(access: Access): boolean {
-  return access === 'admin' || access === 'operator';
+  return roleAllows(access, 'admin');
 }
 
 /**
@@ -55,16 +52,4 @@ function pairingOf(connection: unknown): Pairing | undefined {
   if (qrExpiresAt instanceof Timestamp && pairing.qr !== undefined) pairing.qrExpiresAt = qrExpiresAt.toMillis();
   if (updatedAt instanceof Timestamp) pairing.updatedAt = updatedAt.toMillis();
   return pairing;
-}
-
-/** `connection` without the pairing secrets. */
-export function withoutPairing<C extends Partial<AccountConnection>>(connection: C): C {
-  const copy = { ...connection };
-  for (const field of PAIRING_FIELDS) delete copy[field];
-  return copy;
-}
-
-/** An account listing item as its caller may see it: the pairing secrets for admins and operators only. */
-export function pairingForAdminsOnly(item: AccountItem): AccountItem {
-  return mayReadPairing(item.role) ? item : { ...item, connection: withoutPairing(item.connection) };
 }

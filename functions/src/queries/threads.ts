@@ -1,6 +1,6 @@
 /** Threads of one account, most recently active first. */
 import { paths } from '@wasync/shared';
-import type { ListThreadsResult, listThreadsInput, ThreadItem } from '@wasync/shared/client';
+import { type ListThreadsResult, type listThreadsInput, type ThreadItem, visibleThread } from '@wasync/shared/client';
 import type { Firestore } from 'firebase-admin/firestore';
 import type { z } from 'zod';
 import { authorize, type Caller } from '../access/authorize.js';
@@ -14,7 +14,7 @@ export async function listThreads(db: Firestore, accountId: string, page: PageRe
       scope: ['threads', accountId],
       dir: 'desc',
       timeField: 'lastMessageAt',
-      toItem: (doc): ThreadItem => ({ ...documents.thread.fromFirestore(doc.data()), threadId: doc.id }),
+      toItem: (doc): ThreadItem => visibleThread({ ...documents.thread.fromFirestore(doc.data()), threadId: doc.id }),
     },
     page,
   );

@@ -4,7 +4,7 @@
  * Every answer is checked against the OpenAPI document.
  */
 import assert from 'node:assert/strict';
-import { threadDocId } from '@wasync/shared';
+import { paths, threadDocId } from '@wasync/shared';
 import request from 'supertest';
 import { DEMO_PROJECT } from '../../../scripts/lib/firestore-backend.ts';
 import { clearFirestore, requires, testDb } from '../../../test/support/firestore.ts';
@@ -69,7 +69,11 @@ const ROUTES: RouteCase[] = [
   },
   {
     name: 'POST /backfill/:accountId',
-    call: (api, token) => api.post(`/api/whatsapp/backfill/${ACCOUNT}`, { threads: 5 }, token),
+    // One backfill at a time per account: each case starts with none pending.
+    call: async (api, token) => {
+      await testDb().doc(paths.limit(ACCOUNT, 'backfill')).delete();
+      return api.post(`/api/whatsapp/backfill/${ACCOUNT}`, { threads: 5 }, token);
+    },
     schema: 'CommandAccepted',
     success: 202,
     needs: 'agent',
@@ -145,6 +149,17 @@ describe('api: authorization on every route', function () {
   it('answers an operator asking for a missing account with 404, a member with 403', async () => {
     assertError(await api.get('/api/whatsapp/threads/nope-404', people.operator.idToken), 404, 'not_found');
     assertError(await api.get('/api/whatsapp/threads/nope-404', people.admin.idToken), 403, 'permission_denied');
+  });
+
+  it('treats a membership without a valid role as none', async () => {
+    for (const role of ['owner', 'Admin', '', undefined]) {
+      const uid = people.outsider.uid;
+      await testDb()
+        .doc(`accounts/${ACCOUNT}/members/${uid}`)
+        .set(role === undefined ? { uid } : { role, uid });
+      assertError(await api.get(`/api/whatsapp/threads/${ACCOUNT}`, people.outsider.idToken), 403, 'permission_denied');
+    }
+    await testDb().doc(`accounts/${ACCOUNT}/members/${people.outsider.uid}`).delete();
   });
 
   it('rejects malformed, expired, foreign-project and garbage tokens with 401', async () => {

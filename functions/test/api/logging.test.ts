@@ -30,7 +30,7 @@ describe('api: request ids and logging', () => {
       ...logs.at(-1),
       message: 'request',
       method: 'GET',
-      path: '/api/whatsapp/accounts',
+      route: '/api/whatsapp/accounts',
       status: 401,
     });
   });
@@ -60,5 +60,60 @@ describe('api: request ids and logging', () => {
     const failure = logs.find((e) => e.severity === 'ERROR');
     assert.match(String(failure?.error), /key server unreachable/);
     assert.equal(failure?.requestId, res.headers['x-request-id']);
+  });
+
+  it('logs no phone numbers or JIDs: route templates and keyed hashes of ids, rejections without echoes', async () => {
+    const logs: LogEntry[] = [];
+    const verifyIdToken = async () => ({ uid: 'u-log' }) as never;
+    const app = createApp({ logSink: (e) => logs.push(e), verifyIdToken });
+    const phone = '4915112345678';
+    const jid = `${phone}@s.whatsapp.net`;
+    const responses = [
+      await request(app)
+        .get(`/api/whatsapp/messages/acct-l/${encodeURIComponent(jid)}`)
+        .set('Authorization', 'Bearer a.b.c'),
+      await request(app)
+        .get(`/api/whatsapp/messages?accountId=acct-l&threadId=${encodeURIComponent(jid)}`)
+        .set('Authorization', 'Bearer a.b.c'),
+      await request(app).get(`/api/whatsapp/nothing/${encodeURIComponent(jid)}`),
+      await request(app)
+        .post('/api/whatsapp/send')
+        .set('Authorization', 'Bearer a.b.c')
+        .send({ accountId: 'acct-l', to: `+${phone}`, text: 'x', clientMessageId: phone, extra: jid }),
+      await request(app)
+        .post(`/api/whatsapp/backfill/acct-l`)
+        .set('Authorization', 'Bearer a.b.c')
+        .send({ threadIds: [jid, 1] }),
+    ];
+    for (const res of responses)
+      assert.ok(res.status >= 400 && res.status < 500, `${res.status} ${JSON.stringify(res.body)}`);
+    const logged = JSON.stringify(logs);
+    assert.doesNotMatch(logged, new RegExp(phone), logged.slice(0, 2000));
+    assert.doesNotMatch(logged, /whatsapp\.net/);
+    // The unknown route's answer does not repeat its path either.
+    assert.doesNotMatch(JSON.stringify(responses[2]!.body), new RegExp(phone));
+
+    const lines = logs.filter((e) => e.message === 'request');
+    assert.deepEqual(
+      lines.map((e) => e.route),
+      [
+        '/api/whatsapp/messages/:accountId/:threadId',
+        '/api/whatsapp/messages',
+        null,
+        '/api/whatsapp/send',
+        '/api/whatsapp/backfill/:accountId',
+      ],
+    );
+    // One thread, one hash, wherever its id came from (path or query); accounts likewise.
+    const [byPath, byQuery] = lines as unknown as { ids: { accountId?: string; threadId?: string } }[];
+    assert.match(String(byPath!.ids.threadId), /^[A-Za-z0-9_-]{12}$/);
+    assert.equal(byPath!.ids.threadId, byQuery!.ids.threadId);
+    assert.equal(byPath!.ids.accountId, byQuery!.ids.accountId);
+    assert.notEqual(byPath!.ids.accountId, byPath!.ids.threadId);
+    const rejected = logs.filter((e) => e.message === 'request rejected');
+    assert.ok(
+      rejected.some((e) => Array.isArray(e.fields) && e.fields.length > 0),
+      JSON.stringify(rejected),
+    );
   });
 });

@@ -161,44 +161,72 @@ describe('api: pagination', function () {
     );
   });
 
-  it('returns every message exactly once for any data and page size (property)', async () => {
+  it('returns every message exactly once, over several pages with ties across page edges (property)', async () => {
     await clearFirestore();
     await seedAccount(testDb(), ACCOUNT, { [viewer.uid]: 'viewer' });
     let run = 0;
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 2 })), { maxLength: 60 }),
-        fc.integer({ min: 1, max: 25 }),
-        fc.constantFrom('asc', 'desc'),
-        fc.option(fc.constantFrom<MessageType>('text', 'image'), { nil: undefined }),
-        async (times, limit, order, type) => {
-          // A fresh thread per run: the previous runs' threads stay but are other listings.
-          const jid = `4917${String(run++).padStart(9, '0')}@s.whatsapp.net`;
-          const seeded = await seedThread(testDb(), {
-            accountId: ACCOUNT,
-            jid,
-            count: times.length,
-            time: (i) => new Timestamp(T0 + times[i]![0], times[i]![1] * 1000),
-            type: (i) => (i % 2 === 0 ? 'text' : 'image'),
-          });
-          const filter = type ? `&type=${type}` : '';
-          const pages = await walk(
-            `/api/whatsapp/messages/${ACCOUNT}/${encodeURIComponent(threadDocId(jid))}?order=${order}${filter}`,
-            'messages',
-            limit,
-          );
-          const wanted = seeded.filter((_, i) => type === undefined || (i % 2 === 0 ? 'text' : 'image') === type);
-          const expected = wanted.sort(byTimeThenId).map((m) => m.docId);
-          if (order === 'desc') expected.reverse();
-          assert.deepEqual(
-            pages.flatMap((p) => p.items.map((m) => m.docId)),
-            expected,
-          );
-          assert.equal(pages.length, Math.max(1, Math.ceil(expected.length / limit)));
-        },
-      ),
-      { numRuns: 40 },
+    let edgesInTies = 0;
+    /**
+     * Runs of messages sharing one timestamp (microseconds included). One run is longer than a
+     * page, so some page edge always falls inside a tie: only the cursor's document-id
+     * tie-break then says where the next page starts.
+     */
+    const data = fc.integer({ min: 2, max: 12 }).chain((limit) =>
+      fc.record({
+        limit: fc.constant(limit),
+        runs: fc
+          .tuple(
+            fc.array(fc.integer({ min: 1, max: 3 * limit }), { minLength: 2, maxLength: 8 }),
+            fc.integer({ min: limit + 1, max: 3 * limit }),
+            fc.nat(),
+          )
+          .map(([sizes, long, at]) => {
+            const all = [...sizes];
+            all.splice(at % (sizes.length + 1), 0, long);
+            return all;
+          })
+          .filter((sizes) => sizes.reduce((a, b) => a + b, 0) >= 3 * limit),
+        order: fc.constantFrom<'asc' | 'desc'>('asc', 'desc'),
+        type: fc.option(fc.constantFrom<MessageType>('text', 'image'), { nil: undefined }),
+      }),
     );
+    await fc.assert(
+      fc.asyncProperty(data, async ({ limit, runs, order, type }) => {
+        // A fresh thread per run: the previous runs' threads stay but are other listings.
+        const jid = `4917${String(run++).padStart(9, '0')}@s.whatsapp.net`;
+        const times = runs.flatMap((size, r) =>
+          Array.from({ length: size }, () => new Timestamp(T0 + r, 123_456_000 + r * 1000)),
+        );
+        const seeded = await seedThread(testDb(), {
+          accountId: ACCOUNT,
+          jid,
+          count: times.length,
+          time: (i) => times[i]!,
+          // Interleave the types, so a type filter's listing has ties at its page edges too.
+          type: (i) => (i % 2 === 0 ? 'text' : 'image'),
+        });
+        const filter = type ? `&type=${type}` : '';
+        const pages = await walk(
+          `/api/whatsapp/messages/${ACCOUNT}/${encodeURIComponent(threadDocId(jid))}?order=${order}${filter}`,
+          'messages',
+          limit,
+        );
+        const wanted = seeded.filter((_, i) => type === undefined || (i % 2 === 0 ? 'text' : 'image') === type);
+        const expected = wanted.sort(byTimeThenId);
+        if (order === 'desc') expected.reverse();
+        assert.deepEqual(
+          pages.flatMap((p) => p.items.map((m) => m.docId)),
+          expected.map((m) => m.docId),
+        );
+        assert.equal(pages.length, Math.max(1, Math.ceil(expected.length / limit)));
+        for (let edge = limit; edge < expected.length; edge += limit) {
+          if (expected[edge - 1]!.timestamp.isEqual(expected[edge]!.timestamp)) edgesInTies++;
+        }
+        if (type === undefined) assert.ok(pages.length >= 3, `${pages.length} pages`);
+      }),
+      { numRuns: 30 },
+    );
+    assert.ok(edgesInTies >= 30, `page edges inside ties: ${edgesInTies}`);
   });
 
   it('walks messages across threads with a collection-group query', async function () {

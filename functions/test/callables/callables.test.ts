@@ -6,37 +6,32 @@
 import assert from 'node:assert/strict';
 import { paths, threadDocId } from '@wasync/shared';
 import { CALLABLE_NAMES } from '@wasync/shared/client';
-import type { CallableRequest } from 'firebase-functions/v2/https';
 import { clearFirestore, testDb } from '../../../test/support/firestore.ts';
 import * as callables from '../../src/callables/index.ts';
 import { testApi } from '../support/api.ts';
+import {
+  type CallableCaller,
+  callableAs as call,
+  newOperator,
+  type Runnable,
+  rejection,
+} from '../support/callables.ts';
 import { newUser, type Persona, seedAccount, seedThread } from '../support/fixtures.ts';
 
 const ACCOUNT = 'acct-c';
 const JID = '4915100000055@s.whatsapp.net';
-
-type Runnable = { run(request: CallableRequest<unknown>): unknown };
-
-function call(fn: Runnable, data: unknown, who?: { uid: string; claims?: Record<string, unknown> }) {
-  const auth = who ? { uid: who.uid, token: { uid: who.uid, ...who.claims } as never, rawToken: 'raw' } : undefined;
-  return Promise.resolve(fn.run({ data, auth, rawRequest: {} as never, acceptsStreaming: false }));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<{ code: string; details: { code: string } }> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as { code: string; details: { code: string } };
-  }
-  assert.fail('expected the call to fail');
-}
 
 describe('callables', function () {
   this.timeout(60_000);
   const viewer = { uid: 'u-viewer' };
   const agent = { uid: 'u-agent' };
   const admin = { uid: 'u-admin' };
-  const operator = { uid: 'u-op', claims: { operator: true } };
+  let operator: CallableCaller;
+
+  before(async function () {
+    this.timeout(180_000);
+    operator = await newOperator();
+  });
 
   beforeEach(async () => {
     await clearFirestore();
@@ -133,6 +128,14 @@ describe('callables', function () {
     assert.equal((await read(logout.commandId))?.type, 'logout');
   });
 
+  it('answers a second pending backfill with resource-exhausted, naming the pending command', async () => {
+    const first = (await call(callables.requestBackfill, { accountId: ACCOUNT }, agent)) as { commandId: string };
+    const err = await rejection(call(callables.requestBackfill, { accountId: ACCOUNT, threads: 3 }, agent));
+    assert.equal(err.code, 'resource-exhausted');
+    assert.equal(err.details.code, 'resource_exhausted');
+    assert.deepEqual(err.details.details, { limit: 'backfill', commandId: first.commandId, retryAfterSeconds: 30 });
+  });
+
   it('createAccount: operators only; the creator becomes admin with their uid', async () => {
     const created = await call(callables.createAccount, { accountId: 'new-acct', displayName: ' New ' }, operator);
     assert.deepEqual(created, { accountId: 'new-acct', displayName: 'New', connection: { state: 'idle' } });
@@ -151,7 +154,7 @@ describe('callables: members', function () {
 
   before(async function () {
     this.timeout(180_000);
-    invitee = await newUser('invitee');
+    invitee = await newUser('invitee', undefined, { emailVerified: true });
   });
   beforeEach(async () => {
     await clearFirestore();

@@ -111,7 +111,7 @@ describe('dashboard: GET /dashboard/accounts', function () {
     assert.deepEqual(await ids('agent'), [['dash-pairing', 'agent']]);
   });
 
-  it('the QR goes to admins and operators only, never in connection, never for a state that is not pairing', async function () {
+  it('the QR and the host go to admins and operators only; the QR never in connection, never for a state that is not pairing', async function () {
     requires(this, 'collectionGroupQueries');
     for (const who of ['viewer', 'agent', 'admin', 'operator'] as const) {
       const accounts = await accountsFor(who);
@@ -125,6 +125,9 @@ describe('dashboard: GET /dashboard/accounts', function () {
       }
       const open = accounts.find((a) => a.accountId === 'dash-open');
       if (open) assert.equal('pairing' in open, false, `${who}: stale pairing of an open account`);
+      // The lease (which host holds it) is operations' business: admins and operators.
+      assert.equal('host' in pairing, who === 'admin' || who === 'operator', `${who}: host`);
+      if (open) assert.equal('host' in open, who === 'admin' || who === 'operator', `${who}: host`);
     }
   });
 

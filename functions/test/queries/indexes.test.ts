@@ -127,9 +127,9 @@ describe('firestore.indexes.json', () => {
     try {
       const page = { limit: 2 };
       await listThreads(db, 'acct-i', page);
-      await listAccounts(db, { uid: 'op', claims: { operator: true } }, page);
-      await listAccounts(db, { uid: 'admin1', claims: {} }, page);
-      await removeMember(db, { uid: 'admin1', claims: {} }, { accountId: 'acct-i', uid: 'admin2' });
+      await listAccounts(db, { uid: 'op', operator: true }, page);
+      await listAccounts(db, { uid: 'admin1', operator: false }, page);
+      await removeMember(db, { uid: 'admin1', operator: false }, { accountId: 'acct-i', uid: 'admin2' });
       for (const thread of [threadId, undefined]) {
         for (const fromMe of [undefined, true]) {
           for (const type of [undefined, MESSAGE_TYPES[0]]) {
@@ -152,5 +152,15 @@ describe('firestore.indexes.json', () => {
     // The one exception is declared for the socket host's command executor (pending commands).
     const unused = INDEXES.indexes.filter((index) => !used.has(index) && index.collectionGroup !== 'commands');
     assert.deepEqual(unused, []);
+  });
+
+  it('deletes commands by a TTL policy on purgeAt, a field no index carries', () => {
+    const ttl = (
+      INDEXES.fieldOverrides as { collectionGroup: string; fieldPath: string; ttl?: boolean; indexes: unknown[] }[]
+    ).filter((o) => o.ttl);
+    assert.deepEqual(
+      ttl.map((o) => [o.collectionGroup, o.fieldPath, o.indexes]),
+      [['commands', 'purgeAt', []]],
+    );
   });
 });

@@ -14,10 +14,14 @@ export interface Persona extends TestUser {
 }
 
 /** A new Auth-emulator user (unique email per call) with an ID token carrying `claims`. */
-export async function newUser(label: string, claims?: Record<string, unknown>): Promise<Persona> {
+export async function newUser(
+  label: string,
+  claims?: Record<string, unknown>,
+  options: { emailVerified?: boolean } = {},
+): Promise<Persona> {
   const { authHost } = await sharedEmulators();
   const email = `${label}-${randomUUID()}@example.com`;
-  const user = await createTestUser(authHost, email, claims);
+  const user = await createTestUser(authHost, email, claims, options);
   return { ...user, label, email };
 }
 

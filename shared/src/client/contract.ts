@@ -16,6 +16,7 @@ import {
   type ThreadDoc,
 } from '../schema.ts';
 import type { CALLABLE_NAMES } from './callable-names.ts';
+import type { HiddenMessageField } from './visible.ts';
 
 /** Page sizes: 1–200, default 50. Outside the range is an error, never clamped. */
 export const PAGE_LIMITS = { min: 1, max: 200, default: 50 } as const;
@@ -37,16 +38,25 @@ export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
  */
 export const DOC_ID_PATTERN = /^[A-Za-z0-9@._:+=,~%#-]{1,1500}$/;
 
-/** Firebase Auth uids: 1–128 characters, no `/` (they are document ids of member docs). */
+/**
+ * Firebase Auth uids: 1–128 characters, no `/`. They name member documents, so the ids Firestore
+ * reserves (`.`, `..`, `__x__`) are refused too (`notReservedDocId`).
+ */
 export const UID_PATTERN = /^[A-Za-z0-9_.:@-]{1,128}$/;
+
+/** False for the ids Firestore refuses even when every character is allowed: `.`, `..`, `__x__`. */
+export function notReservedDocId(id: string): boolean {
+  return id !== '.' && id !== '..' && !/^__.*__$/.test(id);
+}
 
 const accountId = z.string().regex(ACCOUNT_ID_PATTERN, 'expected an account id');
 const docId = (what: string) =>
-  z
-    .string()
-    .regex(DOC_ID_PATTERN, `expected a ${what} id`)
-    .refine((id) => id !== '.' && id !== '..' && !/^__.*__$/.test(id), `expected a ${what} id`);
+  z.string().regex(DOC_ID_PATTERN, `expected a ${what} id`).refine(notReservedDocId, `expected a ${what} id`);
 const threadId = docId('thread');
+const uid = z
+  .string()
+  .regex(UID_PATTERN, 'expected a Firebase Auth uid')
+  .refine(notReservedDocId, 'expected a Firebase Auth uid');
 const limit = z.number().int().min(PAGE_LIMITS.min).max(PAGE_LIMITS.max).default(PAGE_LIMITS.default);
 const cursor = z.string().min(1).max(MAX_CURSOR_CHARS);
 /**
@@ -148,7 +158,7 @@ export const addMemberInput = z
   .object({
     accountId,
     /** The user, by uid or by the email they signed up with. */
-    uid: z.string().regex(UID_PATTERN, 'expected a Firebase Auth uid').optional(),
+    uid: uid.optional(),
     email: z.email().max(320).optional(),
     role: z.enum(MEMBER_ROLES),
   })
@@ -158,9 +168,7 @@ export const addMemberInput = z
     path: ['uid'],
   });
 
-export const removeMemberInput = z
-  .object({ accountId, uid: z.string().regex(UID_PATTERN, 'expected a Firebase Auth uid') })
-  .strict();
+export const removeMemberInput = z.object({ accountId, uid }).strict();
 
 // ---- results -----------------------------------------------------------------------------------
 
@@ -170,11 +178,14 @@ export interface Page {
 }
 
 /** An account the caller may see, with the caller's role (`operator` for operators). */
-export type AccountItem = AccountDoc & { accountId: string; role: MemberRole | 'operator' };
+export type AccountItem = Omit<AccountDoc, 'pairingGeneration'> & { accountId: string; role: MemberRole | 'operator' };
 /** A thread and its document id (what `threadId` parameters take). */
 export type ThreadItem = ThreadDoc & { threadId: string };
-/** A message and its document id (WhatsApp ids are unique per sender only, doc ids are unique). */
-export type MessageItem = MessageDoc & { docId: string };
+/**
+ * A message and its document id (WhatsApp ids are unique per sender only, doc ids are unique),
+ * without server bookkeeping (visible.ts).
+ */
+export type MessageItem = Omit<MessageDoc, HiddenMessageField> & { docId: string };
 
 export interface ListAccountsResult extends Page {
   accounts: AccountItem[];

@@ -2,7 +2,8 @@
  * Firestore converters for the documents apps read directly (under the security rules), for the
  * `firebase` client SDK's `withConverter`. They are the domain core's document converters
  * (`documents/`, times `EpochMs` ↔ `Timestamp`) plus the document id, which apps need to address
- * threads and messages — the same item shapes the callables and the HTTPS API return.
+ * threads and messages, reduced to the documented fields (visible.ts) — the same item shapes the
+ * callables and the HTTPS API return.
  *
  * ```ts
  * import { collection, doc, getDocs, limit, orderBy, query, Timestamp } from 'firebase/firestore';
@@ -20,6 +21,7 @@ import { makeDocumentConverters } from '../documents/converters.ts';
 import type { TimestampFactory, TimestampLike } from '../documents/timestamps.ts';
 import type { AccountDoc, MemberDoc } from '../schema.ts';
 import type { MessageItem, ThreadItem } from './contract.ts';
+import { visibleAccount, visibleMessage, visibleThread } from './visible.ts';
 
 /** The part of the SDK's `QueryDocumentSnapshot` a converter reads. */
 export interface SnapshotLike {
@@ -34,7 +36,7 @@ export interface ItemConverter<Item> {
 }
 
 /** An account document read directly (the API's `AccountItem` also has the caller's role). */
-export type AccountDocItem = AccountDoc & { accountId: string };
+export type AccountDocItem = Omit<AccountDoc, 'pairingGeneration'> & { accountId: string };
 /** A membership document read directly. */
 export type MemberDocItem = MemberDoc;
 
@@ -45,9 +47,10 @@ export interface FirestoreConverters {
   message: ItemConverter<MessageItem>;
 }
 
-function withId<Domain extends object, Item extends Domain, K extends keyof Item & string>(
+function withId<Domain extends object, Item extends object, K extends keyof Item & string>(
   convert: { toFirestore(doc: Domain): unknown; fromFirestore(data: unknown): Domain },
   idField: K,
+  visible: (item: Item) => Item,
 ): ItemConverter<Item> {
   return {
     toFirestore(item) {
@@ -55,7 +58,7 @@ function withId<Domain extends object, Item extends Domain, K extends keyof Item
       return convert.toFirestore(doc as unknown as Domain) as Record<string, unknown>;
     },
     fromFirestore(snapshot, options) {
-      return { ...convert.fromFirestore(snapshot.data(options)), [idField]: snapshot.id } as Item;
+      return visible({ ...convert.fromFirestore(snapshot.data(options)), [idField]: snapshot.id } as unknown as Item);
     },
   };
 }
@@ -64,12 +67,16 @@ function withId<Domain extends object, Item extends Domain, K extends keyof Item
 export function firestoreConverters<T extends TimestampLike>(Timestamp: TimestampFactory<T>): FirestoreConverters {
   const docs = makeDocumentConverters(Timestamp);
   return {
-    account: withId<AccountDoc, AccountDocItem, 'accountId'>(docs.account, 'accountId'),
+    // The rules decide who reads an account document (members: all of it); this only drops
+    // fields the contract does not document.
+    account: withId<AccountDoc, AccountDocItem, 'accountId'>(docs.account, 'accountId', (a) =>
+      visibleAccount(a, 'admin'),
+    ),
     member: {
       toFirestore: (member) => docs.member.toFirestore(member) as unknown as Record<string, unknown>,
       fromFirestore: (snapshot, options) => docs.member.fromFirestore(snapshot.data(options)),
     },
-    thread: withId(docs.thread, 'threadId'),
-    message: withId(docs.message, 'docId'),
+    thread: withId(docs.thread, 'threadId', visibleThread),
+    message: withId(docs.message, 'docId', visibleMessage),
   };
 }

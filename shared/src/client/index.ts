@@ -6,3 +6,4 @@
 export * from './callables.ts';
 export * from './contract.ts';
 export * from './converters.ts';
+export * from './visible.ts';

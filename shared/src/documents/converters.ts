@@ -89,7 +89,12 @@ export type FirestoreMessageDoc<T> = Omit<
 };
 
 /** `accounts/{accountId}/commands/{commandId}` as stored. */
-export type FirestoreCommandDoc<T> = Omit<CommandDoc, 'createdAt' | 'updatedAt'> & { createdAt: T; updatedAt: T };
+export type FirestoreCommandDoc<T> = Omit<CommandDoc, 'createdAt' | 'updatedAt' | 'expiresAt' | 'purgeAt'> & {
+  createdAt: T;
+  updatedAt: T;
+  expiresAt: T;
+  purgeAt: T;
+};
 
 /** `accounts/{accountId}/lidPnPairs/{pairId}` as stored. */
 export type FirestoreLidPnPairDoc<T> = Omit<LidPnPairDoc, 'learnedAt'> & { learnedAt: T };
@@ -134,7 +139,7 @@ export const DOCUMENT_TIME_PATHS = {
     ['reactionTimes', '*'],
     ['media', 'storedAt'],
   ],
-  command: [['createdAt'], ['updatedAt']],
+  command: [['createdAt'], ['updatedAt'], ['expiresAt'], ['purgeAt']],
   lidPnPair: [['learnedAt']],
   pendingUpdates: [
     ['updatedAt'],

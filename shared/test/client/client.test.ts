@@ -11,6 +11,7 @@ import {
   callableErrorCode,
   firestoreConverters,
   type ListMessagesResult,
+  visibleAccount,
   whatsappCallables,
 } from '@wasync/shared/client';
 import { build } from 'esbuild';
@@ -97,5 +98,58 @@ describe('shared/client', () => {
     const back = convert.thread.toFirestore(thread);
     assert.equal('threadId' in back, false);
     assert.equal((back.lastMessageAt as FakeTimestamp).toMillis(), 2000);
+  });
+
+  it('hands apps the documented fields only: no bookkeeping, key material or undocumented fields', () => {
+    const convert = firestoreConverters(FakeTimestamp);
+    const t = new FakeTimestamp(5000);
+    const stored = {
+      accountId: 'a',
+      id: 'M',
+      threadId: 'g@g.us',
+      fromMe: false,
+      sender: '1@s.whatsapp.net',
+      timestamp: t,
+      type: 'text',
+      text: 'x',
+      status: 'read',
+      receipts: { '1@s.whatsapp.net': { readAt: t, internal: 1 } },
+      // A map key is data, whatever it is named.
+      reactions: { ['__proto__']: '🙂', constructor: '👍' },
+      reactionTimes: { '1@s.whatsapp.net': t },
+      unresolvedJids: ['9@lid'],
+      messageSecret: 'c2VjcmV0',
+      source: 'history',
+      updatedAt: t,
+      futureField: { anything: true },
+    };
+    const message = convert.message.fromFirestore({ id: 'doc-1', data: () => stored });
+    assert.deepEqual(Object.keys(message).sort(), [
+      'accountId',
+      'docId',
+      'fromMe',
+      'id',
+      'reactions',
+      'receipts',
+      'sender',
+      'source',
+      'status',
+      'text',
+      'threadId',
+      'timestamp',
+      'type',
+      'updatedAt',
+    ]);
+    assert.deepEqual(Object.keys(message.receipts!['1@s.whatsapp.net']!), ['readAt']);
+    assert.deepEqual(Object.keys(message.reactions!).sort(), ['__proto__', 'constructor']);
+    assert.equal(Object.getPrototypeOf(message.reactions), Object.prototype);
+    assert.equal(
+      visibleAccount({ displayName: 'd', connection: { state: 'qr', qr: 'q', updatedAt: 1 } }, 'viewer').connection.qr,
+      undefined,
+    );
+    assert.equal(
+      visibleAccount({ displayName: 'd', connection: { state: 'qr', qr: 'q', updatedAt: 1 } }, 'admin').connection.qr,
+      'q',
+    );
   });
 });

@@ -69,6 +69,9 @@ const command: CommandDoc = {
   createdAt: T,
   createdBy: 'uid1',
   updatedAt: T + 1,
+  expiresAt: T + 2,
+  purgeAt: T + 3,
+  pairingGeneration: 2,
 };
 
 const pair: LidPnPairDoc = { lid: '111@lid', pn: '4915112345678@s.whatsapp.net', learnedAt: T };

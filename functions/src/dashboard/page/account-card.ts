@@ -181,7 +181,8 @@ export class AccountCard {
     const facts: [string, string][] = [
       ['Phone', a.phone ?? '—'],
       ['WhatsApp id (me)', a.me ? [a.me.id, a.me.name].filter(Boolean).join(' · ') : 'not paired yet'],
-      ['Host', hostText(a.host, now)],
+      // Admins and operators only (the server leaves `host` out for the others).
+      ...(a.host === undefined ? [] : ([['Host', hostText(a.host, now)]] as [string, string][])),
       ['Connected since', a.connection.state === 'open' ? when(a.lastConnectedAt, now) : '—'],
       ['State since', when(a.connection.updatedAt, now)],
       ['Threads', number(a.counts.threads)],
@@ -358,7 +359,7 @@ export class AccountCard {
   }
 }
 
-function hostText(host: DashboardAccount['host'], now: number): string {
+function hostText(host: NonNullable<DashboardAccount['host']> | null, now: number): string {
   if (!host) return 'never held by a host';
   if (!host.holder) return `none (released ${ago(host.since, now)})`;
   const lease =
