@@ -1,12 +1,12 @@
 /**
  * The dashboard's view of the accounts a caller may see (`GET /api/whatsapp/dashboard/accounts`):
  * the account listing (operators: every account; members: theirs, with their role) joined with
- * what the page shows beside each — the host holding it, thread and message counts, and, for
- * admins and operators while the account pairs, the QR and pairing code.
+ * what the page shows beside each — thread and message counts, and for admins and operators the
+ * host holding it (its lease: server-only data, operations' business) and, while the account
+ * pairs, the QR and pairing code.
  *
  * Each item is built field by field from the documented fields (an allow-list): whatever else a
- * writer puts on an account document does not reach the page. Which host holds an account (the
- * lease, server-only data) is operations' business: admins and operators only, like the pairing. One page costs the listing's reads
+ * writer puts on an account document does not reach the page. One page costs the listing's reads
  * plus one batched read of the leases, one of the pairing secrets (admins, pairing accounts only)
  * and, at most every COUNTS_TTL_MS per account, two aggregate counts.
  */

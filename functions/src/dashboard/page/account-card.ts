@@ -147,10 +147,9 @@ export class AccountCard {
     this.#qr.hidden = !qr;
     if (qr && qr !== this.#shownQr) {
       this.#shownQr = qr;
+      this.#qr.alt = `QR code to link ${this.#account.displayName}: in WhatsApp on the phone, Settings → Linked devices → Link a device, and scan it`;
       void QRCode.toDataURL(qr, { errorCorrectionLevel: 'M', margin: 4, width: 264 }).then((url) => {
-        if (this.#shownQr !== qr) return;
-        this.#qr.src = url;
-        this.#qr.alt = `QR code to link ${this.#account.displayName}: in WhatsApp on the phone, Settings → Linked devices → Link a device, and scan it`;
+        if (this.#shownQr === qr) this.#qr.src = url;
       });
     }
     setText(
