@@ -38,6 +38,7 @@ import {
 import { DEMO_PROJECT, type FirestoreBackend, startFirestoreBackend } from './lib/firestore-backend.ts';
 import {
   dashboardIsServed,
+  ensureDemoAccount,
   firstRunLines,
   type OperatorCredentials,
   operatorCredentials,
@@ -254,21 +255,16 @@ async function seedFirstOperator(authHost: string): Promise<void> {
 }
 
 /** Creates `accounts/demo` when there is no account at all; returns the account to watch, if any. */
-async function seedDemoAccount(): Promise<string | undefined> {
+async function seedDemoAccount(): Promise<string> {
   const app = initializeApp({ projectId: DEMO_PROJECT }, 'start-demo');
   try {
-    const db = getFirestore(app);
-    const existing = await db.collection('accounts').limit(1).get();
-    if (!existing.empty) {
-      say(`simulated WhatsApp: using the existing account ${existing.docs[0]!.id}`);
-      return existing.docs[0]!.id;
-    }
-    await db.doc('accounts/demo').create({
-      displayName: 'Demo (simulated WhatsApp)',
-      connection: { state: 'idle', updatedAt: new Date() },
-    });
-    say('simulated WhatsApp: created the demo account accounts/demo; its simulated phone pairs by itself');
-    return 'demo';
+    const demo = await ensureDemoAccount(getFirestore(app));
+    say(
+      demo.created
+        ? `simulated WhatsApp: created the demo account accounts/${demo.accountId}; its simulated phone pairs by itself`
+        : `simulated WhatsApp: using the existing account ${demo.accountId}`,
+    );
+    return demo.accountId;
   } finally {
     await deleteApp(app);
   }

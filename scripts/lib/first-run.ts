@@ -9,6 +9,7 @@
  * page ships, and an unfinished route can never be advertised.
  */
 import type { Auth } from 'firebase-admin/auth';
+import type { Firestore } from 'firebase-admin/firestore';
 
 export interface OperatorCredentials {
   email: string;
@@ -56,6 +57,23 @@ export async function seedOperator(auth: Auth, credentials: OperatorCredentials)
     : await auth.createUser({ email, password, emailVerified: true, displayName: 'Operator' });
   await auth.setCustomUserClaims(user.uid, { ...user.customClaims, operator: true });
   return { uid: user.uid, created: !existing };
+}
+
+/** The account `WHATSAPP_TRANSPORT=simulated npm start` shows pairing and syncing. */
+export const DEMO_ACCOUNT = { accountId: 'demo', displayName: 'Demo (simulated WhatsApp)' } as const;
+
+/**
+ * Creates `accounts/demo` when Firestore holds no account at all (a fresh local stack), for the
+ * simulated WhatsApp to pair by itself; otherwise names the first existing account, to watch instead.
+ */
+export async function ensureDemoAccount(db: Firestore): Promise<{ accountId: string; created: boolean }> {
+  const existing = await db.collection('accounts').limit(1).get();
+  if (!existing.empty) return { accountId: existing.docs[0]!.id, created: false };
+  await db.doc(`accounts/${DEMO_ACCOUNT.accountId}`).create({
+    displayName: DEMO_ACCOUNT.displayName,
+    connection: { state: 'idle', updatedAt: new Date() },
+  });
+  return { accountId: DEMO_ACCOUNT.accountId, created: true };
 }
 
 /** Whether the api function serves the dashboard page: `GET` answers 200 with HTML. */

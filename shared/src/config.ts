@@ -263,6 +263,19 @@ const FUNCTIONS_ONLY_VARS = {
     schema: z.string().min(32).optional(),
     secret: true,
   } satisfies EnvVar<string | undefined>,
+  // How the operator dashboard signs people in (its page gets these: functions/src/dashboard/
+  // page-config.ts). Neither is a secret: a web API key identifies the project to Firebase Auth and
+  // ships in every web app of it.
+  dashboardApiKey: patternVar(
+    'DASHBOARD_API_KEY',
+    /^[A-Za-z0-9_-]{20,100}$/,
+    'expected a Firebase Web API key: 20–100 letters, digits, dashes or underscores',
+    'Web API key of the Firebase project (console: Project settings → General); the dashboard page signs in with it. Public, not a secret.',
+  ),
+  authEmulatorHost: emulatorHostVar(
+    'FIREBASE_AUTH_EMULATOR_HOST',
+    'host:port of the Auth emulator (the Firebase emulators set it); ID tokens are verified there and the dashboard page signs in there.',
+  ),
 } as const;
 
 /** What the functions read: the sync and scheduling settings plus their own. */

@@ -69,8 +69,27 @@ describe('config', () => {
       assert.deepEqual({ ...parseSyncConfig({}) }, SYNC_DEFAULTS);
     });
 
-    it('parseFunctionsConfig adds region and jitter defaults', () => {
-      assert.deepEqual({ ...parseFunctionsConfig({}) }, FUNCTIONS_DEFAULTS);
+    it('parseFunctionsConfig adds region and jitter defaults, and the dashboard sign-in settings', () => {
+      assert.deepEqual(
+        { ...parseFunctionsConfig({}) },
+        { ...FUNCTIONS_DEFAULTS, dashboardApiKey: undefined, authEmulatorHost: undefined },
+      );
+    });
+
+    it('parseFunctionsConfig reads the dashboard sign-in settings and names bad ones', () => {
+      const key = 'AIzaSyA-abcdefghijklmnopqrstuvwxyz01234';
+      const parsed = parseFunctionsConfig({ DASHBOARD_API_KEY: key, FIREBASE_AUTH_EMULATOR_HOST: '127.0.0.1:9099' });
+      assert.equal(parsed.dashboardApiKey, key);
+      assert.equal(parsed.authEmulatorHost, '127.0.0.1:9099');
+      const err = configError(() =>
+        parseFunctionsConfig({ DASHBOARD_API_KEY: 'not a key', FIREBASE_AUTH_EMULATOR_HOST: 'http://127.0.0.1:9099' }),
+      );
+      assert.deepEqual(problemVariables(err).sort(), ['DASHBOARD_API_KEY', 'FIREBASE_AUTH_EMULATOR_HOST']);
+    });
+
+    it('the socket host reads neither dashboard setting', () => {
+      const host = parseHostConfig({ ...HOST_BASE, DASHBOARD_API_KEY: 'not a key' });
+      assert.equal('dashboardApiKey' in host, false);
     });
 
     it('parseHostConfig adds the host defaults', () => {

@@ -60,6 +60,10 @@ describe('functions deploy readiness', function () {
   it('uploads the bundle and package.json, not sources or tests', () => {
     assert.ok(uploaded.includes('package.json'), uploaded.join(', '));
     assert.ok(uploaded.includes('lib/index.js'), uploaded.join(', '));
+    // The dashboard page the api function serves, built beside the bundle.
+    for (const asset of ['index.html', 'app.js', 'dashboard.css']) {
+      assert.ok(uploaded.includes(`lib/dashboard/${asset}`), `lib/dashboard/${asset}`);
+    }
     assert.deepEqual(
       uploaded.filter((f) => /^(src|test)\//.test(f) || f.endsWith('.ts')),
       [],

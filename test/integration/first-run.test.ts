@@ -18,7 +18,9 @@ import type { FirebaseEmulators } from '../../scripts/lib/firebase-emulators.ts'
 import { DEMO_PROJECT } from '../../scripts/lib/firestore-backend.ts';
 import {
   DEFAULT_OPERATOR,
+  DEMO_ACCOUNT,
   dashboardIsServed,
+  ensureDemoAccount,
   firstRunLines,
   type OperatorCredentials,
   operatorCredentials,
@@ -125,6 +127,33 @@ describe('npm start first run', function () {
     const shop = await testDb().doc('accounts/shop-1').get();
     assert.equal(shop.get('displayName'), 'Shop 1');
     assert.equal((await testDb().doc(`accounts/shop-1/members/${uid}`).get()).get('role'), 'admin');
+  });
+
+  it('the api function serves the dashboard, so the first line npm start prints is where to open it', async () => {
+    const dashboardUrl = `${emulators.functionUrl('api')}/whatsapp/dashboard`;
+    assert.equal(await dashboardIsServed(dashboardUrl), true);
+    const { say } = firstRunLines({
+      operator: DEFAULT_OPERATOR,
+      authHost: emulators.authHost,
+      apiBase: `${emulators.functionUrl('api')}/whatsapp`,
+      functionsBase: `${emulators.functionsUrl}/${emulators.project}/us-central1`,
+      dashboardUrl,
+    });
+    assert.equal(say[0], `ready. Open the dashboard: ${dashboardUrl}`);
+  });
+
+  it('creates the demo account only in an empty Firestore, else names the first account', async () => {
+    await clearFirestore();
+    assert.deepEqual(await ensureDemoAccount(testDb()), { accountId: DEMO_ACCOUNT.accountId, created: true });
+    const demo = await testDb().doc(`accounts/${DEMO_ACCOUNT.accountId}`).get();
+    assert.equal(demo.get('displayName'), DEMO_ACCOUNT.displayName);
+    assert.equal(demo.get('connection.state'), 'idle');
+    assert.deepEqual(await ensureDemoAccount(testDb()), { accountId: DEMO_ACCOUNT.accountId, created: false });
+    await clearFirestore();
+    await testDb()
+      .doc('accounts/already-here')
+      .set({ displayName: 'A', connection: { state: 'idle' } });
+    assert.deepEqual(await ensureDemoAccount(testDb()), { accountId: 'already-here', created: false });
   });
 
   it('refuses to seed unless firebase-admin talks to the Auth emulator', async () => {

@@ -11,6 +11,7 @@
 
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { authLookup, type LookupUser } from '../access/caller.js';
+import { mountDashboardPage } from '../dashboard/page.js';
 import { auth } from '../firebase.js';
 import { sendIdKey } from '../secrets.js';
 import { authenticate, type VerifyIdToken } from './auth.js';
@@ -45,6 +46,7 @@ export function createApp(options: AppOptions = {}): express.Express {
   app.get(`${API_BASE}/openapi.json`, (_req, res) => {
     res.json(openApiDocument());
   });
+  mountDashboardPage(app, API_BASE, { noteRoute });
 
   const authenticated = authenticate(verifyIdToken, lookupUser);
   for (const route of ROUTES) {

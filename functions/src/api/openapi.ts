@@ -16,6 +16,7 @@ import {
   THREAD_KINDS,
 } from '@wasync/shared';
 import { z } from 'zod';
+import { DASHBOARD_SCHEMAS, dashboardPageOperation } from '../dashboard/routes.js';
 import { BODY_LIMIT_BYTES } from './body.js';
 import { API_BASE, ROUTES, type Route } from './routes.js';
 
@@ -169,6 +170,7 @@ const SCHEMAS: Record<string, JsonSchema> = {
     'commandId',
     'messageId',
   ]),
+  ...DASHBOARD_SCHEMAS,
 };
 
 /** Query parameters that accept more than their schema's JSON type says. */
@@ -236,7 +238,7 @@ function responses(route: Route): Record<string, unknown> {
   if (route.access !== 'public') {
     out['401'] = errorResponse('Missing, malformed or expired ID token, or a disabled operator (code unauthenticated)');
   }
-  if (route.access === 'viewer' || route.access === 'agent') {
+  if (route.access === 'viewer' || route.access === 'agent' || route.access === 'admin') {
     out['403'] = errorResponse('Not a member of the account, or the role is too low (code permission_denied)');
     out['404'] = errorResponse(route.notFound ?? 'Operators only: the account does not exist (code not_found)');
   }
@@ -302,6 +304,7 @@ export function openApiDocument(): JsonSchema {
         responses: { '200': { description: 'The OpenAPI document', content: { 'application/json': {} } } },
       },
     },
+    [`${API_BASE}/dashboard`]: dashboardPageOperation(),
   };
   for (const route of ROUTES) {
     const path = openApiPath(route.path);

@@ -18,6 +18,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { requestBackfill } from '../commands/account-commands.js';
 import { sendMessage } from '../commands/send.js';
+import { dashboardRoutes } from '../dashboard/routes.js';
 import { firestore } from '../firebase.js';
 import { listAccounts } from '../queries/accounts.js';
 import { listMessagesFor } from '../queries/messages.js';
@@ -28,7 +29,7 @@ import { booleanParam, instantParam, integerParam, parseBody, parseQuery } from 
 export const API_BASE = '/api/whatsapp';
 
 /** Who may call a route, for the documentation (the use cases enforce it). */
-export type RouteAccess = 'public' | 'signed-in' | 'viewer' | 'agent';
+export type RouteAccess = 'public' | 'signed-in' | 'viewer' | 'agent' | 'admin';
 
 export interface RouteReply {
   status: 200 | 202;
@@ -189,4 +190,5 @@ export const ROUTES: readonly Route[] = [
       return { status: 202, body: { commandId } };
     },
   },
+  ...dashboardRoutes(API_BASE),
 ];

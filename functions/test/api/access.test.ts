@@ -9,7 +9,7 @@ import request from 'supertest';
 import { DEMO_PROJECT } from '../../../scripts/lib/firestore-backend.ts';
 import { clearFirestore, requires, testDb } from '../../../test/support/firestore.ts';
 import { assertError, assertMatchesSchema, type TestApi, testApi } from '../support/api.ts';
-import { newUser, type Persona, seedAccount, seedThread } from '../support/fixtures.ts';
+import { newPeople, type Persona, seedAccount, seedThread } from '../support/fixtures.ts';
 
 const ACCOUNT = 'acct-1';
 const JID = '4915112345678@s.whatsapp.net';
@@ -96,14 +96,8 @@ describe('api: authorization on every route', function () {
 
   before(async function () {
     this.timeout(180_000);
-    const [outsider, viewer, agent, admin, operator] = await Promise.all([
-      newUser('outsider'),
-      newUser('viewer'),
-      newUser('agent'),
-      newUser('admin'),
-      newUser('operator', { operator: true }),
-    ]);
-    Object.assign(people, { outsider, viewer, agent, admin, operator });
+    Object.assign(people, await newPeople());
+    const { outsider, viewer, agent, admin } = people;
     await clearFirestore();
     await seedAccount(testDb(), ACCOUNT, { [viewer.uid]: 'viewer', [agent.uid]: 'agent', [admin.uid]: 'admin' });
     await seedAccount(testDb(), 'acct-2', { [outsider.uid]: 'admin' });

@@ -115,3 +115,21 @@ export async function seedThread(db: Firestore, seed: ThreadSeed): Promise<Seede
   }
   return messages;
 }
+
+/** The kinds of caller the authorization tests compare. */
+export type Who = 'outsider' | 'viewer' | 'agent' | 'admin' | 'operator';
+
+/**
+ * One new user per kind of caller: the operator carries the claim, the others are plain users
+ * that `seedAccount` makes members (or not: the outsider).
+ */
+export async function newPeople(): Promise<Record<Who, Persona>> {
+  const [outsider, viewer, agent, admin, operator] = await Promise.all([
+    newUser('outsider'),
+    newUser('viewer'),
+    newUser('agent'),
+    newUser('admin'),
+    newUser('operator', { operator: true }),
+  ]);
+  return { outsider, viewer, agent, admin, operator };
+}

@@ -13,7 +13,8 @@
  * wrappers testable without a network.
  */
 import type { AppErrorCode } from '../errors.ts';
-import { CALLABLE_NAMES, type CallableName, type Callables, type Page } from './contract.ts';
+import { CALLABLE_NAMES } from './callable-names.ts';
+import type { CallableName, Callables, Page } from './contract.ts';
 
 /** The part of the SDK's `HttpsCallable` the wrappers use. */
 export type CallableFn = (data: unknown) => Promise<{ data: unknown }>;

@@ -15,6 +15,7 @@ import {
   type MessageDoc,
   type ThreadDoc,
 } from '../schema.ts';
+import type { CALLABLE_NAMES } from './callable-names.ts';
 import type { HiddenMessageField } from './visible.ts';
 
 /** Page sizes: 1–200, default 50. Outside the range is an error, never clamped. */
@@ -236,19 +237,8 @@ export interface Callables {
 
 export type CallableName = keyof Callables;
 
-/** Names of every callable, in a stable order (the deployed surface). */
-export const CALLABLE_NAMES = [
-  'listAccounts',
-  'listThreads',
-  'listMessages',
-  'sendMessage',
-  'requestBackfill',
-  'createAccount',
-  'startPairing',
-  'logoutAccount',
-  'addMember',
-  'removeMember',
-] as const satisfies readonly CallableName[];
+// Names of every callable: callable-names.ts (free of zod, for code that only calls them).
+export { CALLABLE_NAMES } from './callable-names.ts';
 
 /** Compile-time check that CALLABLE_NAMES lists every callable of `Callables`. */
 type UnlistedCallable = Exclude<CallableName, (typeof CALLABLE_NAMES)[number]>;

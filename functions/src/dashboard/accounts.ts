@@ -1,0 +1,101 @@
+/**
+ * The dashboard's view of the accounts a caller may see (`GET /api/whatsapp/dashboard/accounts`):
+ * the account listing (operators: every account; members: theirs, with their role) joined with
+ * what the page shows beside each — thread and message counts, and for admins and operators the
+ * host holding it (its lease: server-only data, operations' business) and, while the account
+ * pairs, the QR and pairing code.
+ *
+ * Each item is built field by field from the documented fields (an allow-list): whatever else a
+ * writer puts on an account document does not reach the page. One page costs the listing's reads
+ * plus one batched read of the leases, one of the pairing secrets (admins, pairing accounts only)
+ * and, at most every COUNTS_TTL_MS per account, two aggregate counts.
+ */
+import type { AccountDoc } from '@wasync/shared';
+import type { AccountItem } from '@wasync/shared/client';
+import type { Firestore } from 'firebase-admin/firestore';
+import { type Caller, isOperator, roleAllows } from '../access/authorize.js';
+import { listAccounts } from '../queries/accounts.js';
+import type { PageRequest } from '../queries/page.js';
+import { mayReadPairing, type Pairing, readPairings } from '../queries/pairing.js';
+import type { DashboardAccount, DashboardAccountsPage } from './contract.js';
+import type { AccountCounts, CountCache } from './counts.js';
+import { type AccountHost, readHosts } from './leases.js';
+
+/** States in which an account may show a QR or a pairing code; other states' leftovers are not shown. */
+const PAIRING_STATES: ReadonlySet<string> = new Set(['connecting', 'qr']);
+
+export async function dashboardAccounts(
+  db: Firestore,
+  caller: Caller,
+  page: PageRequest,
+  counts: CountCache,
+): Promise<DashboardAccountsPage> {
+  const { accounts, nextCursor } = await listAccounts(db, caller, page);
+  const ids = accounts.map((a) => a.accountId);
+  const pairingIds = accounts
+    .filter((a) => mayReadPairing(a.role) && PAIRING_STATES.has(a.connection.state))
+    .map((a) => a.accountId);
+  const hostIds = accounts.filter((a) => roleAllows(a.role, 'admin')).map((a) => a.accountId);
+  const [hosts, pairings, accountCounts] = await Promise.all([
+    readHosts(db, hostIds),
+    readPairings(db, pairingIds),
+    Promise.all(ids.map((id) => counts.get(db, id))),
+  ]);
+  return {
+    accounts: accounts.map((item, i) =>
+      dashboardAccount(item, hosts.get(item.accountId), pairings.get(item.accountId), accountCounts[i]!),
+    ),
+    ...(nextCursor === undefined ? {} : { nextCursor }),
+    operator: isOperator(caller),
+    serverTime: Date.now(),
+  };
+}
+
+function dashboardAccount(
+  item: AccountItem,
+  host: AccountHost | undefined,
+  pairing: Pairing | undefined,
+  counts: AccountCounts,
+): DashboardAccount {
+  const { connection } = item;
+  return {
+    accountId: item.accountId,
+    displayName: item.displayName,
+    role: item.role,
+    ...defined({ phone: item.phone, me: item.me && pickMe(item.me) }),
+    connection: {
+      state: connection.state,
+      ...defined({ lastError: connection.lastError }),
+      updatedAt: connection.updatedAt,
+    },
+    ...(pairing && mayReadPairing(item.role) ? { pairing } : {}),
+    ...(roleAllows(item.role, 'admin') ? { host: host ?? null } : {}),
+    ...defined({
+      lastConnectedAt: item.lastConnectedAt,
+      lastHistorySyncAt: item.lastHistorySyncAt,
+      historySync: item.historySync && pickHistorySync(item.historySync),
+      lastBackfillAt: item.lastBackfillAt,
+      backfill: item.backfill && pickBackfill(item.backfill),
+    }),
+    counts,
+  };
+}
+
+function pickMe(me: NonNullable<AccountDoc['me']>): NonNullable<AccountDoc['me']> {
+  return { id: me.id, ...defined({ lid: me.lid, name: me.name }) };
+}
+
+function pickHistorySync(h: NonNullable<AccountDoc['historySync']>): NonNullable<AccountDoc['historySync']> {
+  const { syncType, progress, chunks, messages, isLatest, updatedAt } = h;
+  return { syncType, progress, chunks, messages, isLatest, updatedAt };
+}
+
+function pickBackfill(b: NonNullable<AccountDoc['backfill']>): NonNullable<AccountDoc['backfill']> {
+  const { state, threads, requested, received, startedAt, finishedAt } = b;
+  return { state, threads, requested, received, ...defined({ startedAt, finishedAt }) };
+}
+
+/** `fields` without the undefined ones (absent stays absent in the JSON). */
+function defined<T extends Record<string, unknown>>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

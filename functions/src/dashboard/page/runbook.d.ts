@@ -1,0 +1,5 @@
+/** Markdown files, bundled as their text (esbuild's text loader, build.mjs): the runbook for advice.ts. */
+declare module '*.md' {
+  const text: string;
+  export default text;
+}
