@@ -301,5 +301,11 @@ export interface PendingUpdatesDoc {
   entries: Array<{ target: PendingUpdateTarget; fragment: MessageDocFragment }>;
   /** As `MessageDoc.unresolvedJids`: found and re-keyed when a mapping arrives. */
   unresolvedJids?: string[];
+  /**
+   * When Firestore may delete the document (a TTL policy on `pendingUpdates.expiresAt`): an update
+   * whose message never arrives is not kept for ever. Set from the last write, so an update that
+   * keeps being joined lives on.
+   */
+  expiresAt?: EpochMs;
   updatedAt: EpochMs;
 }

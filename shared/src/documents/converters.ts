@@ -100,8 +100,9 @@ export type FirestoreMessageFragment<T> = Omit<
 };
 
 /** `accounts/{accountId}/pendingUpdates/{messageKey}` as stored (server only). */
-export type FirestorePendingUpdatesDoc<T> = Omit<PendingUpdatesDoc, 'entries' | 'updatedAt'> & {
+export type FirestorePendingUpdatesDoc<T> = Omit<PendingUpdatesDoc, 'entries' | 'updatedAt' | 'expiresAt'> & {
   entries: Array<{ target: PendingUpdatesDoc['entries'][number]['target']; fragment: FirestoreMessageFragment<T> }>;
+  expiresAt?: T;
   updatedAt: T;
 };
 
@@ -132,6 +133,7 @@ export const DOCUMENT_TIME_PATHS = {
   lidPnPair: [['learnedAt']],
   pendingUpdates: [
     ['updatedAt'],
+    ['expiresAt'],
     ['entries', '*', 'fragment', 'edited', 'at'],
     ['entries', '*', 'fragment', 'receipts', '*', 'deliveredAt'],
     ['entries', '*', 'fragment', 'receipts', '*', 'readAt'],

@@ -63,6 +63,7 @@ function pairKey(pair: { lid: string; pn: string }): string {
 class Planner {
   readonly #state: PlannerState;
   readonly #now: number;
+  readonly #pendingTtlMs: number | undefined;
   readonly #overlay: Overlay;
   readonly #resolver: AliasResolver;
   readonly #canonical: CanonicalJid;
@@ -78,9 +79,10 @@ class Planner {
     pairsLearned: 0,
   };
 
-  constructor(state: PlannerState, now: number) {
+  constructor(state: PlannerState, now: number, pendingTtlMs?: number) {
     this.#state = state;
     this.#now = now;
+    this.#pendingTtlMs = pendingTtlMs;
     for (const pair of state.pairs) this.#knownPairs.set(pairKey(pair), pair);
     this.#resolver = new AliasResolver({ self: state.self, pairs: this.#knownPairs.values() });
     this.#canonical = this.#resolver.canonical;
@@ -221,7 +223,14 @@ class Planner {
     chatJid: string,
     kind: ThreadKind,
   ): void {
-    if (existing && sameContent(existing, final)) return;
+    // An unchanged message still counts towards its thread: a crash (or a failed commit) between
+    // the plan's message commits and its thread commit leaves messages whose thread never saw
+    // them, and the replay, finding them stored, must still bring the thread up to date. The thread
+    // doc is only written when its summary really changes, so a plain replay writes nothing.
+    if (existing && sameContent(existing, final)) {
+      this.#threads.messageWritten(threadId, chatJid, kind, existing);
+      return;
+    }
     this.#overlay.setMessage(threadId, docId, final);
     this.#threads.messageWritten(threadId, chatJid, kind, final);
   }
@@ -263,6 +272,7 @@ class Planner {
       this.#canonical,
     );
     if (unresolved) doc.unresolvedJids = unresolved;
+    if (this.#pendingTtlMs !== undefined) doc.expiresAt = this.#now + this.#pendingTtlMs;
     if (stored && sameContent(stored, doc)) return;
     this.#overlay.pending.set(messageId, doc);
   }
@@ -397,7 +407,7 @@ function hasMisses(store: unknown): store is ReportsMisses {
  * reads of a round depend only on the answers of the previous one).
  */
 export function planWrites(state: PlannerState, events: readonly PlannerEvent[], options: PlanOptions): WritePlan {
-  const planner = new Planner(state, options.now);
+  const planner = new Planner(state, options.now, options.pendingTtlMs);
   const ops = planner.run(events);
   const reads = hasMisses(state.store) ? state.store.missing() : [];
   if (reads.length > 0) return { reads, commits: [], learned: [], stats: planner.stats };

@@ -66,6 +66,8 @@ export interface PlanOptions {
   maxWritesPerCommit?: number;
   /** Firestore allows 10 MiB per request; the default 9 MiB leaves room for request overhead. */
   maxBytesPerCommit?: number;
+  /** Pending updates expire (`expiresAt`) this long after their last write; without it they never do. */
+  pendingTtlMs?: number;
 }
 
 /** Which converter a written document goes through (`makeDocumentConverters`). */

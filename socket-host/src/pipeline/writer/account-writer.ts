@@ -1,0 +1,344 @@
+/**
+ * One account's writer: planner events in, the right Firestore documents out — once, fenced, at
+ * Firestore's speed. Everything the sync pipeline stores about threads and messages goes through
+ * `write()` (history, live events, and later the command executor's sends and backfill answers).
+ *
+ *   events ─► planWithReads (cache + batched Firestore reads) ─► commits ─► CommitExecutor
+ *                      ▲                                                      │ stale: drop cache,
+ *                      └──────────────────── re-plan ◄────────────────────────┘ read, plan again
+ *
+ * Two lanes share the writer: `live` (a plan holds the commit gate from planning to its last
+ * commit) and `history` (plans outside the gate, then takes it one commit step at a time, letting
+ * live plans in between). Every commit of another plan makes a history plan's reads stale — not
+ * only for the documents it overwrites, which preconditions catch, but for what it decided from
+ * absences (a pending update kept because its message was not stored yet) — so a history plan
+ * re-plans whenever another plan committed since it read. Landed commits are joins: re-planning
+ * finds them stored and plans only what is left.
+ *
+ * Within a plan, commits that touch different documents and hold no thread, thread deletion or
+ * pair (those come last, after everything they summarise) run several at a time.
+ *
+ * The writer keeps, per account: every learned LID ↔ PN pair (`lidPnPairs`, loaded once), the ids
+ * of the account's pending-update documents (so a message's "any pending update?" costs no read),
+ * and a bounded cache of documents with their update times.
+ */
+import {
+  type Commit,
+  type LidPnPairDoc,
+  lidPnPairDocId,
+  type PlannerEvent,
+  type PlanStats,
+  paths,
+  planWithReads,
+  type SelfIdentity,
+  SnapshotStore,
+} from '@wasync/shared';
+import type { Firestore } from 'firebase-admin/firestore';
+import type { Fence } from '../../accounts/fence.ts';
+import { isLeaseLost } from '../../accounts/lease-errors.ts';
+import type { Logger } from '../../log.ts';
+import { CommitExecutor, type CommitOutcome, commitPaths, StaleWriteError } from '../store/commit-executor.ts';
+import { documents } from '../store/documents.ts';
+import { FirestoreReader } from '../store/firestore-reader.ts';
+import { DocCache, type Versions } from '../store/versioned.ts';
+import { CommitGate, type Lane } from './commit-gate.ts';
+import { DEFAULT_RETRY, type RetryOptions, withRetry } from './retry.ts';
+import type { WriteBudget } from './write-budget.ts';
+
+export interface WriterOptions {
+  maxWritesPerCommit: number;
+  /** Commits of one plan in flight at once (where the plan's order allows). */
+  commitConcurrency: number;
+  /** Documents kept in the account's cache. */
+  cacheSize: number;
+  /** Pending updates expire this long after their last write. */
+  pendingTtlMs: number;
+  retry: RetryOptions;
+  /** `updatedAt` of what is written (tests fix it). */
+  now: () => number;
+}
+
+export const DEFAULT_WRITER_OPTIONS: WriterOptions = {
+  maxWritesPerCommit: 500,
+  commitConcurrency: 2,
+  cacheSize: 5_000,
+  pendingTtlMs: 30 * 24 * 3_600_000,
+  retry: DEFAULT_RETRY,
+  now: Date.now,
+};
+
+/** What the writer did, for logs, progress and the CLI's summary. */
+export interface WriterCounters {
+  reads: number;
+  writes: number;
+  commits: number;
+  plans: number;
+  /** Plans made again: on stale reads, or after another lane committed in between. */
+  replans: number;
+  /** Commits refused by a precondition. */
+  staleCommits: number;
+  /** Transient Firestore failures retried. */
+  retries: number;
+  messagesWritten: number;
+  threadsWritten: number;
+  pendingWritten: number;
+  rekeyed: number;
+  pairsLearned: number;
+}
+
+export function emptyWriterCounters(): WriterCounters {
+  return {
+    reads: 0,
+    writes: 0,
+    commits: 0,
+    plans: 0,
+    replans: 0,
+    staleCommits: 0,
+    retries: 0,
+    messagesWritten: 0,
+    threadsWritten: 0,
+    pendingWritten: 0,
+    rekeyed: 0,
+    pairsLearned: 0,
+  };
+}
+
+export interface WriterDeps {
+  db: Firestore;
+  accountId: string;
+  fence: Fence;
+  /** Who the account is, read per plan (pairing sets it mid-ownership). */
+  self: () => SelfIdentity | undefined;
+  budget?: WriteBudget;
+  log: Logger;
+  options?: Partial<WriterOptions>;
+}
+
+/** The account has no identity yet (not paired): nothing can be keyed. */
+export class NotPairedError extends Error {
+  override readonly name = 'NotPairedError';
+  constructor(accountId: string) {
+    super(`account ${accountId} has no identity (creds.me) yet; its events cannot be stored`);
+  }
+}
+
+/** Re-plans of one write before it gives up (each landed commit is progress, so this is never reached in practice). */
+const MAX_REPLANS = 50;
+/** Re-plans outside the gate before a history plan plans holding it (so live traffic cannot starve it). */
+const OPTIMISTIC_REPLANS = 2;
+
+/** Thread docs, thread deletions and pairs summarise or follow the rest: they wait for every earlier commit. */
+function isBarrier(commit: Commit): boolean {
+  return commit.ops.some((op) => op.kind === 'thread' || op.kind === 'lidPnPair');
+}
+
+/** Consecutive commits that may run at once: disjoint documents, no barrier except alone. */
+function commitGroups(commits: readonly Commit[], concurrency: number): Commit[][] {
+  const groups: Commit[][] = [];
+  let group: Commit[] = [];
+  let seen = new Set<string>();
+  for (const commit of commits) {
+    const touched = commitPaths(commit);
+    const overlaps = touched.some((path) => seen.has(path));
+    if (group.length > 0 && (isBarrier(commit) || overlaps || group.length >= concurrency)) {
+      groups.push(group);
+      group = [];
+      seen = new Set();
+    }
+    group.push(commit);
+    for (const path of touched) seen.add(path);
+    if (isBarrier(commit)) {
+      groups.push(group);
+      group = [];
+      seen = new Set();
+    }
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
+export class AccountWriter {
+  readonly counters: WriterCounters = emptyWriterCounters();
+  readonly options: WriterOptions;
+  readonly #deps: WriterDeps;
+  readonly #gate = new CommitGate();
+  readonly #cache: DocCache;
+  readonly #reader: FirestoreReader;
+  readonly #executor: CommitExecutor;
+  /** Learned pairs by document path, with their stored versions. */
+  readonly #pairs = new Map<string, LidPnPairDoc>();
+  readonly #pendingIds = new Set<string>();
+  /** Commits landed by this writer; a history plan re-plans when others landed since it read. */
+  #seq = 0;
+  #closed = false;
+
+  private constructor(deps: WriterDeps) {
+    this.#deps = deps;
+    this.options = { ...DEFAULT_WRITER_OPTIONS, ...deps.options };
+    this.#cache = new DocCache(this.options.cacheSize);
+    this.#reader = new FirestoreReader({
+      db: deps.db,
+      accountId: deps.accountId,
+      cache: this.#cache,
+      pendingIds: this.#pendingIds,
+      counter: this.counters,
+    });
+    this.#executor = new CommitExecutor(deps.db);
+  }
+
+  /** A writer with the account's pairs and pending-update ids loaded (two queries). */
+  static async open(deps: WriterDeps): Promise<AccountWriter> {
+    const writer = new AccountWriter(deps);
+    await writer.#load();
+    return writer;
+  }
+
+  get accountId(): string {
+    return this.#deps.accountId;
+  }
+
+  /** Stops new plans (a lost lease, or the account let go). */
+  close(): void {
+    this.#closed = true;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  async #load(): Promise<void> {
+    const { db, accountId } = this.#deps;
+    const [pairs, pending] = await Promise.all([
+      db.collection(paths.lidPnPairs(accountId)).get(),
+      db
+        .collection(`${paths.account(accountId)}/pendingUpdates`)
+        .select()
+        .get(),
+    ]);
+    this.counters.reads += Math.max(1, pairs.size) + Math.max(1, pending.size);
+    for (const snapshot of pairs.docs) {
+      const doc = documents.lidPnPair.fromFirestore(snapshot.data());
+      this.#pairs.set(snapshot.ref.path, doc);
+      this.#cache.set(snapshot.ref.path, { data: doc, version: snapshot.updateTime });
+    }
+    for (const snapshot of pending.docs) this.#pendingIds.add(snapshot.id);
+  }
+
+  /**
+   * Plan `events` and commit them. Resolves once every commit landed; rejects with
+   * `LeaseLostError` (the account is no longer ours), `NotPairedError`, or a non-transient
+   * Firestore error (retries of transient ones never end while the writer is open).
+   */
+  async write(events: readonly PlannerEvent[], lane: Lane): Promise<PlanStats | undefined> {
+    if (events.length === 0) return undefined;
+    for (let attempt = 1; ; attempt++) {
+      if (this.#closed) throw new Error(`writer of account ${this.accountId} is closed`);
+      if (attempt > 1) this.counters.replans += 1;
+      const holdGate = lane === 'live' || attempt > OPTIMISTIC_REPLANS;
+      const release = holdGate ? await this.#gate.acquire(lane) : undefined;
+      try {
+        const done = await this.#planAndCommit(events, lane, release !== undefined);
+        if (done) return done;
+      } catch (err) {
+        if (!(err instanceof StaleWriteError)) throw err;
+        this.counters.staleCommits += 1;
+        for (const path of err.paths) this.#cache.delete(path);
+        this.#deps.log.debug({ paths: err.paths.length, attempt }, 'commit met newer documents; planning again');
+      } finally {
+        release?.();
+      }
+      if (attempt >= MAX_REPLANS) throw new Error(`gave up after ${attempt} plans of one batch`);
+    }
+  }
+
+  /** One plan and its commits; undefined when it must be planned again (another plan committed first). */
+  async #planAndCommit(events: readonly PlannerEvent[], lane: Lane, holding: boolean): Promise<PlanStats | undefined> {
+    const self = this.#deps.self();
+    if (!self) throw new NotPairedError(this.accountId);
+    const seqAtRead = this.#seq;
+    const versions: Versions = new Map();
+    for (const path of this.#pairs.keys()) {
+      const cached = this.#cache.get(path);
+      if (cached) versions.set(path, cached);
+    }
+    this.counters.plans += 1;
+    const plan = await planWithReads(
+      { accountId: this.accountId, self, pairs: [...this.#pairs.values()] },
+      events,
+      {
+        now: this.options.now(),
+        maxWritesPerCommit: this.options.maxWritesPerCommit,
+        pendingTtlMs: this.options.pendingTtlMs,
+      },
+      (requests, snapshot) => this.#reader.read(requests, snapshot, versions),
+      new SnapshotStore(),
+    );
+    let expected = seqAtRead;
+    for (const group of commitGroups(plan.commits, this.options.commitConcurrency)) {
+      // The live lane holds the gate throughout; history takes it per step and checks that
+      // nothing else landed since it read.
+      const release = holding ? undefined : await this.#gate.acquire(lane);
+      try {
+        if (this.#seq !== expected) return undefined;
+        await Promise.all(group.map((commit) => this.#commit(commit, versions, lane)));
+        this.#seq += group.length;
+        expected += group.length;
+      } finally {
+        release?.();
+      }
+    }
+    for (const pair of plan.learned) this.#pairs.set(paths.lidPnPair(this.accountId, lidPnPairDocId(pair)), pair);
+    this.#count(plan.stats);
+    return plan.stats;
+  }
+
+  async #commit(commit: Commit, versions: Versions, lane: Lane): Promise<void> {
+    await this.#deps.budget?.acquire(this.accountId, commit.writes, lane);
+    const outcome = await withRetry(
+      async () => {
+        try {
+          return await this.#executor.run(commit, versions, this.#deps.fence);
+        } catch (err) {
+          if (isLeaseLost(err)) this.close();
+          // The outcome is unknown (the commit may have landed): forget what the cache says.
+          for (const path of commitPaths(commit)) this.#cache.delete(path);
+          throw err;
+        }
+      },
+      this.options.retry,
+      {
+        shouldStop: () => this.#closed,
+        onRetry: (err, attempt, delayMs) => {
+          this.counters.retries += 1;
+          this.#deps.log.warn({ err, attempt, delayMs, writes: commit.writes }, 'commit failed; retrying');
+        },
+      },
+    );
+    this.counters.commits += 1;
+    this.counters.writes += commit.writes;
+    this.#remember(commit, outcome);
+  }
+
+  /** The cache and the pending-id set after a landed commit. */
+  #remember(commit: Commit, outcome: CommitOutcome): void {
+    for (const path of commitPaths(commit)) {
+      const after = outcome.get(path);
+      if (after) this.#cache.set(path, after);
+      else this.#cache.delete(path);
+    }
+    for (const op of commit.ops) {
+      if (op.type === 'rekey' || op.kind !== 'pendingUpdates') continue;
+      const id = op.path.slice(op.path.lastIndexOf('/') + 1);
+      if (op.type === 'delete') this.#pendingIds.delete(id);
+      else this.#pendingIds.add(id);
+    }
+  }
+
+  #count(stats: PlanStats): void {
+    this.counters.messagesWritten += stats.messagesWritten;
+    this.counters.threadsWritten += stats.threadsWritten;
+    this.counters.pendingWritten += stats.pendingWritten;
+    this.counters.rekeyed += stats.rekeyed;
+    this.counters.pairsLearned += stats.pairsLearned;
+  }
+}
