@@ -20,8 +20,9 @@ import { startHealthServer } from './health.ts';
 import { Heartbeat } from './heartbeat.ts';
 import type { Logger } from './log.ts';
 import { type HostOptions, hostOptions, SHUTDOWN_MS } from './options.ts';
-import { type AccountEventConsumer, discardingConsumer } from './pipeline/consumer.ts';
+import type { AccountEventConsumer } from './pipeline/consumer.ts';
 import { FirestoreMessageContentStore } from './pipeline/message-content.ts';
+import { SyncConsumer } from './pipeline/sync-consumer.ts';
 import { Shutdown } from './shutdown.ts';
 import { baileysTransport } from './transport/baileys.ts';
 import { FirestoreSocketLedger } from './transport/simulated/ledger.ts';
@@ -91,7 +92,7 @@ export async function startHost(
         })
       : undefined);
   const transport = overrides.transport ?? simulator?.transport() ?? baileysTransport;
-  const consumer = overrides.consumer ?? discardingConsumer;
+  const consumer = overrides.consumer ?? new SyncConsumer(db, options.pipeline);
   const contents = new FirestoreMessageContentStore(db);
   const leases = new LeaseStore(db, { hostId, ttlMs: options.leaseTtlMs });
   const baileysRoot = log.child({ component: 'baileys' }, { level: options.baileysLogLevel });

@@ -89,7 +89,7 @@ export interface AccountEventConsumer {
   openAccount(context: AccountContext): AccountEventSink | Promise<AccountEventSink>;
 }
 
-/** Stores nothing; the default until the sync pipeline exists. */
+/** Stores nothing: for tests of the host's lifecycle that need no pipeline (the default is `SyncConsumer`). */
 export const discardingConsumer: AccountEventConsumer = {
   openAccount: () => ({ handle: async () => {}, close: async () => {} }),
 };

@@ -24,6 +24,7 @@
  */
 import {
   type Commit,
+  type DrivenPlan,
   type LidPnPairDoc,
   lidPnPairDocId,
   type PlannerEvent,
@@ -119,6 +120,14 @@ export class NotPairedError extends Error {
   override readonly name = 'NotPairedError';
   constructor(accountId: string) {
     super(`account ${accountId} has no identity (creds.me) yet; its events cannot be stored`);
+  }
+}
+
+/** A write stopped before all its commits landed (its account is being let go); the rest is not written. */
+export class WriteStoppedError extends Error {
+  override readonly name = 'WriteStoppedError';
+  constructor(accountId: string, why: string) {
+    super(`write for account ${accountId} stopped: ${why}`);
   }
 }
 
@@ -229,15 +238,20 @@ export class AccountWriter {
    * `LeaseLostError` (the account is no longer ours), `NotPairedError`, or a non-transient
    * Firestore error (retries of transient ones never end while the writer is open).
    */
-  async write(events: readonly PlannerEvent[], lane: Lane): Promise<PlanStats | undefined> {
+  async write(
+    events: readonly PlannerEvent[],
+    lane: Lane,
+    /** Checked before each commit step: false stops the write there (`WriteStoppedError`); what landed stays. */
+    keepGoing: () => boolean = () => true,
+  ): Promise<PlanStats | undefined> {
     if (events.length === 0) return undefined;
     for (let attempt = 1; ; attempt++) {
-      if (this.#closed) throw new Error(`writer of account ${this.accountId} is closed`);
+      if (this.#closed) throw new WriteStoppedError(this.accountId, 'the writer is closed');
       if (attempt > 1) this.counters.replans += 1;
       const holdGate = lane === 'live' || attempt > OPTIMISTIC_REPLANS;
       const release = holdGate ? await this.#gate.acquire(lane) : undefined;
       try {
-        const done = await this.#planAndCommit(events, lane, release !== undefined);
+        const done = await this.#planAndCommit(events, lane, release !== undefined, keepGoing);
         if (done) return done;
       } catch (err) {
         if (!(err instanceof StaleWriteError)) throw err;
@@ -251,18 +265,20 @@ export class AccountWriter {
     }
   }
 
-  /** One plan and its commits; undefined when it must be planned again (another plan committed first). */
-  async #planAndCommit(events: readonly PlannerEvent[], lane: Lane, holding: boolean): Promise<PlanStats | undefined> {
+  /** The plan `write` would commit now, committing nothing (a dry run); reads what it needs. */
+  async plan(events: readonly PlannerEvent[]): Promise<DrivenPlan> {
     const self = this.#deps.self();
     if (!self) throw new NotPairedError(this.accountId);
-    const seqAtRead = this.#seq;
-    const versions: Versions = new Map();
+    return this.#plan(events, self, new Map());
+  }
+
+  #plan(events: readonly PlannerEvent[], self: SelfIdentity, versions: Versions): Promise<DrivenPlan> {
     for (const path of this.#pairs.keys()) {
       const cached = this.#cache.get(path);
       if (cached) versions.set(path, cached);
     }
     this.counters.plans += 1;
-    const plan = await planWithReads(
+    return planWithReads(
       { accountId: this.accountId, self, pairs: [...this.#pairs.values()] },
       events,
       {
@@ -273,10 +289,25 @@ export class AccountWriter {
       (requests, snapshot) => this.#reader.read(requests, snapshot, versions),
       new SnapshotStore(),
     );
+  }
+
+  /** One plan and its commits; undefined when it must be planned again (another plan committed first). */
+  async #planAndCommit(
+    events: readonly PlannerEvent[],
+    lane: Lane,
+    holding: boolean,
+    keepGoing: () => boolean,
+  ): Promise<PlanStats | undefined> {
+    const self = this.#deps.self();
+    if (!self) throw new NotPairedError(this.accountId);
+    const seqAtRead = this.#seq;
+    const versions: Versions = new Map();
+    const plan = await this.#plan(events, self, versions);
     let expected = seqAtRead;
     for (const group of commitGroups(plan.commits, this.options.commitConcurrency)) {
       // The live lane holds the gate throughout; history takes it per step and checks that
       // nothing else landed since it read.
+      if (!keepGoing()) throw new WriteStoppedError(this.accountId, 'stopped between commits');
       const release = holding ? undefined : await this.#gate.acquire(lane);
       try {
         if (this.#seq !== expected) return undefined;
