@@ -76,6 +76,10 @@ describe('config', () => {
           leaseTtlMs: 30_000,
           maxAccountsPerHost: 50,
           backfillConcurrency: 1,
+          syncWritesPerSecond: 500,
+          syncWritesPerSecondMax: 10_000,
+          pendingUpdatesTtlDays: 30,
+          rawHistoryRetentionDays: 30,
           firestoreEmulatorHost: 'localhost:8080',
           hostId: 'test-host',
           projectId: undefined,
@@ -121,6 +125,10 @@ describe('config', () => {
         MAX_ACCOUNTS_PER_HOST: '12',
         BAILEYS_LOG_LEVEL: 'error',
         BACKFILL_CONCURRENCY: '2',
+        SYNC_WRITES_PER_SECOND: '100',
+        SYNC_WRITES_PER_SECOND_MAX: '200',
+        PENDING_UPDATES_TTL_DAYS: '7',
+        RAW_HISTORY_RETENTION_DAYS: '14',
         GOOGLE_CLOUD_PROJECT: 'my-project',
         GCLOUD_PROJECT: 'my-project',
       });
@@ -142,6 +150,10 @@ describe('config', () => {
         leaseTtlMs: 45_000,
         maxAccountsPerHost: 12,
         backfillConcurrency: 2,
+        syncWritesPerSecond: 100,
+        syncWritesPerSecondMax: 200,
+        pendingUpdatesTtlDays: 7,
+        rawHistoryRetentionDays: 14,
         firestoreEmulatorHost: undefined,
         hostId: 'host-a',
         projectId: 'my-project',
@@ -303,6 +315,22 @@ describe('config', () => {
     it('shortens long bad values in the message', () => {
       const err = configError(() => parseSyncConfig({ WHATSAPP_TRANSPORT: 'x'.repeat(500) }));
       assert.ok(err.message.length < 200, err.message);
+    });
+  });
+
+  describe('write budget ramp', () => {
+    it('refuses a maximum below the start, also against the default maximum', () => {
+      assert.equal(parseHostConfig({ ...HOST_BASE, SYNC_WRITES_PER_SECOND: '800' }).syncWritesPerSecondMax, 10_000);
+      assert.deepEqual(
+        configError(() =>
+          parseHostConfig({ ...HOST_BASE, SYNC_WRITES_PER_SECOND: '800', SYNC_WRITES_PER_SECOND_MAX: '500' }),
+        ).problems,
+        [{ variable: 'SYNC_WRITES_PER_SECOND_MAX', reason: 'must be at least SYNC_WRITES_PER_SECOND (800), got 500' }],
+      );
+      assert.deepEqual(
+        problemVariables(configError(() => parseHostConfig({ ...HOST_BASE, SYNC_WRITES_PER_SECOND: '20000' }))),
+        ['SYNC_WRITES_PER_SECOND_MAX'],
+      );
     });
   });
 

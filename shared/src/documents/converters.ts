@@ -23,6 +23,7 @@ import type {
   LidPnPairDoc,
   MemberDoc,
   MessageDoc,
+  NameDoc,
   PendingUpdatesDoc,
   ThreadDoc,
   UserReceipt,
@@ -74,13 +75,14 @@ export type FirestoreUserReceipt<T> = { [K in keyof UserReceipt]: T };
 /** `accounts/{accountId}/threads/{threadId}/messages/{messageDocId}` as stored. */
 export type FirestoreMessageDoc<T> = Omit<
   MessageDoc,
-  'timestamp' | 'updatedAt' | 'edited' | 'receipts' | 'reactionTimes'
+  'timestamp' | 'updatedAt' | 'edited' | 'receipts' | 'reactionTimes' | 'pollVoteTimes'
 > & {
   timestamp: T;
   updatedAt: T;
   edited?: { text: string | null; at: T };
   receipts?: Record<string, FirestoreUserReceipt<T>>;
   reactionTimes?: Record<string, T>;
+  pollVoteTimes?: Record<string, T>;
 };
 
 /** `accounts/{accountId}/commands/{commandId}` as stored. */
@@ -92,11 +94,18 @@ export type FirestoreLidPnPairDoc<T> = Omit<LidPnPairDoc, 'learnedAt'> & { learn
 /** A stored message fragment (inside pending updates). */
 export type FirestoreMessageFragment<T> = Omit<
   PendingUpdatesDoc['entries'][number]['fragment'],
-  'receipts' | 'reactionTimes' | 'edited'
+  'receipts' | 'reactionTimes' | 'pollVoteTimes' | 'edited'
 > & {
   receipts?: Record<string, FirestoreUserReceipt<T>>;
   reactionTimes?: Record<string, T>;
+  pollVoteTimes?: Record<string, T>;
   edited?: { text: string | null; at: T };
+};
+
+/** `accounts/{accountId}/names/{nameKey}` as stored (server only). */
+export type FirestoreNameDoc<T> = Omit<NameDoc, 'names' | 'updatedAt'> & {
+  names: Partial<Record<keyof NameDoc['names'], { name: string; at: T }>>;
+  updatedAt: T;
 };
 
 /** `accounts/{accountId}/pendingUpdates/{messageKey}` as stored (server only). */
@@ -128,6 +137,7 @@ export const DOCUMENT_TIME_PATHS = {
     ['receipts', '*', 'readAt'],
     ['receipts', '*', 'playedAt'],
     ['reactionTimes', '*'],
+    ['pollVoteTimes', '*'],
   ],
   command: [['createdAt'], ['updatedAt']],
   lidPnPair: [['learnedAt']],
@@ -139,7 +149,9 @@ export const DOCUMENT_TIME_PATHS = {
     ['entries', '*', 'fragment', 'receipts', '*', 'readAt'],
     ['entries', '*', 'fragment', 'receipts', '*', 'playedAt'],
     ['entries', '*', 'fragment', 'reactionTimes', '*'],
+    ['entries', '*', 'fragment', 'pollVoteTimes', '*'],
   ],
+  name: [['updatedAt'], ['names', '*', 'at']],
 } as const satisfies Record<string, readonly TimePath[]>;
 
 export type DocumentKind = keyof typeof DOCUMENT_TIME_PATHS;
@@ -153,6 +165,7 @@ export interface DocumentConverters<T extends TimestampLike> {
   command: DocumentConverter<CommandDoc, FirestoreCommandDoc<T>>;
   lidPnPair: DocumentConverter<LidPnPairDoc, FirestoreLidPnPairDoc<T>>;
   pendingUpdates: DocumentConverter<PendingUpdatesDoc, FirestorePendingUpdatesDoc<T>>;
+  name: DocumentConverter<NameDoc, FirestoreNameDoc<T>>;
 }
 
 function converter<Domain, Stored, T extends TimestampLike>(
@@ -180,5 +193,6 @@ export function makeDocumentConverters<T extends TimestampLike>(Timestamp: Times
     command: converter('command', Timestamp),
     lidPnPair: converter('lidPnPair', Timestamp),
     pendingUpdates: converter('pendingUpdates', Timestamp),
+    name: converter('name', Timestamp),
   };
 }

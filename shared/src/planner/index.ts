@@ -11,13 +11,15 @@ export {
   planWithReads,
   ReadRoundsExceededError,
 } from './driver.ts';
-export { mayChange, pendingKey } from './identity.ts';
+export { mayChange, nameKey, pendingKey } from './identity.ts';
 export { InMemoryStore } from './memory-store.ts';
+export { joinName, threadName } from './names.ts';
 export { planWrites } from './plan.ts';
 export { fillSnapshot, SnapshotStore } from './snapshot-store.ts';
 export type {
   AliasEvent,
   Commit,
+  NameEvent,
   PlannerEvent,
   PlannerState,
   PlanOptions,

@@ -9,7 +9,7 @@
  * The same object serves the CLI (`import-history`, `replay-history`) through `ingest.ts`.
  */
 import type { LidPnPair, MessageSource, PlannerEvent, SelfIdentity } from '@wasync/shared';
-import { type NormalizedBatch, normalizeBaileysEvents } from '@wasync/shared/normalize';
+import { type NormalizedBatch, normalizeBaileysEvents, type PollVoteDecrypter } from '@wasync/shared/normalize';
 import { jidNormalizedUser, type WAMessage } from '@whiskeysockets/baileys';
 import type { Firestore } from 'firebase-admin/firestore';
 import type { Fence } from '../accounts/fence.ts';
@@ -23,6 +23,7 @@ import type { HistorySet, RawHistory } from './history/raw-codec.ts';
 import { type RawChunkRef, RawHistoryStore } from './history/raw-store.ts';
 import { LiveLane } from './live/live-lane.ts';
 import type { MessageContentStore } from './message-content.ts';
+import { pollVoteDecrypter } from './poll-votes.ts';
 import { AccountWriter, type WriterCounters, type WriterOptions } from './writer/account-writer.ts';
 import { withRetry } from './writer/retry.ts';
 import type { WriteBudget } from './writer/write-budget.ts';
@@ -171,7 +172,7 @@ export class AccountSync implements AccountEventSink {
     if (events['connection.update']?.connection === 'open') this.#fetchGroups();
     const history = events['messaging-history.set'];
     if (history) await this.acceptHistory(history, meta);
-    this.acceptLive(liveEvents(events), meta.receivedAt);
+    await this.acceptLive(liveEvents(events), meta.receivedAt);
   }
 
   /** Store a history payload durably and queue its import (in a dry run: plan it now and log). */
@@ -189,14 +190,28 @@ export class AccountSync implements AccountEventSink {
     this.#history.push({ ref, raw });
   }
 
-  /** Normalise the non-history events of a batch and queue them on the live lane. */
-  acceptLive(events: BaileysEventBatch, receivedAt: number): void {
+  /**
+   * Normalise the non-history events of a batch and queue them on the live lane. Poll votes are
+   * opened first (their polls' contents may need a read).
+   */
+  async acceptLive(events: BaileysEventBatch, receivedAt: number): Promise<void> {
     if (Object.keys(events).length === 0) return;
-    const self = selfOf(this.#deps.me());
-    if (!self) return; // before pairing nothing is a message (QR and creds updates)
-    const batch = this.#normalize(events, self, receivedAt);
+    const me = this.#deps.me();
+    const self = selfOf(me);
+    if (!me || !self) return; // before pairing nothing is a message (QR and creds updates)
     const upsert = events['messages.upsert'];
-    if (upsert) this.#keepContents(contentsToKeep(upsert.messages ?? [], upsert.type));
+    const messages = upsert?.messages ?? [];
+    const decryptPollVote = await pollVoteDecrypter(messages, {
+      accountId: this.#deps.accountId,
+      contents: this.#deps.contents,
+      me,
+      alternateOf: (jid) => this.writer.alternateOf(jid),
+    }).catch((err) => {
+      this.#deps.log.warn({ err }, 'poll votes not opened');
+      return undefined;
+    });
+    const batch = this.#normalize(events, self, receivedAt, decryptPollVote);
+    if (upsert) this.#keepContents(contentsToKeep(messages, upsert.type));
     this.#live.push(batch.events);
   }
 
@@ -331,12 +346,18 @@ export class AccountSync implements AccountEventSink {
 
   // ── shared ─────────────────────────────────────────────────────────────────────────────────
 
-  #normalize(events: BaileysEventBatch, self: SelfIdentity, receivedAt: number): NormalizedBatch {
+  #normalize(
+    events: BaileysEventBatch,
+    self: SelfIdentity,
+    receivedAt: number,
+    decryptPollVote?: PollVoteDecrypter,
+  ): NormalizedBatch {
     const batch = normalizeBaileysEvents(events, {
       self,
       receivedAt,
       includeStatusBroadcast: this.options.includeStatusBroadcast,
       ...(this.options.historySource ? { historySource: this.options.historySource } : {}),
+      ...(decryptPollVote ? { decryptPollVote } : {}),
     });
     for (const skip of batch.skipped) this.#skipped[skip.reason] = (this.#skipped[skip.reason] ?? 0) + 1;
     if (batch.skipped.length > 0) {

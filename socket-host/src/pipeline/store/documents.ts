@@ -18,6 +18,8 @@ export function kindOfPath(path: string): WrittenKind {
       return 'pendingUpdates';
     case 'lidPnPairs':
       return 'lidPnPair';
+    case 'names':
+      return 'name';
   }
   throw new Error(`not a document the write planner writes: ${path}`);
 }

@@ -10,6 +10,7 @@
  * |                  | and `accounts/{a}/pendingUpdates` where `unresolvedJids array-contains`                  |
  * | `newest`         | `…/threads/{t}/messages` ordered by `timestamp` desc, limited (ties at the edge included) |
  * | `threadMessages` | `…/threads/{t}/messages` (all of them: what a thread merge moves)                         |
+ * | `name`           | `accounts/{a}/names/{jid}` (batched `getAll`)                                            |
  *
  * Documents come from the account's cache first; what is read is cached. Every answer also
  * records the document's update time in the plan's `Versions`, which the commit turns into
@@ -18,6 +19,8 @@
  */
 import {
   type MessageDoc,
+  type NameDoc,
+  nameKey,
   type PendingUpdatesDoc,
   paths,
   pendingKey,
@@ -107,6 +110,11 @@ export class FirestoreReader {
             this.#newest(request.threadId, request.limit, versions).then((found) =>
               snapshot.addNewest(request.threadId, request.limit, found),
             ),
+          );
+          break;
+        case 'name':
+          docs.set(paths.name(accountId, nameKey(request.jid)), (e) =>
+            snapshot.addName(request.jid, e.data as NameDoc | undefined),
           );
           break;
         case 'threadMessages':

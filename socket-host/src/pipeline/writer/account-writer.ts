@@ -206,6 +206,15 @@ export class AccountWriter {
     return this.#deps.accountId;
   }
 
+  /** The other identity (LID ↔ phone number) of a user JID, from the pairs learned so far. */
+  alternateOf(jid: string): string | undefined {
+    for (const pair of this.#pairs.values()) {
+      if (pair.lid === jid) return pair.pn;
+      if (pair.pn === jid) return pair.lid;
+    }
+    return undefined;
+  }
+
   /** Stops new plans (a lost lease, or the account let go). */
   close(): void {
     this.#closed = true;
