@@ -58,6 +58,7 @@ export function hostOptions(config: HostConfig, overrides: { backoff?: Partial<B
         historyDryRun: config.historySyncDryRun,
         includeStatusBroadcast: config.includeStatusBroadcast,
         rawHistoryRetentionMs: config.rawHistoryRetentionDays * DAY_MS,
+        importAfterConnect: true,
         writer: { pendingTtlMs: config.pendingUpdatesTtlDays * DAY_MS },
       },
       budget: { startPerSecond: config.syncWritesPerSecond, maxPerSecond: config.syncWritesPerSecondMax },

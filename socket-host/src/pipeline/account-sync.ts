@@ -42,6 +42,8 @@ export interface SyncOptions {
   /** Queued history chunks that keep their decoded payload in memory; the rest reload from the raw store. */
   historyChunksInMemory: number;
   rawHistoryRetentionMs: number;
+  /** Start importing (replays included) only once the account's socket is open (the host); the CLI imports at once. */
+  importAfterConnect: boolean;
   writer: Partial<WriterOptions>;
 }
 
@@ -53,6 +55,7 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   historyMessagesPerPlan: 2_000,
   historyChunksInMemory: 2,
   rawHistoryRetentionMs: 30 * 24 * 3_600_000,
+  importAfterConnect: false,
   writer: {},
 };
 
@@ -109,6 +112,8 @@ export class AccountSync implements AccountEventSink {
   #historyChunks = 0;
   #historyMessages = 0;
   #closed = false;
+  /** A socket of this ownership reached `open` (see `importAfterConnect`). */
+  #online = false;
 
   private constructor(deps: AccountSyncDeps, writer: AccountWriter) {
     this.#deps = deps;
@@ -134,7 +139,7 @@ export class AccountSync implements AccountEventSink {
   /** Opens the account: its writer (pairs, pending ids), its progress, and the replay of unfinished history. */
   static async open(deps: AccountSyncDeps): Promise<AccountSync> {
     const options = { ...DEFAULT_SYNC_OPTIONS, ...deps.options };
-    const writer = await AccountWriter.open({
+    const writer = AccountWriter.create({
       db: deps.db,
       accountId: deps.accountId,
       fence: deps.fence,
@@ -144,17 +149,19 @@ export class AccountSync implements AccountEventSink {
       options: options.writer,
     });
     const sync = new AccountSync(deps, writer);
-    await sync.progress.load();
-    if (!options.historyDryRun) {
-      const pending = await sync.raw.pending();
-      if (pending.length > 0) {
-        deps.log.info(
-          { chunks: pending.length, messages: pending.reduce((n, c) => n + c.messages, 0) },
-          'replaying history chunks an earlier owner left unfinished',
-        );
-      }
-      for (const ref of pending) sync.#history.push({ ref });
+    // One round trip before the socket may start: a takeover must not wait for the pipeline.
+    const [pending] = await Promise.all([
+      options.historyDryRun ? Promise.resolve([]) : sync.raw.pending(),
+      writer.load(),
+      sync.progress.load(),
+    ]);
+    if (pending.length > 0) {
+      deps.log.info(
+        { chunks: pending.length, messages: pending.reduce((n, c) => n + c.messages, 0) },
+        'replaying history chunks an earlier owner left unfinished',
+      );
     }
+    for (const ref of pending) sync.#history.push({ ref });
     return sync;
   }
 
@@ -169,7 +176,10 @@ export class AccountSync implements AccountEventSink {
 
   async handle(events: BaileysEventBatch, meta: EventMeta): Promise<void> {
     if (this.#closed) return;
-    if (events['connection.update']?.connection === 'open') this.#fetchGroups();
+    if (events['connection.update']?.connection === 'open') {
+      this.#online = true;
+      this.#fetchGroups();
+    }
     const history = events['messaging-history.set'];
     if (history) await this.acceptHistory(history, meta);
     await this.acceptLive(liveEvents(events), meta.receivedAt);
@@ -273,13 +283,16 @@ export class AccountSync implements AccountEventSink {
   }
 
   /**
-   * Who the account is. A replay starts when the account is opened, before the socket has loaded
-   * the creds that say it; it waits for them (undefined if the lane closes first).
+   * Who the account is, once an import may start. A replay is queued when the account is opened,
+   * before the socket has loaded the creds that say who it is; with `importAfterConnect` it also
+   * waits for the socket to open, so a host taking accounts over brings their sockets up before it
+   * spends Firestore and CPU on their imports. Undefined if the lane closes first.
    */
   async #identity(stillOpen: () => boolean): Promise<SelfIdentity | undefined> {
     for (;;) {
       const self = selfOf(this.#deps.me());
-      if (self || !stillOpen()) return self;
+      const may = this.#online || !this.options.importAfterConnect;
+      if ((self && may) || !stillOpen()) return self;
       await new Promise((resolve) => setTimeout(resolve, IDENTITY_POLL_MS));
     }
   }

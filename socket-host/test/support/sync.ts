@@ -7,6 +7,7 @@ import { createLogger, type Logger } from '../../src/log.ts';
 import { AccountSync, type SyncOptions } from '../../src/pipeline/account-sync.ts';
 import type { BaileysEventBatch, EventMeta, PipelineSocket } from '../../src/pipeline/consumer.ts';
 import { FirestoreMessageContentStore } from '../../src/pipeline/message-content.ts';
+import type { WriteBudget } from '../../src/pipeline/writer/write-budget.ts';
 
 export const ME = { id: SELF.pn, lid: SELF.lid as string };
 
@@ -18,6 +19,7 @@ export interface TestSyncOptions {
   options?: Partial<SyncOptions>;
   /** `updatedAt` of every written document. */
   now?: number;
+  budget?: WriteBudget;
 }
 
 export async function openSync(o: TestSyncOptions = {}): Promise<AccountSync> {
@@ -33,6 +35,7 @@ export async function openSync(o: TestSyncOptions = {}): Promise<AccountSync> {
     me: () => ME,
     socket: () => o.socket,
     contents: new FirestoreMessageContentStore(db),
+    ...(o.budget ? { budget: o.budget } : {}),
     options: {
       ...o.options,
       writer: { ...(o.now ? { now: () => o.now! } : {}), retry: { baseMs: 1, maxMs: 20 }, ...o.options?.writer },

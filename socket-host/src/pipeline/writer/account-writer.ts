@@ -197,9 +197,14 @@ export class AccountWriter {
 
   /** A writer with the account's pairs and pending-update ids loaded (two queries). */
   static async open(deps: WriterDeps): Promise<AccountWriter> {
-    const writer = new AccountWriter(deps);
-    await writer.#load();
+    const writer = AccountWriter.create(deps);
+    await writer.load();
     return writer;
+  }
+
+  /** A writer that must be `load()`ed before its first write (so the caller can load other things beside it). */
+  static create(deps: WriterDeps): AccountWriter {
+    return new AccountWriter(deps);
   }
 
   get accountId(): string {
@@ -224,7 +229,8 @@ export class AccountWriter {
     return this.#closed;
   }
 
-  async #load(): Promise<void> {
+  /** Loads the account's pairs and pending-update ids (two queries, together). */
+  async load(): Promise<void> {
     const { db, accountId } = this.#deps;
     const [pairs, pending] = await Promise.all([
       db.collection(paths.lidPnPairs(accountId)).get(),
@@ -317,10 +323,13 @@ export class AccountWriter {
       // The live lane holds the gate throughout; history takes it per step and checks that
       // nothing else landed since it read.
       if (!keepGoing()) throw new WriteStoppedError(this.accountId, 'stopped between commits');
+      // The budget before the gate: a throttled import must not hold the gate while it waits.
+      if (!holding) await this.#budget(group, lane);
       const release = holding ? undefined : await this.#gate.acquire(lane);
       try {
         if (this.#seq !== expected) return undefined;
-        await Promise.all(group.map((commit) => this.#commit(commit, versions, lane)));
+        if (holding) await this.#budget(group, lane);
+        await Promise.all(group.map((commit) => this.#commit(commit, versions)));
         this.#seq += group.length;
         expected += group.length;
       } finally {
@@ -332,8 +341,12 @@ export class AccountWriter {
     return plan.stats;
   }
 
-  async #commit(commit: Commit, versions: Versions, lane: Lane): Promise<void> {
-    await this.#deps.budget?.acquire(this.accountId, commit.writes, lane);
+  async #budget(group: readonly Commit[], lane: Lane): Promise<void> {
+    const budget = this.#deps.budget;
+    if (budget) await Promise.all(group.map((commit) => budget.acquire(this.accountId, commit.writes, lane)));
+  }
+
+  async #commit(commit: Commit, versions: Versions): Promise<void> {
     const outcome = await withRetry(
       async () => {
         try {
