@@ -120,7 +120,7 @@ export class AccountSync implements AccountEventSink {
     this.options = { ...DEFAULT_SYNC_OPTIONS, ...deps.options };
     this.writer = writer;
     this.raw = new RawHistoryStore(deps.db, deps.accountId, deps.fence, this.options.rawHistoryRetentionMs);
-    this.progress = new HistoryProgress(deps.db, deps.accountId, deps.fence, deps.log);
+    this.progress = new HistoryProgress(deps.db, deps.accountId, deps.fence, deps.log, writer.options.retry);
     this.#live = new LiveLane(
       (events) => this.#writeLive(events),
       {
@@ -192,11 +192,7 @@ export class AccountSync implements AccountEventSink {
       await this.#dryRun(raw, meta.receivedAt);
       return;
     }
-    const ref = await withRetry(
-      () => this.raw.put(raw, { receivedAt: meta.receivedAt, epoch: this.#deps.epoch, seq: meta.seq }),
-      this.writer.options.retry,
-      { shouldStop: () => this.#closed },
-    );
+    const ref = await this.#retry(() => this.raw.put(raw, { receivedAt: meta.receivedAt, seq: meta.seq }));
     this.#history.push({ ref, raw });
   }
 
@@ -277,8 +273,8 @@ export class AccountSync implements AccountEventSink {
       await this.writer.write(slice, 'history', stillOpen);
     }
     const creations = (raw.set.messages ?? []).filter(createsPollOrEvent);
-    if (creations.length > 0) await this.#deps.contents.put(this.#deps.accountId, creations);
-    await this.raw.markDone(item.ref);
+    if (creations.length > 0) await this.#retry(() => this.#deps.contents.put(this.#deps.accountId, creations));
+    await this.#retry(() => this.raw.markDone(item.ref));
     this.#chunkDone(raw.set, events);
   }
 
@@ -407,6 +403,14 @@ export class AccountSync implements AccountEventSink {
       this.#deps.log.warn({ err }, 'LID mapping lookup failed');
       return [];
     }
+  }
+
+  /** A Firestore call of the pipeline, retried like commits while the account is ours. */
+  #retry<T>(fn: () => Promise<T>): Promise<T> {
+    return withRetry(fn, this.writer.options.retry, {
+      shouldStop: () => this.writer.closed,
+      onRetry: (err, attempt) => this.#deps.log.warn({ err, attempt }, 'Firestore call failed; retrying'),
+    });
   }
 
   #track(promise: Promise<unknown>): void {

@@ -118,7 +118,7 @@ describe('sync pipeline: every query it runs has its index', function () {
       }
       await sync.raw.all();
       // A payload over one document's size is read back from its parts.
-      const big = await sync.raw.put({ set: largeHistory(), pairs: [] }, { receivedAt: NOW, epoch: 9, seq: 1 });
+      const big = await sync.raw.put({ set: largeHistory(), pairs: [] }, { receivedAt: NOW, seq: 1 });
       assert.ok(big.parts > 1);
       await sync.raw.load(big);
       await sync.close('test');

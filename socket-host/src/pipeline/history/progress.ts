@@ -13,6 +13,7 @@ import { type Firestore, Timestamp } from 'firebase-admin/firestore';
 import type { Fence } from '../../accounts/fence.ts';
 import { isLeaseLost } from '../../accounts/lease-errors.ts';
 import type { Logger } from '../../log.ts';
+import { DEFAULT_RETRY, type RetryOptions, withRetry } from '../writer/retry.ts';
 
 export type HistorySyncState = NonNullable<AccountDoc['historySync']>;
 
@@ -41,6 +42,7 @@ export class HistoryProgress {
     private readonly accountId: string,
     private readonly fence: Fence,
     private readonly log: Logger,
+    private readonly retry: RetryOptions = DEFAULT_RETRY,
     private readonly minIntervalMs = 1_000,
     private readonly now: () => number = Date.now,
   ) {}
@@ -106,17 +108,17 @@ export class HistoryProgress {
     this.#writtenAt = this.now();
     const state = this.#state;
     const ref = this.db.doc(paths.account(this.accountId));
+    const write = () =>
+      this.fence.run((tx) => {
+        tx.update(ref, {
+          historySync: { ...state, updatedAt: Timestamp.fromMillis(state.updatedAt) },
+          lastHistorySyncAt: Timestamp.fromMillis(state.updatedAt),
+        });
+      });
     this.#writing = this.#writing.then(() =>
-      this.fence
-        .run((tx) => {
-          tx.update(ref, {
-            historySync: { ...state, updatedAt: Timestamp.fromMillis(state.updatedAt) },
-            lastHistorySyncAt: Timestamp.fromMillis(state.updatedAt),
-          });
-        })
-        .catch((err) => {
-          if (!isLeaseLost(err)) this.log.warn({ err }, 'history progress not written');
-        }),
+      withRetry(write, this.retry).catch((err) => {
+        if (!isLeaseLost(err)) this.log.warn({ err }, 'history progress not written');
+      }),
     );
   }
 }

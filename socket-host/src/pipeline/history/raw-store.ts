@@ -53,10 +53,12 @@ interface ChunkHead extends DocumentData {
   messages: number;
   parts: number;
   bytes: number;
+  /** Lease epoch of the owner that stored it, and of the one that imported it. */
   epoch: number;
   storedAt: Timestamp;
   expiresAt: Timestamp;
   doneAt?: Timestamp;
+  doneEpoch?: number;
   /** The whole payload when it fits in the head (`parts` is 0 then). */
   data?: Buffer;
 }
@@ -87,9 +89,10 @@ export class RawHistoryStore {
   ) {}
 
   /** Stores `raw` (parts first, then the fenced head) and returns its reference. */
-  async put(raw: RawHistory, at: { receivedAt: number; epoch: number; seq: number }): Promise<RawChunkRef> {
+  async put(raw: RawHistory, at: { receivedAt: number; seq: number }): Promise<RawChunkRef> {
     const bytes = encodeRawHistory(raw);
-    const id = chunkId(at.receivedAt, at.epoch, at.seq);
+    const { epoch } = this.fence;
+    const id = chunkId(at.receivedAt, epoch, at.seq);
     const expiresAt = Timestamp.fromMillis(at.receivedAt + this.retentionMs);
     const parts: Buffer[] = [];
     if (bytes.length > MAX_PART_BYTES) {
@@ -110,7 +113,7 @@ export class RawHistoryStore {
       messages: raw.set.messages?.length ?? 0,
       parts: parts.length,
       bytes: bytes.length,
-      epoch: at.epoch,
+      epoch,
       storedAt: Timestamp.now(),
       expiresAt,
       ...(parts.length === 0 ? { data: bytes } : {}),
@@ -137,7 +140,7 @@ export class RawHistoryStore {
   async markDone(chunk: Pick<RawChunkRef, 'id'>): Promise<void> {
     const ref = this.db.doc(rawHistoryPaths.chunk(this.accountId, chunk.id));
     await this.fence.run((tx) => {
-      tx.update(ref, { state: 'done', doneAt: Timestamp.now() });
+      tx.update(ref, { state: 'done', doneAt: Timestamp.now(), doneEpoch: this.fence.epoch });
     });
   }
 
