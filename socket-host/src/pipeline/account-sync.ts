@@ -114,6 +114,7 @@ export class AccountSync implements AccountEventSink {
   #closed = false;
   /** A socket of this ownership reached `open` (see `importAfterConnect`). */
   #online = false;
+  #replayedAtOpen = 0;
 
   private constructor(deps: AccountSyncDeps, writer: AccountWriter) {
     this.#deps = deps;
@@ -162,7 +163,20 @@ export class AccountSync implements AccountEventSink {
       );
     }
     for (const ref of pending) sync.#history.push({ ref });
+    sync.#replayedAtOpen = pending.length;
     return sync;
+  }
+
+  /**
+   * Queues stored raw history again (the CLI's `replay-history`): `pending` was queued when the
+   * account was opened; `all` also re-imports the chunks already done (a replay changes nothing
+   * that is right, and repairs what is not). Returns how many chunks the replay covers.
+   */
+  async replayStored(which: 'pending' | 'all'): Promise<number> {
+    if (which === 'pending') return this.#replayedAtOpen;
+    const done = (await this.raw.all()).filter((chunk) => chunk.state === 'done');
+    for (const ref of done) this.#history.push({ ref });
+    return this.#replayedAtOpen + done.length;
   }
 
   get counters(): SyncCounters {
