@@ -23,18 +23,23 @@ import { failOnExit, stopChild } from './lib/child-process.ts';
 import { fixedEmulatorPorts, REPO_ROOT, startFirebaseEmulators } from './lib/firebase-emulators.ts';
 import { DEMO_PROJECT, startFirestoreBackend } from './lib/firestore-backend.ts';
 import { assertPortsFree, forgetChildren, recordChildren, stopLeftovers } from './lib/local-stack.ts';
-import { waitFor } from './lib/ports.ts';
+import { freePort, waitFor } from './lib/ports.ts';
 
-const HOST_PORT = Number(process.env.SOCKET_HOST_PORT ?? 8090);
+// WASYNC_START_PORTS=free (local-only): free ports instead of firebase.json's, and no bookkeeping
+// of leftovers, so a test can run the whole stack beside a developer's `npm start`.
+const freePorts = process.env.WASYNC_START_PORTS?.trim() === 'free';
+const HOST_PORT = Number(process.env.SOCKET_HOST_PORT ?? (freePorts ? await freePort() : 8090));
 const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
 
 const official = !process.env.FIRESTORE_EMULATOR_HOST && javaMajorVersion() >= 21;
-await stopLeftovers(say);
-try {
-  await assertPortsFree({ ...fixedEmulatorPorts(official), 'socket host': HOST_PORT });
-} catch (err) {
-  say(`cannot start: ${(err as Error).message}`);
-  process.exit(1);
+if (!freePorts) {
+  await stopLeftovers(say);
+  try {
+    await assertPortsFree({ ...fixedEmulatorPorts(official), 'socket host': HOST_PORT });
+  } catch (err) {
+    say(`cannot start: ${(err as Error).message}`);
+    process.exit(1);
+  }
 }
 say(official ? 'Java ≥ 21 found: firebase-tools will run the official Firestore emulator' : 'starting Firestore…');
 // With the official emulator, firebase-tools starts and stops it together with the others.
@@ -48,7 +53,7 @@ say('building functions and starting the emulators…');
 execFileSync(process.execPath, ['functions/build.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' });
 const emulators = await startFirebaseEmulators({
   firestoreHost: firestore?.host ?? '',
-  ports: 'fixed',
+  ports: freePorts ? 'free' : 'fixed',
   withOfficialFirestore: official,
 });
 
@@ -73,10 +78,11 @@ const host = spawn(process.execPath, ['--import', 'tsx', 'socket-host/src/main.t
 });
 createInterface({ input: host.stdout! }).on('line', (line) => process.stdout.write(`[host] ${line}\n`));
 // If this process is killed outright, the next `npm start` stops these first (lib/local-stack.ts).
-recordChildren([
-  { name: 'firebase emulators', pid: emulators.pid, group: true, commandIncludes: 'emulators:start' },
-  { name: 'socket host', pid: host.pid!, group: false, commandIncludes: 'socket-host/src/main.ts' },
-]);
+if (!freePorts)
+  recordChildren([
+    { name: 'firebase emulators', pid: emulators.pid, group: true, commandIncludes: 'emulators:start' },
+    { name: 'socket host', pid: host.pid!, group: false, commandIncludes: 'socket-host/src/main.ts' },
+  ]);
 const healthUrl = `http://127.0.0.1:${HOST_PORT}`;
 await Promise.race([
   waitFor('socket host /readyz', async () => (await fetch(`${healthUrl}/readyz`)).ok, 30_000),
@@ -106,7 +112,7 @@ async function stopAll(signal: string): Promise<void> {
   await stopChild(host);
   await emulators.stop();
   await firestore?.stop();
-  forgetChildren();
+  if (!freePorts) forgetChildren();
   say('stopped.');
   process.exit(0);
 }

@@ -25,6 +25,7 @@ import { FirestoreMessageContentStore } from './pipeline/message-content.ts';
 import { SyncConsumer } from './pipeline/sync-consumer.ts';
 import { Shutdown } from './shutdown.ts';
 import { baileysTransport } from './transport/baileys.ts';
+import { listenToSimulatedInbox } from './transport/simulated/inbox.ts';
 import { FirestoreSocketLedger } from './transport/simulated/ledger.ts';
 import { SimulatedWhatsApp } from './transport/simulated/simulator.ts';
 import type { WhatsAppTransport } from './transport/types.ts';
@@ -91,6 +92,10 @@ export async function startHost(
           onLedgerError: (err) => log.warn({ err }, 'simulated socket ledger write failed'),
         })
       : undefined);
+  if (simulator) {
+    const stopInbox = listenToSimulatedInbox(db, simulator, log);
+    shutdown.register('simulated inbox', async () => stopInbox());
+  }
   const transport = overrides.transport ?? simulator?.transport() ?? baileysTransport;
   const consumer = overrides.consumer ?? new SyncConsumer(db, options.pipeline);
   const contents = new FirestoreMessageContentStore(db);
