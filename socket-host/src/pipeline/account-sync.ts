@@ -9,7 +9,12 @@
  * The same object serves the CLI (`import-history`, `replay-history`) through `ingest.ts`.
  */
 import type { LidPnPair, MessageSource, PlannerEvent, SelfIdentity } from '@wasync/shared';
-import { type NormalizedBatch, normalizeBaileysEvents, type PollVoteDecrypter } from '@wasync/shared/normalize';
+import {
+  type NormalizedBatch,
+  normalizeBaileysEvents,
+  normalizeMessage,
+  type PollVoteDecrypter,
+} from '@wasync/shared/normalize';
 import { jidNormalizedUser, type WAMessage } from '@whiskeysockets/baileys';
 import type { Firestore } from 'firebase-admin/firestore';
 import type { Fence } from '../accounts/fence.ts';
@@ -115,6 +120,7 @@ export class AccountSync implements AccountEventSink {
   /** A socket of this ownership reached `open` (see `importAfterConnect`). */
   #online = false;
   #replayedAtOpen = 0;
+  readonly #onClose: Array<() => void> = [];
 
   private constructor(deps: AccountSyncDeps, writer: AccountWriter) {
     this.#deps = deps;
@@ -235,6 +241,32 @@ export class AccountSync implements AccountEventSink {
     this.#live.push(batch.events);
   }
 
+  /**
+   * For other work on this account — the command executor's sends, backfill answers it collects:
+   * Baileys messages written now on the live lane as `source` (`send` for ours: their content is
+   * kept for `getMessage`). Resolves once they landed; throws what the writer throws.
+   */
+  async writeMessages(messages: readonly WAMessage[], source: MessageSource, receivedAt = Date.now()): Promise<void> {
+    const self = selfOf(this.#deps.me());
+    if (!self) throw new Error(`account ${this.#deps.accountId} has no identity yet`);
+    const events: PlannerEvent[] = [];
+    for (const message of messages) {
+      const result = normalizeMessage(message, {
+        source,
+        receivedAt,
+        self,
+        includeStatusBroadcast: this.options.includeStatusBroadcast,
+      });
+      if (result.kind === 'skip') this.#skipped[result.reason] = (this.#skipped[result.reason] ?? 0) + 1;
+      else events.push(result);
+    }
+    if (source === 'send') {
+      const contents = messages.filter((m) => m.message);
+      if (contents.length > 0) await this.#retry(() => this.#deps.contents.put(this.#deps.accountId, contents));
+    }
+    await this.writer.write(events, 'live');
+  }
+
   /** Resolves once everything accepted so far is written (live flushed, history imported). */
   async drain(): Promise<void> {
     await this.#live.flush();
@@ -243,9 +275,15 @@ export class AccountSync implements AccountEventSink {
     await this.progress.flush();
   }
 
+  /** Called once the pipeline closed. */
+  onClose(listener: () => void): void {
+    this.#onClose.push(listener);
+  }
+
   async close(reason: string): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const listener of this.#onClose) listener();
     this.#deps.log.info({ reason, counters: this.#summary() }, 'account pipeline closing');
     // Live events are written; the history import stops after its commit step in progress (what
     // is left stays pending in the raw store for the next owner).

@@ -14,6 +14,7 @@ export interface PipelineOptions {
 
 export class SyncConsumer implements AccountEventConsumer {
   readonly budget: WriteBudget;
+  readonly #open = new Map<string, AccountSync>();
 
   constructor(
     private readonly db: Firestore,
@@ -22,8 +23,13 @@ export class SyncConsumer implements AccountEventConsumer {
     this.budget = new WriteBudget(options.budget);
   }
 
-  openAccount(context: AccountContext): Promise<AccountSync> {
-    return AccountSync.open({
+  /** The pipeline of an account this host owns now (the command executor writes through it). */
+  account(accountId: string): AccountSync | undefined {
+    return this.#open.get(accountId);
+  }
+
+  async openAccount(context: AccountContext): Promise<AccountSync> {
+    const sync = await AccountSync.open({
       db: this.db,
       accountId: context.accountId,
       epoch: context.epoch,
@@ -35,5 +41,10 @@ export class SyncConsumer implements AccountEventConsumer {
       budget: this.budget,
       options: this.options.sync,
     });
+    this.#open.set(context.accountId, sync);
+    sync.onClose(() => {
+      if (this.#open.get(context.accountId) === sync) this.#open.delete(context.accountId);
+    });
+    return sync;
   }
 }

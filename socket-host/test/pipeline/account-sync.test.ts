@@ -4,9 +4,11 @@
  * through the live lane — and the history dry run.
  */
 import assert from 'node:assert/strict';
-import { InMemoryStore, paths } from '@wasync/shared';
+import { InMemoryStore, paths, threadDocId } from '@wasync/shared';
+import { generateWAMessage } from '@whiskeysockets/baileys';
 import { Timestamp } from 'firebase-admin/firestore';
-import { deliver } from '../../../shared/test/support/baileys-feed.ts';
+import { ME, PEER } from '../../../shared/test/fixtures/wa-messages.ts';
+import { deliver, silentLogger } from '../../../shared/test/support/baileys-feed.ts';
 import { eventsOf, planAndApply } from '../../../shared/test/support/pipeline.ts';
 import { anchors, deliveries, T } from '../../../shared/test/support/world.ts';
 import { testDb } from '../../../test/support/firestore.ts';
@@ -17,6 +19,7 @@ import { accountDocs } from '../support/account-docs.ts';
 import { feed, openSync } from '../support/sync.ts';
 
 const NOW = (T + 3600) * 1000;
+const ME_DEVICE = ME.device;
 
 function canonical(value: unknown): unknown {
   if (value instanceof Timestamp) return value.toMillis();
@@ -96,5 +99,30 @@ describe('account pipeline (sink)', function () {
       );
     assert.deepEqual(await relative(accountId), await relative(clean.writer.accountId));
     await Promise.all([second.close('test'), clean.close('test')]);
+  });
+
+  it('writes messages other work hands it now (a send: source send, content kept for getMessage)', async () => {
+    const sync = await openSync({ now: NOW });
+    const { accountId } = sync.writer;
+    const sent = await generateWAMessage(
+      PEER.pn,
+      { text: 'on its way' },
+      { userJid: ME_DEVICE, logger: silentLogger as never, upload: (() => Promise.reject()) as never },
+    );
+    await sync.writeMessages([sent], 'send');
+    const doc = (
+      await testDb()
+        .doc(paths.message(accountId, threadDocId(PEER.pn), `me~${sent.key.id}`))
+        .get()
+    ).data();
+    assert.deepEqual([doc?.source, doc?.status, doc?.text], ['send', 'pending', 'on its way']);
+    assert.ok(
+      (
+        await testDb()
+          .doc(paths.messageContent(accountId, `me~${sent.key.id}`))
+          .get()
+      ).exists,
+    );
+    await sync.close('test');
   });
 });
