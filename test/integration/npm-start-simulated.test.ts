@@ -110,10 +110,11 @@ describe('npm start with the simulated WhatsApp (end to end)', function () {
     const messages = await db.collectionGroup('messages').where('accountId', '==', ACCOUNT).get();
     assert.equal(messages.size, account.historySync.messages, 'every history message stored once');
 
-    // 2. The existing API lists them (a real ID token from the Auth emulator, an operator).
-    const operator = await createTestUser(authHost!, `ops-${Date.now()}@example.com`, { operator: true });
+    // 2. The existing API lists them (a real ID token from the Auth emulator, a viewer of the account).
+    const viewer = await createTestUser(authHost!, `viewer-${Date.now()}@example.com`);
+    await db.doc(paths.member(ACCOUNT, viewer.uid)).set({ role: 'viewer', uid: viewer.uid });
     const get = async (path: string) => {
-      const res = await fetch(`${api}${path}`, { headers: { authorization: `Bearer ${operator.idToken}` } });
+      const res = await fetch(`${api}${path}`, { headers: { authorization: `Bearer ${viewer.idToken}` } });
       assert.equal(res.status, 200, `${path}: ${res.status}`);
       return (await res.json()) as Record<string, Array<Record<string, unknown>>>;
     };

@@ -25,7 +25,7 @@ import { contentsToKeep, createsPollOrEvent } from './content-policy.ts';
 import { type HistoryItem, HistoryLane } from './history/history-lane.ts';
 import { HistoryProgress } from './history/progress.ts';
 import type { HistorySet, RawHistory } from './history/raw-codec.ts';
-import { type RawChunkRef, RawHistoryStore } from './history/raw-store.ts';
+import { RawHistoryStore } from './history/raw-store.ts';
 import { LiveLane } from './live/live-lane.ts';
 import type { MessageContentStore } from './message-content.ts';
 import { pollVoteDecrypter } from './poll-votes.ts';
@@ -484,5 +484,3 @@ export class AccountSync implements AccountEventSink {
     };
   }
 }
-
-export type { RawChunkRef };

@@ -14,24 +14,11 @@ import { anchors, deliveries, T } from '../../../shared/test/support/world.ts';
 import { testDb } from '../../../test/support/firestore.ts';
 import { createLogger } from '../../src/log.ts';
 import { rawHistoryPaths } from '../../src/pipeline/history/raw-store.ts';
-import { documents, kindOfPath } from '../../src/pipeline/store/documents.ts';
-import { accountDocs } from '../support/account-docs.ts';
+import { accountDocs, modelDocs } from '../support/account-docs.ts';
 import { feed, openSync } from '../support/sync.ts';
 
 const NOW = (T + 3600) * 1000;
 const ME_DEVICE = ME.device;
-
-function canonical(value: unknown): unknown {
-  if (value instanceof Timestamp) return value.toMillis();
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object')
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
-    );
-  return value;
-}
 
 describe('account pipeline (sink)', function () {
   this.timeout(60_000);
@@ -45,9 +32,7 @@ describe('account pipeline (sink)', function () {
     const model = new InMemoryStore(sync.writer.accountId);
     for (const map of maps) planAndApply(model, eventsOf([map], { receivedAt: NOW }), { receivedAt: NOW, now: NOW });
     const stored = await accountDocs(testDb(), sync.writer.accountId);
-    const expected = new Map(
-      [...model.docs].map(([p, d]) => [p, canonical(documents[kindOfPath(p)].toFirestore(d as never))]),
-    );
+    const expected = modelDocs(model);
     assert.deepEqual(new Map([...stored].filter(([p]) => p.startsWith('accounts/'))), expected);
     const chunks = await testDb().collection(rawHistoryPaths.chunks(sync.writer.accountId)).get();
     assert.equal(chunks.size, maps.filter((m) => m['messaging-history.set']).length);

@@ -7,8 +7,7 @@
  * which needs a composite index).
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { processHistoryMessage, proto } from '@whiskeysockets/baileys';
+import { proto } from '@whiskeysockets/baileys';
 import { ME } from '../../../shared/test/fixtures/wa-messages.ts';
 import { deliver, dmReceipt, history, live } from '../../../shared/test/support/baileys-feed.ts';
 import { anchors, deliveries, T } from '../../../shared/test/support/world.ts';
@@ -18,32 +17,11 @@ import {
   type QueryShape,
   recordQueries,
 } from '../../../test/support/index-coverage.ts';
+import { largeHistorySet } from '../support/history-gen.ts';
 import { feed, openSync } from '../support/sync.ts';
 
 const NOW = (T + 3600) * 1000;
 const THIRD = '4917600000003@s.whatsapp.net';
-
-/** A history payload of ~1.1 MB that does not compress (random texts). */
-function largeHistory() {
-  const sync = proto.HistorySync.decode(
-    proto.HistorySync.encode({
-      syncType: proto.HistorySync.HistorySyncType.FULL,
-      conversations: [
-        {
-          id: '4915112345678@s.whatsapp.net',
-          messages: Array.from({ length: 1_500 }, (_, i) => ({
-            message: {
-              key: { remoteJid: '4915112345678@s.whatsapp.net', fromMe: false, id: `BIG${i}` },
-              messageTimestamp: T - i,
-              message: { conversation: randomBytes(750).toString('base64') },
-            },
-          })),
-        },
-      ],
-    }).finish(),
-  );
-  return processHistoryMessage(sync);
-}
 
 /** A readable name for a shape, to say which query paths ran. */
 function label(shape: QueryShape): string {
@@ -118,7 +96,7 @@ describe('sync pipeline: every query it runs has its index', function () {
       }
       await sync.raw.all();
       // A payload over one document's size is read back from its parts.
-      const big = await sync.raw.put({ set: largeHistory(), pairs: [] }, { receivedAt: NOW, seq: 1 });
+      const big = await sync.raw.put({ set: largeHistorySet(T), pairs: [] }, { receivedAt: NOW, seq: 1 });
       assert.ok(big.parts > 1);
       await sync.raw.load(big);
       await sync.close('test');

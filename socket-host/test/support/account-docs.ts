@@ -4,13 +4,15 @@
  * hash: what the "identical Firestore state" checks compare.
  */
 import { createHash } from 'node:crypto';
-import { paths } from '@wasync/shared';
+import { type InMemoryStore, paths } from '@wasync/shared';
 import { type Firestore, Timestamp } from 'firebase-admin/firestore';
+import { documents, kindOfPath } from '../../src/pipeline/store/documents.ts';
 
 /** The collections under `accounts/{id}` (any depth) the pipeline writes. */
 export const ACCOUNT_COLLECTIONS = ['threads', 'messages', 'pendingUpdates', 'lidPnPairs', 'names'] as const;
 
-function canonical(value: unknown): unknown {
+/** A stored value in a comparable form: sorted keys, Timestamps as epoch ms, bytes as base64. */
+export function canonical(value: unknown): unknown {
   if (value instanceof Timestamp) return value.toMillis();
   if (value instanceof Uint8Array) return { bytes: Buffer.from(value).toString('base64') };
   if (Array.isArray(value)) return value.map(canonical);
@@ -57,4 +59,11 @@ export async function accountText(db: Firestore, accountId: string): Promise<str
 
 export function hashText(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** The planner's in-memory model as `accountDocs` reads Firestore (what the writer must leave there). */
+export function modelDocs(model: InMemoryStore): Map<string, unknown> {
+  return new Map(
+    [...model.docs].map(([path, doc]) => [path, canonical(documents[kindOfPath(path)].toFirestore(doc as never))]),
+  );
 }

@@ -6,7 +6,7 @@
  * and delivered as Baileys delivers them: inline-payload notifications through `processMessage`
  * and its event buffer (`baileys-feed.ts`), or decoded directly with `processHistoryMessage`.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { processHistoryMessage, proto } from '@whiskeysockets/baileys';
 import { type Delivery, type EventMap, history } from '../../../shared/test/support/baileys-feed.ts';
 
@@ -168,4 +168,31 @@ export function historyDeliveries(syncs: proto.IHistorySync[], startS: number, l
 /** Every message id of the generated history (what must each be stored exactly once). */
 export function messageIds(threads: GeneratedThread[]): string[] {
   return threads.flatMap((t) => (t.conversation.messages ?? []).map((m) => m.message!.key!.id!));
+}
+
+/**
+ * A history payload of ~1.1 MB that does not compress (1,500 messages of random text): larger than
+ * one raw-history document, so it is stored in parts.
+ */
+export function largeHistorySet(endS: number) {
+  const chat = '4915112345678@s.whatsapp.net';
+  const sync = proto.HistorySync.decode(
+    proto.HistorySync.encode({
+      syncType: proto.HistorySync.HistorySyncType.FULL,
+      progress: 50,
+      conversations: [
+        {
+          id: chat,
+          messages: Array.from({ length: 1_500 }, (_, i) => ({
+            message: {
+              key: { remoteJid: chat, fromMe: false, id: `BIG${i}` },
+              messageTimestamp: endS - i,
+              message: { conversation: randomBytes(750).toString('base64') },
+            },
+          })),
+        },
+      ],
+    }).finish(),
+  );
+  return processHistoryMessage(sync);
 }

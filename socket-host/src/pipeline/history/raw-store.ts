@@ -15,7 +15,6 @@
  * Firestore TTL policy on the collection groups `chunks` and `chunkParts` (field `expiresAt`)
  * deletes them — done or not: an import that failed for that long needs an operator anyway.
  */
-import { COLLECTIONS } from '@wasync/shared';
 import { type DocumentData, type Firestore, Timestamp } from 'firebase-admin/firestore';
 import type { Fence } from '../../accounts/fence.ts';
 import { decodeRawHistory, encodeRawHistory, type RawHistory } from './raw-codec.ts';
@@ -163,6 +162,3 @@ export class RawHistoryStore {
     return snapshot.docs.map((d) => refOf(d.id, d.data())).sort((a, b) => (a.id < b.id ? -1 : 1));
   }
 }
-
-/** The collection names the TTL policies name (README, "TTL policies"). */
-export const TTL_COLLECTION_GROUPS = ['chunks', 'chunkParts', COLLECTIONS.pendingUpdates] as const;

@@ -39,7 +39,7 @@ import type { Fence } from '../../accounts/fence.ts';
 import { isLeaseLost } from '../../accounts/lease-errors.ts';
 import type { Logger } from '../../log.ts';
 import { CommitExecutor, type CommitOutcome, commitPaths, StaleWriteError } from '../store/commit-executor.ts';
-import { documents } from '../store/documents.ts';
+import { documents, kindOfPath } from '../store/documents.ts';
 import { FirestoreReader } from '../store/firestore-reader.ts';
 import { DocCache, type Versions } from '../store/versioned.ts';
 import { CommitGate, type Lane } from './commit-gate.ts';
@@ -177,6 +177,8 @@ export class AccountWriter {
   /** Learned pairs by document path, with their stored versions. */
   readonly #pairs = new Map<string, LidPnPairDoc>();
   readonly #pendingIds = new Set<string>();
+  /** Pair documents a failed commit may have written: read again before the next plan. */
+  readonly #stalePairs = new Set<string>();
   /** Commits landed by this writer; a history plan re-plans when others landed since it read. */
   #seq = 0;
   #closed = false;
@@ -271,11 +273,13 @@ export class AccountWriter {
       } catch (err) {
         if (!(err instanceof StaleWriteError)) throw err;
         this.counters.staleCommits += 1;
-        for (const path of err.paths) this.#cache.delete(path);
+        this.#forget(err.paths);
         this.#deps.log.debug({ paths: err.paths.length, attempt }, 'commit met newer documents; planning again');
       } finally {
         release?.();
       }
+      // Pairs are known from memory, not read per plan: what the failed commit wrote of them is read now.
+      if (this.#stalePairs.size > 0) await this.#refreshPairs();
       if (attempt >= MAX_REPLANS) throw new Error(`gave up after ${attempt} plans of one batch`);
     }
   }
@@ -353,8 +357,8 @@ export class AccountWriter {
           return await this.#executor.run(commit, versions, this.#deps.fence);
         } catch (err) {
           if (isLeaseLost(err)) this.close();
-          // The outcome is unknown (the commit may have landed): forget what the cache says.
-          for (const path of commitPaths(commit)) this.#cache.delete(path);
+          // The outcome is unknown (the commit may have landed): forget what we knew of its documents.
+          this.#forget(commitPaths(commit));
           throw err;
         }
       },
@@ -370,6 +374,34 @@ export class AccountWriter {
     this.counters.commits += 1;
     this.counters.writes += commit.writes;
     this.#remember(commit, outcome);
+  }
+
+  /**
+   * What the writer knew of `paths` may be wrong (a commit that failed on them, or whose outcome is
+   * unknown): drop them from the cache, let pending-update documents be read again (they may exist
+   * now), and re-read the pairs among them before the next plan.
+   */
+  #forget(paths: readonly string[]): void {
+    for (const path of paths) {
+      this.#cache.delete(path);
+      const kind = kindOfPath(path);
+      if (kind === 'pendingUpdates') this.#pendingIds.add(path.slice(path.lastIndexOf('/') + 1));
+      if (kind === 'lidPnPair') this.#stalePairs.add(path);
+    }
+  }
+
+  async #refreshPairs(): Promise<void> {
+    const paths = [...this.#stalePairs];
+    this.#stalePairs.clear();
+    const { db } = this.#deps;
+    const snapshots = await db.getAll(...paths.map((path) => db.doc(path)));
+    this.counters.reads += snapshots.length;
+    for (const snapshot of snapshots) {
+      if (!snapshot.exists) continue;
+      const doc = documents.lidPnPair.fromFirestore(snapshot.data());
+      this.#pairs.set(snapshot.ref.path, doc);
+      this.#cache.set(snapshot.ref.path, { data: doc, version: snapshot.updateTime ?? null });
+    }
   }
 
   /** The cache and the pending-id set after a landed commit. */

@@ -18,10 +18,10 @@ const END_S = 1_735_689_600;
 const RECEIVED_AT = (END_S + 3600) * 1000;
 const threads = generateHistory({ seed: 'no-loss', dms: 10, groups: 3, messagesPerThread: 40, endS: END_S });
 
-async function run(faultRate: number) {
+async function run(faultRate: number, seed = 13) {
   const db = testDb();
-  const accountId = `no-loss-${faultRate}-${Date.now()}`;
-  const fence = faultyFence(unfenced(db, accountId), faultRate, seededRandom(13));
+  const accountId = `no-loss-${faultRate}-${seed}-${Date.now()}`;
+  const fence = faultyFence(unfenced(db, accountId), faultRate, seededRandom(seed));
   // Commits of at most 25 writes: many commits, so many of them fail.
   const sync = await openSync({ accountId, fence, now: RECEIVED_AT, options: { writer: { maxWritesPerCommit: 25 } } });
   const live = await deliver(deliveries(), false);
@@ -41,16 +41,19 @@ describe('guarantee: nothing lost under transient commit failures', function () 
 
   it('stores every message exactly once with 10 % of commits failing, as without failures', async () => {
     const clean = await run(0);
-    const faulty = await run(0.1);
-    const { faults } = faulty.fence;
-    assert.ok(faults.failedBefore >= 3 && faults.failedAfter >= 3, JSON.stringify(faults));
-    assert.ok(faulty.sync.counters.retries > 0, 'the writer retried');
-    const docs = await accountDocs(testDb(), faulty.accountId);
-    const ids = [...docs].filter(([p]) => p.includes('/messages/')).map(([, d]) => (d as { id: string }).id);
-    const expected = new Set([...messageIds(threads), ...MESSAGES]).size;
-    assert.equal(new Set(ids).size, ids.length, 'no message stored twice');
-    assert.equal(ids.length, expected, 'every message of the history and of the live traffic');
-    assert.equal(await accountText(testDb(), faulty.accountId), await accountText(testDb(), clean.accountId));
-    assert.equal((await faulty.sync.raw.pending()).length, 0, 'every raw chunk marked done');
+    const cleanText = await accountText(testDb(), clean.accountId);
+    for (const seed of [13, 29]) {
+      const faulty = await run(0.1, seed);
+      const { faults } = faulty.fence;
+      assert.ok(faults.failedBefore >= 3 && faults.failedAfter >= 3, JSON.stringify(faults));
+      assert.ok(faulty.sync.counters.retries > 0, 'the writer retried');
+      const docs = await accountDocs(testDb(), faulty.accountId);
+      const ids = [...docs].filter(([p]) => p.includes('/messages/')).map(([, d]) => (d as { id: string }).id);
+      const expected = new Set([...messageIds(threads), ...MESSAGES]).size;
+      assert.equal(new Set(ids).size, ids.length, 'no message stored twice');
+      assert.equal(ids.length, expected, 'every message of the history and of the live traffic');
+      assert.equal(await accountText(testDb(), faulty.accountId), cleanText, `seed ${seed}`);
+      assert.equal((await faulty.sync.raw.pending()).length, 0, 'every raw chunk marked done');
+    }
   });
 });

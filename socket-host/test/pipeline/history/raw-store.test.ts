@@ -4,15 +4,15 @@
  * pairs), and payloads beyond one document's size are split into parts and read back whole.
  */
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { normalizeBaileysEvents } from '@wasync/shared/normalize';
-import { processHistoryMessage, proto } from '@whiskeysockets/baileys';
 import { deliver, SELF } from '../../../../shared/test/support/baileys-feed.ts';
 import { anchors, deliveries, T } from '../../../../shared/test/support/world.ts';
 import { testDb } from '../../../../test/support/firestore.ts';
 import { unfenced } from '../../../src/accounts/fence.ts';
 import { decodeRawHistory, encodeRawHistory, type HistorySet } from '../../../src/pipeline/history/raw-codec.ts';
 import { MAX_PART_BYTES, RawHistoryStore } from '../../../src/pipeline/history/raw-store.ts';
+import { largeHistorySet } from '../../support/history-gen.ts';
 
 const NOW = (T + 3600) * 1000;
 const events = (set: HistorySet) =>
@@ -39,26 +39,7 @@ describe('raw history', function () {
     const db = testDb();
     const accountId = `raw-${randomUUID()}`;
     const store = new RawHistoryStore(db, accountId, unfenced(db, accountId), 86_400_000);
-    // Incompressible texts: 1,500 messages of 1 kB is above one part.
-    const sync = proto.HistorySync.decode(
-      proto.HistorySync.encode({
-        syncType: proto.HistorySync.HistorySyncType.FULL,
-        progress: 50,
-        conversations: [
-          {
-            id: '4915112345678@s.whatsapp.net',
-            messages: Array.from({ length: 1_500 }, (_, i) => ({
-              message: {
-                key: { remoteJid: '4915112345678@s.whatsapp.net', fromMe: false, id: `ID${i}` },
-                messageTimestamp: T - i,
-                message: { conversation: randomBytes(750).toString('base64') },
-              },
-            })),
-          },
-        ],
-      }).finish(),
-    );
-    const set = processHistoryMessage(sync);
+    const set = largeHistorySet(T);
     const ref = await store.put({ set, pairs: [] }, { receivedAt: NOW, seq: 7 });
     assert.ok(ref.parts >= 2 && ref.bytes > MAX_PART_BYTES, JSON.stringify(ref));
     assert.deepEqual(

@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { InMemoryStore, type PlannerEvent, paths, threadDocId } from '@wasync/shared';
 import { proto } from '@whiskeysockets/baileys';
-import { Timestamp } from 'firebase-admin/firestore';
 import { PEER } from '../../../../shared/test/fixtures/wa-messages.ts';
 import { deliver, dmReceipt, live, SELF } from '../../../../shared/test/support/baileys-feed.ts';
 import { eventsOf, planAndApply } from '../../../../shared/test/support/pipeline.ts';
@@ -17,31 +16,12 @@ import { leaseFence, unfenced } from '../../../src/accounts/fence.ts';
 import { LeaseStore } from '../../../src/accounts/lease.ts';
 import { isLeaseLost } from '../../../src/accounts/lease-errors.ts';
 import { createLogger } from '../../../src/log.ts';
-import { documents, kindOfPath } from '../../../src/pipeline/store/documents.ts';
 import { AccountWriter } from '../../../src/pipeline/writer/account-writer.ts';
-import { accountDocs } from '../../support/account-docs.ts';
+import { accountDocs, modelDocs } from '../../support/account-docs.ts';
 import { faultyFence, seededRandom } from '../../support/faults.ts';
 
 const NOW = (T + 3600) * 1000;
 const log = createLogger('silent');
-
-function canonical(value: unknown): unknown {
-  if (value instanceof Timestamp) return value.toMillis();
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object')
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
-    );
-  return value;
-}
-
-function modelDocs(model: InMemoryStore): Map<string, unknown> {
-  return new Map(
-    [...model.docs].map(([path, doc]) => [path, canonical(documents[kindOfPath(path)].toFirestore(doc as never))]),
-  );
-}
 
 async function worldEvents(): Promise<PlannerEvent[][]> {
   const world = deliveries();
@@ -176,5 +156,39 @@ describe('account writer (Firestore)', function () {
       text(await accountDocs(db, `clean-${accountId}`), `clean-${accountId}`).replaceAll(`clean-${accountId}`, ''),
     );
     assert.ok(writer.counters.retries > 0);
+  });
+
+  it('gets past a commit that landed but reported a failure, also for pairs and pending updates it created', async () => {
+    // The writer knows pairs and pending-update ids from memory, not from reads: a retry that meets
+    // what the lost commit created must read them again, not plan the same create for ever.
+    const db = testDb();
+    const accountId = `landed-${randomUUID()}`;
+    const real = unfenced(db, accountId);
+    let lost = 0;
+    const fence: typeof real = {
+      ...real,
+      async run(write) {
+        const result = await real.run(write);
+        if (lost++ === 0) throw Object.assign(new Error('4 DEADLINE_EXCEEDED (injected)'), { code: 4 });
+        return result;
+      },
+    };
+    const writer = await openWriter(accountId, fence);
+    const withAlt = await deliver(
+      [
+        live(
+          'alt',
+          { from: PEER.lid, addressing_mode: 'lid', sender_pn: PEER.pn, id: '3EB0EA0000000000000001', t: String(T) },
+          { conversation: 'hi' },
+        ),
+        dmReceipt('read of unknown', PEER.pn, '3EB0EA0000000000000099', proto.WebMessageInfo.Status.READ, T + 1),
+      ],
+      false,
+    );
+    await writer.write(eventsOf(withAlt, { receivedAt: NOW }), 'live');
+    assert.ok(writer.counters.staleCommits >= 1 && writer.counters.plans <= 4, JSON.stringify(writer.counters));
+    const docs = await accountDocs(db, accountId);
+    assert.ok([...docs.keys()].some((p) => p.includes('/lidPnPairs/')));
+    assert.ok([...docs.keys()].some((p) => p.includes('/pendingUpdates/')));
   });
 });
