@@ -52,11 +52,14 @@ import {
   stopLeftovers,
   stopRecorded,
 } from './lib/local-stack.ts';
-import { waitFor } from './lib/ports.ts';
+import { freePort, waitFor } from './lib/ports.ts';
 import { StartupOutput } from './lib/startup-output.ts';
 import { type StorageBackend, startStorageBackend, storageEmulatorHostFrom } from './lib/storage-backend.ts';
 
-const HOST_PORT = Number(process.env.SOCKET_HOST_PORT ?? 8090);
+// WASYNC_START_PORTS=free (local-only): free ports instead of firebase.json's, and no bookkeeping
+// of leftovers, so a test can run the whole stack beside a developer's `npm start`.
+const freePorts = process.env.WASYNC_START_PORTS?.trim() === 'free';
+const HOST_PORT = Number(process.env.SOCKET_HOST_PORT ?? (freePorts ? await freePort() : 8090));
 const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
 const output = new StartupOutput(`${REPO_ROOT}.emulators/startup.log`);
 
@@ -82,12 +85,14 @@ const ports: Record<string, number> = {
   // Cloud Storage (media): embedded on firebase.json's port unless FIREBASE_STORAGE_EMULATOR_HOST names one.
   ...(storageEmulatorHostFrom(process.env) ? {} : { 'storage emulator': configuredEmulatorPort('storage') }),
 };
-await stopLeftovers(say);
-try {
-  await assertPortsFree({ ...ports, 'socket host (SOCKET_HOST_PORT)': HOST_PORT });
-} catch (err) {
-  say(`cannot start: ${(err as Error).message}`);
-  process.exit(1);
+if (!freePorts) {
+  await stopLeftovers(say);
+  try {
+    await assertPortsFree({ ...ports, 'socket host (SOCKET_HOST_PORT)': HOST_PORT });
+  } catch (err) {
+    say(`cannot start: ${(err as Error).message}`);
+    process.exit(1);
+  }
 }
 // If this process is killed outright, the next `npm start` stops what it started (lib/local-stack.ts);
 // a start that is still running (its npm parent was killed, say) is asked to stop first.
@@ -96,9 +101,9 @@ const children: RecordedChild[] = [
 ];
 const track = (child: RecordedChild) => {
   children.push(child);
-  recordChildren(children);
+  if (!freePorts) recordChildren(children);
 };
-recordChildren(children);
+if (!freePorts) recordChildren(children);
 
 try {
   await startStack();
@@ -137,7 +142,9 @@ async function startStack(): Promise<void> {
 async function startFirestore(): Promise<FirestoreBackend | undefined> {
   say(official ? 'Java ≥ 21 found: firebase-tools will run the official Firestore emulator' : 'starting Firestore…');
   if (official) return undefined;
-  const backend = await startFirestoreBackend(process.env, { port: ports['firestore emulator'] });
+  const backend = await startFirestoreBackend(process.env, {
+    port: freePorts ? await freePort() : ports['firestore emulator'],
+  });
   if (backend.pid) {
     track({ name: 'embedded Firestore', pid: backend.pid, group: false, commandIncludes: 'firestore-embedded.ts' });
   }
@@ -151,7 +158,9 @@ async function startFirestore(): Promise<FirestoreBackend | undefined> {
  */
 async function startStorage(): Promise<StorageBackend> {
   say('starting Cloud Storage…');
-  const backend = await startStorageBackend(process.env, { port: configuredEmulatorPort('storage') });
+  const backend = await startStorageBackend(process.env, {
+    port: freePorts ? await freePort() : configuredEmulatorPort('storage'),
+  });
   say(
     `Cloud Storage (${backend.kind === 'external' ? 'from FIREBASE_STORAGE_EMULATOR_HOST' : 'embedded, no rules'}) at ${backend.host}`,
   );
@@ -167,7 +176,7 @@ async function startEmulators(
   return startFirebaseEmulators({
     firestoreHost: backend?.host ?? '',
     storageHost: media.host,
-    ports: 'fixed',
+    ports: freePorts ? 'free' : 'fixed',
     withOfficialFirestore: official,
     output: (line) => output.line('emulators', line),
     onSpawn: (pid) => track({ name: 'firebase emulators', pid, group: true, commandIncludes: 'emulators:start' }),
@@ -237,7 +246,7 @@ async function stopAll(why: string, exitCode = 0): Promise<void> {
   await storage?.stop();
   await firestore?.stop();
   await stopRecorded(children); // anything started without a handle yet (a stop during start-up)
-  forgetChildren();
+  if (!freePorts) forgetChildren();
   say('stopped.');
   process.exit(exitCode);
 }

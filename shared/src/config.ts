@@ -353,6 +353,26 @@ const HOST_VARS = {
     { fallback: 100 * 1024 * 1024, min: 1024 * 1024, max: 2 * 1024 * 1024 * 1024 },
     'Largest media file stored, in bytes; larger ones are marked `too_large`.',
   ),
+  syncWritesPerSecond: integerVar(
+    'SYNC_WRITES_PER_SECOND',
+    { fallback: 500, min: 10, max: 100_000 },
+    "Document writes per second the sync pipeline starts with, for all of the host's accounts together; it then ramps up by 50 % every 5 minutes of traffic (Firestore's 500/50/5 rule), up to SYNC_WRITES_PER_SECOND_MAX.",
+  ),
+  syncWritesPerSecondMax: integerVar(
+    'SYNC_WRITES_PER_SECOND_MAX',
+    { fallback: 10_000, min: 10, max: 1_000_000 },
+    'Highest write rate the ramp reaches (at least SYNC_WRITES_PER_SECOND).',
+  ),
+  pendingUpdatesTtlDays: integerVar(
+    'PENDING_UPDATES_TTL_DAYS',
+    { fallback: 30, min: 1, max: 3650 },
+    'Updates (receipts, reactions, edits, votes) whose message never arrived are kept this long after their last change (`pendingUpdates.expiresAt`, deleted by a Firestore TTL policy).',
+  ),
+  rawHistoryRetentionDays: integerVar(
+    'RAW_HISTORY_RETENTION_DAYS',
+    { fallback: 30, min: 1, max: 3650 },
+    'Raw history payloads (server-only, replayed after a crash and by `replay-history`) are kept this long after they arrived (`expiresAt`, deleted by a Firestore TTL policy).',
+  ),
   googleCloudProject: patternVar(
     'GOOGLE_CLOUD_PROJECT',
     PROJECT_ID,
@@ -473,6 +493,17 @@ function checkAuthStateKeyPresent(env: Env, problems: ConfigProblem[]): void {
   }
 }
 
+/** The write-rate ramp must end at or above where it starts. */
+function checkWriteRamp(values: Partial<ValuesOf<typeof HOST_VARS>>, problems: ConfigProblem[]): void {
+  const { syncWritesPerSecond: start, syncWritesPerSecondMax: max } = values;
+  if (start !== undefined && max !== undefined && max < start) {
+    problems.push({
+      variable: HOST_VARS.syncWritesPerSecondMax.name,
+      reason: `must be at least ${HOST_VARS.syncWritesPerSecond.name} (${start}), got ${max}`,
+    });
+  }
+}
+
 /** Previous keys only make sense beside a current one: rotation reads old keys, writes the new one. */
 function checkPreviousKeysHaveCurrent(env: Env, problems: ConfigProblem[]): void {
   const { authStateKey, authStatePreviousKeys } = HOST_VARS;
@@ -532,6 +563,7 @@ export function parseHostConfig(env: Env, options: HostConfigOptions = {}): Host
   const problems: ConfigProblem[] = [];
   const { hostId, googleCloudProject, gcloudProject, ...values } = parseVars(HOST_VARS, env, problems);
   checkJitterRange(values, problems);
+  checkWriteRamp(values, problems);
   checkAuthStateKeyPresent(env, problems);
   checkPreviousKeysHaveCurrent(env, problems);
   const projectId = resolveProjectId(googleCloudProject, gcloudProject, problems);

@@ -194,8 +194,16 @@ export interface MessageDoc {
   reactionTimes?: Record<string, EpochMs>;
   edited?: { text: string | null; at: EpochMs };
   deleted?: true;
-  /** `messageContextInfo.messageSecret`, base64: needed to decrypt poll votes and event responses. */
-  messageSecret?: string;
+  /** A poll's options, in the creator's order (polls only). */
+  pollOptions?: string[];
+  /**
+   * Each voter's current choice (option names; an empty list is a retracted vote), keyed like
+   * reactions (ours under our own JID). The votes are decrypted on the host with the poll's secret,
+   * which stays server-side (`messageContent`), never on this document.
+   */
+  pollVotes?: Record<string, string[]>;
+  /** Time of each voter's latest vote (bookkeeping that makes votes order-independent, as `reactionTimes`). */
+  pollVoteTimes?: Record<string, EpochMs>;
   /**
    * LID (or hosted) JIDs this document uses — sender, receipt or reaction keys, or the DM chat —
    * that have no known phone number yet. Server bookkeeping: when a mapping arrives, the writer
@@ -250,6 +258,8 @@ export const COLLECTIONS = {
   pendingUpdates: 'pendingUpdates',
   /** Rate-limit state of an account (`accounts/{accountId}/limits/{send|backfill}`). Server only. */
   limits: 'limits',
+  /** Names of contacts and groups as WhatsApp gave them, per JID and source (`NameDoc`). Server only. */
+  names: 'names',
 } as const;
 
 export const paths = {
@@ -269,6 +279,9 @@ export const paths = {
   pendingUpdates: (accountId: string, messageKey: string) =>
     `${paths.account(accountId)}/${COLLECTIONS.pendingUpdates}/${messageKey}`,
   limit: (accountId: string, name: 'send' | 'backfill') => `${paths.account(accountId)}/${COLLECTIONS.limits}/${name}`,
+  names: (accountId: string) => `${paths.account(accountId)}/${COLLECTIONS.names}`,
+  /** `nameKey` is `safeDocId(<jid>)`. */
+  name: (accountId: string, nameKey: string) => `${paths.names(accountId)}/${nameKey}`,
   lease: (accountId: string) => `${COLLECTIONS.leases}/${accountId}`,
   host: (hostId: string) => `${COLLECTIONS.hosts}/${hostId}`,
   /** The account's encrypted creds; its signal keys live in the `keys` sub-collection. */
@@ -309,7 +322,10 @@ export interface LidPnPairDoc extends LidPnPair {
 
 /** What an update knows about a message: the fields it changes, none of them identity or content. */
 export type MessageDocFragment = Partial<
-  Pick<MessageDoc, 'status' | 'receipts' | 'reactions' | 'reactionTimes' | 'edited' | 'deleted'>
+  Pick<
+    MessageDoc,
+    'status' | 'receipts' | 'reactions' | 'reactionTimes' | 'edited' | 'deleted' | 'pollVotes' | 'pollVoteTimes'
+  >
 >;
 
 /** The message a pending update is for: chat, author and id, with the canonical JIDs known when written. */
@@ -335,5 +351,31 @@ export interface PendingUpdatesDoc {
   entries: Array<{ target: PendingUpdateTarget; fragment: MessageDocFragment }>;
   /** As `MessageDoc.unresolvedJids`: found and re-keyed when a mapping arrives. */
   unresolvedJids?: string[];
+  /**
+   * When Firestore may delete the document (a TTL policy on `pendingUpdates.expiresAt`): an update
+   * whose message never arrives is not kept for ever. Set from the last write, so an update that
+   * keeps being joined lives on.
+   */
+  expiresAt?: EpochMs;
+  updatedAt: EpochMs;
+}
+
+/**
+ * Where a name comes from. A one-to-one chat is named by the best source known: the contact's name
+ * as the account saved it, else the name the person gave themselves (push name), else their
+ * business's verified name; a group by its subject.
+ */
+export const NAME_SOURCES = ['contact', 'push', 'verified', 'subject'] as const;
+export type NameSource = (typeof NAME_SOURCES)[number];
+
+/**
+ * `accounts/{accountId}/names/{safeDocId(jid)}` (server only): every name WhatsApp gave for one JID
+ * (as seen: a LID and its phone number have a document each), per source the latest by its time.
+ * A thread's `name` is computed from the documents of all its JIDs, so it never depends on the
+ * order names arrived in, and never goes back to a worse source.
+ */
+export interface NameDoc {
+  jid: string;
+  names: Partial<Record<NameSource, { name: string; at: EpochMs }>>;
   updatedAt: EpochMs;
 }

@@ -107,6 +107,10 @@ describe('config', () => {
           maxAccountsPerHost: 50,
           backfillConcurrency: 1,
           mediaMaxBytes: 104_857_600,
+          syncWritesPerSecond: 500,
+          syncWritesPerSecondMax: 10_000,
+          pendingUpdatesTtlDays: 30,
+          rawHistoryRetentionDays: 30,
           firestoreEmulatorHost: 'localhost:8080',
           hostId: 'test-host',
           projectId: undefined,
@@ -155,6 +159,10 @@ describe('config', () => {
         MEDIA_BUCKET: 'my-project.appspot.com',
         MEDIA_MAX_BYTES: '2147483648',
         FIREBASE_STORAGE_EMULATOR_HOST: '127.0.0.1:9199',
+        SYNC_WRITES_PER_SECOND: '100',
+        SYNC_WRITES_PER_SECOND_MAX: '200',
+        PENDING_UPDATES_TTL_DAYS: '7',
+        RAW_HISTORY_RETENTION_DAYS: '14',
         GOOGLE_CLOUD_PROJECT: 'my-project',
         GCLOUD_PROJECT: 'my-project',
       });
@@ -179,6 +187,10 @@ describe('config', () => {
         maxAccountsPerHost: 12,
         backfillConcurrency: 2,
         mediaMaxBytes: 2_147_483_648,
+        syncWritesPerSecond: 100,
+        syncWritesPerSecondMax: 200,
+        pendingUpdatesTtlDays: 7,
+        rawHistoryRetentionDays: 14,
         firestoreEmulatorHost: undefined,
         hostId: 'host-a',
         projectId: 'my-project',
@@ -354,6 +366,22 @@ describe('config', () => {
     it('shortens long bad values in the message', () => {
       const err = configError(() => parseSyncConfig({ WHATSAPP_TRANSPORT: 'x'.repeat(500) }));
       assert.ok(err.message.length < 200, err.message);
+    });
+  });
+
+  describe('write budget ramp', () => {
+    it('refuses a maximum below the start, also against the default maximum', () => {
+      assert.equal(parseHostConfig({ ...HOST_BASE, SYNC_WRITES_PER_SECOND: '800' }).syncWritesPerSecondMax, 10_000);
+      assert.deepEqual(
+        configError(() =>
+          parseHostConfig({ ...HOST_BASE, SYNC_WRITES_PER_SECOND: '800', SYNC_WRITES_PER_SECOND_MAX: '500' }),
+        ).problems,
+        [{ variable: 'SYNC_WRITES_PER_SECOND_MAX', reason: 'must be at least SYNC_WRITES_PER_SECOND (800), got 500' }],
+      );
+      assert.deepEqual(
+        problemVariables(configError(() => parseHostConfig({ ...HOST_BASE, SYNC_WRITES_PER_SECOND: '20000' }))),
+        ['SYNC_WRITES_PER_SECOND_MAX'],
+      );
     });
   });
 

@@ -20,10 +20,12 @@ import { startHealthServer } from './health.ts';
 import { Heartbeat } from './heartbeat.ts';
 import type { Logger } from './log.ts';
 import { type HostOptions, hostOptions, SHUTDOWN_MS } from './options.ts';
-import { type AccountEventConsumer, discardingConsumer } from './pipeline/consumer.ts';
+import type { AccountEventConsumer } from './pipeline/consumer.ts';
 import { FirestoreMessageContentStore } from './pipeline/message-content.ts';
+import { SyncConsumer } from './pipeline/sync-consumer.ts';
 import { Shutdown } from './shutdown.ts';
 import { baileysTransport } from './transport/baileys.ts';
+import { listenToSimulatedInbox } from './transport/simulated/inbox.ts';
 import { FirestoreSocketLedger } from './transport/simulated/ledger.ts';
 import { SimulatedWhatsApp } from './transport/simulated/simulator.ts';
 import type { WhatsAppTransport } from './transport/types.ts';
@@ -90,8 +92,12 @@ export async function startHost(
           onLedgerError: (err) => log.warn({ err }, 'simulated socket ledger write failed'),
         })
       : undefined);
+  if (simulator) {
+    const stopInbox = listenToSimulatedInbox(db, simulator, log);
+    shutdown.register('simulated inbox', async () => stopInbox());
+  }
   const transport = overrides.transport ?? simulator?.transport() ?? baileysTransport;
-  const consumer = overrides.consumer ?? discardingConsumer;
+  const consumer = overrides.consumer ?? new SyncConsumer(db, options.pipeline);
   const contents = new FirestoreMessageContentStore(db);
   const leases = new LeaseStore(db, { hostId, ttlMs: options.leaseTtlMs });
   const baileysRoot = log.child({ component: 'baileys' }, { level: options.baileysLogLevel });

@@ -7,6 +7,7 @@ import type { OwnershipOptions } from './accounts/ownership.ts';
 import { Keyring } from './auth-state/crypto.ts';
 import type { SessionOptions } from './connection/account-session.ts';
 import { type BackoffOptions, DEFAULT_BACKOFF } from './connection/backoff.ts';
+import type { PipelineOptions } from './pipeline/sync-consumer.ts';
 
 export interface HostOptions {
   hostId: string;
@@ -16,9 +17,12 @@ export interface HostOptions {
   ownership: OwnershipOptions;
   session: SessionOptions;
   keyring: Keyring;
+  pipeline: PipelineOptions;
   transport: HostConfig['transport'];
   baileysLogLevel: HostConfig['baileysLogLevel'];
 }
+
+const DAY_MS = 24 * 3_600_000;
 
 /** Shutdown must end well inside Cloud Run's 10 s between SIGTERM and SIGKILL. */
 export const SHUTDOWN_MS = 8_000;
@@ -49,6 +53,16 @@ export function hostOptions(config: HostConfig, overrides: { backoff?: Partial<B
       reencrypt: keyring.ids.length > 1,
     },
     keyring,
+    pipeline: {
+      sync: {
+        historyDryRun: config.historySyncDryRun,
+        includeStatusBroadcast: config.includeStatusBroadcast,
+        rawHistoryRetentionMs: config.rawHistoryRetentionDays * DAY_MS,
+        importAfterConnect: true,
+        writer: { pendingTtlMs: config.pendingUpdatesTtlDays * DAY_MS },
+      },
+      budget: { startPerSecond: config.syncWritesPerSecond, maxPerSecond: config.syncWritesPerSecondMax },
+    },
     transport: config.transport,
     baileysLogLevel: config.baileysLogLevel,
   };

@@ -309,4 +309,48 @@ describe('Firestore conformance: transactions', () => {
     assert.ok(Date.now() - started < 2000, `the cancelled read held the lock for ${Date.now() - started} ms`);
     assert.equal((await ref.get()).get('n'), 2);
   });
+
+  it('a write precondition that fails inside a transaction fails the commit and lands none of its writes', async () => {
+    // The sync pipeline commits in a transaction that reads the lease (fencing) and writes with
+    // preconditions: create() for new documents, lastUpdateTime for the ones it read.
+    const db = testDb();
+    const lease = db.doc('leases/a');
+    const doc = db.doc('messages/m1');
+    await lease.set({ holder: 'h1' });
+    const first = await doc.set({ status: 'sent' });
+    await doc.update({ status: 'read' });
+    const attempts = [
+      (tx: Transaction) => tx.update(doc, { status: 'delivered' }, { lastUpdateTime: first.writeTime }),
+      (tx: Transaction) => tx.delete(doc, { lastUpdateTime: first.writeTime }),
+      (tx: Transaction) => tx.create(doc, { status: 'pending' }),
+    ];
+    for (const [i, attempt] of attempts.entries()) {
+      const other = db.doc(`messages/other-${i}`);
+      await assert.rejects(
+        db.runTransaction(async (tx) => {
+          await tx.get(lease);
+          tx.create(other, { n: i });
+          attempt(tx);
+        }),
+        (e) => [6, 9].includes((e as { code?: number }).code as number),
+      );
+      assert.equal((await other.get()).exists, false);
+    }
+    assert.equal((await doc.get()).get('status'), 'read');
+  });
+
+  it('update() inside a transaction replaces a JID-keyed map value whole, keeping keys that need quoting', async () => {
+    const db = testDb();
+    const doc = db.doc('messages/m1');
+    const written = await doc.set({ receipts: { '111@lid': { readAt: 1 } }, text: 'hi' });
+    await db.runTransaction(async (tx) => {
+      await tx.get(db.doc('leases/a'));
+      tx.update(
+        doc,
+        { receipts: { '222@lid': { readAt: 2 }, 'a-b': { readAt: 3 } }, text: FieldValue.delete() },
+        { lastUpdateTime: written.writeTime },
+      );
+    });
+    assert.deepEqual((await doc.get()).data(), { receipts: { '222@lid': { readAt: 2 }, 'a-b': { readAt: 3 } } });
+  });
 });

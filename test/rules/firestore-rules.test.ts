@@ -65,6 +65,10 @@ describe('firestore.rules', function () {
         await setDoc(doc(db, `accounts/${account}/commands/c1`), { type: 'send', state: 'pending', payload: {} });
         await setDoc(doc(db, `accounts/${account}/lidPnPairs/p1`), { lid: '1@lid', pn: '2@s.whatsapp.net' });
         await setDoc(doc(db, `accounts/${account}/limits/send`), { tokens: 3, at: Timestamp.now() });
+        await setDoc(doc(db, `accounts/${account}/pendingUpdates/u1`), { messageId: 'u1', entries: [] });
+        await setDoc(doc(db, `accounts/${account}/names/n1`), { jid: '2@s.whatsapp.net', names: {} });
+        await setDoc(doc(db, `rawHistory/${account}/chunks/c1`), { state: 'pending' });
+        await setDoc(doc(db, `messageContent/${account}/contents/me~1`), { key: {} });
       }
       for (const [uid, role] of [
         ['viewer', 'viewer'],
@@ -193,6 +197,10 @@ describe('firestore.rules', function () {
     await assertFails(getDocs(collection(db, `accounts/${A}/commands`)));
     await assertFails(getDoc(doc(db, `accounts/${A}/lidPnPairs/p1`)));
     await assertFails(getDoc(doc(db, `accounts/${A}/limits/send`)));
+    await assertFails(getDoc(doc(db, `accounts/${A}/pendingUpdates/u1`)));
+    await assertFails(getDoc(doc(db, `accounts/${A}/names/n1`)));
+    await assertFails(getDoc(doc(db, `rawHistory/${A}/chunks/c1`)));
+    await assertFails(getDoc(doc(db, `messageContent/${A}/contents/me~1`)));
     await assertFails(getDoc(doc(db, `leases/${A}`)));
     await assertFails(getDoc(doc(db, `authState/${A}`)));
     await assertFails(getDoc(doc(db, 'hosts/h1')));

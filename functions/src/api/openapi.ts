@@ -157,6 +157,13 @@ const SCHEMAS: Record<string, JsonSchema> = {
       reactions: { type: 'object', additionalProperties: str },
       edited: doc({ text: nullableStr, at: epochMs }),
       deleted: { const: true },
+      pollOptions: { type: 'array', items: str, description: 'The options of a poll, in order.' },
+      pollVotes: {
+        type: 'object',
+        description:
+          "Each voter's current choice (option names; an empty list is a retracted vote), keyed by voter JID.",
+        additionalProperties: { type: 'array', items: str },
+      },
       source: { type: 'string', enum: [...MESSAGE_SOURCES] },
       updatedAt: epochMs,
     },

@@ -2,7 +2,7 @@
  * What apps see of each document: an explicit allow-list of the documented fields (the README's
  * data contract), applied to everything the callables and the HTTPS API return and to what the
  * client converters hand over. A field the writers add later stays server-side until it is added
- * here on purpose: bookkeeping (`reactionTimes`, `unresolvedJids`, `pairingGeneration`) and key
+ * here on purpose: bookkeeping (`reactionTimes`, `pollVoteTimes`, `unresolvedJids`, `pairingGeneration`) and key
  * material never leave the server by accident.
  *
  * Pure: browser-safe, like the rest of `@wasync/shared/client`.
@@ -18,7 +18,7 @@ export type FieldShape = { readonly [field: string]: true | FieldShape };
 
 const RECEIPT = { deliveredAt: true, readAt: true, playedAt: true } as const;
 
-/** Fields of a message apps see (no `reactionTimes`, `unresolvedJids`, `messageSecret`). */
+/** Fields of a message apps see (no `reactionTimes`, `pollVoteTimes`, `unresolvedJids`). */
 export const MESSAGE_FIELDS = {
   docId: true,
   accountId: true,
@@ -48,6 +48,8 @@ export const MESSAGE_FIELDS = {
   reactions: { '*': true },
   edited: { text: true, at: true },
   deleted: true,
+  pollOptions: true,
+  pollVotes: { '*': true },
   source: true,
   updatedAt: true,
 } as const satisfies FieldShape;
@@ -93,7 +95,7 @@ export const ACCOUNT_FIELDS_FOR_ADMINS = {
 } as const satisfies FieldShape;
 
 /** Message fields that are server bookkeeping or key material: never in what apps get. */
-export type HiddenMessageField = 'reactionTimes' | 'unresolvedJids' | 'messageSecret';
+export type HiddenMessageField = 'reactionTimes' | 'pollVoteTimes' | 'unresolvedJids';
 
 /** `value` reduced to the fields `shape` allows; values of other types pass unchanged. */
 export function pickFields<T>(value: T, shape: FieldShape): T {

@@ -24,6 +24,7 @@ import type {
   MediaInfo,
   MemberDoc,
   MessageDoc,
+  NameDoc,
   PendingUpdatesDoc,
   ThreadDoc,
   UserReceipt,
@@ -78,7 +79,7 @@ export type FirestoreMediaInfo<T> = Omit<MediaInfo, 'storedAt'> & { storedAt?: T
 /** `accounts/{accountId}/threads/{threadId}/messages/{messageDocId}` as stored. */
 export type FirestoreMessageDoc<T> = Omit<
   MessageDoc,
-  'timestamp' | 'updatedAt' | 'edited' | 'receipts' | 'reactionTimes' | 'media'
+  'timestamp' | 'updatedAt' | 'edited' | 'receipts' | 'reactionTimes' | 'pollVoteTimes' | 'media'
 > & {
   timestamp: T;
   updatedAt: T;
@@ -86,6 +87,7 @@ export type FirestoreMessageDoc<T> = Omit<
   edited?: { text: string | null; at: T };
   receipts?: Record<string, FirestoreUserReceipt<T>>;
   reactionTimes?: Record<string, T>;
+  pollVoteTimes?: Record<string, T>;
 };
 
 /** `accounts/{accountId}/commands/{commandId}` as stored. */
@@ -102,16 +104,24 @@ export type FirestoreLidPnPairDoc<T> = Omit<LidPnPairDoc, 'learnedAt'> & { learn
 /** A stored message fragment (inside pending updates). */
 export type FirestoreMessageFragment<T> = Omit<
   PendingUpdatesDoc['entries'][number]['fragment'],
-  'receipts' | 'reactionTimes' | 'edited'
+  'receipts' | 'reactionTimes' | 'pollVoteTimes' | 'edited'
 > & {
   receipts?: Record<string, FirestoreUserReceipt<T>>;
   reactionTimes?: Record<string, T>;
+  pollVoteTimes?: Record<string, T>;
   edited?: { text: string | null; at: T };
 };
 
+/** `accounts/{accountId}/names/{nameKey}` as stored (server only). */
+export type FirestoreNameDoc<T> = Omit<NameDoc, 'names' | 'updatedAt'> & {
+  names: Partial<Record<keyof NameDoc['names'], { name: string; at: T }>>;
+  updatedAt: T;
+};
+
 /** `accounts/{accountId}/pendingUpdates/{messageKey}` as stored (server only). */
-export type FirestorePendingUpdatesDoc<T> = Omit<PendingUpdatesDoc, 'entries' | 'updatedAt'> & {
+export type FirestorePendingUpdatesDoc<T> = Omit<PendingUpdatesDoc, 'entries' | 'updatedAt' | 'expiresAt'> & {
   entries: Array<{ target: PendingUpdatesDoc['entries'][number]['target']; fragment: FirestoreMessageFragment<T> }>;
+  expiresAt?: T;
   updatedAt: T;
 };
 
@@ -138,17 +148,21 @@ export const DOCUMENT_TIME_PATHS = {
     ['receipts', '*', 'playedAt'],
     ['reactionTimes', '*'],
     ['media', 'storedAt'],
+    ['pollVoteTimes', '*'],
   ],
   command: [['createdAt'], ['updatedAt'], ['expiresAt'], ['purgeAt']],
   lidPnPair: [['learnedAt']],
   pendingUpdates: [
     ['updatedAt'],
+    ['expiresAt'],
     ['entries', '*', 'fragment', 'edited', 'at'],
     ['entries', '*', 'fragment', 'receipts', '*', 'deliveredAt'],
     ['entries', '*', 'fragment', 'receipts', '*', 'readAt'],
     ['entries', '*', 'fragment', 'receipts', '*', 'playedAt'],
     ['entries', '*', 'fragment', 'reactionTimes', '*'],
+    ['entries', '*', 'fragment', 'pollVoteTimes', '*'],
   ],
+  name: [['updatedAt'], ['names', '*', 'at']],
 } as const satisfies Record<string, readonly TimePath[]>;
 
 export type DocumentKind = keyof typeof DOCUMENT_TIME_PATHS;
@@ -162,6 +176,7 @@ export interface DocumentConverters<T extends TimestampLike> {
   command: DocumentConverter<CommandDoc, FirestoreCommandDoc<T>>;
   lidPnPair: DocumentConverter<LidPnPairDoc, FirestoreLidPnPairDoc<T>>;
   pendingUpdates: DocumentConverter<PendingUpdatesDoc, FirestorePendingUpdatesDoc<T>>;
+  name: DocumentConverter<NameDoc, FirestoreNameDoc<T>>;
 }
 
 function converter<Domain, Stored, T extends TimestampLike>(
@@ -189,5 +204,6 @@ export function makeDocumentConverters<T extends TimestampLike>(Timestamp: Times
     command: converter('command', Timestamp),
     lidPnPair: converter('lidPnPair', Timestamp),
     pendingUpdates: converter('pendingUpdates', Timestamp),
+    name: converter('name', Timestamp),
   };
 }

@@ -10,6 +10,7 @@
  * messages moved: a retried merge then finds either the whole plan still to do or nothing.
  */
 import { messageDocId } from '../ids.ts';
+import { canonicalizePollVotes } from '../message-doc/poll-votes.ts';
 import { canonicalizeReactions } from '../message-doc/reactions.ts';
 import type { MessageDoc, ThreadDoc, ThreadKind } from '../schema.ts';
 import { canonicalizeReceipts } from '../status.ts';
@@ -64,10 +65,18 @@ export function rekeyMessage(
   thread: { threadId: string; kind: ThreadKind },
 ): { docId: string; message: MessageDoc } {
   const sender = message.sender === null ? null : canonical(message.sender);
-  const { unresolvedJids: _stale, reactions: _r, reactionTimes: _t, ...rest } = message;
+  const {
+    unresolvedJids: _stale,
+    reactions: _r,
+    reactionTimes: _t,
+    pollVotes: _v,
+    pollVoteTimes: _vt,
+    ...rest
+  } = message;
   const moved: MessageDoc = { ...rest, threadId: thread.threadId, sender };
   if (message.receipts) moved.receipts = canonicalizeReceipts(message.receipts, canonical);
   Object.assign(moved, canonicalizeReactions(message, canonical));
+  Object.assign(moved, canonicalizePollVotes(message, canonical));
   const docId = messageDocId({ threadKind: thread.kind, fromMe: message.fromMe, sender, id: message.id });
   return { docId, message: moved };
 }

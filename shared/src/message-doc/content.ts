@@ -9,7 +9,7 @@
 import { MEDIA_STATES, type MediaInfo, type MessageDoc, type MessageType } from '../schema.ts';
 
 /** The content fields of a message document. */
-export type ContentFields = Pick<MessageDoc, 'type' | 'text' | 'media' | 'quotedId' | 'messageSecret'>;
+export type ContentFields = Pick<MessageDoc, 'type' | 'text' | 'media' | 'quotedId' | 'pollOptions'>;
 
 type Comparable = string | number;
 
@@ -66,6 +66,11 @@ function mergeMedia(a: MediaInfo | undefined, b: MediaInfo | undefined): MediaIn
   return Object.assign(media, laterStorage(a, b));
 }
 
+/** A poll's options as one comparable value (present beats absent, then the larger, as for the rest). */
+function optionsKey(options: readonly string[] | undefined): string | undefined {
+  return options && options.length > 0 ? JSON.stringify(options) : undefined;
+}
+
 /** Join two sightings' content. */
 export function mergeContent(a: ContentFields, b: ContentFields): ContentFields {
   const content: ContentFields = { type: mergeType(a.type, b.type), text: preferPresent(a.text, b.text) ?? null };
@@ -73,8 +78,8 @@ export function mergeContent(a: ContentFields, b: ContentFields): ContentFields 
   if (media) content.media = media;
   const quotedId = preferPresent(a.quotedId, b.quotedId);
   if (quotedId != null) content.quotedId = quotedId;
-  const messageSecret = preferPresent(a.messageSecret, b.messageSecret);
-  if (messageSecret != null) content.messageSecret = messageSecret;
+  const pollOptions = preferPresent(optionsKey(a.pollOptions), optionsKey(b.pollOptions));
+  if (pollOptions != null) content.pollOptions = JSON.parse(pollOptions) as string[];
   return content;
 }
 

@@ -16,7 +16,8 @@
  * - `edited`: the latest edit by the edit's own time (ties: the larger text).
  * - `reactions` / `reactionTimes`: per sender the latest event by its time (`reactions.ts`).
  * - `source`: fixed precedence (`source.ts`).
- * - content (`type`, `text`, `media`, `quotedId`, `messageSecret`): present beats absent (`content.ts`).
+ * - `pollVotes` / `pollVoteTimes`: per voter the latest vote by its time (`poll-votes.ts`).
+ * - content (`type`, `text`, `media`, `quotedId`, `pollOptions`): present beats absent (`content.ts`).
  * - identity (`accountId`, `id`, `threadId`, `fromMe`, `sender`): from the documents, which agree
  *   (the planner only joins documents with the same doc id); the existing one's when both have it.
  * - `updatedAt`: the later one. `unresolvedJids` is bookkeeping the writer recomputes from the
@@ -25,6 +26,7 @@
 import type { MessageDoc, MessageSource } from '../schema.ts';
 import { mergeReceipts, mergeStatus } from '../status.ts';
 import { type ContentFields, mergeContent, TOMBSTONE_CONTENT } from './content.ts';
+import { mergePollVotes } from './poll-votes.ts';
 import { mergeReactions } from './reactions.ts';
 import { mergeSource } from './source.ts';
 import type { MessageDocDraft, MessageFragment } from './types.ts';
@@ -49,7 +51,7 @@ function contentOf(part: Part): ContentFields {
   const content: ContentFields = { type: part.type ?? 'other', text: part.text ?? null };
   if (part.media) content.media = part.media;
   if (part.quotedId !== undefined) content.quotedId = part.quotedId;
-  if (part.messageSecret !== undefined) content.messageSecret = part.messageSecret;
+  if (part.pollOptions !== undefined) content.pollOptions = part.pollOptions;
   return content;
 }
 
@@ -74,13 +76,14 @@ function join(a: Part, b: Part): Part {
     if (Object.keys(receipts).length > 0) out.receipts = receipts;
   }
   Object.assign(out, mergeReactions(a, b));
+  Object.assign(out, mergePollVotes(a, b));
   const deleted = a.deleted === true || b.deleted === true;
   if (deleted) {
     out.deleted = true;
     if (aDoc || bDoc) {
       delete out.media;
       delete out.quotedId;
-      delete out.messageSecret;
+      delete out.pollOptions;
       Object.assign(out, TOMBSTONE_CONTENT);
     }
   } else {

@@ -13,6 +13,12 @@
  * - `message-receipt.update`: per-recipient receipts of our group messages.
  * - `messages.reaction`: not read, for the same reason as edits (the reaction message is upserted too).
  * - `lid-mapping.update`, `contacts.upsert` / `contacts.update`, `chats.upsert`: pairs.
+ * - names (`names.ts`): contacts of history and app-state sync, group subjects from
+ *   `groups.upsert` / `groups.update` and group chats.
+ * - `messages.delete` (the phone's "delete for me"): a tombstone of each message, as a revoke
+ *   makes; a whole chat deleted or cleared (`chats.delete`, `{ jid, all }`) is kept and reported
+ *   as skipped (`chat_deleted`): the mirror is the business's record.
+ * - poll votes in `messages.upsert`, opened with the host's `decryptPollVote`.
  *
  * One buffer merge needs the whole map to undo: a REVOKE merged into its target's upsert replaces
  * the target's key with the revoke message's own (`messages.update` carries `key: message.key`,
@@ -29,7 +35,9 @@ import type { EpochMs, LidPnPair, MessageSource } from '../schema.ts';
 import { patchFromMessageUpdate, patchFromReceiptUpdate, type StatusPatch } from '../status.ts';
 import { messageRef, resolveChat } from './chat.ts';
 import { asFields, nonEmptyString } from './fields.ts';
+import { nameEventsOf } from './names.ts';
 import { normalizeMessage } from './normalize-message.ts';
+import type { PollVoteDecrypter } from './polls.ts';
 import type { NormalizedMessage, NormalizedUpdate, SkipReason } from './types.ts';
 
 export interface BaileysBatchOptions {
@@ -40,6 +48,8 @@ export interface BaileysBatchOptions {
   maxFutureSkewMs?: number;
   /** Source of history messages; default `backfill` for ON_DEMAND syncs, else `history` (`import` for the CLI). */
   historySource?: MessageSource;
+  /** Opens live poll votes (see `NormalizeOptions.decryptPollVote`). */
+  decryptPollVote?: PollVoteDecrypter;
 }
 
 export interface SkippedEvent {
@@ -73,6 +83,7 @@ class Batch {
       self: this.opts.self,
       includeStatusBroadcast: this.opts.includeStatusBroadcast,
       maxFutureSkewMs: this.opts.maxFutureSkewMs,
+      decryptPollVote: this.opts.decryptPollVote,
     };
     for (const message of messages) {
       const result = normalizeMessage(message, options);
@@ -127,6 +138,32 @@ class Batch {
     this.events.push({ kind: 'update', receivedAt: this.opts.receivedAt, target, fragment, aliases: chat.aliases });
   }
 
+  /** "Delete for me" of one message on the phone: a tombstone, like a revoke (our perspective). */
+  deletion(key: unknown): void {
+    const event = 'messages.delete' as const;
+    const k = asFields(key) ?? {};
+    const id = nonEmptyString(k.id);
+    const remoteJid = nonEmptyString(k.remoteJid);
+    if (!id || !remoteJid) {
+      this.skipped.push({ event, reason: 'invalid_key', detail: 'deletion without id or chat' });
+      return;
+    }
+    const resolution = { includeStatusBroadcast: this.opts.includeStatusBroadcast === true, self: this.opts.self };
+    const chat = resolveChat({}, k, remoteJid, resolution);
+    if ('kind' in chat) {
+      this.skipped.push({ event, reason: chat.reason, ...(chat.detail ? { detail: chat.detail } : {}) });
+      return;
+    }
+    const target = messageRef(chat, id);
+    this.events.push({
+      kind: 'update',
+      receivedAt: this.opts.receivedAt,
+      target,
+      fragment: { deleted: true },
+      aliases: [],
+    });
+  }
+
   aliases(pairs: LidPnPair[]): void {
     this.pairs.push(...pairs);
   }
@@ -174,5 +211,12 @@ export function normalizeBaileysEvents(events: Events, opts: BaileysBatchOptions
     if (contacts) batch.aliases(pairsFromContacts(contacts as Array<{ id?: string }>, self));
   }
   if (events['chats.upsert']) batch.aliases(pairsFromHistoryChats(events['chats.upsert'], self));
+  const deleted = events['messages.delete'];
+  if (deleted && 'keys' in deleted) for (const key of deleted.keys ?? []) batch.deletion(key);
+  else if (deleted) batch.skipped.push({ event: 'messages.delete', reason: 'chat_deleted', detail: 'chat cleared' });
+  for (const jid of events['chats.delete'] ?? []) {
+    batch.skipped.push({ event: 'chats.delete', reason: 'chat_deleted', detail: String(jid) });
+  }
+  batch.events.push(...nameEventsOf(events, opts.receivedAt, self));
   return batch.finish();
 }

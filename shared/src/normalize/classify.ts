@@ -27,6 +27,8 @@ export type Classification =
   | { kind: 'content'; content: Fields; contentType: string }
   /** A `reactionMessage` (target key in `reaction.key`, emoji in `reaction.text`). */
   | { kind: 'reaction'; reaction: Fields }
+  /** A `pollUpdateMessage`: an encrypted vote on the poll named by `update.pollCreationMessageKey`. */
+  | { kind: 'poll_vote'; update: Fields }
   /** A MESSAGE_EDIT protocol message; `timestampMs` is the edit's own time. */
   | { kind: 'edit'; targetId: string; newContent: Fields | null; timestampMs: unknown }
   /**
@@ -113,7 +115,7 @@ function classifyContent(raw: Fields): Classification | null {
     case 'reactionMessage':
       return { kind: 'reaction', reaction: asFields(content.reactionMessage) ?? {} };
     case 'pollUpdateMessage':
-      return { kind: 'skip', reason: 'poll_vote' };
+      return { kind: 'poll_vote', update: asFields(content.pollUpdateMessage) ?? {} };
     case 'fastRatchetKeySenderKeyDistributionMessage':
       return { kind: 'skip', reason: 'sender_key_only' };
   }

@@ -12,16 +12,17 @@
  *   geo field, so the coordinates survive only this way. Live location: caption, else coordinates.
  * - contact: the card's display name; several cards: the array's display name, else the names
  *   joined with ", ". vCards are not stored (no contract field, can be large).
- * - poll (creation v1/v2/v3/v5, and the wrapped v4): the question. Options and votes are not in the contract.
+ * - poll (creation v1/v2/v3/v5, and the wrapped v4): the question, and the options (`pollOptions`).
  * - other: the first plain text field we know (`text`, `caption`, `name`, `title`, …) or null.
  * Empty strings become null: the contract's "no text" is null.
  */
 import type { MediaInfo, MessageDoc, MessageType } from '../schema.ts';
 import { asFields, type Fields, nonEmptyString as text } from './fields.ts';
+import { pollOptionsOf } from './polls.ts';
 import { countValue } from './timestamps.ts';
 
 /** The content fields of a message document. */
-export type ContentSummary = Pick<MessageDoc, 'type' | 'text' | 'media' | 'quotedId'>;
+export type ContentSummary = Pick<MessageDoc, 'type' | 'text' | 'media' | 'quotedId' | 'pollOptions'>;
 
 const POLL_TYPES = new Set([
   'pollCreationMessage',
@@ -107,6 +108,13 @@ function summary(type: MessageType, textValue: string | null, m: Fields | null, 
   return result;
 }
 
+function pollSummary(poll: Fields): ContentSummary {
+  const result = summary('poll', text(poll.name), poll);
+  const options = pollOptionsOf(poll);
+  if (options.length > 0) result.pollOptions = options;
+  return result;
+}
+
 /**
  * Describe unwrapped content. `contentType` is Baileys' `getContentType` of it, which is never a
  * wrapper because the content went through `normalizeMessageContent` / `extractMessageContent`.
@@ -140,10 +148,8 @@ export function describeContent(content: Fields, contentType: string): ContentSu
     case 'contactMessage':
     case 'contactsArrayMessage':
       return summary('contact', contactsText(m), m);
-    case 'pollCreationMessageV4': {
-      const poll = wrappedPoll(m) ?? m;
-      return summary('poll', text(poll.name), poll);
-    }
+    case 'pollCreationMessageV4':
+      return pollSummary(wrappedPoll(m) ?? m);
     case 'buttonsResponseMessage':
     case 'templateButtonReplyMessage':
       return summary('text', text(m.selectedDisplayText), m);
@@ -154,22 +160,21 @@ export function describeContent(content: Fields, contentType: string): ContentSu
     case 'groupInviteMessage':
       return summary('other', text(m.caption) ?? text(m.groupName), m);
     default:
-      if (POLL_TYPES.has(contentType)) return summary('poll', text(m.name), m);
+      if (POLL_TYPES.has(contentType)) return pollSummary(m);
       return summary('other', fallbackText(m), m);
   }
 }
 
 /**
- * `messageContextInfo.messageSecret` as base64, from the message or the first wrapper that carries
- * it (ephemeral and view-once wrappers nest a whole message). Poll votes and event responses are
- * encrypted with it (`decryptPollVote`, Baileys does not decrypt them in 7.0.0-rc14), so without it
- * they can never be read. Bytes come as `Uint8Array`/`Buffer`, or base64 after `toJSON`.
+ * `messageContextInfo.messageSecret`, from the message or the first wrapper that carries it
+ * (ephemeral and view-once wrappers nest a whole message). Poll votes and event responses are
+ * encrypted with it. It is key material: the socket host reads it from the server-only content
+ * store to decrypt votes; it never goes on a message document.
  */
-export function messageSecretOf(raw: Fields | null): string | undefined {
+export function messageSecretOf(raw: Fields | null): Uint8Array | undefined {
   for (let message = raw, depth = 0; message && depth < 5; depth++) {
     const secret = asFields(message.messageContextInfo)?.messageSecret;
-    if (secret instanceof Uint8Array && secret.length > 0) return Buffer.from(secret).toString('base64');
-    if (typeof secret === 'string' && secret.length > 0) return secret;
+    if (secret instanceof Uint8Array && secret.length > 0) return secret;
     const wrapper =
       asFields(message.ephemeralMessage) ??
       asFields(message.viewOnceMessage) ??

@@ -9,7 +9,10 @@ export {
   normalizeBaileysEvents,
   type SkippedEvent,
 } from './baileys-events.ts';
+export { messageSecretOf } from './content.ts';
+export { nameEventsOf } from './names.ts';
 export { normalizeMessage } from './normalize-message.ts';
+export { chosenOptions, type EncryptedPollVote, type PollVoteDecrypter, pollOptionsOf } from './polls.ts';
 export { DEFAULT_MAX_FUTURE_SKEW_MS } from './timestamps.ts';
 export {
   type MessageDocDraft,

@@ -2,6 +2,9 @@
  * `normalizeMessage`: one Baileys `WAMessage` → a Firestore message document, an update of another
  * message, or a reasoned skip. Pure, synchronous and total: it never throws, on any input.
  *
+ * Poll votes need the poll's secret, which the socket host keeps: it passes `decryptPollVote`;
+ * without it (or when the poll is unknown) a vote is skipped as 'poll_vote'.
+ *
  * Pipeline: validate the key → resolve chat, sender and aliases (`chat.ts`) → classify the event
  * (`classify.ts`) → build the result. Decisions documented in the modules:
  * - newsletters are kept as 'newsletter' threads, `status@broadcast` is skipped unless opted in,
@@ -35,17 +38,19 @@
  * fields omitted rather than undefined), because Firestore rejects Long, class instances and undefined.
  */
 import { proto } from '@whiskeysockets/baileys';
-import { isSelfJid } from '../identity/self.ts';
+import { isSelfJid, selfJid } from '../identity/self.ts';
 import { TOMBSTONE_CONTENT } from '../message-doc/content.ts';
+import { pollVoteFragment } from '../message-doc/poll-votes.ts';
 import type { EpochMs } from '../schema.ts';
 import { mergeReceipts, receiptOfStatus } from '../status.ts';
 import { epochMsFromMillis, epochMsFromSeconds } from '../time.ts';
 import { type ChatContext, type ChatResolution, messageRef, resolveChat } from './chat.ts';
 import { type Classification, classifyMessage } from './classify.ts';
-import { type ContentSummary, describeContent, messageSecretOf } from './content.ts';
+import { type ContentSummary, describeContent } from './content.ts';
 import { embeddedReactions, embeddedReceipts } from './embedded.ts';
-import { asFields, type Fields, skip } from './fields.ts';
+import { asFields, type Fields, nonEmptyString, skip } from './fields.ts';
 import { messageStatus } from './message-status.ts';
+import { embeddedPollVotes } from './polls.ts';
 import { clampFuture, DEFAULT_MAX_FUTURE_SKEW_MS } from './timestamps.ts';
 import type {
   MessageDocDraft,
@@ -128,8 +133,11 @@ function buildMessage(
   };
   if (summary.media) doc.media = summary.media;
   if (summary.quotedId !== undefined) doc.quotedId = summary.quotedId;
-  const secret = messageSecretOf(asFields(msg.message));
-  if (secret !== undefined) doc.messageSecret = secret;
+  if (summary.pollOptions) {
+    doc.pollOptions = summary.pollOptions;
+    const votes = embeddedPollVotes(msg.pollUpdates, summary.pollOptions, self);
+    if (votes) Object.assign(doc, votes);
+  }
   const reactions = embeddedReactions(msg.reactions, self);
   if (reactions) Object.assign(doc, reactions);
   const receipts = embeddedReceipts(msg.userReceipt);
@@ -169,6 +177,27 @@ function buildUpdate(
   };
   if (run.flags.length > 0) result.flags = run.flags;
   return result;
+}
+
+/** A live poll vote, opened by the host's decrypter; the poll's key is in our perspective, like a reaction's. */
+function pollVoteFrom(
+  update: Fields,
+  voteKey: Fields,
+  chat: ChatContext,
+  timestamp: EpochMs | undefined,
+  run: Run,
+): NormalizedUpdate | NormalizedSkip {
+  const ctx: UpdateContext = { chat, self: run.resolution.self };
+  const creationKey = asFields(update.pollCreationMessageKey);
+  const targetId = nonEmptyString(creationKey?.id);
+  if (!creationKey || !targetId) return skip('invalid_key', 'poll vote without the poll key');
+  const voter = chat.fromMe ? selfJid(ctx.self) : chat.sender;
+  if (!voter) return skip('invalid_key', 'poll vote without voter');
+  const chosen = run.opts.decryptPollVote?.({ creationKey, voteKey, vote: asFields(update.vote) ?? {} });
+  if (chosen === undefined) return skip('poll_vote', 'not decrypted: the poll or its secret is unknown');
+  const at = epochMsFromMillis(update.senderTimestampMs) ?? timestamp;
+  const fragment = pollVoteFragment(voter, chosen, at === undefined ? null : clampTime(run, at));
+  return buildUpdate(chat, reactionTarget(creationKey, targetId, ctx), fragment, run);
 }
 
 function updateFrom(
@@ -234,6 +263,8 @@ function normalizeUnchecked(input: unknown, opts: NormalizeOptions): NormalizeRe
     case 'edit':
     case 'revoke':
       return updateFrom(classification, chat, timestamp, run);
+    case 'poll_vote':
+      return pollVoteFrom(classification.update, key, chat, timestamp, run);
   }
   if (timestamp === undefined) return skip('malformed', 'missing or invalid messageTimestamp');
   const at = clampTime(run, timestamp);

@@ -11,6 +11,7 @@ import type { WAMessage } from '@whiskeysockets/baileys';
 import type { SelfIdentity } from '../identity/self.ts';
 import type { MessageDocDraft, MessageFragment } from '../message-doc/types.ts';
 import type { EpochMs, LidPnPair, MessageSource, PendingUpdateTarget } from '../schema.ts';
+import type { PollVoteDecrypter } from './polls.ts';
 
 /** A message as Baileys hands it over: `proto.IWebMessageInfo` with the v7 key (`remoteJidAlt`, `participantAlt`). */
 export type { MessageDocDraft, MessageFragment, WAMessage };
@@ -33,6 +34,8 @@ export interface NormalizeOptions {
   includeStatusBroadcast?: boolean;
   /** Timestamps further than this after `receivedAt` are clamped to it. Default 24 h. */
   maxFutureSkewMs?: number;
+  /** Opens live poll votes (the host, which holds the polls' secrets); without it votes are skipped. */
+  decryptPollVote?: PollVoteDecrypter;
 }
 
 /**
@@ -63,8 +66,10 @@ export const SKIP_REASONS = [
   'group_stub',
   /** Any other content-less stub (missed call, security-code change, business notices…). */
   'stub',
-  /** An encrypted poll vote; decrypting needs the poll's `messageSecret` and is not done here. */
+  /** An encrypted poll vote that could not be opened (its poll or the poll's secret is unknown). */
   'poll_vote',
+  /** The phone deleted or cleared a whole chat (`chats.delete`, a clear): the mirror keeps it. */
+  'chat_deleted',
   /** An in-chat control message the data contract does not model (pin, keep-in-chat, encrypted reaction…). */
   'control',
 ] as const;

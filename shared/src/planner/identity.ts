@@ -6,6 +6,7 @@
 import type { CanonicalJid } from '../identity/alias-resolver.ts';
 import { jidServer } from '../identity/jid.ts';
 import { ID_SEPARATOR, messageDocId, PEER_SENDER, safeDocId, threadDocId } from '../ids.ts';
+import { canonicalizePollVotes } from '../message-doc/poll-votes.ts';
 import { canonicalizeReactions } from '../message-doc/reactions.ts';
 import type { MessageDocDraft, MessageFragment } from '../message-doc/types.ts';
 import type { MessageRef } from '../normalize/types.ts';
@@ -35,12 +36,18 @@ export function pendingKey(messageId: string): string {
   return safeDocId(messageId);
 }
 
-/** Receipt and reaction keys put through `canonical`, entries of one person joined. */
+/** The doc key of the names of a JID. */
+export function nameKey(jid: string): string {
+  return safeDocId(jid);
+}
+
+/** Receipt, reaction and vote keys put through `canonical`, entries of one person joined. */
 export function canonicalFragment<F extends MessageFragment>(fragment: F, canonical: CanonicalJid): F {
-  const { receipts, reactions: _r, reactionTimes: _t, ...rest } = fragment;
+  const { receipts, reactions: _r, reactionTimes: _t, pollVotes: _v, pollVoteTimes: _vt, ...rest } = fragment;
   const out = { ...rest } as F;
   if (receipts) out.receipts = canonicalizeReceipts(receipts, canonical);
   Object.assign(out, canonicalizeReactions(fragment, canonical));
+  Object.assign(out, canonicalizePollVotes(fragment, canonical));
   return out;
 }
 
@@ -55,11 +62,13 @@ export function completeDraft(
   return { ...canonicalFragment(draft, canonical), accountId, threadId, sender: ref.sender };
 }
 
-/** Every JID a message or fragment uses as a key (sender, receipts, reactions). */
+/** Every JID a message or fragment uses as a key (sender, receipts, reactions, votes). */
 export function jidsOf(doc: MessageFragment & { sender?: string | null }): string[] {
   const jids: string[] = [];
   if (doc.sender) jids.push(doc.sender);
-  for (const map of [doc.receipts, doc.reactions, doc.reactionTimes]) if (map) jids.push(...Object.keys(map));
+  for (const map of [doc.receipts, doc.reactions, doc.reactionTimes, doc.pollVotes, doc.pollVoteTimes]) {
+    if (map) jids.push(...Object.keys(map));
+  }
   return jids;
 }
 

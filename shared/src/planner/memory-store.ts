@@ -5,9 +5,9 @@
  * Paths are the contract's (`paths.*`); documents are the domain types.
  */
 
-import type { LidPnPairDoc, MessageDoc, PendingUpdatesDoc, ThreadDoc } from '../schema.ts';
+import type { LidPnPairDoc, MessageDoc, NameDoc, PendingUpdatesDoc, ThreadDoc } from '../schema.ts';
 import { paths } from '../schema.ts';
-import { pendingKey } from './identity.ts';
+import { nameKey, pendingKey } from './identity.ts';
 import type { Commit, StoredMessage, StoreView, WrittenDoc } from './types.ts';
 
 export class InMemoryStore implements StoreView {
@@ -31,6 +31,10 @@ export class InMemoryStore implements StoreView {
 
   message(threadId: string, docId: string): MessageDoc | undefined {
     return this.#threadMessages.get(threadId)?.get(docId);
+  }
+
+  name(jid: string): NameDoc | undefined {
+    return this.docs.get(paths.name(this.accountId, nameKey(jid))) as NameDoc | undefined;
   }
 
   pending(messageId: string): PendingUpdatesDoc | undefined {

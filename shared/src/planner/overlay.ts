@@ -3,7 +3,7 @@
  * emitted as operations. Only the final state of each document is emitted (a document touched by
  * several events is written once), plus the moves (`rekey`) that must be atomic.
  */
-import type { MessageDoc, PendingUpdatesDoc, ThreadDoc } from '../schema.ts';
+import type { MessageDoc, NameDoc, PendingUpdatesDoc, ThreadDoc } from '../schema.ts';
 import type { StoredMessage, StoreView } from './types.ts';
 
 /** `threadId/docId`: one key per message document of the account. */
@@ -22,6 +22,8 @@ export class Overlay {
   readonly messages = new Map<string, MessageDoc | null>();
   readonly pending = new Map<string, PendingUpdatesDoc | null>();
   readonly threads = new Map<string, ThreadDoc | null>();
+  /** Written name docs by JID. */
+  readonly names = new Map<string, NameDoc>();
   /** Message moves: old key → new key. */
   readonly moves = new Map<string, string>();
   /** Docs written per thread (for recomputing a thread's newest message). */
@@ -61,6 +63,10 @@ export class Overlay {
   pendingFor(messageId: string): PendingUpdatesDoc | undefined {
     if (this.pending.has(messageId)) return this.pending.get(messageId) ?? undefined;
     return this.#store.pending(messageId);
+  }
+
+  name(jid: string): NameDoc | undefined {
+    return this.names.get(jid) ?? this.#store.name(jid);
   }
 
   thread(threadId: string): ThreadDoc | undefined {

@@ -15,7 +15,10 @@
  *    and with pending updates waiting for it; each update is joined into its target, or kept as a
  *    pending update when the target is not stored yet. Only documents whose content changed are
  *    written, so a replay plans nothing.
- * 4. Emit: message and pending-update operations in the order first touched, then — last — one
+ * 4. Names (contact, push, verified names, group subjects) are joined into each JID's name document,
+ *    and every thread they name — and every thread created, merged or given new aliases — takes its
+ *    name again from the name documents of all its JIDs (`names.ts`).
+ * 5. Emit: message, pending-update and name operations in the order first touched, then — last — one
  *    write per touched thread, the deletion of merged threads, and the learned pairs. A crash between
  *    commits leaves the pairs unwritten, so the replay plans the same re-keys again (they are joins).
  */
@@ -36,13 +39,16 @@ import {
   jidsOf,
   locate,
   mayChange,
+  nameKey,
   pendingKey,
   rekeyKindOf,
   unresolvedOf,
 } from './identity.ts';
+import { joinName } from './names.ts';
 import { messageKey, Overlay, splitMessageKey } from './overlay.ts';
 import { ThreadWrites } from './threads.ts';
 import type {
+  NameEvent,
   PlannerEvent,
   PlannerState,
   PlanOptions,
@@ -63,6 +69,7 @@ function pairKey(pair: { lid: string; pn: string }): string {
 class Planner {
   readonly #state: PlannerState;
   readonly #now: number;
+  readonly #pendingTtlMs: number | undefined;
   readonly #overlay: Overlay;
   readonly #resolver: AliasResolver;
   readonly #canonical: CanonicalJid;
@@ -76,11 +83,13 @@ class Planner {
     threadsWritten: 0,
     rekeyed: 0,
     pairsLearned: 0,
+    namesWritten: 0,
   };
 
-  constructor(state: PlannerState, now: number) {
+  constructor(state: PlannerState, now: number, pendingTtlMs?: number) {
     this.#state = state;
     this.#now = now;
+    this.#pendingTtlMs = pendingTtlMs;
     for (const pair of state.pairs) this.#knownPairs.set(pairKey(pair), pair);
     this.#resolver = new AliasResolver({ self: state.self, pairs: this.#knownPairs.values() });
     this.#canonical = this.#resolver.canonical;
@@ -95,6 +104,8 @@ class Planner {
       if (event.kind === 'message') this.#applyMessage(event);
       else if (event.kind === 'update') this.#applyUpdate(event);
     }
+    // Names last: a thread this plan creates reads its names at the end (`ThreadWrites.finish`).
+    for (const event of events) if (event.kind === 'name') this.#applyName(event);
     return this.#emit();
   }
 
@@ -107,6 +118,7 @@ class Planner {
   #learnPairs(events: readonly PlannerEvent[]): void {
     const revealed = new Map<string, LidPnPairDoc>();
     for (const event of events) {
+      if (event.kind === 'name') continue;
       const pairs = event.kind === 'aliases' ? event.pairs : event.aliases;
       for (const raw of pairs) {
         const check = checkLidPnPair(raw.lid, raw.pn, this.#state.self);
@@ -204,6 +216,17 @@ class Planner {
     this.#addPending(target, fragment);
   }
 
+  /** Join a name into its JID's name document; the JID's thread, if stored, takes its name again. */
+  #applyName(event: NameEvent): void {
+    const stored = this.#overlay.name(event.jid);
+    const joined = joinName(stored, event, this.#now);
+    if (joined === stored) return;
+    this.#overlay.names.set(event.jid, joined);
+    const jid = this.#canonical(event.jid);
+    const threadId = threadDocId(jid);
+    if (this.#overlay.thread(threadId)) this.#threads.namesChanged(threadId, jid);
+  }
+
   /** Bookkeeping of a joined document: `unresolvedJids` and `updatedAt`. */
   #finish(doc: MessageDoc, previous: readonly string[]): MessageDoc {
     const { unresolvedJids: _, ...rest } = doc;
@@ -221,7 +244,14 @@ class Planner {
     chatJid: string,
     kind: ThreadKind,
   ): void {
-    if (existing && sameContent(existing, final)) return;
+    // An unchanged message still counts towards its thread: a crash (or a failed commit) between
+    // the plan's message commits and its thread commit leaves messages whose thread never saw
+    // them, and the replay, finding them stored, must still bring the thread up to date. The thread
+    // doc is only written when its summary really changes, so a plain replay writes nothing.
+    if (existing && sameContent(existing, final)) {
+      this.#threads.messageWritten(threadId, chatJid, kind, existing);
+      return;
+    }
     this.#overlay.setMessage(threadId, docId, final);
     this.#threads.messageWritten(threadId, chatJid, kind, final);
   }
@@ -263,6 +293,7 @@ class Planner {
       this.#canonical,
     );
     if (unresolved) doc.unresolvedJids = unresolved;
+    if (this.#pendingTtlMs !== undefined) doc.expiresAt = this.#now + this.#pendingTtlMs;
     if (stored && sameContent(stored, doc)) return;
     this.#overlay.pending.set(messageId, doc);
   }
@@ -357,6 +388,11 @@ class Planner {
         this.stats.pendingWritten += 1;
       }
     }
+    for (const [jid, data] of this.#overlay.names) {
+      const path = paths.name(accountId, nameKey(jid));
+      body.push({ type: store.name(jid) ? 'merge' : 'create', kind: 'name', path, data });
+      this.stats.namesWritten += 1;
+    }
     const tail: WriteOp[] = [];
     for (const { threadId, doc, existed } of this.#threads.finish(this.#now)) {
       tail.push({
@@ -397,7 +433,7 @@ function hasMisses(store: unknown): store is ReportsMisses {
  * reads of a round depend only on the answers of the previous one).
  */
 export function planWrites(state: PlannerState, events: readonly PlannerEvent[], options: PlanOptions): WritePlan {
-  const planner = new Planner(state, options.now);
+  const planner = new Planner(state, options.now, options.pendingTtlMs);
   const ops = planner.run(events);
   const reads = hasMisses(state.store) ? state.store.missing() : [];
   if (reads.length > 0) return { reads, commits: [], learned: [], stats: planner.stats };

@@ -6,7 +6,7 @@
  * again. Each round only needs what the previous round's answers point at, so a batch settles in
  * a few rounds.
  */
-import type { MessageDoc, PendingUpdatesDoc, ThreadDoc } from '../schema.ts';
+import type { MessageDoc, NameDoc, PendingUpdatesDoc, ThreadDoc } from '../schema.ts';
 import { messageKey } from './overlay.ts';
 import type { ReadRequest, StoredMessage, StoreView } from './types.ts';
 
@@ -24,6 +24,8 @@ function requestKey(request: ReadRequest): string {
       return `n ${request.threadId}`;
     case 'threadMessages':
       return `a ${request.threadId}`;
+    case 'name':
+      return `j ${request.jid}`;
   }
 }
 
@@ -34,6 +36,7 @@ export class SnapshotStore implements StoreView {
   readonly #referencing = new Map<string, { messages: StoredMessage[]; pending: PendingUpdatesDoc[] }>();
   readonly #newest = new Map<string, { limit: number; messages: StoredMessage[] }>();
   readonly #threadMessages = new Map<string, StoredMessage[]>();
+  readonly #names = new Map<string, NameDoc | undefined>();
   readonly #missing = new Map<string, ReadRequest>();
 
   #miss(request: ReadRequest): void {
@@ -81,6 +84,15 @@ export class SnapshotStore implements StoreView {
   addThreadMessages(threadId: string, messages: StoredMessage[]): void {
     this.#threadMessages.set(threadId, messages);
     for (const m of messages) this.addMessage(m.threadId, m.docId, m.doc);
+  }
+
+  addName(jid: string, doc: NameDoc | undefined): void {
+    this.#names.set(jid, doc);
+  }
+
+  name(jid: string): NameDoc | undefined {
+    if (!this.#names.has(jid)) this.#miss({ kind: 'name', jid });
+    return this.#names.get(jid);
   }
 
   thread(threadId: string): ThreadDoc | undefined {
@@ -142,6 +154,9 @@ export function fillSnapshot(snapshot: SnapshotStore, source: StoreView, request
         break;
       case 'threadMessages':
         snapshot.addThreadMessages(request.threadId, source.threadMessages(request.threadId));
+        break;
+      case 'name':
+        snapshot.addName(request.jid, source.name(request.jid));
         break;
     }
   }

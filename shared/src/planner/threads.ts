@@ -13,6 +13,7 @@ import { mergeThreadDocs } from '../identity/thread-merge.ts';
 import type { EpochMs, MessageDoc, ThreadDoc, ThreadKind } from '../schema.ts';
 import { mergeThreadSummary, summarizeMessage, type ThreadSummary } from '../thread-summary.ts';
 import { sameContent } from './equal.ts';
+import { threadName } from './names.ts';
 import type { Overlay } from './overlay.ts';
 
 interface ThreadWork {
@@ -22,6 +23,8 @@ interface ThreadWork {
   doc: ThreadDoc | undefined;
   summary: ThreadSummary | undefined;
   recompute: boolean;
+  /** Its name must be computed again: a new thread, a merge, new aliases or a new name of one of its JIDs. */
+  rename: boolean;
 }
 
 /** What a message shows in its thread's `lastMessage`: its current text, none once deleted. */
@@ -56,6 +59,7 @@ export class ThreadWrites {
         doc,
         summary: doc && summaryFields(doc),
         recompute: false,
+        rename: doc === undefined,
       };
       this.#work.set(threadId, work);
     }
@@ -87,11 +91,26 @@ export class ThreadWrites {
     work.doc = doc;
     work.summary = summaryFields(doc);
     work.recompute ||= gone?.recompute === true;
+    work.rename = true;
   }
 
   /** An existing thread whose `aliases` may have changed. */
   aliasesChanged(threadId: string, jid: string): void {
-    if (this.#overlay.thread(threadId)) this.#get(threadId, jid, 'dm');
+    if (this.#overlay.thread(threadId)) this.#get(threadId, jid, 'dm').rename = true;
+  }
+
+  /** An existing thread one of whose JIDs got a new name. */
+  namesChanged(threadId: string, jid: string): void {
+    const stored = this.#overlay.thread(threadId);
+    if (stored) this.#get(threadId, jid, stored.kind).rename = true;
+  }
+
+  /** The thread's name from the name documents of its JIDs (undefined: none has one). */
+  #name(work: ThreadWork, aliases: readonly string[]): string | undefined {
+    return threadName(
+      work.kind,
+      [work.jid, ...aliases].map((jid) => this.#overlay.name(jid)),
+    );
   }
 
   #recomputed(threadId: string, work: ThreadWork): ThreadSummary | undefined {
@@ -120,6 +139,11 @@ export class ThreadWrites {
       };
       if (summary.oldestMessageAt !== undefined) doc.oldestMessageAt = summary.oldestMessageAt;
       else delete doc.oldestMessageAt;
+      if (work.rename) {
+        const name = this.#name(work, doc.aliases);
+        if (name !== undefined) doc.name = name;
+        else delete doc.name;
+      }
       const stored = this.#overlay.store.thread(threadId);
       if (stored && sameContent(stored, doc)) continue;
       this.#overlay.threads.set(threadId, doc);

@@ -4,7 +4,16 @@
  */
 import type { SelfIdentity } from '../identity/self.ts';
 import type { NormalizedMessage, NormalizedUpdate } from '../normalize/types.ts';
-import type { EpochMs, LidPnPair, LidPnPairDoc, MessageDoc, PendingUpdatesDoc, ThreadDoc } from '../schema.ts';
+import type {
+  EpochMs,
+  LidPnPair,
+  LidPnPairDoc,
+  MessageDoc,
+  NameDoc,
+  NameSource,
+  PendingUpdatesDoc,
+  ThreadDoc,
+} from '../schema.ts';
 
 /** LID ↔ phone-number pairs learned outside messages (`lid-mapping.update`, history chats and contacts). */
 export interface AliasEvent {
@@ -13,8 +22,22 @@ export interface AliasEvent {
   pairs: LidPnPair[];
 }
 
-/** One input event: a message, an update of another message (edit, revoke, reaction, receipt), or aliases. */
-export type PlannerEvent = NormalizedMessage | NormalizedUpdate | AliasEvent;
+/**
+ * A name WhatsApp gave a JID (a contact, push or verified name, a group subject), with the time
+ * that orders it against other names of the same source (the receive time of its event).
+ */
+export interface NameEvent {
+  kind: 'name';
+  receivedAt: EpochMs;
+  /** The JID as seen (device-free): a user or group JID. */
+  jid: string;
+  source: NameSource;
+  name: string;
+  at: EpochMs;
+}
+
+/** One input event: a message, an update of another message (edit, revoke, reaction, receipt, vote), aliases or a name. */
+export type PlannerEvent = NormalizedMessage | NormalizedUpdate | AliasEvent | NameEvent;
 
 /** A stored message with where it is. */
 export interface StoredMessage {
@@ -38,6 +61,8 @@ export interface StoreView {
   newestMessages(threadId: string, limit: number): StoredMessage[];
   /** Every message of a thread (its `messages` collection): what a thread merge moves. */
   threadMessages(threadId: string): StoredMessage[];
+  /** The names known for a JID (`names/{safeDocId(jid)}`). */
+  name(jid: string): NameDoc | undefined;
 }
 
 /** A read the planner needed and a `SnapshotStore` did not have (see `SnapshotStore`). */
@@ -47,7 +72,8 @@ export type ReadRequest =
   | { kind: 'pending'; messageId: string }
   | { kind: 'referencing'; jid: string }
   | { kind: 'newest'; threadId: string; limit: number }
-  | { kind: 'threadMessages'; threadId: string };
+  | { kind: 'threadMessages'; threadId: string }
+  | { kind: 'name'; jid: string };
 
 /** What the planner is given besides the events. */
 export interface PlannerState {
@@ -66,12 +92,14 @@ export interface PlanOptions {
   maxWritesPerCommit?: number;
   /** Firestore allows 10 MiB per request; the default 9 MiB leaves room for request overhead. */
   maxBytesPerCommit?: number;
+  /** Pending updates expire (`expiresAt`) this long after their last write; without it they never do. */
+  pendingTtlMs?: number;
 }
 
 /** Which converter a written document goes through (`makeDocumentConverters`). */
-export type WrittenKind = 'message' | 'thread' | 'pendingUpdates' | 'lidPnPair';
+export type WrittenKind = 'message' | 'thread' | 'pendingUpdates' | 'lidPnPair' | 'name';
 
-export type WrittenDoc = MessageDoc | ThreadDoc | PendingUpdatesDoc | LidPnPairDoc;
+export type WrittenDoc = MessageDoc | ThreadDoc | PendingUpdatesDoc | LidPnPairDoc | NameDoc;
 
 /**
  * One Firestore operation. Documents are always written WHOLE (`set` without merge): the planner
@@ -105,6 +133,7 @@ export interface PlanStats {
   threadsWritten: number;
   rekeyed: number;
   pairsLearned: number;
+  namesWritten: number;
 }
 
 export interface WritePlan {

@@ -57,7 +57,9 @@ const message: MessageDoc = {
   reactions: { '111@lid': '👍' },
   reactionTimes: { '111@lid': T + 6, '222@lid': T + 7 },
   edited: { text: 'new caption', at: T + 8 },
-  messageSecret: 'c2VjcmV0',
+  pollOptions: ['yes', 'no'],
+  pollVotes: { '111@lid': ['yes'] },
+  pollVoteTimes: { '111@lid': T + 10, '222@lid': T + 11 },
   source: 'realtime',
   updatedAt: T + 9,
 };

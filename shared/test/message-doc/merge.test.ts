@@ -228,18 +228,19 @@ describe('message-doc/mergeMessageDoc', () => {
       const live = mergeMessageDoc(mergeMessageDoc(docs[0], fragments[0] as MessageFragment), revoke);
       for (const doc of [live, stub, mergeMessageDoc(stub, docs[0] as MessageDocDraft)]) {
         assert.deepEqual(
-          [doc.deleted, doc.type, doc.text, doc.edited, doc.messageSecret],
+          [doc.deleted, doc.type, doc.text, doc.edited, doc.pollOptions],
           [true, 'other', null, undefined, undefined],
         );
       }
     });
 
-    it('keeps the messageSecret (poll votes need it) and the original text next to an edit', () => {
-      assert.equal(docs[0]?.messageSecret, Buffer.from([7, 7]).toString('base64'));
-      // docs[4] is the buffered edit (original text unknown); docs[2] the history copy (no secret).
+    it('never puts the messageSecret on the document, and keeps the original text next to an edit', () => {
+      // Key material stays server-side (messageContent); the document apps read has no trace of it.
+      assert.ok(!JSON.stringify(docs[0]).includes('messageSecret'));
+      // docs[4] is the buffered edit (original text unknown); docs[2] the history copy.
       let doc = mergeMessageDoc(docs[4], docs[2] as MessageDocDraft);
       doc = mergeMessageDoc(doc, docs[0] as MessageDocDraft);
-      assert.deepEqual([doc.text, doc.edited?.text, doc.messageSecret], ['hello', 'hello!', docs[0]?.messageSecret]);
+      assert.deepEqual([doc.text, doc.edited?.text], ['hello', 'hello!']);
     });
 
     it('moves status and receipts only forward', () => {

@@ -261,13 +261,15 @@ describe('issue 7: why', () => {
     assert.deepEqual(only(store).reactions, { [ME.pn]: '🔥' });
   });
 
-  it('6c. messageSecret is kept, so poll votes can be decrypted later', () => {
+  it('6c. a poll keeps its options; its messageSecret stays off the document (issue 13: key material is server-only)', () => {
     const poll = liveDm({
-      pollCreationMessageV3: { name: 'q' },
+      pollCreationMessageV3: { name: 'q', options: [{ optionName: 'a' }, { optionName: 'b' }] },
       messageContextInfo: { messageSecret: new Uint8Array([1, 2, 3]) },
     });
     const result = normalizeMessage(poll, { source: 'realtime', receivedAt: NOW, self: SELF });
-    assert.equal(result.kind === 'message' && result.doc.messageSecret, 'AQID');
+    assert.equal(result.kind, 'message');
+    assert.deepEqual(result.kind === 'message' && result.doc.pollOptions, ['a', 'b']);
+    assert.ok(!JSON.stringify(result).includes('AQID') && !JSON.stringify(result).includes('messageSecret'));
   });
 
   it('6d. who we are is a required input (leaving it out used to split threads silently)', () => {

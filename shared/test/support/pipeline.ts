@@ -1,12 +1,12 @@
 /**
  * The sync pipeline in miniature, for tests and benchmarks: Baileys event maps → planner events
  * (`normalizeBaileysEvents`) → `planWrites` → commits applied to an `InMemoryStore`, optionally
- * through a `SnapshotStore` the way the real pipeline feeds the planner from Firestore reads.
+ * through the read driver (`planFromStore`) the way the real pipeline feeds the planner from Firestore reads.
  */
 import type { BaileysBatchOptions } from '../../src/normalize/baileys-events.ts';
 import { normalizeBaileysEvents } from '../../src/normalize/index.ts';
-import { fillSnapshot, InMemoryStore, planWrites, SnapshotStore } from '../../src/planner/index.ts';
-import type { PlannerEvent, PlanOptions, WritePlan } from '../../src/planner/types.ts';
+import { type DrivenPlan, InMemoryStore, planFromStore, planWrites } from '../../src/planner/index.ts';
+import type { PlannerEvent, PlanOptions } from '../../src/planner/types.ts';
 import { type EventMap, SELF } from './baileys-feed.ts';
 
 export const ACCOUNT = 'acc1';
@@ -39,30 +39,15 @@ export function planAndApply(
   store: InMemoryStore,
   events: readonly PlannerEvent[],
   options: PipelineOptions,
-): WritePlan & { rounds: number } {
+): DrivenPlan {
   const planOptions: PlanOptions = { now: options.now };
   if (options.maxWritesPerCommit !== undefined) planOptions.maxWritesPerCommit = options.maxWritesPerCommit;
-  let plan: WritePlan | undefined;
-  let rounds = 0;
-  if (options.snapshot) {
-    const snapshot = new SnapshotStore();
-    for (rounds = 1; rounds <= 10; rounds++) {
-      plan = planWrites(
-        { accountId: store.accountId, self: SELF, pairs: store.pairs(), store: snapshot },
-        events,
-        planOptions,
-      );
-      if (plan.reads.length === 0) break;
-      fillSnapshot(snapshot, store, plan.reads);
-      snapshot.clearMissing();
-    }
-  } else {
-    rounds = 1;
-    plan = planWrites({ accountId: store.accountId, self: SELF, pairs: store.pairs(), store }, events, planOptions);
-  }
-  if (!plan || plan.reads.length > 0) throw new Error('planner still missing reads after 10 rounds');
+  const inputs = { accountId: store.accountId, self: SELF, pairs: store.pairs() };
+  const plan = options.snapshot
+    ? planFromStore(inputs, events, planOptions, store)
+    : { ...planWrites({ ...inputs, store }, events, planOptions), rounds: 1 };
   for (const commit of plan.commits) store.apply(commit);
-  return { ...plan, rounds };
+  return plan;
 }
 
 export function newStore(): InMemoryStore {

@@ -89,7 +89,7 @@ export interface AccountEventConsumer {
   openAccount(context: AccountContext): AccountEventSink | Promise<AccountEventSink>;
 }
 
-/** Stores nothing; the default until the sync pipeline exists. */
+/** Stores nothing: for tests of the host's lifecycle that need no pipeline (the default is `SyncConsumer`). */
 export const discardingConsumer: AccountEventConsumer = {
   openAccount: () => ({ handle: async () => {}, close: async () => {} }),
 };
@@ -99,6 +99,14 @@ export const discardingConsumer: AccountEventConsumer = {
  * are not awaited by Baileys, so without this queue two batches would be handled concurrently and
  * could complete out of order. A sink that throws does not stop the stream (DESIGN I8): the error
  * is logged with the batch's event names, and the next batch is delivered.
+ *
+ * Memory (nothing here can push back on Baileys, which does not wait for its listeners): a batch
+ * stays in this queue until the sink has taken it. The sync pipeline's sink takes a batch as soon
+ * as its history is stored raw — durable, so it may leave memory: the history import keeps at most
+ * two payloads decoded and reloads the rest from the raw store when their turn comes — and its
+ * live events are queued for the next flush (live traffic is never dropped). So the queue does not
+ * grow with a long or slow import; it grows only while Firestore cannot take the raw history at
+ * all, when nothing can be made durable and every batch must be kept (logged from `warnDepth` on).
  */
 export class EventQueue {
   #tail: Promise<void> = Promise.resolve();

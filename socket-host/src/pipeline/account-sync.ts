@@ -1,0 +1,486 @@
+/**
+ * The sync pipeline of one owned account — the event sink the host feeds in order:
+ *
+ *   batch ─┬─ messaging-history.set ─► raw store (durable) ─► history lane ─► writer (history)
+ *          └─ everything else ───────► normalise ─► live lane (≤ 250 ms / 500 events) ─► writer (live)
+ *
+ * `handle` returns once history is durable and live events are queued, so the host's event queue
+ * never waits for an import. On open, chunks an earlier owner left unfinished are replayed first.
+ * The same object serves the CLI (`import-history`, `replay-history`) through `ingest.ts`.
+ */
+import type { LidPnPair, MessageSource, PlannerEvent, SelfIdentity } from '@wasync/shared';
+import {
+  type NormalizedBatch,
+  normalizeBaileysEvents,
+  normalizeMessage,
+  type PollVoteDecrypter,
+} from '@wasync/shared/normalize';
+import { jidNormalizedUser, type WAMessage } from '@whiskeysockets/baileys';
+import type { Firestore } from 'firebase-admin/firestore';
+import type { Fence } from '../accounts/fence.ts';
+import { isLeaseLost } from '../accounts/lease-errors.ts';
+import type { Logger } from '../log.ts';
+import type { AccountEventSink, AccountIdentity, BaileysEventBatch, EventMeta, PipelineSocket } from './consumer.ts';
+import { contentsToKeep, createsPollOrEvent } from './content-policy.ts';
+import { type HistoryItem, HistoryLane } from './history/history-lane.ts';
+import { HistoryProgress } from './history/progress.ts';
+import type { HistorySet, RawHistory } from './history/raw-codec.ts';
+import { RawHistoryStore } from './history/raw-store.ts';
+import { LiveLane } from './live/live-lane.ts';
+import type { MessageContentStore } from './message-content.ts';
+import { pollVoteDecrypter } from './poll-votes.ts';
+import { AccountWriter, type WriterCounters, type WriterOptions } from './writer/account-writer.ts';
+import { withRetry } from './writer/retry.ts';
+import type { WriteBudget } from './writer/write-budget.ts';
+
+export interface SyncOptions {
+  /** `WHATSAPP_HISTORY_SYNC_DRY_RUN`: plan history against Firestore, log a summary, write nothing of it. */
+  historyDryRun: boolean;
+  includeStatusBroadcast: boolean;
+  /** Source of history messages; default `history` (`backfill` for ON_DEMAND). The CLI imports as `import`. */
+  historySource?: MessageSource;
+  /** Live flush: after this long, or at `liveMaxEvents`, whichever comes first. */
+  liveFlushMs: number;
+  liveMaxEvents: number;
+  /** History messages per plan (memory per plan does not grow with a chunk's size). */
+  historyMessagesPerPlan: number;
+  /** Queued history chunks that keep their decoded payload in memory; the rest reload from the raw store. */
+  historyChunksInMemory: number;
+  rawHistoryRetentionMs: number;
+  /** Start importing (replays included) only once the account's socket is open (the host); the CLI imports at once. */
+  importAfterConnect: boolean;
+  writer: Partial<WriterOptions>;
+}
+
+export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
+  historyDryRun: false,
+  includeStatusBroadcast: false,
+  liveFlushMs: 250,
+  liveMaxEvents: 500,
+  historyMessagesPerPlan: 2_000,
+  historyChunksInMemory: 2,
+  rawHistoryRetentionMs: 30 * 24 * 3_600_000,
+  importAfterConnect: false,
+  writer: {},
+};
+
+/** Everything an account's pipeline needs; the host builds it from the `AccountContext`. */
+export interface AccountSyncDeps {
+  db: Firestore;
+  accountId: string;
+  epoch: number;
+  fence: Fence;
+  log: Logger;
+  me: () => AccountIdentity | undefined;
+  socket: () => PipelineSocket | undefined;
+  contents: MessageContentStore;
+  budget?: WriteBudget;
+  options?: Partial<SyncOptions>;
+}
+
+/** What the pipeline did for an account (logs, the CLI's summary, benchmarks). */
+export interface SyncCounters extends WriterCounters {
+  historyChunks: number;
+  historyMessages: number;
+  /** Events normalisation could not use, by reason (I8). */
+  skipped: Record<string, number>;
+}
+
+/** How often a replay waiting for the account's identity looks again. */
+const IDENTITY_POLL_MS = 100;
+
+/** `creds.me` as the domain's `SelfIdentity`. */
+export function selfOf(me: AccountIdentity | undefined): SelfIdentity | undefined {
+  return me ? { pn: me.id, lid: me.lid ?? null } : undefined;
+}
+
+/** The batch without its history set (what the live lane takes). */
+function liveEvents(events: BaileysEventBatch): BaileysEventBatch {
+  const { 'messaging-history.set': _history, ...rest } = events;
+  return rest;
+}
+
+function isLid(jid: string | null | undefined): jid is string {
+  return typeof jid === 'string' && (jid.endsWith('@lid') || jid.endsWith('@hosted.lid'));
+}
+
+export class AccountSync implements AccountEventSink {
+  readonly options: SyncOptions;
+  readonly writer: AccountWriter;
+  readonly raw: RawHistoryStore;
+  readonly progress: HistoryProgress;
+  readonly #deps: AccountSyncDeps;
+  readonly #live: LiveLane;
+  readonly #history: HistoryLane;
+  readonly #skipped: Record<string, number> = {};
+  readonly #background = new Set<Promise<unknown>>();
+  #historyChunks = 0;
+  #historyMessages = 0;
+  #closed = false;
+  /** A socket of this ownership reached `open` (see `importAfterConnect`). */
+  #online = false;
+  #replayedAtOpen = 0;
+  readonly #onClose: Array<() => void> = [];
+
+  private constructor(deps: AccountSyncDeps, writer: AccountWriter) {
+    this.#deps = deps;
+    this.options = { ...DEFAULT_SYNC_OPTIONS, ...deps.options };
+    this.writer = writer;
+    this.raw = new RawHistoryStore(deps.db, deps.accountId, deps.fence, this.options.rawHistoryRetentionMs);
+    this.progress = new HistoryProgress(deps.db, deps.accountId, deps.fence, deps.log, writer.options.retry);
+    this.#live = new LiveLane(
+      (events) => this.#writeLive(events),
+      {
+        flushMs: this.options.liveFlushMs,
+        maxEvents: this.options.liveMaxEvents,
+      },
+      deps.log,
+    );
+    this.#history = new HistoryLane(
+      (item, open) => this.#importChunk(item, open),
+      this.options.historyChunksInMemory,
+      deps.log,
+    );
+  }
+
+  /** Opens the account: its writer (pairs, pending ids), its progress, and the replay of unfinished history. */
+  static async open(deps: AccountSyncDeps): Promise<AccountSync> {
+    const options = { ...DEFAULT_SYNC_OPTIONS, ...deps.options };
+    const writer = AccountWriter.create({
+      db: deps.db,
+      accountId: deps.accountId,
+      fence: deps.fence,
+      self: () => selfOf(deps.me()),
+      budget: deps.budget,
+      log: deps.log,
+      options: options.writer,
+    });
+    const sync = new AccountSync(deps, writer);
+    // One round trip before the socket may start: a takeover must not wait for the pipeline.
+    const [pending] = await Promise.all([
+      options.historyDryRun ? Promise.resolve([]) : sync.raw.pending(),
+      writer.load(),
+      sync.progress.load(),
+    ]);
+    if (pending.length > 0) {
+      deps.log.info(
+        { chunks: pending.length, messages: pending.reduce((n, c) => n + c.messages, 0) },
+        'replaying history chunks an earlier owner left unfinished',
+      );
+    }
+    for (const ref of pending) sync.#history.push({ ref });
+    sync.#replayedAtOpen = pending.length;
+    return sync;
+  }
+
+  /**
+   * Queues stored raw history again (the CLI's `replay-history`): `pending` was queued when the
+   * account was opened; `all` also re-imports the chunks already done (a replay changes nothing
+   * that is right, and repairs what is not). Returns how many chunks the replay covers.
+   */
+  async replayStored(which: 'pending' | 'all'): Promise<number> {
+    if (which === 'pending') return this.#replayedAtOpen;
+    const done = (await this.raw.all()).filter((chunk) => chunk.state === 'done');
+    for (const ref of done) this.#history.push({ ref });
+    return this.#replayedAtOpen + done.length;
+  }
+
+  get counters(): SyncCounters {
+    return {
+      ...this.writer.counters,
+      historyChunks: this.#historyChunks,
+      historyMessages: this.#historyMessages,
+      skipped: { ...this.#skipped },
+    };
+  }
+
+  async handle(events: BaileysEventBatch, meta: EventMeta): Promise<void> {
+    if (this.#closed) return;
+    if (events['connection.update']?.connection === 'open') {
+      this.#online = true;
+      this.#fetchGroups();
+    }
+    const history = events['messaging-history.set'];
+    if (history) await this.acceptHistory(history, meta);
+    await this.acceptLive(liveEvents(events), meta.receivedAt);
+  }
+
+  /** Store a history payload durably and queue its import (in a dry run: plan it now and log). */
+  async acceptHistory(set: HistorySet, meta: Pick<EventMeta, 'seq' | 'receivedAt'>): Promise<void> {
+    const raw: RawHistory = { set, pairs: await this.#lookupPairs(set) };
+    if (this.options.historyDryRun) {
+      await this.#dryRun(raw, meta.receivedAt);
+      return;
+    }
+    const ref = await this.#retry(() => this.raw.put(raw, { receivedAt: meta.receivedAt, seq: meta.seq }));
+    this.#history.push({ ref, raw });
+  }
+
+  /**
+   * Normalise the non-history events of a batch and queue them on the live lane. Poll votes are
+   * opened first (their polls' contents may need a read).
+   */
+  async acceptLive(events: BaileysEventBatch, receivedAt: number): Promise<void> {
+    if (Object.keys(events).length === 0) return;
+    const me = this.#deps.me();
+    const self = selfOf(me);
+    if (!me || !self) return; // before pairing nothing is a message (QR and creds updates)
+    const upsert = events['messages.upsert'];
+    const messages = upsert?.messages ?? [];
+    const decryptPollVote = await pollVoteDecrypter(messages, {
+      accountId: this.#deps.accountId,
+      contents: this.#deps.contents,
+      me,
+      alternateOf: (jid) => this.writer.alternateOf(jid),
+    }).catch((err) => {
+      this.#deps.log.warn({ err }, 'poll votes not opened');
+      return undefined;
+    });
+    const batch = this.#normalize(events, self, receivedAt, decryptPollVote);
+    if (upsert) this.#keepContents(contentsToKeep(messages, upsert.type));
+    this.#live.push(batch.events);
+  }
+
+  /**
+   * For other work on this account — the command executor's sends, backfill answers it collects:
+   * Baileys messages written now on the live lane as `source` (`send` for ours: their content is
+   * kept for `getMessage`). Resolves once they landed; throws what the writer throws.
+   */
+  async writeMessages(messages: readonly WAMessage[], source: MessageSource, receivedAt = Date.now()): Promise<void> {
+    const self = selfOf(this.#deps.me());
+    if (!self) throw new Error(`account ${this.#deps.accountId} has no identity yet`);
+    const events: PlannerEvent[] = [];
+    for (const message of messages) {
+      const result = normalizeMessage(message, {
+        source,
+        receivedAt,
+        self,
+        includeStatusBroadcast: this.options.includeStatusBroadcast,
+      });
+      if (result.kind === 'skip') this.#skipped[result.reason] = (this.#skipped[result.reason] ?? 0) + 1;
+      else events.push(result);
+    }
+    if (source === 'send') {
+      const contents = messages.filter((m) => m.message);
+      if (contents.length > 0) await this.#retry(() => this.#deps.contents.put(this.#deps.accountId, contents));
+    }
+    await this.writer.write(events, 'live');
+  }
+
+  /** Resolves once everything accepted so far is written (live flushed, history imported). */
+  async drain(): Promise<void> {
+    await this.#live.flush();
+    await this.#history.idle();
+    await Promise.all(this.#background);
+    await this.progress.flush();
+  }
+
+  /** Called once the pipeline closed. */
+  onClose(listener: () => void): void {
+    this.#onClose.push(listener);
+  }
+
+  async close(reason: string): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const listener of this.#onClose) listener();
+    this.#deps.log.info({ reason, counters: this.#summary() }, 'account pipeline closing');
+    // Live events are written; the history import stops after its commit step in progress (what
+    // is left stays pending in the raw store for the next owner).
+    await Promise.all([this.#live.close(), this.#history.close()]);
+    await Promise.all(this.#background);
+    await this.progress.flush();
+    this.writer.close();
+  }
+
+  // ── history ────────────────────────────────────────────────────────────────────────────────
+
+  /** Planner events of a stored payload, normalised with its own receive time. */
+  #historyEvents(raw: RawHistory, receivedAt: number, self: SelfIdentity): PlannerEvent[] {
+    const batch = this.#normalize({ 'messaging-history.set': raw.set }, self, receivedAt);
+    if (raw.pairs.length > 0) batch.events.unshift({ kind: 'aliases', receivedAt, pairs: raw.pairs });
+    return batch.events;
+  }
+
+  /** Slices of at most `historyMessagesPerPlan` events; every pair goes in the first. */
+  #slices(events: PlannerEvent[]): PlannerEvent[][] {
+    const aliases = events.filter((e) => e.kind === 'aliases');
+    const rest = events.filter((e) => e.kind !== 'aliases');
+    const size = this.options.historyMessagesPerPlan;
+    const slices: PlannerEvent[][] = [];
+    for (let i = 0; i < rest.length; i += size) slices.push(rest.slice(i, i + size));
+    if (slices.length === 0) slices.push([]);
+    slices[0]!.unshift(...aliases);
+    return slices.filter((s) => s.length > 0);
+  }
+
+  async #importChunk(item: HistoryItem, stillOpen: () => boolean): Promise<void> {
+    const self = await this.#identity(stillOpen);
+    if (!self) return;
+    const raw = item.raw ?? (await this.raw.load(item.ref));
+    delete item.raw;
+    const events = this.#historyEvents(raw, item.ref.receivedAt, self);
+    for (const slice of this.#slices(events)) {
+      if (!stillOpen()) return;
+      await this.writer.write(slice, 'history', stillOpen);
+    }
+    const creations = (raw.set.messages ?? []).filter(createsPollOrEvent);
+    if (creations.length > 0) await this.#retry(() => this.#deps.contents.put(this.#deps.accountId, creations));
+    await this.#retry(() => this.raw.markDone(item.ref));
+    this.#chunkDone(raw.set, events);
+  }
+
+  /**
+   * Who the account is, once an import may start. A replay is queued when the account is opened,
+   * before the socket has loaded the creds that say who it is; with `importAfterConnect` it also
+   * waits for the socket to open, so a host taking accounts over brings their sockets up before it
+   * spends Firestore and CPU on their imports. Undefined if the lane closes first.
+   */
+  async #identity(stillOpen: () => boolean): Promise<SelfIdentity | undefined> {
+    for (;;) {
+      const self = selfOf(this.#deps.me());
+      const may = this.#online || !this.options.importAfterConnect;
+      if ((self && may) || !stillOpen()) return self;
+      await new Promise((resolve) => setTimeout(resolve, IDENTITY_POLL_MS));
+    }
+  }
+
+  #chunkDone(set: HistorySet, events: PlannerEvent[]): void {
+    const messages = events.filter((e) => e.kind === 'message').length;
+    this.#historyChunks += 1;
+    this.#historyMessages += messages;
+    this.progress.chunkDone({ syncType: set.syncType, progress: set.progress, isLatest: set.isLatest, messages });
+  }
+
+  async #dryRun(raw: RawHistory, receivedAt: number): Promise<void> {
+    const self = selfOf(this.#deps.me());
+    if (!self) return;
+    const events = this.#historyEvents(raw, receivedAt, self);
+    const plans = await Promise.all(this.#slices(events).map((slice) => this.writer.plan(slice)));
+    const total = (pick: (p: (typeof plans)[number]) => number) => plans.reduce((n, p) => n + pick(p), 0);
+    this.#deps.log.info(
+      {
+        syncType: raw.set.syncType,
+        progress: raw.set.progress,
+        messages: events.filter((e) => e.kind === 'message').length,
+        wouldWrite: {
+          messages: total((p) => p.stats.messagesWritten),
+          threads: total((p) => p.stats.threadsWritten),
+          pendingUpdates: total((p) => p.stats.pendingWritten),
+          pairs: total((p) => p.stats.pairsLearned),
+          writes: total((p) => p.commits.reduce((n, c) => n + c.writes, 0)),
+          commits: total((p) => p.commits.length),
+        },
+      },
+      'history sync dry run: nothing written',
+    );
+  }
+
+  // ── live ───────────────────────────────────────────────────────────────────────────────────
+
+  async #writeLive(events: PlannerEvent[]): Promise<void> {
+    try {
+      await this.writer.write(events, 'live');
+    } catch (err) {
+      if (isLeaseLost(err)) this.#deps.log.warn({ events: events.length }, 'lease lost; live events not written');
+      else throw err;
+    }
+  }
+
+  #keepContents(messages: WAMessage[]): void {
+    if (messages.length === 0) return;
+    this.#track(
+      this.#deps.contents
+        .put(this.#deps.accountId, messages)
+        .catch((err) => this.#deps.log.warn({ err, messages: messages.length }, 'message content not stored')),
+    );
+  }
+
+  /** One group list after each connect: `groupFetchAllParticipating` emits `groups.update` with every subject. */
+  #fetchGroups(): void {
+    const socket = this.#deps.socket();
+    if (!socket) return;
+    this.#track(
+      socket.groupFetchAllParticipating().catch((err) => this.#deps.log.warn({ err }, 'group list not fetched')),
+    );
+  }
+
+  // ── shared ─────────────────────────────────────────────────────────────────────────────────
+
+  #normalize(
+    events: BaileysEventBatch,
+    self: SelfIdentity,
+    receivedAt: number,
+    decryptPollVote?: PollVoteDecrypter,
+  ): NormalizedBatch {
+    const batch = normalizeBaileysEvents(events, {
+      self,
+      receivedAt,
+      includeStatusBroadcast: this.options.includeStatusBroadcast,
+      ...(this.options.historySource ? { historySource: this.options.historySource } : {}),
+      ...(decryptPollVote ? { decryptPollVote } : {}),
+    });
+    for (const skip of batch.skipped) this.#skipped[skip.reason] = (this.#skipped[skip.reason] ?? 0) + 1;
+    if (batch.skipped.length > 0) {
+      this.#deps.log.debug(
+        { skipped: batch.skipped.slice(0, 20), total: batch.skipped.length },
+        'events skipped by normalisation',
+      );
+    }
+    return batch;
+  }
+
+  /**
+   * LID ↔ PN pairs for the LIDs of a history payload, from Baileys' mapping store: Baileys stores
+   * the payload's mappings there before emitting it, and its event buffer may then drop them
+   * from a merged payload (`lidPnMappings`). Kept with the raw payload, so a replay learns the same.
+   */
+  async #lookupPairs(set: HistorySet): Promise<LidPnPair[]> {
+    const store = this.#deps.socket()?.signalRepository?.lidMapping;
+    if (!store) return [];
+    const lids = new Set<string>();
+    for (const chat of set.chats ?? []) if (isLid(chat.id) && !chat.pnJid) lids.add(jidNormalizedUser(chat.id));
+    for (const contact of set.contacts ?? []) if (isLid(contact.id) && !contact.phoneNumber) lids.add(contact.id);
+    for (const m of set.messages ?? []) {
+      for (const jid of [m.key?.remoteJid, m.key?.participant]) if (isLid(jid)) lids.add(jidNormalizedUser(jid));
+    }
+    if (lids.size === 0) return [];
+    try {
+      const found = (await store.getPNsForLIDs([...lids])) ?? [];
+      return found
+        .map(({ lid, pn }) => ({ lid: jidNormalizedUser(lid), pn: jidNormalizedUser(pn) }))
+        .filter((p) => p.lid && p.pn)
+        .sort((a, b) => (a.lid < b.lid ? -1 : a.lid > b.lid ? 1 : 0));
+    } catch (err) {
+      this.#deps.log.warn({ err }, 'LID mapping lookup failed');
+      return [];
+    }
+  }
+
+  /** A Firestore call of the pipeline, retried like commits while the account is ours. */
+  #retry<T>(fn: () => Promise<T>): Promise<T> {
+    return withRetry(fn, this.writer.options.retry, {
+      shouldStop: () => this.writer.closed,
+      onRetry: (err, attempt) => this.#deps.log.warn({ err, attempt }, 'Firestore call failed; retrying'),
+    });
+  }
+
+  #track(promise: Promise<unknown>): void {
+    this.#background.add(promise);
+    void promise.finally(() => this.#background.delete(promise));
+  }
+
+  #summary(): Record<string, unknown> {
+    const { reads, writes, commits, messagesWritten, threadsWritten, replans, retries } = this.writer.counters;
+    return {
+      reads,
+      writes,
+      commits,
+      messagesWritten,
+      threadsWritten,
+      replans,
+      retries,
+      historyChunks: this.#historyChunks,
+    };
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * History sync progress on the account document — `historySync{ syncType, progress, chunks,
+ * messages, isLatest, updatedAt }` and `lastHistorySyncAt` — written at most once per second
+ * (Firestore sustains about one write per second per document; a full sync brings chunks faster),
+ * always ending with the latest state. One log line per chunk says where the import is.
+ *
+ * `chunks` and `messages` count what this account imported over its life: they continue from the
+ * stored values when a host takes the account over.
+ */
+import { type AccountDoc, paths } from '@wasync/shared';
+import { proto } from '@whiskeysockets/baileys';
+import { type Firestore, Timestamp } from 'firebase-admin/firestore';
+import type { Fence } from '../../accounts/fence.ts';
+import { isLeaseLost } from '../../accounts/lease-errors.ts';
+import type { Logger } from '../../log.ts';
+import { DEFAULT_RETRY, type RetryOptions, withRetry } from '../writer/retry.ts';
+
+export type HistorySyncState = NonNullable<AccountDoc['historySync']>;
+
+/** `HistorySyncType` number → its name (`INITIAL_BOOTSTRAP`, `RECENT`, `FULL`, `ON_DEMAND`, …). */
+export function syncTypeName(syncType: number | null | undefined): string {
+  if (syncType === null || syncType === undefined) return 'UNKNOWN';
+  return proto.HistorySync.HistorySyncType[syncType] ?? String(syncType);
+}
+
+export interface ChunkDone {
+  syncType: number | null | undefined;
+  progress: number | null | undefined;
+  isLatest: boolean | undefined;
+  messages: number;
+}
+
+export class HistoryProgress {
+  #state: HistorySyncState | undefined;
+  #writtenAt = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #writing: Promise<void> = Promise.resolve();
+  #dirty = false;
+
+  constructor(
+    private readonly db: Firestore,
+    private readonly accountId: string,
+    private readonly fence: Fence,
+    private readonly log: Logger,
+    private readonly retry: RetryOptions = DEFAULT_RETRY,
+    private readonly minIntervalMs = 1_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Continue the counts stored on the account (one read, when the account is opened). */
+  async load(): Promise<void> {
+    const snapshot = await this.db.doc(paths.account(this.accountId)).get();
+    const stored = snapshot.get('historySync') as { chunks?: number; messages?: number } | undefined;
+    if (stored && typeof stored.chunks === 'number' && typeof stored.messages === 'number') {
+      this.#state = {
+        syncType: String(snapshot.get('historySync.syncType') ?? 'UNKNOWN'),
+        progress: (snapshot.get('historySync.progress') as number | null | undefined) ?? null,
+        chunks: stored.chunks,
+        messages: stored.messages,
+        isLatest: snapshot.get('historySync.isLatest') === true,
+        updatedAt: (snapshot.get('historySync.updatedAt') as Timestamp | undefined)?.toMillis() ?? 0,
+      };
+    }
+  }
+
+  get state(): HistorySyncState | undefined {
+    return this.#state;
+  }
+
+  /** A chunk was imported: log it, and write the account (now, or within a second). */
+  chunkDone(chunk: ChunkDone): void {
+    const state: HistorySyncState = {
+      syncType: syncTypeName(chunk.syncType),
+      progress: chunk.progress ?? null,
+      chunks: (this.#state?.chunks ?? 0) + 1,
+      messages: (this.#state?.messages ?? 0) + chunk.messages,
+      isLatest: chunk.isLatest === true,
+      updatedAt: this.now(),
+    };
+    this.#state = state;
+    this.log.info(
+      {
+        chunk: state.chunks,
+        syncType: state.syncType,
+        percent: state.progress,
+        chunkMessages: chunk.messages,
+        messages: state.messages,
+      },
+      'history chunk imported',
+    );
+    this.#dirty = true;
+    const wait = this.#writtenAt + this.minIntervalMs - this.now();
+    if (wait <= 0) this.#write();
+    else this.#timer ??= setTimeout(() => this.#write(), wait);
+  }
+
+  /** Writes what is not written yet and waits for it. */
+  async flush(): Promise<void> {
+    if (this.#dirty) this.#write();
+    await this.#writing;
+  }
+
+  #write(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (!this.#dirty || !this.#state) return;
+    this.#dirty = false;
+    this.#writtenAt = this.now();
+    const state = this.#state;
+    const ref = this.db.doc(paths.account(this.accountId));
+    const write = () =>
+      this.fence.run((tx) => {
+        tx.update(ref, {
+          historySync: { ...state, updatedAt: Timestamp.fromMillis(state.updatedAt) },
+          lastHistorySyncAt: Timestamp.fromMillis(state.updatedAt),
+        });
+      });
+    this.#writing = this.#writing.then(() =>
+      withRetry(write, this.retry).catch((err) => {
+        if (!isLeaseLost(err)) this.log.warn({ err }, 'history progress not written');
+      }),
+    );
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * Answers the write planner's reads (`ReadRequest`) from Firestore, for one account:
+ *
+ * | request          | Firestore                                                                              |
+ * | ---------------- | -------------------------------------------------------------------------------------- |
+ * | `thread`         | `accounts/{a}/threads/{t}` (batched `getAll`)                                            |
+ * | `message`        | `accounts/{a}/threads/{t}/messages/{m}` (batched `getAll`)                               |
+ * | `pending`        | `accounts/{a}/pendingUpdates/{id}` (batched `getAll`; none when the id has no pending doc) |
+ * | `referencing`    | collection group `messages` where `accountId ==` and `unresolvedJids array-contains`,    |
+ * |                  | and `accounts/{a}/pendingUpdates` where `unresolvedJids array-contains`                  |
+ * | `newest`         | `…/threads/{t}/messages` ordered by `timestamp` desc, limited (ties at the edge included) |
+ * | `threadMessages` | `…/threads/{t}/messages` (all of them: what a thread merge moves)                         |
+ * | `name`           | `accounts/{a}/names/{jid}` (batched `getAll`)                                            |
+ *
+ * Documents come from the account's cache first; what is read is cached. Every answer also
+ * records the document's update time in the plan's `Versions`, which the commit turns into
+ * preconditions. Pending-update documents are rare, so the writer keeps the set of their ids and
+ * answers "absent" for the others without a read.
+ */
+import {
+  type MessageDoc,
+  type NameDoc,
+  nameKey,
+  type PendingUpdatesDoc,
+  paths,
+  pendingKey,
+  type ReadRequest,
+  type SnapshotStore,
+  type StoredMessage,
+  type ThreadDoc,
+  type WrittenDoc,
+} from '@wasync/shared';
+import type { DocumentSnapshot, Firestore, QueryDocumentSnapshot } from 'firebase-admin/firestore';
+import { documents, kindOfPath } from './documents.ts';
+import type { DocCache, VersionedDoc, Versions } from './versioned.ts';
+
+/** Documents per `getAll` call. */
+const GET_ALL_BATCH = 300;
+
+/** Counts Firestore reads the way Firestore bills them (a query costs at least one). */
+export interface ReadCounter {
+  reads: number;
+}
+
+export interface ReaderDeps {
+  db: Firestore;
+  accountId: string;
+  cache: DocCache;
+  /** `pendingKey(messageId)` of every pending-updates document of the account. */
+  pendingIds: ReadonlySet<string>;
+  counter: ReadCounter;
+}
+
+/** A stored document's data as the domain type of its path. */
+export function fromStored(path: string, data: unknown): WrittenDoc {
+  return documents[kindOfPath(path)].fromFirestore(data) as WrittenDoc;
+}
+
+function versioned(snapshot: DocumentSnapshot): VersionedDoc {
+  if (!snapshot.exists) return { data: undefined, version: null };
+  return { data: fromStored(snapshot.ref.path, snapshot.data()), version: snapshot.updateTime ?? null };
+}
+
+/** `accounts/{a}/threads/{t}/messages/{m}` → its thread and doc id. */
+function storedMessage(snapshot: QueryDocumentSnapshot, doc: MessageDoc): StoredMessage {
+  const parts = snapshot.ref.path.split('/');
+  return { threadId: parts[3] as string, docId: parts[5] as string, doc };
+}
+
+export class FirestoreReader {
+  constructor(private readonly deps: ReaderDeps) {}
+
+  /** Fetch `requests` into `snapshot`, recording every document's version in `versions`. */
+  async read(requests: readonly ReadRequest[], snapshot: SnapshotStore, versions: Versions): Promise<void> {
+    const docs = new Map<string, (entry: VersionedDoc) => void>();
+    const queries: Array<Promise<void>> = [];
+    const { accountId } = this.deps;
+    for (const request of requests) {
+      switch (request.kind) {
+        case 'thread':
+          docs.set(paths.thread(accountId, request.threadId), (e) =>
+            snapshot.addThread(request.threadId, e.data as ThreadDoc | undefined),
+          );
+          break;
+        case 'message':
+          docs.set(paths.message(accountId, request.threadId, request.docId), (e) =>
+            snapshot.addMessage(request.threadId, request.docId, e.data as MessageDoc | undefined),
+          );
+          break;
+        case 'pending': {
+          const key = pendingKey(request.messageId);
+          const path = paths.pendingUpdates(accountId, key);
+          const add = (e: VersionedDoc) =>
+            snapshot.addPending(request.messageId, e.data as PendingUpdatesDoc | undefined);
+          if (this.deps.pendingIds.has(key) || this.deps.cache.get(path)) docs.set(path, add);
+          else {
+            const absent: VersionedDoc = { data: undefined, version: null };
+            versions.set(path, absent);
+            add(absent);
+          }
+          break;
+        }
+        case 'referencing':
+          queries.push(
+            this.#referencing(request.jid, versions).then((found) => snapshot.addReferencing(request.jid, found)),
+          );
+          break;
+        case 'newest':
+          queries.push(
+            this.#newest(request.threadId, request.limit, versions).then((found) =>
+              snapshot.addNewest(request.threadId, request.limit, found),
+            ),
+          );
+          break;
+        case 'name':
+          docs.set(paths.name(accountId, nameKey(request.jid)), (e) =>
+            snapshot.addName(request.jid, e.data as NameDoc | undefined),
+          );
+          break;
+        case 'threadMessages':
+          queries.push(
+            this.#threadMessages(request.threadId, versions).then((found) =>
+              snapshot.addThreadMessages(request.threadId, found),
+            ),
+          );
+          break;
+      }
+    }
+    await Promise.all([this.#getDocs(docs, versions), ...queries]);
+  }
+
+  /** Cached documents first; the rest with `getAll`, in batches. */
+  async #getDocs(wanted: Map<string, (entry: VersionedDoc) => void>, versions: Versions): Promise<void> {
+    const missing: string[] = [];
+    for (const [path, add] of wanted) {
+      const cached = this.deps.cache.get(path);
+      if (cached) {
+        versions.set(path, cached);
+        add(cached);
+      } else missing.push(path);
+    }
+    const { db, cache, counter } = this.deps;
+    for (let i = 0; i < missing.length; i += GET_ALL_BATCH) {
+      const batch = missing.slice(i, i + GET_ALL_BATCH);
+      const snapshots = await db.getAll(...batch.map((path) => db.doc(path)));
+      counter.reads += snapshots.length;
+      for (const snapshot of snapshots) {
+        const entry = versioned(snapshot);
+        const path = snapshot.ref.path;
+        cache.set(path, entry);
+        versions.set(path, entry);
+        wanted.get(path)?.(entry);
+      }
+    }
+  }
+
+  /** Record query results as read documents (cache and versions) and return them. */
+  #record<T extends WrittenDoc>(
+    snapshots: QueryDocumentSnapshot[],
+    versions: Versions,
+  ): Array<[QueryDocumentSnapshot, T]> {
+    this.deps.counter.reads += Math.max(1, snapshots.length);
+    return snapshots.map((snapshot) => {
+      const entry = versioned(snapshot);
+      this.deps.cache.set(snapshot.ref.path, entry);
+      versions.set(snapshot.ref.path, entry);
+      return [snapshot, entry.data as T];
+    });
+  }
+
+  async #referencing(
+    jid: string,
+    versions: Versions,
+  ): Promise<{ messages: StoredMessage[]; pending: PendingUpdatesDoc[] }> {
+    const { db, accountId } = this.deps;
+    const [messages, pending] = await Promise.all([
+      db
+        .collectionGroup('messages')
+        .where('accountId', '==', accountId)
+        .where('unresolvedJids', 'array-contains', jid)
+        .get(),
+      db
+        .collection(`${paths.account(accountId)}/pendingUpdates`)
+        .where('unresolvedJids', 'array-contains', jid)
+        .get(),
+    ]);
+    return {
+      messages: this.#record<MessageDoc>(messages.docs, versions).map(([s, doc]) => storedMessage(s, doc)),
+      pending: this.#record<PendingUpdatesDoc>(pending.docs, versions).map(([, doc]) => doc),
+    };
+  }
+
+  /**
+   * The thread's `limit` newest messages, ordered as `InMemoryStore` orders them (time descending,
+   * then doc id ascending). Messages tied with the last one are fetched too, so the cut falls in
+   * the same place whatever order Firestore returns ties in.
+   */
+  async #newest(threadId: string, limit: number, versions: Versions): Promise<StoredMessage[]> {
+    const col = this.deps.db.collection(paths.messages(this.deps.accountId, threadId));
+    const first = this.#record<MessageDoc>((await col.orderBy('timestamp', 'desc').limit(limit).get()).docs, versions);
+    const found = new Map(first.map(([s, doc]) => [s.ref.path, storedMessage(s, doc)]));
+    const last = first.at(-1);
+    if (first.length === limit && last) {
+      const ties = (await col.where('timestamp', '==', last[0].get('timestamp')).get()).docs;
+      for (const [s, doc] of this.#record<MessageDoc>(ties, versions)) found.set(s.ref.path, storedMessage(s, doc));
+    }
+    return [...found.values()]
+      .sort((a, b) => b.doc.timestamp - a.doc.timestamp || (a.docId < b.docId ? -1 : a.docId > b.docId ? 1 : 0))
+      .slice(0, limit);
+  }
+
+  async #threadMessages(threadId: string, versions: Versions): Promise<StoredMessage[]> {
+    const snapshots = await this.deps.db.collection(paths.messages(this.deps.accountId, threadId)).get();
+    return this.#record<MessageDoc>(snapshots.docs, versions).map(([s, doc]) => storedMessage(s, doc));
+  }
+}

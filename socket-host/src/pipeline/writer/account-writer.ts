@@ -1,0 +1,429 @@
+/**
+ * One account's writer: planner events in, the right Firestore documents out — once, fenced, at
+ * Firestore's speed. Everything the sync pipeline stores about threads and messages goes through
+ * `write()` (history, live events, and later the command executor's sends and backfill answers).
+ *
+ *   events ─► planWithReads (cache + batched Firestore reads) ─► commits ─► CommitExecutor
+ *                      ▲                                                      │ stale: drop cache,
+ *                      └──────────────────── re-plan ◄────────────────────────┘ read, plan again
+ *
+ * Two lanes share the writer: `live` (a plan holds the commit gate from planning to its last
+ * commit) and `history` (plans outside the gate, then takes it one commit step at a time, letting
+ * live plans in between). Every commit of another plan makes a history plan's reads stale — not
+ * only for the documents it overwrites, which preconditions catch, but for what it decided from
+ * absences (a pending update kept because its message was not stored yet) — so a history plan
+ * re-plans whenever another plan committed since it read. Landed commits are joins: re-planning
+ * finds them stored and plans only what is left.
+ *
+ * Within a plan, commits that touch different documents and hold no thread, thread deletion or
+ * pair (those come last, after everything they summarise) run several at a time.
+ *
+ * The writer keeps, per account: every learned LID ↔ PN pair (`lidPnPairs`, loaded once), the ids
+ * of the account's pending-update documents (so a message's "any pending update?" costs no read),
+ * and a bounded cache of documents with their update times.
+ */
+import {
+  type Commit,
+  type DrivenPlan,
+  type LidPnPairDoc,
+  lidPnPairDocId,
+  type PlannerEvent,
+  type PlanStats,
+  paths,
+  planWithReads,
+  type SelfIdentity,
+  SnapshotStore,
+} from '@wasync/shared';
+import type { Firestore } from 'firebase-admin/firestore';
+import type { Fence } from '../../accounts/fence.ts';
+import { isLeaseLost } from '../../accounts/lease-errors.ts';
+import type { Logger } from '../../log.ts';
+import { CommitExecutor, type CommitOutcome, commitPaths, StaleWriteError } from '../store/commit-executor.ts';
+import { documents, kindOfPath } from '../store/documents.ts';
+import { FirestoreReader } from '../store/firestore-reader.ts';
+import { DocCache, type Versions } from '../store/versioned.ts';
+import { CommitGate, type Lane } from './commit-gate.ts';
+import { DEFAULT_RETRY, type RetryOptions, withRetry } from './retry.ts';
+import type { WriteBudget } from './write-budget.ts';
+
+export interface WriterOptions {
+  maxWritesPerCommit: number;
+  /** Commits of one plan in flight at once (where the plan's order allows). */
+  commitConcurrency: number;
+  /** Documents kept in the account's cache. */
+  cacheSize: number;
+  /** Pending updates expire this long after their last write. */
+  pendingTtlMs: number;
+  retry: RetryOptions;
+  /** `updatedAt` of what is written (tests fix it). */
+  now: () => number;
+}
+
+export const DEFAULT_WRITER_OPTIONS: WriterOptions = {
+  maxWritesPerCommit: 500,
+  commitConcurrency: 2,
+  cacheSize: 5_000,
+  pendingTtlMs: 30 * 24 * 3_600_000,
+  retry: DEFAULT_RETRY,
+  now: Date.now,
+};
+
+/** What the writer did, for logs, progress and the CLI's summary. */
+export interface WriterCounters {
+  reads: number;
+  writes: number;
+  commits: number;
+  plans: number;
+  /** Plans made again: on stale reads, or after another lane committed in between. */
+  replans: number;
+  /** Commits refused by a precondition. */
+  staleCommits: number;
+  /** Transient Firestore failures retried. */
+  retries: number;
+  messagesWritten: number;
+  threadsWritten: number;
+  pendingWritten: number;
+  rekeyed: number;
+  pairsLearned: number;
+}
+
+export function emptyWriterCounters(): WriterCounters {
+  return {
+    reads: 0,
+    writes: 0,
+    commits: 0,
+    plans: 0,
+    replans: 0,
+    staleCommits: 0,
+    retries: 0,
+    messagesWritten: 0,
+    threadsWritten: 0,
+    pendingWritten: 0,
+    rekeyed: 0,
+    pairsLearned: 0,
+  };
+}
+
+export interface WriterDeps {
+  db: Firestore;
+  accountId: string;
+  fence: Fence;
+  /** Who the account is, read per plan (pairing sets it mid-ownership). */
+  self: () => SelfIdentity | undefined;
+  budget?: WriteBudget;
+  log: Logger;
+  options?: Partial<WriterOptions>;
+}
+
+/** The account has no identity yet (not paired): nothing can be keyed. */
+export class NotPairedError extends Error {
+  override readonly name = 'NotPairedError';
+  constructor(accountId: string) {
+    super(`account ${accountId} has no identity (creds.me) yet; its events cannot be stored`);
+  }
+}
+
+/** A write stopped before all its commits landed (its account is being let go); the rest is not written. */
+export class WriteStoppedError extends Error {
+  override readonly name = 'WriteStoppedError';
+  constructor(accountId: string, why: string) {
+    super(`write for account ${accountId} stopped: ${why}`);
+  }
+}
+
+/** Re-plans of one write before it gives up (each landed commit is progress, so this is never reached in practice). */
+const MAX_REPLANS = 50;
+/** Re-plans outside the gate before a history plan plans holding it (so live traffic cannot starve it). */
+const OPTIMISTIC_REPLANS = 2;
+
+/** Thread docs, thread deletions and pairs summarise or follow the rest: they wait for every earlier commit. */
+function isBarrier(commit: Commit): boolean {
+  return commit.ops.some((op) => op.kind === 'thread' || op.kind === 'lidPnPair');
+}
+
+/** Consecutive commits that may run at once: disjoint documents, no barrier except alone. */
+function commitGroups(commits: readonly Commit[], concurrency: number): Commit[][] {
+  const groups: Commit[][] = [];
+  let group: Commit[] = [];
+  let seen = new Set<string>();
+  for (const commit of commits) {
+    const touched = commitPaths(commit);
+    const overlaps = touched.some((path) => seen.has(path));
+    if (group.length > 0 && (isBarrier(commit) || overlaps || group.length >= concurrency)) {
+      groups.push(group);
+      group = [];
+      seen = new Set();
+    }
+    group.push(commit);
+    for (const path of touched) seen.add(path);
+    if (isBarrier(commit)) {
+      groups.push(group);
+      group = [];
+      seen = new Set();
+    }
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
+export class AccountWriter {
+  readonly counters: WriterCounters = emptyWriterCounters();
+  readonly options: WriterOptions;
+  readonly #deps: WriterDeps;
+  readonly #gate = new CommitGate();
+  readonly #cache: DocCache;
+  readonly #reader: FirestoreReader;
+  readonly #executor: CommitExecutor;
+  /** Learned pairs by document path, with their stored versions. */
+  readonly #pairs = new Map<string, LidPnPairDoc>();
+  readonly #pendingIds = new Set<string>();
+  /** Pair documents a failed commit may have written: read again before the next plan. */
+  readonly #stalePairs = new Set<string>();
+  /** Commits landed by this writer; a history plan re-plans when others landed since it read. */
+  #seq = 0;
+  #closed = false;
+
+  private constructor(deps: WriterDeps) {
+    this.#deps = deps;
+    this.options = { ...DEFAULT_WRITER_OPTIONS, ...deps.options };
+    this.#cache = new DocCache(this.options.cacheSize);
+    this.#reader = new FirestoreReader({
+      db: deps.db,
+      accountId: deps.accountId,
+      cache: this.#cache,
+      pendingIds: this.#pendingIds,
+      counter: this.counters,
+    });
+    this.#executor = new CommitExecutor(deps.db);
+  }
+
+  /** A writer with the account's pairs and pending-update ids loaded (two queries). */
+  static async open(deps: WriterDeps): Promise<AccountWriter> {
+    const writer = AccountWriter.create(deps);
+    await writer.load();
+    return writer;
+  }
+
+  /** A writer that must be `load()`ed before its first write (so the caller can load other things beside it). */
+  static create(deps: WriterDeps): AccountWriter {
+    return new AccountWriter(deps);
+  }
+
+  get accountId(): string {
+    return this.#deps.accountId;
+  }
+
+  /** The other identity (LID ↔ phone number) of a user JID, from the pairs learned so far. */
+  alternateOf(jid: string): string | undefined {
+    for (const pair of this.#pairs.values()) {
+      if (pair.lid === jid) return pair.pn;
+      if (pair.pn === jid) return pair.lid;
+    }
+    return undefined;
+  }
+
+  /** Stops new plans (a lost lease, or the account let go). */
+  close(): void {
+    this.#closed = true;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Loads the account's pairs and pending-update ids (two queries, together). */
+  async load(): Promise<void> {
+    const { db, accountId } = this.#deps;
+    const [pairs, pending] = await Promise.all([
+      db.collection(paths.lidPnPairs(accountId)).get(),
+      db
+        .collection(`${paths.account(accountId)}/pendingUpdates`)
+        .select()
+        .get(),
+    ]);
+    this.counters.reads += Math.max(1, pairs.size) + Math.max(1, pending.size);
+    for (const snapshot of pairs.docs) {
+      const doc = documents.lidPnPair.fromFirestore(snapshot.data());
+      this.#pairs.set(snapshot.ref.path, doc);
+      this.#cache.set(snapshot.ref.path, { data: doc, version: snapshot.updateTime });
+    }
+    for (const snapshot of pending.docs) this.#pendingIds.add(snapshot.id);
+  }
+
+  /**
+   * Plan `events` and commit them. Resolves once every commit landed; rejects with
+   * `LeaseLostError` (the account is no longer ours), `NotPairedError`, or a non-transient
+   * Firestore error (retries of transient ones never end while the writer is open).
+   */
+  async write(
+    events: readonly PlannerEvent[],
+    lane: Lane,
+    /** Checked before each commit step: false stops the write there (`WriteStoppedError`); what landed stays. */
+    keepGoing: () => boolean = () => true,
+  ): Promise<PlanStats | undefined> {
+    if (events.length === 0) return undefined;
+    for (let attempt = 1; ; attempt++) {
+      if (this.#closed) throw new WriteStoppedError(this.accountId, 'the writer is closed');
+      if (attempt > 1) this.counters.replans += 1;
+      const holdGate = lane === 'live' || attempt > OPTIMISTIC_REPLANS;
+      const release = holdGate ? await this.#gate.acquire(lane) : undefined;
+      try {
+        const done = await this.#planAndCommit(events, lane, release !== undefined, keepGoing);
+        if (done) return done;
+      } catch (err) {
+        if (!(err instanceof StaleWriteError)) throw err;
+        this.counters.staleCommits += 1;
+        this.#forget(err.paths);
+        this.#deps.log.debug({ paths: err.paths.length, attempt }, 'commit met newer documents; planning again');
+      } finally {
+        release?.();
+      }
+      // Pairs are known from memory, not read per plan: what the failed commit wrote of them is read now.
+      if (this.#stalePairs.size > 0) await this.#refreshPairs();
+      if (attempt >= MAX_REPLANS) throw new Error(`gave up after ${attempt} plans of one batch`);
+    }
+  }
+
+  /** The plan `write` would commit now, committing nothing (a dry run); reads what it needs. */
+  async plan(events: readonly PlannerEvent[]): Promise<DrivenPlan> {
+    const self = this.#deps.self();
+    if (!self) throw new NotPairedError(this.accountId);
+    return this.#plan(events, self, new Map());
+  }
+
+  #plan(events: readonly PlannerEvent[], self: SelfIdentity, versions: Versions): Promise<DrivenPlan> {
+    for (const path of this.#pairs.keys()) {
+      const cached = this.#cache.get(path);
+      if (cached) versions.set(path, cached);
+    }
+    this.counters.plans += 1;
+    return planWithReads(
+      { accountId: this.accountId, self, pairs: [...this.#pairs.values()] },
+      events,
+      {
+        now: this.options.now(),
+        maxWritesPerCommit: this.options.maxWritesPerCommit,
+        pendingTtlMs: this.options.pendingTtlMs,
+      },
+      (requests, snapshot) => this.#reader.read(requests, snapshot, versions),
+      new SnapshotStore(),
+    );
+  }
+
+  /** One plan and its commits; undefined when it must be planned again (another plan committed first). */
+  async #planAndCommit(
+    events: readonly PlannerEvent[],
+    lane: Lane,
+    holding: boolean,
+    keepGoing: () => boolean,
+  ): Promise<PlanStats | undefined> {
+    const self = this.#deps.self();
+    if (!self) throw new NotPairedError(this.accountId);
+    const seqAtRead = this.#seq;
+    const versions: Versions = new Map();
+    const plan = await this.#plan(events, self, versions);
+    let expected = seqAtRead;
+    for (const group of commitGroups(plan.commits, this.options.commitConcurrency)) {
+      // The live lane holds the gate throughout; history takes it per step and checks that
+      // nothing else landed since it read.
+      if (!keepGoing()) throw new WriteStoppedError(this.accountId, 'stopped between commits');
+      // The budget before the gate: a throttled import must not hold the gate while it waits.
+      if (!holding) await this.#budget(group, lane);
+      const release = holding ? undefined : await this.#gate.acquire(lane);
+      try {
+        if (this.#seq !== expected) return undefined;
+        if (holding) await this.#budget(group, lane);
+        await Promise.all(group.map((commit) => this.#commit(commit, versions)));
+        this.#seq += group.length;
+        expected += group.length;
+      } finally {
+        release?.();
+      }
+    }
+    for (const pair of plan.learned) this.#pairs.set(paths.lidPnPair(this.accountId, lidPnPairDocId(pair)), pair);
+    this.#count(plan.stats);
+    return plan.stats;
+  }
+
+  async #budget(group: readonly Commit[], lane: Lane): Promise<void> {
+    const budget = this.#deps.budget;
+    if (budget) await Promise.all(group.map((commit) => budget.acquire(this.accountId, commit.writes, lane)));
+  }
+
+  async #commit(commit: Commit, versions: Versions): Promise<void> {
+    const outcome = await withRetry(
+      async () => {
+        try {
+          return await this.#executor.run(commit, versions, this.#deps.fence);
+        } catch (err) {
+          if (isLeaseLost(err)) this.close();
+          // The outcome is unknown (the commit may have landed): forget what we knew of its documents.
+          this.#forget(commitPaths(commit));
+          throw err;
+        }
+      },
+      this.options.retry,
+      {
+        shouldStop: () => this.#closed,
+        onRetry: (err, attempt, delayMs) => {
+          this.counters.retries += 1;
+          this.#deps.log.warn({ err, attempt, delayMs, writes: commit.writes }, 'commit failed; retrying');
+        },
+      },
+    );
+    this.counters.commits += 1;
+    this.counters.writes += commit.writes;
+    this.#remember(commit, outcome);
+  }
+
+  /**
+   * What the writer knew of `paths` may be wrong (a commit that failed on them, or whose outcome is
+   * unknown): drop them from the cache, let pending-update documents be read again (they may exist
+   * now), and re-read the pairs among them before the next plan.
+   */
+  #forget(paths: readonly string[]): void {
+    for (const path of paths) {
+      this.#cache.delete(path);
+      const kind = kindOfPath(path);
+      if (kind === 'pendingUpdates') this.#pendingIds.add(path.slice(path.lastIndexOf('/') + 1));
+      if (kind === 'lidPnPair') this.#stalePairs.add(path);
+    }
+  }
+
+  async #refreshPairs(): Promise<void> {
+    const paths = [...this.#stalePairs];
+    this.#stalePairs.clear();
+    const { db } = this.#deps;
+    const snapshots = await db.getAll(...paths.map((path) => db.doc(path)));
+    this.counters.reads += snapshots.length;
+    for (const snapshot of snapshots) {
+      if (!snapshot.exists) continue;
+      const doc = documents.lidPnPair.fromFirestore(snapshot.data());
+      this.#pairs.set(snapshot.ref.path, doc);
+      this.#cache.set(snapshot.ref.path, { data: doc, version: snapshot.updateTime ?? null });
+    }
+  }
+
+  /** The cache and the pending-id set after a landed commit. */
+  #remember(commit: Commit, outcome: CommitOutcome): void {
+    for (const path of commitPaths(commit)) {
+      const after = outcome.get(path);
+      if (after) this.#cache.set(path, after);
+      else this.#cache.delete(path);
+    }
+    for (const op of commit.ops) {
+      if (op.type === 'rekey' || op.kind !== 'pendingUpdates') continue;
+      const id = op.path.slice(op.path.lastIndexOf('/') + 1);
+      if (op.type === 'delete') this.#pendingIds.delete(id);
+      else this.#pendingIds.add(id);
+    }
+  }
+
+  #count(stats: PlanStats): void {
+    this.counters.messagesWritten += stats.messagesWritten;
+    this.counters.threadsWritten += stats.threadsWritten;
+    this.counters.pendingWritten += stats.pendingWritten;
+    this.counters.rekeyed += stats.rekeyed;
+    this.counters.pairsLearned += stats.pairsLearned;
+  }
+}

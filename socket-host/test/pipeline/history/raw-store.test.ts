@@ -1,0 +1,55 @@
+/**
+ * Raw history: what is stored decodes to a payload that normalises to exactly the same planner
+ * events as the one Baileys handed over (protobuf Long times, buffer-merged payloads, looked-up
+ * pairs), and payloads beyond one document's size are split into parts and read back whole.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { normalizeBaileysEvents } from '@wasync/shared/normalize';
+import { deliver, SELF } from '../../../../shared/test/support/baileys-feed.ts';
+import { anchors, deliveries, T } from '../../../../shared/test/support/world.ts';
+import { testDb } from '../../../../test/support/firestore.ts';
+import { unfenced } from '../../../src/accounts/fence.ts';
+import { decodeRawHistory, encodeRawHistory, type HistorySet } from '../../../src/pipeline/history/raw-codec.ts';
+import { MAX_PART_BYTES, RawHistoryStore } from '../../../src/pipeline/history/raw-store.ts';
+import { largeHistorySet } from '../../support/history-gen.ts';
+
+const NOW = (T + 3600) * 1000;
+const events = (set: HistorySet) =>
+  normalizeBaileysEvents({ 'messaging-history.set': set }, { self: SELF, receivedAt: NOW });
+
+describe('raw history', function () {
+  this.timeout(30_000);
+
+  it('decodes to a payload that normalises exactly like the original (also merged by the event buffer)', async () => {
+    const merged = (await deliver(deliveries(), true)).flatMap((m) => m['messaging-history.set'] ?? []);
+    const sets = [...anchors().map((m) => m['messaging-history.set']!), ...merged];
+    assert.ok(sets.length >= 3);
+    for (const set of sets) {
+      const pairs = [{ lid: '1@lid', pn: '2@s.whatsapp.net' }];
+      const decoded = decodeRawHistory(encodeRawHistory({ set, pairs }));
+      assert.deepEqual(decoded.pairs, pairs);
+      assert.deepEqual(events(decoded.set), events(set));
+      assert.equal(decoded.set.syncType, set.syncType);
+      assert.equal(decoded.set.progress, set.progress);
+    }
+  });
+
+  it('splits a payload larger than a document into parts and reads it back whole', async () => {
+    const db = testDb();
+    const accountId = `raw-${randomUUID()}`;
+    const store = new RawHistoryStore(db, accountId, unfenced(db, accountId), 86_400_000);
+    const set = largeHistorySet(T);
+    const ref = await store.put({ set, pairs: [] }, { receivedAt: NOW, seq: 7 });
+    assert.ok(ref.parts >= 2 && ref.bytes > MAX_PART_BYTES, JSON.stringify(ref));
+    assert.deepEqual(
+      (await store.pending()).map((c) => c.id),
+      [ref.id],
+    );
+    const loaded = await store.load(ref);
+    assert.deepEqual(events(loaded.set), events(set));
+    await store.markDone(ref);
+    assert.deepEqual(await store.pending(), []);
+    assert.equal((await store.all()).length, 1);
+  });
+});

@@ -1,0 +1,91 @@
+/**
+ * Live traffic never waits behind a history import, and memory does not grow with history size:
+ * with the import throttled to a crawl (a write budget of 40 writes/s), every history chunk is
+ * accepted as soon as it is stored raw, only the next two chunks stay decoded in memory, and a
+ * live message arriving behind many chunks is stored within a second.
+ */
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { paths, threadDocId } from '@wasync/shared';
+import { deliver, live } from '../../../shared/test/support/baileys-feed.ts';
+import { testDb } from '../../../test/support/firestore.ts';
+import { createLogger } from '../../src/log.ts';
+import { type HistoryItem, HistoryLane } from '../../src/pipeline/history/history-lane.ts';
+import { WriteBudget } from '../../src/pipeline/writer/write-budget.ts';
+import { chunked, generateHistory, historyMaps } from '../support/history-gen.ts';
+import { feed, openSync } from '../support/sync.ts';
+
+const END_S = 1_735_689_600;
+const PEER = '4915112345678@s.whatsapp.net';
+
+describe('lanes: live before history, bounded memory', function () {
+  this.timeout(60_000);
+
+  it('keeps only the next chunks decoded; the rest wait as references to the raw store', async () => {
+    let release!: () => void;
+    const blocked = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const imported: string[] = [];
+    const lane = new HistoryLane(
+      async (item) => {
+        await blocked;
+        imported.push(item.ref.id);
+      },
+      2,
+      createLogger('silent'),
+    );
+    const items: HistoryItem[] = Array.from({ length: 10 }, (_, i) => ({
+      ref: { id: `c${i}`, receivedAt: i, state: 'pending', syncType: 3, messages: 1, parts: 0, bytes: 1 },
+      raw: { set: { chats: [], contacts: [], messages: [], syncType: 3 }, pairs: [] },
+    }));
+    for (const item of items) lane.push(item);
+    // The first is being imported; of the nine waiting, two keep their payload.
+    assert.equal(items.filter((i) => i.raw).length, 3);
+    assert.equal(lane.waiting, 9);
+    release();
+    await lane.idle();
+    assert.deepEqual(
+      imported,
+      items.map((i) => i.ref.id),
+    );
+  });
+
+  it('stores a live message within a second while a throttled import of the same account runs', async () => {
+    const budget = new WriteBudget({ startPerSecond: 40, maxPerSecond: 40 });
+    // Small commits: each chunk's plan takes several commits, each waiting for the budget.
+    const sync = await openSync({ budget, options: { writer: { maxWritesPerCommit: 10 } } });
+    const threads = generateHistory({ seed: 'lanes', dms: 6, groups: 2, messagesPerThread: 40, endS: END_S });
+    const maps = historyMaps(chunked(threads, 8));
+    const started = Date.now();
+    await feed(sync, maps, Date.now());
+    const accepted = Date.now() - started;
+    // All eight chunks are durable and queued; at 40 writes/s their import takes many seconds.
+    assert.equal((await sync.raw.pending()).length >= 6, true);
+    assert.ok(accepted < 5_000, `accepting 8 chunks took ${accepted} ms`);
+    const [map] = await deliver(
+      [
+        live(
+          'ping',
+          { from: PEER, id: '3EB0AB0000000000000001', t: String(Math.floor(Date.now() / 1000)) },
+          { conversation: 'ping' },
+        ),
+      ],
+      false,
+    );
+    const sentAt = Date.now();
+    await feed(sync, [map!], Date.now(), 100);
+    const ref = testDb().doc(paths.message(sync.writer.accountId, threadDocId(PEER), 'peer~3EB0AB0000000000000001'));
+    let latency = -1;
+    while (Date.now() - sentAt < 5_000) {
+      if ((await ref.get()).exists) {
+        latency = Date.now() - sentAt;
+        break;
+      }
+      await sleep(20);
+    }
+    assert.ok(latency >= 0 && latency < 1_000, `live message stored after ${latency} ms`);
+    assert.ok((await sync.raw.pending()).length > 0, 'the import was still running');
+    await sync.close('test');
+  });
+});

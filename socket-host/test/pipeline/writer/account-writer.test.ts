@@ -1,0 +1,194 @@
+/**
+ * The account writer against the test Firestore: what it stores is exactly what the planner's
+ * in-memory model holds after the same events, whatever lane and chunking they come through;
+ * stale reads re-plan instead of overwriting; reads are batched.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { InMemoryStore, type PlannerEvent, paths, threadDocId } from '@wasync/shared';
+import { proto } from '@whiskeysockets/baileys';
+import { PEER } from '../../../../shared/test/fixtures/wa-messages.ts';
+import { deliver, dmReceipt, live, SELF } from '../../../../shared/test/support/baileys-feed.ts';
+import { eventsOf, planAndApply } from '../../../../shared/test/support/pipeline.ts';
+import { anchors, deliveries, T } from '../../../../shared/test/support/world.ts';
+import { testDb } from '../../../../test/support/firestore.ts';
+import { leaseFence, unfenced } from '../../../src/accounts/fence.ts';
+import { LeaseStore } from '../../../src/accounts/lease.ts';
+import { isLeaseLost } from '../../../src/accounts/lease-errors.ts';
+import { createLogger } from '../../../src/log.ts';
+import { AccountWriter } from '../../../src/pipeline/writer/account-writer.ts';
+import { accountDocs, modelDocs } from '../../support/account-docs.ts';
+import { faultyFence, seededRandom } from '../../support/faults.ts';
+
+const NOW = (T + 3600) * 1000;
+const log = createLogger('silent');
+
+async function worldEvents(): Promise<PlannerEvent[][]> {
+  const world = deliveries();
+  const batches: PlannerEvent[][] = [];
+  for (const [items, buffered] of [
+    [world.slice(0, 9), true],
+    [world.slice(9), false],
+  ] as const) {
+    for (const map of await deliver(items, buffered)) batches.push(eventsOf([map], { receivedAt: NOW }));
+  }
+  for (const map of anchors()) batches.push(eventsOf([map], { receivedAt: NOW, historySource: 'import' }));
+  return batches;
+}
+
+describe('account writer (Firestore)', function () {
+  this.timeout(60_000);
+
+  it('stores exactly what the planner model holds, through both lanes and small commits', async () => {
+    const db = testDb();
+    const accountId = `w-${randomUUID()}`;
+    const writer = await AccountWriter.open({
+      db,
+      accountId,
+      fence: unfenced(db, accountId),
+      self: () => SELF,
+      log,
+      options: { now: () => NOW, maxWritesPerCommit: 4 },
+    });
+    const model = new InMemoryStore(accountId);
+    const batches = await worldEvents();
+    await Promise.all([
+      (async () => {
+        for (const [i, events] of batches.entries()) if (i % 2 === 0) await writer.write(events, 'history');
+      })(),
+      (async () => {
+        for (const [i, events] of batches.entries()) if (i % 2 === 1) await writer.write(events, 'live');
+      })(),
+    ]);
+    for (const events of batches) planAndApply(model, events, { receivedAt: NOW, now: NOW });
+    assert.deepEqual(await accountDocs(db, accountId), modelDocs(model));
+    // Commits of up to 4 writes: several per plan, each with several writes.
+    assert.ok(writer.counters.writes > writer.counters.commits, JSON.stringify(writer.counters));
+  });
+
+  async function openWriter(accountId: string, fence = unfenced(testDb(), accountId)) {
+    return AccountWriter.open({
+      db: testDb(),
+      accountId,
+      fence,
+      self: () => SELF,
+      log,
+      options: { now: () => NOW, retry: { baseMs: 1, maxMs: 5 } },
+    });
+  }
+
+  /** One live DM from PEER (phone-number addressed), as Baileys upserts it. */
+  async function liveDm(id: string, t: number, fromMe = false): Promise<PlannerEvent[]> {
+    const attrs: Record<string, string> = fromMe
+      ? { from: '491700000001:0@s.whatsapp.net', recipient: PEER.pn, id, t: String(t) }
+      : { from: PEER.pn, id, t: String(t) };
+    const maps = await deliver([live(id, attrs, { conversation: `text ${id}` })], false);
+    return eventsOf(maps, { receivedAt: NOW });
+  }
+
+  it('re-plans a write whose read went stale instead of overwriting the newer document', async () => {
+    const db = testDb();
+    const accountId = `stale-${randomUUID()}`;
+    const writer = await openWriter(accountId);
+    await writer.write(await liveDm('3EB0FF0000000000000001', T, true), 'live');
+    const path = paths.message(accountId, threadDocId(PEER.pn), 'me~3EB0FF0000000000000001');
+    // Behind the writer's back (its cache still holds server_ack): the message was read.
+    await db.doc(path).update({ status: 'read' });
+    const delivered = await deliver(
+      [dmReceipt('delivered', PEER.pn, '3EB0FF0000000000000001', proto.WebMessageInfo.Status.DELIVERY_ACK, T + 1)],
+      false,
+    );
+    await writer.write(eventsOf(delivered, { receivedAt: NOW }), 'live');
+    assert.equal((await db.doc(path).get()).get('status'), 'read', 'status did not go back to delivered');
+    assert.equal(writer.counters.staleCommits, 1);
+    // A document created behind its back after it read "absent": create() refuses, the join keeps both.
+    const second = 'me~3EB0FF0000000000000002';
+    const secondPath = paths.message(accountId, threadDocId(PEER.pn), second);
+    const receipt = await deliver(
+      [dmReceipt('read', PEER.pn, '3EB0FF0000000000000002', proto.WebMessageInfo.Status.READ, T + 3)],
+      false,
+    );
+    await writer.write(eventsOf(receipt, { receivedAt: NOW }), 'live'); // pending: message absent
+    const message = await liveDm('3EB0FF0000000000000002', T + 2, true);
+    const other = await openWriter(accountId);
+    await other.write(message, 'live'); // lands the message and joins the pending receipt
+    await writer.write(message, 'live'); // planned on "absent" from its cache: create() fails, re-plans
+    const stored = (await db.doc(secondPath).get()).data();
+    assert.equal(stored?.status, 'read');
+    assert.equal(writer.counters.staleCommits, 2);
+  });
+
+  it('lands nothing once the lease moved to another host', async () => {
+    const db = testDb();
+    const accountId = `fence-${randomUUID()}`;
+    let clock = Date.now();
+    const h1 = new LeaseStore(db, { hostId: 'h1', ttlMs: 5_000, now: () => clock });
+    const h2 = new LeaseStore(db, { hostId: 'h2', ttlMs: 5_000, now: () => clock });
+    const first = await h1.claim(accountId, undefined);
+    assert.ok(first);
+    const writer = await openWriter(accountId, leaseFence(db, accountId, 'h1', first.epoch));
+    await writer.write(await liveDm('3EB0EE0000000000000001', T), 'live');
+    clock += 10_000;
+    const second = await h2.claim(accountId, await h2.read(accountId));
+    assert.equal(second?.holder, 'h2');
+    const before = await accountDocs(db, accountId);
+    await assert.rejects(writer.write(await liveDm('3EB0EE0000000000000002', T + 1), 'live'), isLeaseLost);
+    assert.deepEqual(await accountDocs(db, accountId), before);
+    assert.equal(writer.closed, true);
+  });
+
+  it('retries transient commit failures, landed or not, without losing or duplicating', async () => {
+    const db = testDb();
+    const accountId = `faults-${randomUUID()}`;
+    const fence = faultyFence(unfenced(db, accountId), 0.5, seededRandom(7));
+    const writer = await openWriter(accountId, fence);
+    const clean = await openWriter(`clean-${accountId}`);
+    for (let i = 0; i < 12; i++) {
+      const events = await liveDm(`3EB0DD00000000000000${String(i).padStart(2, '0')}`, T + i, i % 3 === 0);
+      await writer.write(events, i % 2 ? 'live' : 'history');
+      await clean.write(events, 'live');
+    }
+    assert.ok(fence.faults.failedBefore > 0 && fence.faults.failedAfter > 0, JSON.stringify(fence.faults));
+    const text = (docs: Map<string, unknown>, id: string) =>
+      JSON.stringify([...docs].map(([p, d]) => [p.replace(id, ''), d]).sort());
+    assert.equal(
+      text(await accountDocs(db, accountId), accountId).replaceAll(accountId, ''),
+      text(await accountDocs(db, `clean-${accountId}`), `clean-${accountId}`).replaceAll(`clean-${accountId}`, ''),
+    );
+    assert.ok(writer.counters.retries > 0);
+  });
+
+  it('gets past a commit that landed but reported a failure, also for pairs and pending updates it created', async () => {
+    // The writer knows pairs and pending-update ids from memory, not from reads: a retry that meets
+    // what the lost commit created must read them again, not plan the same create for ever.
+    const db = testDb();
+    const accountId = `landed-${randomUUID()}`;
+    const real = unfenced(db, accountId);
+    let lost = 0;
+    const fence: typeof real = {
+      ...real,
+      async run(write) {
+        const result = await real.run(write);
+        if (lost++ === 0) throw Object.assign(new Error('4 DEADLINE_EXCEEDED (injected)'), { code: 4 });
+        return result;
+      },
+    };
+    const writer = await openWriter(accountId, fence);
+    const withAlt = await deliver(
+      [
+        live(
+          'alt',
+          { from: PEER.lid, addressing_mode: 'lid', sender_pn: PEER.pn, id: '3EB0EA0000000000000001', t: String(T) },
+          { conversation: 'hi' },
+        ),
+        dmReceipt('read of unknown', PEER.pn, '3EB0EA0000000000000099', proto.WebMessageInfo.Status.READ, T + 1),
+      ],
+      false,
+    );
+    await writer.write(eventsOf(withAlt, { receivedAt: NOW }), 'live');
+    assert.ok(writer.counters.staleCommits >= 1 && writer.counters.plans <= 4, JSON.stringify(writer.counters));
+    const docs = await accountDocs(db, accountId);
+    assert.ok([...docs.keys()].some((p) => p.includes('/lidPnPairs/')));
+    assert.ok([...docs.keys()].some((p) => p.includes('/pendingUpdates/')));
+  });
+});

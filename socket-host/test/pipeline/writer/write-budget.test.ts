@@ -1,0 +1,41 @@
+/**
+ * The host's write budget: the rate ramps like Firestore's 500/50/5 rule, live commits go first,
+ * and accounts take turns instead of one account's import going first.
+ */
+import assert from 'node:assert/strict';
+import { WriteBudget } from '../../../src/pipeline/writer/write-budget.ts';
+
+describe('write budget', () => {
+  it('starts at the start rate and raises it by half every five minutes of traffic, up to the maximum', async () => {
+    let now = 1_000_000;
+    const budget = new WriteBudget({ startPerSecond: 500, maxPerSecond: 1_200, now: () => now });
+    assert.equal(budget.ratePerSecond, 500);
+    await budget.acquire('a', 1, 'history'); // traffic starts
+    now += 5 * 60_000 - 1;
+    assert.equal(budget.ratePerSecond, 500);
+    now += 1;
+    assert.equal(budget.ratePerSecond, 750);
+    now += 5 * 60_000;
+    assert.equal(budget.ratePerSecond, 1_125);
+    now += 5 * 60_000;
+    assert.equal(budget.ratePerSecond, 1_200);
+  });
+
+  it('serves live commits first, then accounts in turn, each within the rate', async () => {
+    const budget = new WriteBudget({ startPerSecond: 1_000, maxPerSecond: 1_000 });
+    const granted: string[] = [];
+    const started = Date.now();
+    const ask = (account: string, name: string, lane: 'live' | 'history') =>
+      budget.acquire(account, 250, lane).then(() => granted.push(name));
+    const all = [
+      ...['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8'].map((n) => ask('a', n, 'history')),
+      ...['b1', 'b2'].map((n) => ask('b', n, 'history')),
+      ask('c', 'live', 'live'),
+    ];
+    await Promise.all(all);
+    // A full bucket (one second's worth) lets the first four through at once.
+    assert.deepEqual(granted, ['a1', 'a2', 'a3', 'a4', 'live', 'a5', 'b1', 'a6', 'b2', 'a7', 'a8']);
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 1_600 && elapsed < 4_000, `7 × 250 writes at 1000/s took ${elapsed} ms`);
+  });
+});
