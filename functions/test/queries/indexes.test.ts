@@ -62,13 +62,18 @@ describe('firestore.indexes.json', () => {
     assert.deepEqual(unused, []);
   });
 
-  it('deletes commands by a TTL policy on purgeAt, a field no index carries', () => {
+  it('deletes finished commands, orphaned pending updates and old raw history by TTL policies on fields no index carries', () => {
     const ttl = (
       INDEXES.fieldOverrides as { collectionGroup: string; fieldPath: string; ttl?: boolean; indexes: unknown[] }[]
     ).filter((o) => o.ttl);
     assert.deepEqual(
       ttl.map((o) => [o.collectionGroup, o.fieldPath, o.indexes]),
-      [['commands', 'purgeAt', []]],
+      [
+        ['commands', 'purgeAt', []],
+        ['pendingUpdates', 'expiresAt', []],
+        ['chunks', 'expiresAt', []],
+        ['chunkParts', 'expiresAt', []],
+      ],
     );
   });
 });
