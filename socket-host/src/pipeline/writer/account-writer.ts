@@ -193,6 +193,7 @@ export class AccountWriter {
       cache: this.#cache,
       pendingIds: this.#pendingIds,
       counter: this.counters,
+      retry: (read) => this.#retryRead(read),
     });
     this.#executor = new CommitExecutor(deps.db);
   }
@@ -394,7 +395,7 @@ export class AccountWriter {
     const paths = [...this.#stalePairs];
     this.#stalePairs.clear();
     const { db } = this.#deps;
-    const snapshots = await db.getAll(...paths.map((path) => db.doc(path)));
+    const snapshots = await this.#retryRead(() => db.getAll(...paths.map((path) => db.doc(path))));
     this.counters.reads += snapshots.length;
     for (const snapshot of snapshots) {
       if (!snapshot.exists) continue;
@@ -402,6 +403,17 @@ export class AccountWriter {
       this.#pairs.set(snapshot.ref.path, doc);
       this.#cache.set(snapshot.ref.path, { data: doc, version: snapshot.updateTime ?? null });
     }
+  }
+
+  /** A read the writer plans on, retried like a commit while the writer is open. */
+  #retryRead<T>(read: () => Promise<T>): Promise<T> {
+    return withRetry(read, this.options.retry, {
+      shouldStop: () => this.#closed,
+      onRetry: (err, attempt, delayMs) => {
+        this.counters.retries += 1;
+        this.#deps.log.warn({ err, attempt, delayMs }, 'read failed; retrying');
+      },
+    });
   }
 
   /** The cache and the pending-id set after a landed commit. */

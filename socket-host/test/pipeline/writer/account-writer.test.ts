@@ -158,6 +158,41 @@ describe('account writer (Firestore)', function () {
     assert.ok(writer.counters.retries > 0);
   });
 
+  it('retries a transient failure of the reads it plans on, as it retries commits', async () => {
+    // A read that fails for a reason that passes (UNAVAILABLE after the SDK's own retries) must not
+    // fail the write: the live lane would log and drop its whole batch.
+    const db = testDb();
+    const accountId = `read-faults-${randomUUID()}`;
+    let failures = 2;
+    const flaky = new Proxy(db, {
+      get(target, prop) {
+        if (prop === 'getAll') {
+          return (...refs: unknown[]) => {
+            if (failures-- > 0) {
+              return Promise.reject(Object.assign(new Error('14 UNAVAILABLE: read failed (injected)'), { code: 14 }));
+            }
+            return (target.getAll as (...r: unknown[]) => unknown)(...refs);
+          };
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const writer = await AccountWriter.open({
+      db: flaky,
+      accountId,
+      fence: unfenced(db, accountId),
+      self: () => SELF,
+      log,
+      options: { now: () => NOW, retry: { baseMs: 1, maxMs: 5 } },
+    });
+    await writer.write(await liveDm('3EB0FA0000000000000001', T), 'live');
+    assert.equal(failures, -1, 'both injected failures were met');
+    const path = paths.message(accountId, threadDocId(PEER.pn), 'peer~3EB0FA0000000000000001');
+    assert.equal((await db.doc(path).get()).exists, true, 'the message landed');
+    assert.ok(writer.counters.retries >= 2, JSON.stringify(writer.counters));
+  });
+
   it('gets past a commit that landed but reported a failure, also for pairs and pending updates it created', async () => {
     // The writer knows pairs and pending-update ids from memory, not from reads: a retry that meets
     // what the lost commit created must read them again, not plan the same create for ever.
