@@ -23,6 +23,7 @@ import type { Logger } from '../log.ts';
 import type { AccountEventSink, AccountIdentity, BaileysEventBatch, EventMeta, PipelineSocket } from './consumer.ts';
 import { contentsToKeep, createsPollOrEvent } from './content-policy.ts';
 import { type HistoryItem, HistoryLane } from './history/history-lane.ts';
+import { refileMergedRevokes } from './history/merged-revokes.ts';
 import { HistoryProgress } from './history/progress.ts';
 import type { HistorySet, RawHistory } from './history/raw-codec.ts';
 import { RawHistoryStore } from './history/raw-store.ts';
@@ -201,7 +202,11 @@ export class AccountSync implements AccountEventSink {
       this.#fetchGroups();
     }
     const history = events['messaging-history.set'];
-    if (history) await this.acceptHistory(history, meta);
+    if (history) {
+      // The history part is normalised apart from the rest of the map: undo the buffer's one merge across them first.
+      refileMergedRevokes(history, events['messages.upsert']?.messages);
+      await this.acceptHistory(history, meta);
+    }
     await this.acceptLive(liveEvents(events), meta.receivedAt);
   }
 
