@@ -219,6 +219,9 @@ export class AccountSync implements AccountEventSink {
     }
     const ref = await this.#retry(() => this.raw.put(raw, { receivedAt: meta.receivedAt, seq: meta.seq }));
     this.#history.push({ ref, raw });
+    // Polls' secrets now, not after the import (minutes for a fresh account): a vote arriving
+    // meanwhile is opened with them. The import stores them again (a replay has only the raw store).
+    await this.#keepContents((set.messages ?? []).filter(createsPollOrEvent));
   }
 
   /**
@@ -242,8 +245,9 @@ export class AccountSync implements AccountEventSink {
       return undefined;
     });
     const batch = this.#normalize(events, self, receivedAt, decryptPollVote);
-    if (upsert) this.#keepContents(contentsToKeep(messages, upsert.type));
     this.#live.push(batch.events);
+    // Awaited: the next batch may hold a vote on a poll of this one, opened with the stored secret.
+    if (upsert) await this.#keepContents(contentsToKeep(messages, upsert.type));
   }
 
   /**
@@ -392,12 +396,11 @@ export class AccountSync implements AccountEventSink {
     }
   }
 
-  #keepContents(messages: WAMessage[]): void {
+  /** Stores raw contents for `getMessage` and poll votes (retried; a failure is logged, never thrown). */
+  async #keepContents(messages: WAMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    this.#track(
-      this.#deps.contents
-        .put(this.#deps.accountId, messages)
-        .catch((err) => this.#deps.log.warn({ err, messages: messages.length }, 'message content not stored')),
+    await this.#retry(() => this.#deps.contents.put(this.#deps.accountId, messages)).catch((err) =>
+      this.#deps.log.warn({ err, messages: messages.length }, 'message content not stored'),
     );
   }
 

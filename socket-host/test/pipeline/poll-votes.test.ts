@@ -10,6 +10,7 @@ import { cleanMessage, decodeMessageNode, generateWAMessage, proto } from '@whis
 import { GROUP, ME, PEER } from '../../../shared/test/fixtures/wa-messages.ts';
 import { silentLogger } from '../../../shared/test/support/baileys-feed.ts';
 import { testDb } from '../../../test/support/firestore.ts';
+import { historyMaps } from '../support/history-gen.ts';
 import { encryptPollVote } from '../support/poll-vote.ts';
 import { feed, openSync } from '../support/sync.ts';
 
@@ -81,6 +82,71 @@ describe('poll votes (account pipeline)', function () {
       .get();
     assert.ok(content.exists, 'the poll content (with its secret) is in the server-only store');
     assert.equal(sync.counters.skipped.poll_vote, 1);
+    await sync.close('test');
+  });
+
+  it('opens a vote that arrives while the history holding its poll is still being imported', async () => {
+    // Our poll reached us by history sync (a RECENT chunk after pairing); a participant votes
+    // while that chunk is queued or importing — the import of a fresh account takes minutes.
+    const sync = await openSync({ now: NOW });
+    const accountId = sync.writer.accountId;
+    const poll = await generateWAMessage(
+      GROUP,
+      { poll: { name: 'Dinner?', values: ['Thai', 'Tapas'], selectableCount: 1 } },
+      { userJid: ME.device, logger: silentLogger as never, upload: (() => Promise.reject()) as never },
+    );
+    const secret = poll.message!.messageContextInfo!.messageSecret!;
+    const [chunk] = historyMaps([
+      {
+        syncType: proto.HistorySync.HistorySyncType.RECENT,
+        conversations: [
+          {
+            id: GROUP,
+            messages: [
+              {
+                message: {
+                  key: { remoteJid: GROUP, fromMe: true, id: poll.key.id },
+                  messageTimestamp: NOW / 1000,
+                  message: poll.message,
+                },
+              },
+            ],
+          },
+        ],
+      },
+    ]);
+    const vote = decodeMessageNode(
+      {
+        tag: 'message',
+        attrs: { from: GROUP, participant: PEER.pn, id: 'VOTE3', t: String(NOW / 1000 + 5) },
+        content: [],
+      },
+      ME.pn,
+      ME.lid,
+    ).fullMessage;
+    vote.message = proto.Message.fromObject({
+      pollUpdateMessage: {
+        pollCreationMessageKey: { remoteJid: GROUP, fromMe: false, id: poll.key.id, participant: ME.pn },
+        vote: encryptPollVote(['Tapas'], {
+          pollCreatorJid: ME.pn,
+          pollMsgId: poll.key.id!,
+          pollEncKey: secret,
+          voterJid: PEER.pn,
+        }),
+        senderTimestampMs: NOW + 5_000,
+      },
+    });
+    cleanMessage(vote, ME.device, ME.lidDevice);
+    await feed(sync, [chunk!, { 'messages.upsert': { messages: [vote], type: 'notify' } }], NOW + 5_000);
+    await sync.drain();
+    const doc = (
+      await testDb()
+        .doc(paths.message(accountId, threadDocId(GROUP), `me~${poll.key.id}`))
+        .get()
+    ).data();
+    assert.deepEqual(doc?.pollOptions, ['Thai', 'Tapas']);
+    assert.deepEqual(doc?.pollVotes, { [PEER.pn]: ['Tapas'] });
+    assert.equal(sync.counters.skipped.poll_vote, undefined);
     await sync.close('test');
   });
 });
