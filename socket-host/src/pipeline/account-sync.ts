@@ -235,12 +235,15 @@ export class AccountSync implements AccountEventSink {
     if (!me || !self) return; // before pairing nothing is a message (QR and creds updates)
     const upsert = events['messages.upsert'];
     const messages = upsert?.messages ?? [];
-    const decryptPollVote = await pollVoteDecrypter(messages, {
-      accountId: this.#deps.accountId,
-      contents: this.#deps.contents,
-      me,
-      alternateOf: (jid) => this.writer.alternateOf(jid),
-    }).catch((err) => {
+    // Retried: a read that failed for a reason that passes must not make the votes "poll unknown".
+    const decryptPollVote = await this.#retry(() =>
+      pollVoteDecrypter(messages, {
+        accountId: this.#deps.accountId,
+        contents: this.#deps.contents,
+        me,
+        alternateOf: (jid) => this.writer.alternateOf(jid),
+      }),
+    ).catch((err) => {
       this.#deps.log.warn({ err }, 'poll votes not opened');
       return undefined;
     });
