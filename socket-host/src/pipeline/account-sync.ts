@@ -329,7 +329,7 @@ export class AccountSync implements AccountEventSink {
   async #importChunk(item: HistoryItem, stillOpen: () => boolean): Promise<void> {
     const self = await this.#identity(stillOpen);
     if (!self) return;
-    const raw = item.raw ?? (await this.raw.load(item.ref));
+    const raw = item.raw ?? (await this.#retry(() => this.raw.load(item.ref)));
     delete item.raw;
     const events = this.#historyEvents(raw, item.ref.receivedAt, self);
     for (const slice of this.#slices(events)) {

@@ -99,6 +99,23 @@ describe('account pipeline (sink)', function () {
     await sync.close('test');
   });
 
+  it('imports a queued chunk when reloading it from the raw store failed once for a reason that passes', async () => {
+    const sync = await openSync({ now: NOW, options: { historyChunksInMemory: 0 } });
+    const load = sync.raw.load.bind(sync.raw);
+    let failures = 1;
+    sync.raw.load = (chunk) =>
+      failures-- > 0
+        ? Promise.reject(Object.assign(new Error('14 UNAVAILABLE: read failed (injected)'), { code: 14 }))
+        : load(chunk);
+    await feed(sync, anchors(), NOW);
+    await sync.drain();
+    assert.equal(failures, -2, 'loaded twice after the failure');
+    assert.deepEqual(await sync.raw.pending(), [], 'every chunk imported and marked done');
+    const stored = await accountDocs(testDb(), sync.writer.accountId);
+    assert.ok([...stored.keys()].filter((p) => p.includes('/messages/')).length > 0);
+    await sync.close('test');
+  });
+
   it('plans history in a dry run, logs what it would write, and writes none of it', async () => {
     const lines: Array<Record<string, unknown>> = [];
     const log = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line)) });
