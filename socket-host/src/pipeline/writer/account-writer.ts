@@ -334,9 +334,14 @@ export class AccountWriter {
       try {
         if (this.#seq !== expected) return undefined;
         if (holding) await this.#budget(group, lane);
-        await Promise.all(group.map((commit) => this.#commit(commit, versions)));
-        this.#seq += group.length;
-        expected += group.length;
+        // Every commit of the step settles before the gate goes or the plan is made again (a
+        // failed one must not leave its step-mate in flight), and each one that landed counts.
+        const settled = await Promise.allSettled(group.map((commit) => this.#commit(commit, versions)));
+        const landed = settled.filter((result) => result.status === 'fulfilled').length;
+        this.#seq += landed;
+        expected += landed;
+        const failed = settled.find((result) => result.status === 'rejected');
+        if (failed) throw failed.reason;
       } finally {
         release?.();
       }
