@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { InMemoryStore, paths, threadDocId } from '@wasync/shared';
 import { generateWAMessage, proto } from '@whiskeysockets/baileys';
 import { Timestamp } from 'firebase-admin/firestore';
-import { ME, PEER } from '../../../shared/test/fixtures/wa-messages.ts';
+import { GROUP, ME, OTHER, PEER } from '../../../shared/test/fixtures/wa-messages.ts';
 import { deliver, history, live, silentLogger } from '../../../shared/test/support/baileys-feed.ts';
 import { eventsOf, planAndApply } from '../../../shared/test/support/pipeline.ts';
 import { anchors, deliveries, T } from '../../../shared/test/support/world.ts';
@@ -95,6 +95,51 @@ describe('account pipeline (sink)', function () {
       false,
       'nothing under the revoke',
     );
+    assert.deepEqual(new Map([...stored].filter(([p]) => p.startsWith('accounts/'))), modelDocs(model));
+    await sync.close('test');
+  });
+
+  it("files a group admin's revoke the buffer merged into a history message under the author's message", async () => {
+    const [target, revoke] = ['3EB0AD0000000000000001', '3EB0AD0000000000000002'];
+    const chunk = history('recent', T + 5, () => ({
+      syncType: proto.HistorySync.HistorySyncType.RECENT,
+      conversations: [
+        {
+          id: GROUP,
+          messages: [
+            {
+              message: {
+                key: { remoteJid: GROUP, fromMe: false, id: target, participant: OTHER.pn },
+                messageTimestamp: T + 2,
+                message: { conversation: 'off topic' },
+              },
+            },
+          ],
+        },
+      ],
+    }));
+    // PEER, an admin, deletes OTHER's message for everyone: the revoke's key names the author.
+    const revoked = live(
+      'admin revoke',
+      { from: GROUP, participant: PEER.pn, id: revoke, t: String(T + 6) },
+      {
+        protocolMessage: {
+          type: proto.Message.ProtocolMessage.Type.REVOKE,
+          key: { remoteJid: GROUP, fromMe: false, id: target, participant: OTHER.pn },
+        },
+      },
+    );
+    const maps = await deliver([chunk, revoked], true);
+    const merged = maps.find((m) => m['messaging-history.set'] && m['messages.upsert']);
+    assert.equal(merged?.['messaging-history.set']?.messages[0]?.key.id, revoke, 'the buffer merged the revoke');
+    const sync = await openSync({ now: NOW });
+    await feed(sync, maps, NOW);
+    await sync.drain();
+    const model = new InMemoryStore(sync.writer.accountId);
+    planAndApply(model, eventsOf(maps, { receivedAt: NOW }), { receivedAt: NOW, now: NOW });
+    const stored = await accountDocs(testDb(), sync.writer.accountId);
+    const path = paths.message(sync.writer.accountId, threadDocId(GROUP), `${OTHER.pn}~${target}`);
+    assert.equal((stored.get(path) as { deleted?: boolean } | undefined)?.deleted, true, "the author's message");
     assert.deepEqual(new Map([...stored].filter(([p]) => p.startsWith('accounts/'))), modelDocs(model));
     await sync.close('test');
   });
