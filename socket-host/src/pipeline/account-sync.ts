@@ -23,6 +23,7 @@ import type { Logger } from '../log.ts';
 import type { AccountEventSink, AccountIdentity, BaileysEventBatch, EventMeta, PipelineSocket } from './consumer.ts';
 import { contentsToKeep, createsPollOrEvent } from './content-policy.ts';
 import { type HistoryItem, HistoryLane } from './history/history-lane.ts';
+import { refileMergedRevokes } from './history/merged-revokes.ts';
 import { HistoryProgress } from './history/progress.ts';
 import type { HistorySet, RawHistory } from './history/raw-codec.ts';
 import { RawHistoryStore } from './history/raw-store.ts';
@@ -201,7 +202,11 @@ export class AccountSync implements AccountEventSink {
       this.#fetchGroups();
     }
     const history = events['messaging-history.set'];
-    if (history) await this.acceptHistory(history, meta);
+    if (history) {
+      // The history part is normalised apart from the rest of the map: undo the buffer's one merge across them first.
+      refileMergedRevokes(history, events['messages.upsert']?.messages);
+      await this.acceptHistory(history, meta);
+    }
     await this.acceptLive(liveEvents(events), meta.receivedAt);
   }
 
@@ -214,6 +219,9 @@ export class AccountSync implements AccountEventSink {
     }
     const ref = await this.#retry(() => this.raw.put(raw, { receivedAt: meta.receivedAt, seq: meta.seq }));
     this.#history.push({ ref, raw });
+    // Polls' secrets now, not after the import (minutes for a fresh account): a vote arriving
+    // meanwhile is opened with them. The import stores them again (a replay has only the raw store).
+    await this.#keepContents((set.messages ?? []).filter(createsPollOrEvent));
   }
 
   /**
@@ -227,18 +235,22 @@ export class AccountSync implements AccountEventSink {
     if (!me || !self) return; // before pairing nothing is a message (QR and creds updates)
     const upsert = events['messages.upsert'];
     const messages = upsert?.messages ?? [];
-    const decryptPollVote = await pollVoteDecrypter(messages, {
-      accountId: this.#deps.accountId,
-      contents: this.#deps.contents,
-      me,
-      alternateOf: (jid) => this.writer.alternateOf(jid),
-    }).catch((err) => {
+    // Retried: a read that failed for a reason that passes must not make the votes "poll unknown".
+    const decryptPollVote = await this.#retry(() =>
+      pollVoteDecrypter(messages, {
+        accountId: this.#deps.accountId,
+        contents: this.#deps.contents,
+        me,
+        alternateOf: (jid) => this.writer.alternateOf(jid),
+      }),
+    ).catch((err) => {
       this.#deps.log.warn({ err }, 'poll votes not opened');
       return undefined;
     });
     const batch = this.#normalize(events, self, receivedAt, decryptPollVote);
-    if (upsert) this.#keepContents(contentsToKeep(messages, upsert.type));
     this.#live.push(batch.events);
+    // Awaited: the next batch may hold a vote on a poll of this one, opened with the stored secret.
+    if (upsert) await this.#keepContents(contentsToKeep(messages, upsert.type));
   }
 
   /**
@@ -317,7 +329,7 @@ export class AccountSync implements AccountEventSink {
   async #importChunk(item: HistoryItem, stillOpen: () => boolean): Promise<void> {
     const self = await this.#identity(stillOpen);
     if (!self) return;
-    const raw = item.raw ?? (await this.raw.load(item.ref));
+    const raw = item.raw ?? (await this.#retry(() => this.raw.load(item.ref)));
     delete item.raw;
     const events = this.#historyEvents(raw, item.ref.receivedAt, self);
     for (const slice of this.#slices(events)) {
@@ -387,12 +399,11 @@ export class AccountSync implements AccountEventSink {
     }
   }
 
-  #keepContents(messages: WAMessage[]): void {
+  /** Stores raw contents for `getMessage` and poll votes (retried; a failure is logged, never thrown). */
+  async #keepContents(messages: WAMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    this.#track(
-      this.#deps.contents
-        .put(this.#deps.accountId, messages)
-        .catch((err) => this.#deps.log.warn({ err, messages: messages.length }, 'message content not stored')),
+    await this.#retry(() => this.#deps.contents.put(this.#deps.accountId, messages)).catch((err) =>
+      this.#deps.log.warn({ err, messages: messages.length }, 'message content not stored'),
     );
   }
 

@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { InMemoryStore, paths, threadDocId } from '@wasync/shared';
-import { generateWAMessage } from '@whiskeysockets/baileys';
+import { generateWAMessage, proto } from '@whiskeysockets/baileys';
 import { Timestamp } from 'firebase-admin/firestore';
-import { ME, PEER } from '../../../shared/test/fixtures/wa-messages.ts';
-import { deliver, silentLogger } from '../../../shared/test/support/baileys-feed.ts';
+import { GROUP, ME, OTHER, PEER } from '../../../shared/test/fixtures/wa-messages.ts';
+import { deliver, history, live, silentLogger } from '../../../shared/test/support/baileys-feed.ts';
 import { eventsOf, planAndApply } from '../../../shared/test/support/pipeline.ts';
 import { anchors, deliveries, T } from '../../../shared/test/support/world.ts';
 import { testDb } from '../../../test/support/firestore.ts';
@@ -40,6 +40,124 @@ describe('account pipeline (sink)', function () {
     const account = (await testDb().doc(paths.account(sync.writer.accountId)).get()).data();
     assert.equal(account?.historySync?.chunks, chunks.size);
     assert.ok(account?.lastHistorySyncAt instanceof Timestamp);
+    await sync.close('test');
+  });
+
+  it('files a revoke the buffer merged into a history message under its target, as one map normalised whole would', async () => {
+    // A history chunk and the peer's revoke of one of its messages in one buffer window: Baileys'
+    // messages.update of the revoke is Object.assign-ed into the history message, key included, so
+    // the set carries a tombstone under the revoke's own id (event-buffer.js, process-message.js).
+    // The pipeline takes the history apart from the live events of the same map.
+    const [target, revoke] = ['3EB0AC0000000000000001', '3EB0AC0000000000000002'];
+    const chunk = history('recent', T + 5, () => ({
+      syncType: proto.HistorySync.HistorySyncType.RECENT,
+      conversations: [
+        {
+          id: PEER.pn,
+          messages: [
+            {
+              message: {
+                key: { remoteJid: PEER.pn, fromMe: false, id: target },
+                messageTimestamp: T + 2,
+                message: { conversation: 'oops' },
+              },
+            },
+          ],
+        },
+      ],
+    }));
+    const revoked = live(
+      'revoke',
+      { from: PEER.pn, id: revoke, t: String(T + 6) },
+      {
+        protocolMessage: {
+          type: proto.Message.ProtocolMessage.Type.REVOKE,
+          key: { remoteJid: PEER.pn, fromMe: true, id: target },
+        },
+      },
+    );
+    const maps = await deliver([chunk, revoked], true);
+    const merged = maps.find((m) => m['messaging-history.set'] && m['messages.upsert']);
+    assert.equal(merged?.['messaging-history.set']?.messages[0]?.key.id, revoke, 'the buffer merged the revoke');
+    const sync = await openSync({ now: NOW });
+    await feed(sync, maps, NOW);
+    await sync.drain();
+    const model = new InMemoryStore(sync.writer.accountId);
+    planAndApply(model, eventsOf(maps, { receivedAt: NOW }), { receivedAt: NOW, now: NOW });
+    const stored = await accountDocs(testDb(), sync.writer.accountId);
+    const thread = threadDocId(PEER.pn);
+    const tombstone = stored.get(paths.message(sync.writer.accountId, thread, `peer~${target}`)) as {
+      deleted?: boolean;
+    };
+    assert.equal(tombstone?.deleted, true, 'the target is a tombstone');
+    assert.equal(
+      stored.has(paths.message(sync.writer.accountId, thread, `peer~${revoke}`)),
+      false,
+      'nothing under the revoke',
+    );
+    assert.deepEqual(new Map([...stored].filter(([p]) => p.startsWith('accounts/'))), modelDocs(model));
+    await sync.close('test');
+  });
+
+  it("files a group admin's revoke the buffer merged into a history message under the author's message", async () => {
+    const [target, revoke] = ['3EB0AD0000000000000001', '3EB0AD0000000000000002'];
+    const chunk = history('recent', T + 5, () => ({
+      syncType: proto.HistorySync.HistorySyncType.RECENT,
+      conversations: [
+        {
+          id: GROUP,
+          messages: [
+            {
+              message: {
+                key: { remoteJid: GROUP, fromMe: false, id: target, participant: OTHER.pn },
+                messageTimestamp: T + 2,
+                message: { conversation: 'off topic' },
+              },
+            },
+          ],
+        },
+      ],
+    }));
+    // PEER, an admin, deletes OTHER's message for everyone: the revoke's key names the author.
+    const revoked = live(
+      'admin revoke',
+      { from: GROUP, participant: PEER.pn, id: revoke, t: String(T + 6) },
+      {
+        protocolMessage: {
+          type: proto.Message.ProtocolMessage.Type.REVOKE,
+          key: { remoteJid: GROUP, fromMe: false, id: target, participant: OTHER.pn },
+        },
+      },
+    );
+    const maps = await deliver([chunk, revoked], true);
+    const merged = maps.find((m) => m['messaging-history.set'] && m['messages.upsert']);
+    assert.equal(merged?.['messaging-history.set']?.messages[0]?.key.id, revoke, 'the buffer merged the revoke');
+    const sync = await openSync({ now: NOW });
+    await feed(sync, maps, NOW);
+    await sync.drain();
+    const model = new InMemoryStore(sync.writer.accountId);
+    planAndApply(model, eventsOf(maps, { receivedAt: NOW }), { receivedAt: NOW, now: NOW });
+    const stored = await accountDocs(testDb(), sync.writer.accountId);
+    const path = paths.message(sync.writer.accountId, threadDocId(GROUP), `${OTHER.pn}~${target}`);
+    assert.equal((stored.get(path) as { deleted?: boolean } | undefined)?.deleted, true, "the author's message");
+    assert.deepEqual(new Map([...stored].filter(([p]) => p.startsWith('accounts/'))), modelDocs(model));
+    await sync.close('test');
+  });
+
+  it('imports a queued chunk when reloading it from the raw store failed once for a reason that passes', async () => {
+    const sync = await openSync({ now: NOW, options: { historyChunksInMemory: 0 } });
+    const load = sync.raw.load.bind(sync.raw);
+    let failures = 1;
+    sync.raw.load = (chunk) =>
+      failures-- > 0
+        ? Promise.reject(Object.assign(new Error('14 UNAVAILABLE: read failed (injected)'), { code: 14 }))
+        : load(chunk);
+    await feed(sync, anchors(), NOW);
+    await sync.drain();
+    assert.equal(failures, -2, 'loaded twice after the failure');
+    assert.deepEqual(await sync.raw.pending(), [], 'every chunk imported and marked done');
+    const stored = await accountDocs(testDb(), sync.writer.accountId);
+    assert.ok([...stored.keys()].filter((p) => p.includes('/messages/')).length > 0);
     await sync.close('test');
   });
 

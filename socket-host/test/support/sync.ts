@@ -6,7 +6,7 @@ import { type Fence, unfenced } from '../../src/accounts/fence.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
 import { AccountSync, type SyncOptions } from '../../src/pipeline/account-sync.ts';
 import type { BaileysEventBatch, EventMeta, PipelineSocket } from '../../src/pipeline/consumer.ts';
-import { FirestoreMessageContentStore } from '../../src/pipeline/message-content.ts';
+import { FirestoreMessageContentStore, type MessageContentStore } from '../../src/pipeline/message-content.ts';
 import type { WriteBudget } from '../../src/pipeline/writer/write-budget.ts';
 
 export const ME = { id: SELF.pn, lid: SELF.lid as string };
@@ -20,6 +20,7 @@ export interface TestSyncOptions {
   /** `updatedAt` of every written document. */
   now?: number;
   budget?: WriteBudget;
+  contents?: MessageContentStore;
 }
 
 export async function openSync(o: TestSyncOptions = {}): Promise<AccountSync> {
@@ -34,7 +35,7 @@ export async function openSync(o: TestSyncOptions = {}): Promise<AccountSync> {
     log: o.log ?? createLogger(process.env.WASYNC_TEST_LOG ?? 'silent'),
     me: () => ME,
     socket: () => o.socket,
-    contents: new FirestoreMessageContentStore(db),
+    contents: o.contents ?? new FirestoreMessageContentStore(db),
     ...(o.budget ? { budget: o.budget } : {}),
     options: {
       ...o.options,

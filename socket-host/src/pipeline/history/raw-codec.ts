@@ -9,13 +9,23 @@
  * then every message as `proto.WebMessageInfo` bytes and every chat as `proto.Conversation`
  * bytes, each behind a 4-byte length. Protobuf, not JSON, for messages and chats: it is what
  * WhatsApp sent (the decoded messages carry protobufjs `Long` times, which normalisation tells
- * apart from the plain numbers Baileys' buffer leaves behind), and it is compact. Fields Baileys
+ * apart from the plain numbers Baileys' buffer leaves behind), and it is compact. Protobuf makes
+ * every time a `Long` again, so the header lists the messages whose time was a plain number (a
+ * receipt's time the buffer merged in, the mark of a `buffered_receipt`), and decoding gives them
+ * their plain number back: a chunk imported from the store normalises as it did in memory. Fields Baileys
  * adds to chats outside the protobuf (`lastMessageRecvTimestamp`) and `pastParticipants` are not
  * kept; nothing reads them.
  */
 import { deflateSync, inflateSync } from 'node:zlib';
 import type { LidPnPair } from '@wasync/shared';
-import { type BaileysEventMap, type Chat, type Contact, proto, type WAMessage } from '@whiskeysockets/baileys';
+import {
+  type BaileysEventMap,
+  type Chat,
+  type Contact,
+  proto,
+  toNumber,
+  type WAMessage,
+} from '@whiskeysockets/baileys';
 
 export type HistorySet = BaileysEventMap['messaging-history.set'];
 
@@ -38,6 +48,8 @@ interface Header {
   pairs: LidPnPair[];
   messages: number;
   chats: number;
+  /** Indexes of the messages whose `messageTimestamp` was a plain number, not a protobuf `Long`. */
+  plainTimes?: number[];
 }
 
 function frame(parts: Uint8Array[]): Buffer {
@@ -58,6 +70,7 @@ function plain<T>(value: T): T {
 export function encodeRawHistory({ set, pairs }: RawHistory): Buffer {
   const messages = (set.messages ?? []).map((m) => proto.WebMessageInfo.encode(m).finish());
   const chats = (set.chats ?? []).map((c) => proto.Conversation.encode(c as proto.IConversation).finish());
+  const plainTimes = (set.messages ?? []).flatMap((m, i) => (typeof m.messageTimestamp === 'number' ? [i] : []));
   const header: Header = {
     v: 1,
     syncType: set.syncType,
@@ -70,6 +83,7 @@ export function encodeRawHistory({ set, pairs }: RawHistory): Buffer {
     pairs,
     messages: messages.length,
     chats: chats.length,
+    ...(plainTimes.length > 0 ? { plainTimes } : {}),
   };
   return deflateSync(frame([Buffer.from(JSON.stringify(header)), ...messages, ...chats]));
 }
@@ -95,6 +109,10 @@ export function decodeRawHistory(bytes: Uint8Array): RawHistory {
     throw new RawHistoryFormatError(`unexpected header (v${header.v}, ${rest.length} parts)`);
   }
   const messages = rest.slice(0, header.messages).map((b) => proto.WebMessageInfo.decode(b) as WAMessage);
+  for (const i of header.plainTimes ?? []) {
+    const message = messages[i];
+    if (message?.messageTimestamp != null) message.messageTimestamp = toNumber(message.messageTimestamp);
+  }
   const chats = rest.slice(header.messages).map((b) => proto.Conversation.decode(b) as Chat);
   const set: HistorySet = {
     chats,

@@ -15,7 +15,9 @@
  * Documents come from the account's cache first; what is read is cached. Every answer also
  * records the document's update time in the plan's `Versions`, which the commit turns into
  * preconditions. Pending-update documents are rare, so the writer keeps the set of their ids and
- * answers "absent" for the others without a read.
+ * answers "absent" for the others without a read. Every Firestore call goes through `retry`: a
+ * read that failed for a reason that passes is made again, as a commit is (the planner's reads
+ * are as much a part of storing a batch as its commits).
  */
 import {
   type MessageDoc,
@@ -49,6 +51,8 @@ export interface ReaderDeps {
   /** `pendingKey(messageId)` of every pending-updates document of the account. */
   pendingIds: ReadonlySet<string>;
   counter: ReadCounter;
+  /** Runs one Firestore read, retrying transient failures (the writer's retry policy). */
+  retry: <T>(read: () => Promise<T>) => Promise<T>;
 }
 
 /** A stored document's data as the domain type of its path. */
@@ -142,7 +146,7 @@ export class FirestoreReader {
     const { db, cache, counter } = this.deps;
     for (let i = 0; i < missing.length; i += GET_ALL_BATCH) {
       const batch = missing.slice(i, i + GET_ALL_BATCH);
-      const snapshots = await db.getAll(...batch.map((path) => db.doc(path)));
+      const snapshots = await this.deps.retry(() => db.getAll(...batch.map((path) => db.doc(path))));
       counter.reads += snapshots.length;
       for (const snapshot of snapshots) {
         const entry = versioned(snapshot);
@@ -172,17 +176,21 @@ export class FirestoreReader {
     jid: string,
     versions: Versions,
   ): Promise<{ messages: StoredMessage[]; pending: PendingUpdatesDoc[] }> {
-    const { db, accountId } = this.deps;
+    const { db, accountId, retry } = this.deps;
     const [messages, pending] = await Promise.all([
-      db
-        .collectionGroup('messages')
-        .where('accountId', '==', accountId)
-        .where('unresolvedJids', 'array-contains', jid)
-        .get(),
-      db
-        .collection(`${paths.account(accountId)}/pendingUpdates`)
-        .where('unresolvedJids', 'array-contains', jid)
-        .get(),
+      retry(() =>
+        db
+          .collectionGroup('messages')
+          .where('accountId', '==', accountId)
+          .where('unresolvedJids', 'array-contains', jid)
+          .get(),
+      ),
+      retry(() =>
+        db
+          .collection(`${paths.account(accountId)}/pendingUpdates`)
+          .where('unresolvedJids', 'array-contains', jid)
+          .get(),
+      ),
     ]);
     return {
       messages: this.#record<MessageDoc>(messages.docs, versions).map(([s, doc]) => storedMessage(s, doc)),
@@ -197,11 +205,13 @@ export class FirestoreReader {
    */
   async #newest(threadId: string, limit: number, versions: Versions): Promise<StoredMessage[]> {
     const col = this.deps.db.collection(paths.messages(this.deps.accountId, threadId));
-    const first = this.#record<MessageDoc>((await col.orderBy('timestamp', 'desc').limit(limit).get()).docs, versions);
+    const { retry } = this.deps;
+    const newest = await retry(() => col.orderBy('timestamp', 'desc').limit(limit).get());
+    const first = this.#record<MessageDoc>(newest.docs, versions);
     const found = new Map(first.map(([s, doc]) => [s.ref.path, storedMessage(s, doc)]));
     const last = first.at(-1);
     if (first.length === limit && last) {
-      const ties = (await col.where('timestamp', '==', last[0].get('timestamp')).get()).docs;
+      const ties = (await retry(() => col.where('timestamp', '==', last[0].get('timestamp')).get())).docs;
       for (const [s, doc] of this.#record<MessageDoc>(ties, versions)) found.set(s.ref.path, storedMessage(s, doc));
     }
     return [...found.values()]
@@ -210,7 +220,8 @@ export class FirestoreReader {
   }
 
   async #threadMessages(threadId: string, versions: Versions): Promise<StoredMessage[]> {
-    const snapshots = await this.deps.db.collection(paths.messages(this.deps.accountId, threadId)).get();
+    const col = this.deps.db.collection(paths.messages(this.deps.accountId, threadId));
+    const snapshots = await this.deps.retry(() => col.get());
     return this.#record<MessageDoc>(snapshots.docs, versions).map(([s, doc]) => storedMessage(s, doc));
   }
 }

@@ -193,6 +193,7 @@ export class AccountWriter {
       cache: this.#cache,
       pendingIds: this.#pendingIds,
       counter: this.counters,
+      retry: (read) => this.#retryRead(read),
     });
     this.#executor = new CommitExecutor(deps.db);
   }
@@ -333,9 +334,14 @@ export class AccountWriter {
       try {
         if (this.#seq !== expected) return undefined;
         if (holding) await this.#budget(group, lane);
-        await Promise.all(group.map((commit) => this.#commit(commit, versions)));
-        this.#seq += group.length;
-        expected += group.length;
+        // Every commit of the step settles before the gate goes or the plan is made again (a
+        // failed one must not leave its step-mate in flight), and each one that landed counts.
+        const settled = await Promise.allSettled(group.map((commit) => this.#commit(commit, versions)));
+        const landed = settled.filter((result) => result.status === 'fulfilled').length;
+        this.#seq += landed;
+        expected += landed;
+        const failed = settled.find((result) => result.status === 'rejected');
+        if (failed) throw failed.reason;
       } finally {
         release?.();
       }
@@ -394,7 +400,7 @@ export class AccountWriter {
     const paths = [...this.#stalePairs];
     this.#stalePairs.clear();
     const { db } = this.#deps;
-    const snapshots = await db.getAll(...paths.map((path) => db.doc(path)));
+    const snapshots = await this.#retryRead(() => db.getAll(...paths.map((path) => db.doc(path))));
     this.counters.reads += snapshots.length;
     for (const snapshot of snapshots) {
       if (!snapshot.exists) continue;
@@ -402,6 +408,17 @@ export class AccountWriter {
       this.#pairs.set(snapshot.ref.path, doc);
       this.#cache.set(snapshot.ref.path, { data: doc, version: snapshot.updateTime ?? null });
     }
+  }
+
+  /** A read the writer plans on, retried like a commit while the writer is open. */
+  #retryRead<T>(read: () => Promise<T>): Promise<T> {
+    return withRetry(read, this.options.retry, {
+      shouldStop: () => this.#closed,
+      onRetry: (err, attempt, delayMs) => {
+        this.counters.retries += 1;
+        this.#deps.log.warn({ err, attempt, delayMs }, 'read failed; retrying');
+      },
+    });
   }
 
   /** The cache and the pending-id set after a landed commit. */

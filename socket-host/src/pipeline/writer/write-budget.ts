@@ -92,7 +92,10 @@ export class WriteBudget {
   }
 
   #dispatch(): void {
-    if (this.#timer) return;
+    // Every new waiter looks again (a live commit may fit in what a larger history commit waits
+    // to top up); the wait is then computed for whoever is next.
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     this.#refill();
     for (let next = this.#next(); next; next = this.#next()) {
       // A commit bigger than one second's worth goes once the bucket is full.

@@ -6,13 +6,17 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { normalizeBaileysEvents } from '@wasync/shared/normalize';
-import { deliver, SELF } from '../../../../shared/test/support/baileys-feed.ts';
+import { proto } from '@whiskeysockets/baileys';
+import { PEER } from '../../../../shared/test/fixtures/wa-messages.ts';
+import { deliver, dmReceipt, history, SELF } from '../../../../shared/test/support/baileys-feed.ts';
 import { anchors, deliveries, T } from '../../../../shared/test/support/world.ts';
 import { testDb } from '../../../../test/support/firestore.ts';
 import { unfenced } from '../../../src/accounts/fence.ts';
 import { decodeRawHistory, encodeRawHistory, type HistorySet } from '../../../src/pipeline/history/raw-codec.ts';
 import { MAX_PART_BYTES, RawHistoryStore } from '../../../src/pipeline/history/raw-store.ts';
+import { accountText } from '../../support/account-docs.ts';
 import { largeHistorySet } from '../../support/history-gen.ts';
+import { feed, openSync } from '../../support/sync.ts';
 
 const NOW = (T + 3600) * 1000;
 const events = (set: HistorySet) =>
@@ -33,6 +37,48 @@ describe('raw history', function () {
       assert.equal(decoded.set.syncType, set.syncType);
       assert.equal(decoded.set.progress, set.progress);
     }
+  });
+
+  it('keeps the mark of a receipt the buffer merged into a history message (imported from memory or from the store alike)', async () => {
+    // Our message in a history chunk and its read receipt in one buffer window: Baileys'
+    // Object.assign leaves the receipt's status and plain-number time on the history message
+    // (event-buffer.js, messages.update). A plain number among protobuf Longs is how
+    // normalisation tells that merge apart; the stored payload must keep it.
+    const id = '3EB0AB0000000000000001';
+    const chunk = history('recent', T + 5, () => ({
+      syncType: proto.HistorySync.HistorySyncType.RECENT,
+      conversations: [
+        {
+          id: PEER.pn,
+          messages: [
+            {
+              message: {
+                key: { remoteJid: PEER.pn, fromMe: true, id },
+                messageTimestamp: T + 2,
+                status: proto.WebMessageInfo.Status.SERVER_ACK,
+                message: { conversation: 'hello' },
+              },
+            },
+          ],
+        },
+      ],
+    }));
+    const read = dmReceipt('read', PEER.pn, id, proto.WebMessageInfo.Status.READ, T + 6);
+    const maps = await deliver([chunk, read], true);
+    const set = maps.find((m) => m['messaging-history.set'])?.['messaging-history.set'];
+    assert.equal(typeof set?.messages[0]?.messageTimestamp, 'number', 'the buffer merged the receipt');
+    assert.deepEqual(events(decodeRawHistory(encodeRawHistory({ set: set!, pairs: [] })).set), events(set!));
+    // Through the pipeline: a chunk queued behind others is imported from the raw store.
+    const texts: string[] = [];
+    for (const historyChunksInMemory of [2, 0]) {
+      const sync = await openSync({ now: NOW, options: { historyChunksInMemory } });
+      await feed(sync, await deliver([chunk, read], true), NOW);
+      await sync.drain();
+      await sync.close('test');
+      texts.push(await accountText(testDb(), sync.writer.accountId));
+    }
+    assert.ok(texts[0]!.includes('"read"'), texts[0]);
+    assert.equal(texts[1], texts[0]);
   });
 
   it('splits a payload larger than a document into parts and reads it back whole', async () => {

@@ -158,6 +158,90 @@ describe('account writer (Firestore)', function () {
     assert.ok(writer.counters.retries > 0);
   });
 
+  it('retries a transient failure of the reads it plans on, as it retries commits', async () => {
+    // A read that fails for a reason that passes (UNAVAILABLE after the SDK's own retries) must not
+    // fail the write: the live lane would log and drop its whole batch.
+    const db = testDb();
+    const accountId = `read-faults-${randomUUID()}`;
+    let failures = 2;
+    const flaky = new Proxy(db, {
+      get(target, prop) {
+        if (prop === 'getAll') {
+          return (...refs: unknown[]) => {
+            if (failures-- > 0) {
+              return Promise.reject(Object.assign(new Error('14 UNAVAILABLE: read failed (injected)'), { code: 14 }));
+            }
+            return (target.getAll as (...r: unknown[]) => unknown)(...refs);
+          };
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const writer = await AccountWriter.open({
+      db: flaky,
+      accountId,
+      fence: unfenced(db, accountId),
+      self: () => SELF,
+      log,
+      options: { now: () => NOW, retry: { baseMs: 1, maxMs: 5 } },
+    });
+    await writer.write(await liveDm('3EB0FA0000000000000001', T), 'live');
+    assert.equal(failures, -1, 'both injected failures were met');
+    const path = paths.message(accountId, threadDocId(PEER.pn), 'peer~3EB0FA0000000000000001');
+    assert.equal((await db.doc(path).get()).exists, true, 'the message landed');
+    assert.ok(writer.counters.retries >= 2, JSON.stringify(writer.counters));
+  });
+
+  it('waits for every commit of a step before it re-plans or lets the gate go, when one of them failed', async () => {
+    // Two commits of one plan run together; one is refused (a stale precondition), the other is
+    // slow and lands later. Until it has, the plan must neither be made again nor the gate given
+    // to another plan: they would read around a commit still in flight.
+    const db = testDb();
+    const accountId = `group-${randomUUID()}`;
+    const real = unfenced(db, accountId);
+    let runs = 0;
+    let slowSettledAt = 0;
+    const startsAfterFailure: number[] = [];
+    const fence: typeof real = {
+      ...real,
+      async run(write) {
+        const run = ++runs;
+        if (run === 1) {
+          throw Object.assign(new Error('9 FAILED_PRECONDITION (injected)'), { code: 9 });
+        }
+        if (run === 2) {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          try {
+            return await real.run(write);
+          } finally {
+            slowSettledAt = performance.now();
+          }
+        }
+        startsAfterFailure.push(performance.now());
+        return real.run(write);
+      },
+    };
+    const writer = await AccountWriter.open({
+      db,
+      accountId,
+      fence,
+      self: () => SELF,
+      log,
+      options: { now: () => NOW, retry: { baseMs: 1, maxMs: 5 }, maxWritesPerCommit: 1, commitConcurrency: 2 },
+    });
+    const events = [...(await liveDm('3EB0FB0000000000000001', T)), ...(await liveDm('3EB0FB0000000000000002', T + 1))];
+    await writer.write(events, 'live');
+    assert.ok(slowSettledAt > 0, `the write resolved while one of its commits was in flight (${runs} runs)`);
+    assert.ok(startsAfterFailure.length > 0, `${runs} runs`);
+    assert.ok(
+      startsAfterFailure[0]! >= slowSettledAt,
+      `a commit started ${Math.round(slowSettledAt - startsAfterFailure[0]!)} ms before the slow one settled`,
+    );
+    const docs = await accountDocs(db, accountId);
+    assert.equal([...docs.keys()].filter((p) => p.includes('/messages/')).length, 2);
+  });
+
   it('gets past a commit that landed but reported a failure, also for pairs and pending updates it created', async () => {
     // The writer knows pairs and pending-update ids from memory, not from reads: a retry that meets
     // what the lost commit created must read them again, not plan the same create for ever.

@@ -38,4 +38,23 @@ describe('write budget', () => {
     const elapsed = Date.now() - started;
     assert.ok(elapsed >= 1_600 && elapsed < 4_000, `7 × 250 writes at 1000/s took ${elapsed} ms`);
   });
+
+  it('lets a live commit through at once when the bucket holds enough for it, while a history commit waits to fill it', async () => {
+    // A history commit larger than what is left waits for the bucket to refill; a small live
+    // commit arriving meanwhile fits in what is left and must not wait behind that refill.
+    const budget = new WriteBudget({ startPerSecond: 100, maxPerSecond: 100 });
+    await budget.acquire('a', 60, 'history');
+    let history = false;
+    let live = false;
+    const waiting = budget.acquire('a', 100, 'history').then(() => {
+      history = true;
+    });
+    const fast = budget.acquire('b', 5, 'live').then(() => {
+      live = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(live, true, 'the live commit was served from the 40 writes left');
+    assert.equal(history, false);
+    await Promise.all([waiting, fast]);
+  });
 });
