@@ -40,6 +40,7 @@ export const MESSAGE_FIELDS = {
     path: true,
     sha256: true,
     storedAt: true,
+    thumbnailPath: true,
     error: true,
   },
   quotedId: true,
