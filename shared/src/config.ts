@@ -277,6 +277,11 @@ const FUNCTIONS_ONLY_VARS = {
     'expected a Firebase Web API key: 20–100 letters, digits, dashes or underscores',
     'Web API key of the Firebase project (console: Project settings → General); the dashboard page signs in with it. Public, not a secret.',
   ),
+  mediaSignedUrls: booleanVar(
+    'MEDIA_SIGNED_URLS',
+    false,
+    "getMediaUrl answers 5-minute signed Cloud Storage URLs (the functions' service account needs Service Account Token Creator on itself, see the runbook); false answers the API's media route instead.",
+  ),
   authEmulatorHost: emulatorHostVar(
     'FIREBASE_AUTH_EMULATOR_HOST',
     'host:port of the Auth emulator (the Firebase emulators set it); ID tokens are verified there and the dashboard page signs in there.',

@@ -41,6 +41,7 @@ const FUNCTIONS_DEFAULTS = {
   ...SCHEDULING_DEFAULTS,
   functionsMaxInstances: 10,
   enforceAppCheck: false,
+  mediaSignedUrls: false,
   sendBudgetPerMinute: 30,
   sendIdSecret: undefined,
 };

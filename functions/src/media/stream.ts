@@ -52,7 +52,6 @@ export async function streamObject(bucket: Bucket, object: StreamedObject, req: 
   const size = Number(metadata.size);
   const etag = `"${object.sha256 ?? metadata.md5Hash ?? metadata.generation}"`;
   res.set({
-    'Content-Type': object.contentType,
     ETag: etag,
     'Accept-Ranges': 'bytes',
     // Members only: never in shared caches.
@@ -72,6 +71,7 @@ export async function streamObject(bucket: Bucket, object: StreamedObject, req: 
   }
   const { start, end } = range ?? { start: 0, end: size - 1 };
   res.status(range ? 206 : 200);
+  res.set('Content-Type', object.contentType);
   res.set('Content-Length', String(end - start + 1));
   if (range) res.set('Content-Range', `bytes ${start}-${end}/${size}`);
   if (req.method === 'HEAD' || size === 0) {

@@ -41,7 +41,7 @@ export const MESSAGE_FIELDS = {
     sha256: true,
     storedAt: true,
     thumbnailPath: true,
-    error: true,
+    error: { code: true, message: true },
   },
   quotedId: true,
   status: true,
