@@ -314,6 +314,8 @@ export interface MediaSourceDoc {
   wanted: boolean;
   /** The message document's ids, once a fetch started (where `wanted` fetches are resumed from). */
   owner?: { threadId: string; messageDocId: string };
+  /** Re-upload requests made to the phone for this media (one per expired link, never a storm). */
+  reuploadRequests?: number;
   /** An upload session a crash left open (a bearer credential for that upload: server only). */
   session?: { uri: string; path: string };
   updatedAt: EpochMs;

@@ -310,6 +310,7 @@ export class AccountMedia {
         if (status === 404 || status === 410) {
           if (reuploaded) return failure('expired', 'media_expired', err, thumbnailPath);
           reuploaded = true;
+          await this.#deps.sources.update(accountId, source.id, { reuploadRequested: true });
           const renewed = await this.#reupload(message);
           if (!renewed) return failure('expired', 'media_expired', err, thumbnailPath);
           message = renewed;

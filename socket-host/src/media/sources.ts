@@ -107,12 +107,15 @@ export class MediaSourceStore {
       owner?: MediaSource['owner'];
       session?: UploadSession | null;
       message?: WAMessage;
+      /** One more re-upload request was made (`reuploadRequests` counts them, for operators and tests). */
+      reuploadRequested?: boolean;
     },
   ): Promise<void> {
     const data: Record<string, unknown> = { updatedAt: Timestamp.now() };
     if (fields.wanted !== undefined) data.wanted = fields.wanted;
     if (fields.owner) data.owner = fields.owner;
     if (fields.session !== undefined) data.session = fields.session ?? FieldValue.delete();
+    if (fields.reuploadRequested) data.reuploadRequests = FieldValue.increment(1);
     if (fields.message) {
       const content = mediaContent(fields.message.message);
       if (content) data.message = Buffer.from(proto.Message.encode(content).finish());
