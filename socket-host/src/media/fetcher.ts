@@ -99,6 +99,8 @@ export interface MediaCounters {
   failed: number;
   reuploads: number;
   retries: number;
+  /** Stored by finishing an upload session an earlier attempt (a crashed host) left. */
+  resumed: number;
   /** Downloads of this account running now, and the most there ever were at once. */
   active: number;
   peakActive: number;
@@ -119,6 +121,7 @@ export class AccountMedia {
     failed: 0,
     reuploads: 0,
     retries: 0,
+    resumed: 0,
     active: 0,
     peakActive: 0,
   };
@@ -296,6 +299,7 @@ export class AccountMedia {
           onSession: (session) => this.#deps.sources.update(accountId, source.id, { session }),
         });
         resumeSession = undefined;
+        if (stored.outcome === 'resumed') this.counters.resumed++;
         return {
           state: 'stored',
           path: stored.path,
