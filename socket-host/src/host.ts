@@ -132,6 +132,7 @@ export async function startHost(
   }
   const transport = overrides.transport ?? simulator?.transport() ?? baileysTransport;
   const media = openMedia(db, getStorage(app), options, transport, log);
+  if (media) shutdown.register('media commands', async () => media.stop());
   const consumer = overrides.consumer ?? new SyncConsumer(db, options.pipeline, media);
   const contents = new FirestoreMessageContentStore(db);
   const leases = new LeaseStore(db, { hostId, ttlMs: options.leaseTtlMs });

@@ -86,6 +86,7 @@ export async function openMediaSync(
     async close() {
       await sync.close('test over');
       service.close(accountId, media);
+      if (!o.service) service.stop();
     },
   };
 }
