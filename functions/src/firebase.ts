@@ -14,6 +14,11 @@ function app(): App {
   return getApps().find((a) => a.name === '[DEFAULT]') ?? initializeApp();
 }
 
+/** The default app (Storage: the media bucket). */
+export function adminApp(): App {
+  return app();
+}
+
 export function firestore(): Firestore {
   if (!db) {
     db = getFirestore(app());

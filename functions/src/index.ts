@@ -8,6 +8,7 @@ export { api } from './api/function.js';
 export {
   addMember,
   createAccount,
+  getMediaUrl,
   listAccounts,
   listMessages,
   listThreads,

@@ -28,7 +28,7 @@
  * This module is pure (zod only) so browser apps can import it as well.
  */
 import { z } from 'zod';
-import type { CommandState, CommandType, EpochMs } from './schema.ts';
+import { type CommandState, type CommandType, type EpochMs, MEDIA_STATES } from './schema.ts';
 
 /** The id format of Baileys' `generateMessageIDV2`: what WhatsApp Web clients send. */
 export const WA_MESSAGE_ID_PATTERN = /^3EB0[0-9A-F]{18}$/;
@@ -128,6 +128,27 @@ export const pairResultSchema = z
   })
   .strict();
 
+// ---- fetch_media ---------------------------------------------------------------------------
+
+/**
+ * Fetches a message's media now (the API asked for media not stored yet): the owning host
+ * downloads it from WhatsApp (one re-upload request if the link expired) and stores it.
+ */
+export const fetchMediaPayloadSchema = z
+  .object({
+    threadId: docId,
+    /** The message document id. */
+    messageId: docId,
+  })
+  .strict();
+
+export const fetchMediaResultSchema = z
+  .object({
+    /** `media.state` after the fetch (`stored`, `expired`, `too_large`, `failed`). */
+    state: z.enum(MEDIA_STATES),
+  })
+  .strict();
+
 // ---- all commands ----------------------------------------------------------------------------
 
 /** Payload and result schema of every command type. */
@@ -136,6 +157,7 @@ export const COMMAND_SCHEMAS = {
   backfill: { payload: backfillPayloadSchema, result: backfillResultSchema },
   logout: { payload: logoutPayloadSchema, result: logoutResultSchema },
   pair: { payload: pairPayloadSchema, result: pairResultSchema },
+  fetch_media: { payload: fetchMediaPayloadSchema, result: fetchMediaResultSchema },
 } as const satisfies Record<CommandType, { payload: z.ZodType; result: z.ZodType }>;
 
 export type SendPayload = z.infer<typeof sendPayloadSchema>;
@@ -146,6 +168,8 @@ export type LogoutPayload = z.infer<typeof logoutPayloadSchema>;
 export type LogoutResult = z.infer<typeof logoutResultSchema>;
 export type PairPayload = z.infer<typeof pairPayloadSchema>;
 export type PairResult = z.infer<typeof pairResultSchema>;
+export type FetchMediaPayload = z.infer<typeof fetchMediaPayloadSchema>;
+export type FetchMediaResult = z.infer<typeof fetchMediaResultSchema>;
 
 export type CommandPayload<T extends CommandType> = z.infer<(typeof COMMAND_SCHEMAS)[T]['payload']>;
 export type CommandResult<T extends CommandType> = z.infer<(typeof COMMAND_SCHEMAS)[T]['result']>;
@@ -181,6 +205,8 @@ export const COMMAND_WINDOWS: Readonly<Record<CommandType, number>> = {
   backfill: 60 * 60_000,
   pair: 10 * 60_000,
   logout: 60 * 60_000,
+  // The API answers 202 and the app asks again; a request nobody ran in 10 minutes is made anew.
+  fetch_media: 10 * 60_000,
 };
 
 /** How long command documents are kept (the idempotency window of clientMessageId and requestId). */

@@ -231,6 +231,11 @@ const SCHEDULING_VARS = {
     schema: z.string().regex(BUCKET).optional(),
     secret: false,
   } satisfies EnvVar<string | undefined>,
+  mediaRetentionDays: integerVar(
+    'MEDIA_RETENTION_DAYS',
+    { fallback: 0, min: 0, max: 36500 },
+    'Media objects older than this many days are deleted by the bucket lifecycle rule (docs/runbook.md); the host does not fetch media of messages older than that. 0 keeps media for as long as its message.',
+  ),
   storageEmulatorHost: emulatorHostVar(
     'FIREBASE_STORAGE_EMULATOR_HOST',
     'host:port of a Cloud Storage emulator (no scheme); when set, firebase-admin keeps media there.',
@@ -271,6 +276,11 @@ const FUNCTIONS_ONLY_VARS = {
     /^[A-Za-z0-9_-]{20,100}$/,
     'expected a Firebase Web API key: 20–100 letters, digits, dashes or underscores',
     'Web API key of the Firebase project (console: Project settings → General); the dashboard page signs in with it. Public, not a secret.',
+  ),
+  mediaSignedUrls: booleanVar(
+    'MEDIA_SIGNED_URLS',
+    false,
+    "getMediaUrl answers 5-minute signed Cloud Storage URLs (the functions' service account needs Service Account Token Creator on itself, see the runbook); false answers the API's media route instead.",
   ),
   authEmulatorHost: emulatorHostVar(
     'FIREBASE_AUTH_EMULATOR_HOST',
@@ -352,6 +362,21 @@ const HOST_VARS = {
     'MEDIA_MAX_BYTES',
     { fallback: 100 * 1024 * 1024, min: 1024 * 1024, max: 2 * 1024 * 1024 * 1024 },
     'Largest media file stored, in bytes; larger ones are marked `too_large`.',
+  ),
+  mediaDownloadsPerAccount: integerVar(
+    'MEDIA_DOWNLOADS_PER_ACCOUNT',
+    { fallback: 3, min: 1, max: 50 },
+    'Media files of one account downloaded and stored at the same time.',
+  ),
+  mediaDownloadsPerHost: integerVar(
+    'MEDIA_DOWNLOADS_PER_HOST',
+    { fallback: 12, min: 1, max: 500 },
+    'Media files of all accounts of one host instance downloaded and stored at the same time.',
+  ),
+  mediaPrefetchNewest: integerVar(
+    'MEDIA_PREFETCH_NEWEST',
+    { fallback: 20, min: 0, max: 1000 },
+    "History and backfill media is fetched on its first request, and in the background for each thread's newest this many messages (0: only on request).",
   ),
   syncWritesPerSecond: integerVar(
     'SYNC_WRITES_PER_SECOND',

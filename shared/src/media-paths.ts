@@ -20,7 +20,7 @@
  * re-keyed sender) keeps its `path`, and the object stays where it was written.
  */
 import { createHash } from 'node:crypto';
-import { isValidDocId } from './ids.ts';
+import { isValidDocId, safeDocId } from './ids.ts';
 
 /** Three segments of this size plus the fixed parts stay well under Cloud Storage's 1024 bytes. */
 export const MAX_SEGMENT_BYTES = 240;
@@ -75,4 +75,14 @@ export function mediaObjectPaths(owner: MediaOwner): MediaObjectPaths {
 function checkedId(name: string, id: string): string {
   if (!isValidDocId(id)) throw new TypeError(`${name} is not a valid document id: ${JSON.stringify(id.slice(0, 80))}`);
   return id;
+}
+
+/**
+ * The id of a message's media source: from the key alone (its WhatsApp id and direction), so the
+ * socket host finds it from a bare key or a message document without resolving threads. WhatsApp
+ * ids are random (64+ bits): two senders' ids colliding is not a case handled; a collision would
+ * fail the SHA-256 check, never store the wrong file.
+ */
+export function mediaSourceId(fromMe: boolean, messageId: string): string {
+  return safeDocId(fromMe ? 'me' : 'peer', messageId);
 }

@@ -54,7 +54,7 @@ export type MessageSource = (typeof MESSAGE_SOURCES)[number];
 export const MEMBER_ROLES = ['viewer', 'agent', 'admin'] as const;
 export type MemberRole = (typeof MEMBER_ROLES)[number];
 
-export const COMMAND_TYPES = ['send', 'backfill', 'logout', 'pair'] as const;
+export const COMMAND_TYPES = ['send', 'backfill', 'logout', 'pair', 'fetch_media'] as const;
 export type CommandType = (typeof COMMAND_TYPES)[number];
 
 export const COMMAND_STATES = ['pending', 'running', 'done', 'failed'] as const;
@@ -156,6 +156,8 @@ export interface MediaInfo {
   /** SHA-256 of the stored plaintext, hex: equals WhatsApp's `fileSha256` (checked before storing). */
   sha256?: string;
   storedAt?: EpochMs;
+  /** Its `jpegThumbnail` as its own object (`…/thumbnail`), when the message had one. */
+  thumbnailPath?: string;
   /** Why the last fetch did not store the file (`failed`, `expired`, `too_large`). */
   error?: { code: string; message: string };
 }
@@ -260,6 +262,12 @@ export const COLLECTIONS = {
   limits: 'limits',
   /** Names of contacts and groups as WhatsApp gave them, per JID and source (`NameDoc`). Server only. */
   names: 'names',
+  /**
+   * What the socket host needs to download a message's media (`mediaSources/{accountId}/messages/{sourceId}`,
+   * `MediaSourceDoc`): the media key is key material, so it is never on the message document.
+   * Server only, top-level for the same reason as `messageContent`.
+   */
+  mediaSources: 'mediaSources',
 } as const;
 
 export const paths = {
@@ -288,7 +296,30 @@ export const paths = {
   authState: (accountId: string) => `${COLLECTIONS.authState}/${accountId}`,
   messageContents: (accountId: string) => `${COLLECTIONS.messageContent}/${accountId}/contents`,
   messageContent: (accountId: string, contentId: string) => `${paths.messageContents(accountId)}/${contentId}`,
+  mediaSources: (accountId: string) => `${COLLECTIONS.mediaSources}/${accountId}/messages`,
+  /** `sourceId` is `mediaSourceId(fromMe, <WhatsApp message id>)`. */
+  mediaSource: (accountId: string, sourceId: string) => `${paths.mediaSources(accountId)}/${sourceId}`,
 } as const;
+
+/**
+ * `mediaSources/{accountId}/messages/{sourceId}` (server only): how to download one message's
+ * media — its key and the media content entry (`url`, `directPath`, `mediaKey`, `fileSha256`, …,
+ * as `proto.Message` bytes) — and the state of fetching it.
+ */
+export interface MediaSourceDoc {
+  key: { remoteJid: string; fromMe: boolean; id: string; participant?: string };
+  /** `proto.Message.encode({ <type>Message: … })`: only the media entry. */
+  message: Uint8Array;
+  /** A fetch is owed (live media, a request): a host that takes the account over does it. */
+  wanted: boolean;
+  /** The message document's ids, once a fetch started (where `wanted` fetches are resumed from). */
+  owner?: { threadId: string; messageDocId: string };
+  /** Re-upload requests made to the phone for this media (one per expired link, never a storm). */
+  reuploadRequests?: number;
+  /** An upload session a crash left open (a bearer credential for that upload: server only). */
+  session?: { uri: string; path: string };
+  updatedAt: EpochMs;
+}
 
 /**
  * `messageContent/{accountId}/contents/{contentId}` (server only). The sync pipeline writes one per

@@ -25,6 +25,10 @@ describe('command schemas', () => {
       },
       logout: { payload: {}, result: {} },
       pair: { payload: { method: 'code', phoneNumber: '4915112345678' }, result: { pairingCode: 'ABCD1234' } },
+      fetch_media: {
+        payload: { threadId: '4915112345678@s.whatsapp.net', messageId: 'peer~3EB0AA' },
+        result: { state: 'stored' },
+      },
     } as const;
     for (const type of Object.keys(COMMAND_SCHEMAS) as (keyof typeof valid)[]) {
       assert.ok(parseCommandPayload(type, valid[type].payload).ok, `${type} payload`);

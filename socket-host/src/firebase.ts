@@ -7,6 +7,8 @@ import { type Firestore, getFirestore } from 'firebase-admin/firestore';
 
 export interface FirestoreHandle {
   db: Firestore;
+  /** The app (its Storage client: the media bucket). */
+  app: App;
   close(): Promise<void>;
 }
 
@@ -15,5 +17,5 @@ export function openFirestore(hostId: string, projectId: string | undefined): Fi
   const db = getFirestore(app);
   // Optional contract fields are omitted rather than written as undefined.
   db.settings({ ignoreUndefinedProperties: true });
-  return { db, close: () => deleteApp(app) };
+  return { db, app, close: () => deleteApp(app) };
 }

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Env, type HostConfig, parseHostConfig, redactConfig } from '@wasync/shared';
 import type { Firestore } from 'firebase-admin/firestore';
+import { getStorage, type Storage } from 'firebase-admin/storage';
 import { Directory } from './accounts/directory.ts';
 import { LeaseStore } from './accounts/lease.ts';
 import { Ownership } from './accounts/ownership.ts';
@@ -19,6 +20,7 @@ import { openFirestore } from './firebase.ts';
 import { startHealthServer } from './health.ts';
 import { Heartbeat } from './heartbeat.ts';
 import type { Logger } from './log.ts';
+import { MediaService } from './media/service.ts';
 import { type HostOptions, hostOptions, SHUTDOWN_MS } from './options.ts';
 import type { AccountEventConsumer } from './pipeline/consumer.ts';
 import { FirestoreMessageContentStore } from './pipeline/message-content.ts';
@@ -27,6 +29,7 @@ import { Shutdown } from './shutdown.ts';
 import { baileysTransport } from './transport/baileys.ts';
 import { listenToSimulatedInbox } from './transport/simulated/inbox.ts';
 import { FirestoreSocketLedger } from './transport/simulated/ledger.ts';
+import { SimulatedMediaServer } from './transport/simulated/media.ts';
 import { SimulatedWhatsApp } from './transport/simulated/simulator.ts';
 import type { WhatsAppTransport } from './transport/types.ts';
 
@@ -39,6 +42,8 @@ export interface RunningHost {
   db: Firestore;
   /** The simulated WhatsApp, when the transport is simulated. */
   simulator: SimulatedWhatsApp | undefined;
+  /** Media fetching, when the host has a bucket. */
+  media: MediaService | undefined;
 }
 
 /** What tests may replace. */
@@ -47,6 +52,29 @@ export interface HostOverrides {
   transport?: WhatsAppTransport;
   consumer?: AccountEventConsumer;
   backoff?: Partial<BackoffOptions>;
+}
+
+/**
+ * Media fetching, when the host knows its bucket (MEDIA_BUCKET, or the project's default bucket);
+ * without one, messages keep media metadata only (logged).
+ */
+function openMedia(db: Firestore, storage: Storage, options: HostOptions, transport: WhatsAppTransport, log: Logger) {
+  const { bucket, maxBytes, perHost, fetch } = options.media;
+  if (!bucket) {
+    log.warn('no media bucket (MEDIA_BUCKET or a project id): media is not stored');
+    return undefined;
+  }
+  return new MediaService(
+    db,
+    {
+      bucket: storage.bucket(bucket),
+      maxBytes,
+      perHost,
+      fetch,
+      ...(transport.mediaDownloadOptions && { downloadOptions: transport.mediaDownloadOptions }),
+    },
+    log,
+  );
 }
 
 /** In simulated mode the phone scans the QR by itself after this long (demo and fleet tests). */
@@ -71,7 +99,7 @@ export async function startHost(
   log.info({ config: redactConfig(config) }, 'starting socket host');
   const options = hostOptions(config, { backoff: overrides.backoff });
   const { hostId, keyring } = options;
-  const { db, close: closeFirestore } = openFirestore(hostId, config.projectId);
+  const { db, app, close: closeFirestore } = openFirestore(hostId, config.projectId);
   shutdown.register('firestore', closeFirestore);
   if (keyring.isDevelopmentKey) {
     log.warn('AUTH_STATE_KEY is not set: auth state is encrypted with the fixed development key (emulator only)');
@@ -82,11 +110,17 @@ export async function startHost(
   await heartbeat.start();
   shutdown.register('heartbeat', () => heartbeat.stop());
 
+  const simulatedMedia =
+    !overrides.simulator && config.transport === 'simulated' && !overrides.transport
+      ? await SimulatedMediaServer.start()
+      : undefined;
+  if (simulatedMedia) shutdown.register('simulated media', () => simulatedMedia.close());
   const simulator =
     overrides.simulator ??
     (config.transport === 'simulated' && !overrides.transport
       ? new SimulatedWhatsApp({
           hostId,
+          ...(simulatedMedia && { media: simulatedMedia }),
           autoPairAfterMs: SIMULATED_AUTO_PAIR_MS,
           ledger: new FirestoreSocketLedger(db),
           onLedgerError: (err) => log.warn({ err }, 'simulated socket ledger write failed'),
@@ -97,7 +131,9 @@ export async function startHost(
     shutdown.register('simulated inbox', async () => stopInbox());
   }
   const transport = overrides.transport ?? simulator?.transport() ?? baileysTransport;
-  const consumer = overrides.consumer ?? new SyncConsumer(db, options.pipeline);
+  const media = openMedia(db, getStorage(app), options, transport, log);
+  if (media) shutdown.register('media commands', async () => media.stop());
+  const consumer = overrides.consumer ?? new SyncConsumer(db, options.pipeline, media);
   const contents = new FirestoreMessageContentStore(db);
   const leases = new LeaseStore(db, { hostId, ttlMs: options.leaseTtlMs });
   const baileysRoot = log.child({ component: 'baileys' }, { level: options.baileysLogLevel });
@@ -150,5 +186,5 @@ export async function startHost(
   await ownership.start();
 
   log.info({ hostId, health: health.url, transport: transport.kind }, 'socket host ready');
-  return { config, options, healthUrl: health.url, shutdown, ownership, db, simulator };
+  return { config, options, healthUrl: health.url, shutdown, ownership, db, simulator, media };
 }

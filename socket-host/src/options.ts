@@ -7,6 +7,7 @@ import type { OwnershipOptions } from './accounts/ownership.ts';
 import { Keyring } from './auth-state/crypto.ts';
 import type { SessionOptions } from './connection/account-session.ts';
 import { type BackoffOptions, DEFAULT_BACKOFF } from './connection/backoff.ts';
+import { type MediaOptions, mediaOptions } from './media/options.ts';
 import type { PipelineOptions } from './pipeline/sync-consumer.ts';
 
 export interface HostOptions {
@@ -18,6 +19,7 @@ export interface HostOptions {
   session: SessionOptions;
   keyring: Keyring;
   pipeline: PipelineOptions;
+  media: MediaOptions;
   transport: HostConfig['transport'];
   baileysLogLevel: HostConfig['baileysLogLevel'];
 }
@@ -63,6 +65,7 @@ export function hostOptions(config: HostConfig, overrides: { backoff?: Partial<B
       },
       budget: { startPerSecond: config.syncWritesPerSecond, maxPerSecond: config.syncWritesPerSecondMax },
     },
+    media: mediaOptions(config),
     transport: config.transport,
     baileysLogLevel: config.baileysLogLevel,
   };

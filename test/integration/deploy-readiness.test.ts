@@ -18,6 +18,7 @@ const EXPECTED_FUNCTIONS = [
   'api',
   'addMember',
   'createAccount',
+  'getMediaUrl',
   'listAccounts',
   'listMessages',
   'listThreads',

@@ -7,12 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { paths } from '@wasync/shared';
+import { mediaSourceId, paths } from '@wasync/shared';
 import { REPO_ROOT } from '../../scripts/lib/firebase-emulators.ts';
 import { simulatedInboxPath } from '../../socket-host/src/transport/simulated/inbox.ts';
 import { createTestUser } from '../support/auth-emulator.ts';
@@ -22,7 +23,9 @@ const ACCOUNT = 'demo';
 
 /** `npm start`'s printed URL for `label` (the line `[start]   <label>   <url>`). */
 function urlFrom(lines: string[], label: string): string | undefined {
-  const line = lines.find((l) => l.startsWith('[start]') && l.includes(label));
+  // The URL lines end with a URL or host:port (first-run lines mention the emulators in prose).
+  const ends = (l: string) => /^(https?:\/\/\S+|[\w.-]+:\d+)$/.test(l.trim().split(/\s+/).at(-1) ?? '');
+  const line = lines.find((l) => l.startsWith('[start]') && l.includes(label) && ends(l));
   return line?.trim().split(/\s+/).at(-1);
 }
 
@@ -40,6 +43,8 @@ describe('npm start with the simulated WhatsApp (end to end)', function () {
   this.timeout(300_000);
   let stack: ChildProcess | undefined;
   const lines: string[] = [];
+  let authHost: string | undefined;
+  let api: string | undefined;
 
   after(async function () {
     this.timeout(60_000);
@@ -70,6 +75,8 @@ describe('npm start with the simulated WhatsApp (end to end)', function () {
         WASYNC_START_PORTS: 'free',
         FIRESTORE_EMULATOR_HOST: firestoreHost(),
         LOG_LEVEL: 'info',
+        // History media only on request here (the background pass would fetch it first).
+        MEDIA_PREFETCH_NEWEST: '0',
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -82,8 +89,8 @@ describe('npm start with the simulated WhatsApp (end to end)', function () {
       async () => (lines.some((l) => l.includes('[start] Ctrl-C stops everything')) ? true : undefined),
       180_000,
     );
-    const authHost = urlFrom(lines, 'Auth emulator (FIREBASE_AUTH_EMULATOR_HOST)');
-    const api = urlFrom(lines, 'HTTPS API')?.replace(/\/…$/, '');
+    authHost = urlFrom(lines, 'Auth emulator (FIREBASE_AUTH_EMULATOR_HOST)');
+    api = urlFrom(lines, 'HTTPS API')?.replace(/\/…$/, '');
     assert.ok(authHost && api, `URLs printed: ${lines.filter((l) => l.startsWith('[start]')).join('\n')}`);
 
     // 1. The history: named threads with messages, progress on the account.
@@ -145,5 +152,87 @@ describe('npm start with the simulated WhatsApp (end to end)', function () {
     } finally {
       unsubscribe();
     }
+  });
+
+  it('media: a live image stored with the phone’s bytes and streamed to a viewer; history media on request; expired links', async () => {
+    assert.ok(stack && authHost && api, 'the stack of the first test runs');
+    const db = testDb();
+    const viewer = await createTestUser(authHost, `media-viewer-${Date.now()}@example.com`);
+    const outsider = await createTestUser(authHost, `media-outsider-${Date.now()}@example.com`);
+    await db.doc(paths.member(ACCOUNT, viewer.uid)).set({ role: 'viewer', uid: viewer.uid });
+    const get = (path: string, token: string, headers: Record<string, string> = {}) =>
+      fetch(`${api}${path}`, { headers: { authorization: `Bearer ${token}`, ...headers } });
+
+    /** A simulated contact sends media; resolves with what the phone sent and its message document. */
+    const send = async (media: Record<string, unknown>, settled: (state: unknown) => boolean) => {
+      const inbox = await db.collection(simulatedInboxPath(ACCOUNT)).add({ media });
+      const sent = await until(
+        'the phone sent it',
+        async () => (await db.doc(`simulated/${ACCOUNT}/outbox/${inbox.id}`).get()).data(),
+        20_000,
+      );
+      const doc = await until(
+        'its message document',
+        async () => {
+          const snap = await db
+            .collectionGroup('messages')
+            .where('accountId', '==', ACCOUNT)
+            .where('id', '==', sent.messageId)
+            .get();
+          const found = snap.docs[0];
+          return found && settled(found.get('media')?.state) ? found : undefined;
+        },
+        30_000,
+      );
+      const url = `/media/${ACCOUNT}/${encodeURIComponent(doc.get('threadId'))}/${encodeURIComponent(doc.id)}`;
+      const source = db.doc(paths.mediaSource(ACCOUNT, mediaSourceId(false, sent.messageId)));
+      return { sent, doc, url, source };
+    };
+    const sha = (bytes: ArrayBuffer) => createHash('sha256').update(Buffer.from(bytes)).digest('hex');
+
+    // 1. Live: stored eagerly with the phone's bytes; streamed to a viewer (whole and a range), refused to a non-member.
+    const photo = await send({ type: 'image', size: 300_000 }, (state) => state === 'stored');
+    assert.equal(photo.doc.get('media.sha256'), photo.sent.fileSha256);
+    assert.match(photo.doc.get('media.path'), /^accounts\/demo\/media\/.+\/original$/);
+    const whole = await get(photo.url, viewer.idToken);
+    assert.equal(whole.status, 200);
+    assert.equal(whole.headers.get('content-type'), 'image/jpeg');
+    assert.equal(whole.headers.get('content-length'), '300000');
+    assert.equal(sha(await whole.arrayBuffer()), photo.sent.fileSha256, 'the API streams the phone’s bytes');
+    const part = await get(photo.url, viewer.idToken, { range: 'bytes=100-199' });
+    assert.equal(part.status, 206);
+    assert.equal(part.headers.get('content-range'), 'bytes 100-199/300000');
+    assert.equal((await part.arrayBuffer()).byteLength, 100);
+    assert.equal((await get(photo.url, outsider.idToken)).status, 403);
+
+    // 2. History: not fetched on arrival; the first request answers 202, then the file.
+    const old = await send({ type: 'image', size: 120_000, history: true }, (state) => state === undefined);
+    const first = await get(old.url, viewer.idToken);
+    assert.equal(first.status, 202);
+    assert.ok(Number(first.headers.get('retry-after')) > 0);
+    const fetched = await until(
+      'the history image fetched',
+      async () => {
+        const res = await get(old.url, viewer.idToken);
+        return res.status === 200 ? res : undefined;
+      },
+      30_000,
+    );
+    assert.equal(sha(await fetched.arrayBuffer()), old.sent.fileSha256);
+
+    // 3. Expired once: one re-upload request, then stored. Expired for good: `expired`, one request only.
+    const once = await send({ type: 'audio', size: 50_000, expiry: 'once' }, (state) => state === 'stored');
+    assert.equal(once.doc.get('media.sha256'), once.sent.fileSha256);
+    assert.equal((await once.source.get()).get('reuploadRequests'), 1);
+    const gone = await send({ type: 'document', size: 50_000, expiry: 'forever' }, (state) => state === 'expired');
+    assert.equal((await gone.source.get()).get('reuploadRequests'), 1);
+    const asked = await get(gone.url, viewer.idToken);
+    assert.equal(asked.status, 404);
+    assert.equal(
+      ((await asked.json()) as { error: { details: { mediaState: string } } }).error.details.mediaState,
+      'expired',
+    );
+    await sleep(1_000);
+    assert.equal((await gone.source.get()).get('reuploadRequests'), 1, 'no retry storm');
   });
 });

@@ -201,6 +201,8 @@ describe('firestore.rules', function () {
     await assertFails(getDoc(doc(db, `accounts/${A}/names/n1`)));
     await assertFails(getDoc(doc(db, `rawHistory/${A}/chunks/c1`)));
     await assertFails(getDoc(doc(db, `messageContent/${A}/contents/me~1`)));
+    await assertFails(getDoc(doc(db, `mediaSources/${A}/messages/peer~1`)));
+    await assertFails(getDocs(collection(db, `mediaSources/${A}/messages`)));
     await assertFails(getDoc(doc(db, `leases/${A}`)));
     await assertFails(getDoc(doc(db, `authState/${A}`)));
     await assertFails(getDoc(doc(db, 'hosts/h1')));

@@ -57,6 +57,7 @@ function leftovers(db: Firestore, account: DocumentReference): Record<string, Qu
     authState: db.doc(paths.authState(id)),
     authStateKeys: db.doc(paths.authState(id)).collection('keys').limit(1),
     messageContent: db.collection(paths.messageContents(id)).limit(1),
+    mediaSources: db.collection(paths.mediaSources(id)).limit(1),
   };
 }
 

@@ -58,6 +58,8 @@ export function createApp(options: AppOptions = {}): express.Express {
       ...body,
       async (req: Request, res: Response) => {
         const reply = await route.handle(req, res);
+        if (reply.status === 'sent') return;
+        if (reply.headers) res.set(reply.headers);
         res.status(reply.status).json(reply.body);
       },
     );

@@ -9,6 +9,7 @@
 import {
   CONNECTION_STATES,
   HTTP_STATUS_BY_CODE,
+  MEDIA_STATES,
   MEMBER_ROLES,
   MESSAGE_SOURCES,
   MESSAGE_STATUSES,
@@ -46,6 +47,13 @@ const page = (key: string, item: string): JsonSchema =>
   );
 
 const SCHEMAS: Record<string, JsonSchema> = {
+  MediaFetching: obj(
+    {
+      commandId: { type: 'string', description: 'The fetch_media command written for the socket host.' },
+      retryAfterSeconds: { type: 'integer', description: 'Ask again after this long (also in Retry-After).' },
+    },
+    ['commandId', 'retryAfterSeconds'],
+  ),
   Error: obj(
     {
       error: obj(
@@ -142,11 +150,17 @@ const SCHEMAS: Record<string, JsonSchema> = {
         seconds: { type: 'integer' },
         width: { type: 'integer' },
         height: { type: 'integer' },
-        state: str,
-        path: str,
-        sha256: str,
+        state: {
+          type: 'string',
+          enum: [...MEDIA_STATES],
+          description:
+            'Where the file stands; absent until the socket host looked at it (history media is fetched on its first request: GET /media/…).',
+        },
+        path: { type: 'string', description: 'The object in the media bucket (server side; apps use GET /media/…).' },
+        sha256: { type: 'string', description: "Hex SHA-256 of the file, equal to WhatsApp's fileSha256." },
         storedAt: epochMs,
-        error: str,
+        thumbnailPath: { type: 'string', description: 'The thumbnail object (GET /media/…?variant=thumbnail).' },
+        error: doc({ code: str, message: str }, ['code', 'message']),
       }),
       quotedId: str,
       status: { type: 'string', enum: [...MESSAGE_STATUSES] },
@@ -238,10 +252,10 @@ function responses(route: Route): Record<string, unknown> {
     },
     content: { 'application/json': { schema: ref(route.response) } },
   };
-  const out: Record<string, unknown> = {
-    [route.method === 'post' ? '202' : '200']: success,
-    '400': errorResponse('Bad input (code invalid_argument or invalid_cursor)'),
-  };
+  const out: Record<string, unknown> = route.binary
+    ? binaryResponses(route)
+    : { [route.method === 'post' ? '202' : '200']: success };
+  out['400'] = errorResponse('Bad input (code invalid_argument or invalid_cursor)');
   if (route.access !== 'public') {
     out['401'] = errorResponse('Missing, malformed or expired ID token, or a disabled operator (code unauthenticated)');
   }
@@ -258,6 +272,34 @@ function responses(route: Route): Record<string, unknown> {
   }
   out['500'] = errorResponse('A bug or an outage on our side (code internal)');
   return out;
+}
+
+/** A file route's successes: the file, a range of it, not modified, or "being fetched, ask again". */
+function binaryResponses(route: Route): Record<string, unknown> {
+  const file = { '*/*': { schema: { type: 'string', format: 'binary' } } };
+  const header = (description: string, schema: JsonSchema = str) => ({ description, schema });
+  const fileHeaders = {
+    ...REQUEST_ID_HEADER,
+    'Content-Length': header('Bytes in this answer', { type: 'integer' }),
+    ETag: header("Strong: the file's SHA-256 (send it as If-None-Match)"),
+    'Accept-Ranges': header('bytes'),
+  };
+  return {
+    '200': { description: 'The whole file, with its own Content-Type', headers: fileHeaders, content: file },
+    '206': {
+      description: 'The requested byte range (one range per request)',
+      headers: { ...fileHeaders, 'Content-Range': header('bytes start-end/size') },
+      content: file,
+    },
+    '202': {
+      description: 'Not stored yet: its socket host was asked to fetch it; ask again after Retry-After',
+      headers: { ...REQUEST_ID_HEADER, 'Retry-After': header('Seconds to wait', { type: 'integer' }) },
+      content: { 'application/json': { schema: ref(route.response) } },
+    },
+    '304': { description: 'If-None-Match matched the ETag', headers: REQUEST_ID_HEADER },
+    '412': errorResponse('The file is over MEDIA_MAX_BYTES and was not stored (code failed_precondition)'),
+    '416': errorResponse('The range is outside the file (code invalid_argument; Content-Range: bytes */size)'),
+  };
 }
 
 function operation(route: Route): JsonSchema {

@@ -20,6 +20,9 @@ import { requestBackfill } from '../commands/account-commands.js';
 import { sendMessage } from '../commands/send.js';
 import { dashboardRoutes } from '../dashboard/routes.js';
 import { firestore } from '../firebase.js';
+import { mediaBucket } from '../media/bucket.js';
+import { mediaFor } from '../media/media-access.js';
+import { streamObject } from '../media/stream.js';
 import { listAccounts } from '../queries/accounts.js';
 import { listMessagesFor } from '../queries/messages.js';
 import { listThreadsFor } from '../queries/threads.js';
@@ -31,10 +34,15 @@ export const API_BASE = '/api/whatsapp';
 /** Who may call a route, for the documentation (the use cases enforce it). */
 export type RouteAccess = 'public' | 'signed-in' | 'viewer' | 'agent' | 'admin';
 
-export interface RouteReply {
-  status: 200 | 202;
-  body: unknown;
-}
+export type RouteReply =
+  | {
+      status: 200 | 202;
+      body: unknown;
+      /** Extra response headers (e.g. Retry-After on a 202). */
+      headers?: Record<string, string>;
+    }
+  /** The handler wrote the response itself (a streamed file). */
+  | { status: 'sent' };
 
 export interface Route {
   method: 'get' | 'post';
@@ -58,6 +66,8 @@ export interface Route {
   notFound?: string;
   /** What a 429 means here, when the route is rate-limited. */
   rateLimited?: string;
+  /** The success answer is a file (any content type, ranges), not JSON; `response` names the 202's schema. */
+  binary?: true;
   handle(req: Request, res: Response): Promise<RouteReply>;
 }
 
@@ -77,6 +87,15 @@ const messagesQuery = z
   .object({ ...messageFilterQuery, accountId: z.string().optional(), threadId: z.string().optional() })
   .strict();
 const backfillBody = requestBackfillInput.omit({ accountId: true });
+const mediaInput = z
+  .object({
+    accountId: z.string().min(1),
+    threadId: z.string().min(1),
+    messageId: z.string().min(1),
+    variant: z.enum(['original', 'thumbnail']).default('original'),
+  })
+  .strict();
+const mediaQuery = z.object({ variant: z.string().optional() }).strict();
 
 const PAGE_FIELDS = ['limit', 'cursor'] as const;
 const FILTER_FIELDS = [...PAGE_FIELDS, 'fromMe', 'type', 'since', 'until', 'order'] as const;
@@ -188,6 +207,35 @@ export const ROUTES: readonly Route[] = [
       const { commandId, replayed } = await requestBackfill(firestore(), callerOf(res), input);
       if (replayed) res.set('Idempotent-Replayed', 'true');
       return { status: 202, body: { commandId } };
+    },
+  },
+  {
+    method: 'get',
+    path: `${API_BASE}/media/:accountId/:threadId/:messageId`,
+    operationId: 'getMedia',
+    summary: "A message's media file (or its thumbnail)",
+    description:
+      "Streams the stored file with Content-Type, Content-Length, ETag and byte ranges (Range → 206; If-None-Match → 304). Media not stored yet (history media is fetched lazily) answers 202 with Retry-After and asks the account's socket host to fetch it now (a fetch_media command; at most one per message every 5 minutes): ask again after Retry-After. Expired media (WhatsApp no longer has it, the phone could not re-upload it) is 404 with details.mediaState expired; media over MEDIA_MAX_BYTES is 412 (details.mediaState too_large). variant=thumbnail serves the message's small JPEG preview. threadId and messageId are document ids, URL-encoded. Needs the viewer role.",
+    access: 'viewer',
+    input: mediaInput,
+    queryFields: ['variant'],
+    response: 'MediaFetching',
+    binary: true,
+    notFound:
+      'The message does not exist or has no media, the media expired at WhatsApp (details.mediaState expired), or (operators) the account does not exist (code not_found)',
+    async handle(req, res) {
+      const input = parseQuery(mediaQuery, mediaInput, req.query, req.params);
+      const answer = await mediaFor(firestore(), callerOf(res), input);
+      if (answer.kind === 'fetching') {
+        const { commandId, retryAfterSeconds } = answer;
+        return {
+          status: 202,
+          body: { commandId, retryAfterSeconds },
+          headers: { 'Retry-After': String(retryAfterSeconds) },
+        };
+      }
+      await streamObject(mediaBucket(), answer, req, res);
+      return { status: 'sent' };
     },
   },
   ...dashboardRoutes(API_BASE),

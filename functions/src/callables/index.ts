@@ -6,6 +6,7 @@ import {
   addMemberInput,
   type CommandAccepted,
   createAccountInput,
+  getMediaUrlInput,
   listAccountsInput,
   listMessagesInput,
   listThreadsInput,
@@ -24,6 +25,8 @@ import {
 } from '../commands/account-commands.js';
 import { sendMessage as sendUseCase } from '../commands/send.js';
 import { auth, firestore } from '../firebase.js';
+import { mediaBucket } from '../media/bucket.js';
+import { mediaUrl } from '../media/media-url.js';
 import { listAccounts as listAccountsQuery } from '../queries/accounts.js';
 import { listMessagesFor } from '../queries/messages.js';
 import { listThreadsFor } from '../queries/threads.js';
@@ -79,4 +82,8 @@ export const addMember = authedCallable('addMember', addMemberInput, (input, cal
 
 export const removeMember = authedCallable('removeMember', removeMemberInput, (input, caller) =>
   removeMemberUseCase(firestore(), caller, input),
+);
+
+export const getMediaUrl = authedCallable('getMediaUrl', getMediaUrlInput, (input, caller) =>
+  mediaUrl(firestore(), mediaBucket, caller, input),
 );

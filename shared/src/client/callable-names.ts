@@ -17,4 +17,5 @@ export const CALLABLE_NAMES = [
   'logoutAccount',
   'addMember',
   'removeMember',
+  'getMediaUrl',
 ] as const satisfies readonly CallableName[];

@@ -70,3 +70,18 @@ export function callableErrorCode(error: unknown): AppErrorCode | undefined {
   const code = (details as { code?: unknown } | null | undefined)?.code;
   return typeof code === 'string' ? (code as AppErrorCode) : undefined;
 }
+
+/**
+ * The HTTPS API path of a message's media (`GET`, with `Authorization: Bearer <ID token>`): ids
+ * URL-encoded (thread and message document ids may contain `%` and `~`). Prefix it with the API's
+ * origin (the `api` function's URL, or a Hosting rewrite of `/api/**`).
+ */
+export function mediaApiPath(
+  accountId: string,
+  threadId: string,
+  messageId: string,
+  variant: 'original' | 'thumbnail' = 'original',
+): string {
+  const path = [accountId, threadId, messageId].map(encodeURIComponent).join('/');
+  return `/api/whatsapp/media/${path}${variant === 'thumbnail' ? '?variant=thumbnail' : ''}`;
+}

@@ -129,6 +129,16 @@ export const requestBackfillInput = z
   })
   .strict();
 
+export const getMediaUrlInput = z
+  .object({
+    accountId,
+    threadId,
+    /** The message document id (`docId` of a listed message). */
+    messageId: docId('message'),
+    variant: z.enum(['original', 'thumbnail']).default('original'),
+  })
+  .strict();
+
 export const createAccountInput = z
   .object({
     accountId: z
@@ -221,6 +231,16 @@ export interface RemoveMemberResult {
   removed: boolean;
 }
 
+/**
+ * Where to read a message's media: a short-lived signed Cloud Storage URL where the deployment can
+ * sign (`signed: true`, valid until `expiresAt`), else the HTTPS API's media route (`signed: false`:
+ * send it with the ID token as `Authorization: Bearer`). Media not stored yet: `fetching`, ask
+ * again after `retryAfterSeconds` (the socket host was asked to fetch it).
+ */
+export type MediaUrlResult =
+  | { kind: 'url'; url: string; signed: boolean; expiresAt?: number; contentType: string }
+  | { kind: 'fetching'; commandId: string; retryAfterSeconds: number };
+
 /** Every callable: its input (before defaults) and result. */
 export interface Callables {
   listAccounts: { input: z.input<typeof listAccountsInput>; result: ListAccountsResult };
@@ -233,6 +253,7 @@ export interface Callables {
   logoutAccount: { input: z.input<typeof logoutAccountInput>; result: CommandAccepted };
   addMember: { input: z.input<typeof addMemberInput>; result: MemberResult };
   removeMember: { input: z.input<typeof removeMemberInput>; result: RemoveMemberResult };
+  getMediaUrl: { input: z.input<typeof getMediaUrlInput>; result: MediaUrlResult };
 }
 
 export type CallableName = keyof Callables;

@@ -28,7 +28,7 @@ function mergeType(a: MessageType, b: MessageType): MessageType {
 }
 
 /** What the socket host recorded about storing a media file (not what WhatsApp said about it). */
-const STORAGE_FIELDS = ['state', 'path', 'sha256', 'storedAt', 'error'] as const;
+const STORAGE_FIELDS = ['state', 'path', 'sha256', 'storedAt', 'thumbnailPath', 'error'] as const;
 type MediaStorage = Pick<MediaInfo, (typeof STORAGE_FIELDS)[number]>;
 
 function storageOf(media: MediaInfo): MediaStorage {

@@ -87,6 +87,14 @@ export interface SyncCounters extends WriterCounters {
   skipped: Record<string, number>;
 }
 
+/**
+ * Where media messages the pipeline sees are reported (the media fetcher, `media/fetcher.ts`):
+ * `eager` for live ones and sends (fetched once written), `lazy` for history and backfill.
+ */
+export interface MediaSightings {
+  seen(messages: readonly WAMessage[], mode: 'eager' | 'lazy'): Promise<void>;
+}
+
 /** How often a replay waiting for the account's identity looks again. */
 const IDENTITY_POLL_MS = 100;
 
@@ -122,6 +130,7 @@ export class AccountSync implements AccountEventSink {
   #online = false;
   #replayedAtOpen = 0;
   readonly #onClose: Array<() => void> = [];
+  #media: MediaSightings | undefined;
 
   private constructor(deps: AccountSyncDeps, writer: AccountWriter) {
     this.#deps = deps;
@@ -248,6 +257,8 @@ export class AccountSync implements AccountEventSink {
       return undefined;
     });
     const batch = this.#normalize(events, self, receivedAt, decryptPollVote);
+    // notify: received now; append: ours, sent from this or another device. Both are live.
+    if (upsert && this.#media) this.#track(this.#media.seen(messages, 'eager'));
     this.#live.push(batch.events);
     // Awaited: the next batch may hold a vote on a poll of this one, opened with the stored secret.
     if (upsert) await this.#keepContents(contentsToKeep(messages, upsert.type));
@@ -272,6 +283,7 @@ export class AccountSync implements AccountEventSink {
       if (result.kind === 'skip') this.#skipped[result.reason] = (this.#skipped[result.reason] ?? 0) + 1;
       else events.push(result);
     }
+    if (this.#media) this.#track(this.#media.seen(messages, source === 'backfill' ? 'lazy' : 'eager'));
     if (source === 'send') {
       const contents = messages.filter((m) => m.message);
       if (contents.length > 0) await this.#retry(() => this.#deps.contents.put(this.#deps.accountId, contents));
@@ -285,6 +297,11 @@ export class AccountSync implements AccountEventSink {
     await this.#history.idle();
     await Promise.all(this.#background);
     await this.progress.flush();
+  }
+
+  /** Media messages seen from now on are reported to `media` (set once, right after opening). */
+  attachMedia(media: MediaSightings): void {
+    this.#media = media;
   }
 
   /** Called once the pipeline closed. */
@@ -332,6 +349,7 @@ export class AccountSync implements AccountEventSink {
     const raw = item.raw ?? (await this.#retry(() => this.raw.load(item.ref)));
     delete item.raw;
     const events = this.#historyEvents(raw, item.ref.receivedAt, self);
+    if (this.#media) this.#track(this.#media.seen(raw.set.messages ?? [], 'lazy'));
     for (const slice of this.#slices(events)) {
       if (!stillOpen()) return;
       await this.writer.write(slice, 'history', stillOpen);

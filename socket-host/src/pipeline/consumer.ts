@@ -61,9 +61,13 @@ export interface AccountIdentity {
 /**
  * The live socket's parts the pipeline reads: Baileys' LID ↔ PN store (`signalRepository.lidMapping`,
  * which learns pairs the event buffer may have dropped from merged history) and the group list
- * (`groupFetchAllParticipating`, which also emits `groups.update`).
+ * (`groupFetchAllParticipating`, which also emits `groups.update`), and the media re-upload request
+ * (`updateMediaMessage`) for media whose link expired.
  */
-export type PipelineSocket = Pick<WhatsAppSocket, 'signalRepository' | 'groupFetchAllParticipating'>;
+export type PipelineSocket = Pick<
+  WhatsAppSocket,
+  'signalRepository' | 'groupFetchAllParticipating' | 'updateMediaMessage'
+>;
 
 export interface EventMeta {
   /** 1 for the first socket of this ownership, +1 per reconnect. */

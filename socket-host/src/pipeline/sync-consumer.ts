@@ -3,6 +3,7 @@
  * them sharing the host's write budget. The default consumer of `npm start` and production.
  */
 import type { Firestore } from 'firebase-admin/firestore';
+import type { MediaService } from '../media/service.ts';
 import { AccountSync, type SyncOptions } from './account-sync.ts';
 import type { AccountContext, AccountEventConsumer } from './consumer.ts';
 import { WriteBudget, type WriteBudgetOptions } from './writer/write-budget.ts';
@@ -19,6 +20,8 @@ export class SyncConsumer implements AccountEventConsumer {
   constructor(
     private readonly db: Firestore,
     private readonly options: PipelineOptions,
+    /** Media fetching (live eagerly, history lazily); without it messages keep media metadata only. */
+    private readonly media?: MediaService,
   ) {
     this.budget = new WriteBudget(options.budget);
   }
@@ -42,8 +45,17 @@ export class SyncConsumer implements AccountEventConsumer {
       options: this.options.sync,
     });
     this.#open.set(context.accountId, sync);
+    const media = this.media?.open({
+      accountId: context.accountId,
+      fence: context.fence,
+      log: context.log,
+      socket: context.socket,
+      writer: sync.writer,
+    });
+    if (media) sync.attachMedia(media);
     sync.onClose(() => {
       if (this.#open.get(context.accountId) === sync) this.#open.delete(context.accountId);
+      if (media) this.media?.close(context.accountId, media);
     });
     return sync;
   }

@@ -4,7 +4,14 @@
  * through Baileys' own event buffer. Typed as a `Pick` of Baileys' socket type so the real socket
  * satisfies it by construction, and the simulator must match Baileys' signatures exactly.
  */
-import type { AuthenticationState, makeWASocket, proto, SocketConfig, WAMessageKey } from '@whiskeysockets/baileys';
+import type {
+  AuthenticationState,
+  MediaDownloadOptions,
+  makeWASocket,
+  proto,
+  SocketConfig,
+  WAMessageKey,
+} from '@whiskeysockets/baileys';
 import type { ILogger } from '@whiskeysockets/baileys/lib/Utils/logger.js';
 
 export type BaileysSocket = ReturnType<typeof makeWASocket>;
@@ -20,6 +27,7 @@ export type WhatsAppSocket = Pick<
   | 'user'
   | 'signalRepository'
   | 'groupFetchAllParticipating'
+  | 'updateMediaMessage'
 >;
 
 export interface ConnectOptions {
@@ -36,6 +44,11 @@ export interface ConnectOptions {
 export interface WhatsAppTransport {
   readonly kind: 'baileys' | 'simulated';
   connect(options: ConnectOptions): WhatsAppSocket;
+  /**
+   * The third argument of Baileys' `downloadMediaMessage` for this transport's media: nothing for
+   * WhatsApp itself; the simulated transport routes downloads to its loopback media server.
+   */
+  readonly mediaDownloadOptions?: MediaDownloadOptions;
 }
 
 /** Subset of `SocketConfig` both transports honour, re-exported for the Baileys transport. */

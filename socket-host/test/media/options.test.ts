@@ -9,10 +9,23 @@ describe('media/options', () => {
     assert.deepEqual(mediaOptions(parseHostConfig({ ...BASE, GCLOUD_PROJECT: 'acme-wa' })), {
       bucket: 'acme-wa.firebasestorage.app',
       maxBytes: 100 * 1024 * 1024,
+      perHost: 12,
+      fetch: { perAccount: 3, prefetchNewest: 20 },
     });
     const own = parseHostConfig({ ...BASE, GCLOUD_PROJECT: 'acme-wa', MEDIA_BUCKET: 'acme-wa.appspot.com' });
     assert.equal(mediaOptions(own).bucket, 'acme-wa.appspot.com');
     assert.equal(mediaOptions(parseHostConfig(BASE)).bucket, undefined);
     assert.equal(mediaOptions(parseHostConfig({ ...BASE, MEDIA_MAX_BYTES: '2097152' })).maxBytes, 2_097_152);
+    const tuned = mediaOptions(
+      parseHostConfig({
+        ...BASE,
+        MEDIA_DOWNLOADS_PER_ACCOUNT: '2',
+        MEDIA_DOWNLOADS_PER_HOST: '5',
+        MEDIA_PREFETCH_NEWEST: '0',
+        MEDIA_RETENTION_DAYS: '30',
+      }),
+    );
+    assert.deepEqual(tuned.fetch, { perAccount: 2, prefetchNewest: 0, maxAgeMs: 30 * 86_400_000 });
+    assert.equal(tuned.perHost, 5);
   });
 });

@@ -27,6 +27,7 @@ import {
   type DrivenPlan,
   type LidPnPairDoc,
   lidPnPairDocId,
+  type MessageDoc,
   type PlannerEvent,
   type PlanStats,
   paths,
@@ -182,6 +183,7 @@ export class AccountWriter {
   /** Commits landed by this writer; a history plan re-plans when others landed since it read. */
   #seq = 0;
   #closed = false;
+  readonly #messageListeners: Array<(path: string, doc: MessageDoc) => void> = [];
 
   private constructor(deps: WriterDeps) {
     this.#deps = deps;
@@ -221,6 +223,23 @@ export class AccountWriter {
       if (pair.pn === jid) return pair.lid;
     }
     return undefined;
+  }
+
+  /**
+   * Told of every message document a landed commit wrote (its path and what it holds now): the
+   * media fetcher learns there which messages have media to fetch. Listeners must not throw.
+   */
+  onMessageWritten(listener: (path: string, doc: MessageDoc) => void): void {
+    this.#messageListeners.push(listener);
+  }
+
+  /**
+   * Another writer (the media fetcher's fenced transaction) changed these documents: drop them
+   * from the cache, so the next plan reads them instead of failing a commit on a stale version.
+   * (A plan already made on the old version still fails its precondition and re-plans.)
+   */
+  invalidate(paths: readonly string[]): void {
+    for (const path of paths) this.#cache.delete(path);
   }
 
   /** Stops new plans (a lost lease, or the account let go). */
@@ -429,6 +448,10 @@ export class AccountWriter {
       else this.#cache.delete(path);
     }
     for (const op of commit.ops) {
+      if (op.kind === 'message' && op.type !== 'delete') {
+        const path = op.type === 'rekey' ? op.to : op.path;
+        for (const listener of this.#messageListeners) listener(path, op.data as MessageDoc);
+      }
       if (op.type === 'rekey' || op.kind !== 'pendingUpdates') continue;
       const id = op.path.slice(op.path.lastIndexOf('/') + 1);
       if (op.type === 'delete') this.#pendingIds.delete(id);

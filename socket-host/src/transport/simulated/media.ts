@@ -116,6 +116,8 @@ const { ResultType } = proto.MediaRetryNotification;
 export class SimulatedMediaServer {
   readonly #byPath = new Map<string, Published>();
   readonly #requests: MediaRequest[] = [];
+  /** Message ids the phone was asked to re-upload, one entry per request. */
+  readonly reuploadRequests: string[] = [];
   readonly #agent: Agent;
   #nextFile = 0;
 
@@ -210,6 +212,7 @@ export class SimulatedMediaServer {
   mediaRetryUpdate(key: WAMessageKey, content: proto.IMessage): MediaRetryUpdate {
     const media = assertMediaContent(content);
     const published = this.#find(content);
+    this.reuploadRequests.push(key.id ?? '');
     if (!media.mediaKey || !key.id) {
       return { key, error: new Boom('Failed to re-upload media (missing media key)', { statusCode: 404 }) };
     }

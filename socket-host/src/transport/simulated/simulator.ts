@@ -10,10 +10,12 @@
  * processes.
  */
 import { Boom } from '@hapi/boom';
-import { DisconnectReason } from '@whiskeysockets/baileys';
+import { DisconnectReason, proto } from '@whiskeysockets/baileys';
 import type { ConnectOptions, WhatsAppSocket, WhatsAppTransport } from '../types.ts';
 import type { SocketLedger } from './ledger.ts';
+import type { PublishMediaInput, SimulatedMediaServer } from './media.ts';
 import { type PhoneOptions, SimulatedPhone } from './phone.ts';
+import { stableMessageId } from './random.ts';
 import {
   DEFAULT_TIMINGS,
   type SimulatedServerLink,
@@ -34,6 +36,8 @@ export interface SimulatorOptions {
   hostId?: string;
   /** Failures of the ledger are reported here (a ledger must never break a socket). */
   onLedgerError?: (err: unknown) => void;
+  /** Where the phones' media lives (`receiveMedia`, re-uploads); without it there is no media. */
+  media?: SimulatedMediaServer;
 }
 
 export interface SocketCounters {
@@ -66,6 +70,7 @@ export class SimulatedWhatsApp {
   readonly timings: SimulatedTimings;
   readonly #accounts = new Map<string, AccountState>();
   #socketSeq = 0;
+  #mediaSeq = 0;
 
   constructor(private readonly options: SimulatorOptions = {}) {
     this.seed = options.seed ?? 'wasync-simulated';
@@ -74,7 +79,12 @@ export class SimulatedWhatsApp {
 
   /** The transport the host uses: each `connect` is a new simulated `makeWASocket`. */
   transport(): WhatsAppTransport {
-    return { kind: 'simulated', connect: (options) => this.connect(options) };
+    const media = this.options.media;
+    return {
+      kind: 'simulated',
+      connect: (options) => this.connect(options),
+      ...(media && { mediaDownloadOptions: media.downloadOptions() }),
+    };
   }
 
   connect(options: ConnectOptions): WhatsAppSocket {
@@ -122,6 +132,42 @@ export class SimulatedWhatsApp {
   /** A contact writes to the account; resolves with the message as Baileys upserted it. */
   receive(accountId: string) {
     return this.#require(accountId).receive();
+  }
+
+  /** A contact sends media: the phone publishes the file (`media`), then the message arrives live. */
+  async receiveMedia(accountId: string, input: PublishMediaInput) {
+    const content = await this.#media().publish(input);
+    return this.#require(accountId).receive(undefined, content);
+  }
+
+  /**
+   * Old media arrives as history (a RECENT payload with one message from a contact's chat): what a
+   * pairing or an ON_DEMAND answer brings, fetched lazily. Resolves with the message as sent.
+   */
+  async receiveHistoryMedia(accountId: string, input: PublishMediaInput): Promise<proto.IWebMessageInfo> {
+    const content = await this.#media().publish(input);
+    const phone = this.phone(accountId);
+    const chat = phone.chats.find((c) => c.kind === 'dm')!;
+    const base = phone.historyMessage(chat, 0);
+    const message: proto.IWebMessageInfo = {
+      ...base,
+      key: { ...base.key, fromMe: false, id: stableMessageId(this.seed, 'history-media', String(++this.#mediaSeq)) },
+      message: content,
+    };
+    delete message.status;
+    delete message.userReceipt;
+    await this.#require(accountId).receiveHistory({
+      syncType: proto.HistorySync.HistorySyncType.RECENT,
+      chunkOrder: 1_000 + this.#mediaSeq,
+      progress: 100,
+      conversations: [{ id: chat.jid, messages: [{ message, msgOrderId: 1 }] }],
+    });
+    return message;
+  }
+
+  #media(): SimulatedMediaServer {
+    if (!this.options.media) throw new Error('this simulated WhatsApp has no media server');
+    return this.options.media;
   }
 
   /** Ends the account's live socket the way WhatsApp would for `reason`. */
@@ -179,6 +225,7 @@ export class SimulatedWhatsApp {
       },
       nextLive: () => ++account.liveCount,
       recorded: (socket) => account.recorded.get(socket) ?? Promise.resolve(),
+      ...(this.options.media && { media: this.options.media }),
     };
   }
 

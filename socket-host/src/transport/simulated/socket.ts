@@ -56,6 +56,7 @@ import { makeLibSignalRepository } from '@whiskeysockets/baileys/lib/Signal/libs
 import { extractGroupMetadata } from '@whiskeysockets/baileys/lib/Socket/groups.js';
 import processMessage from '@whiskeysockets/baileys/lib/Utils/process-message.js';
 import type { ConnectOptions, WhatsAppSocket } from '../types.ts';
+import type { SimulatedMediaServer } from './media.ts';
 import { pairSuccessStanza } from './pairing.ts';
 import type { SimulatedPhone } from './phone.ts';
 import { stableMessageId } from './random.ts';
@@ -104,6 +105,8 @@ export interface SimulatedServerLink {
   nextLive(): number;
   /** Resolves once the socket's lifetime is on record (the ledger): only then may it reach the server. */
   recorded(socket: SimulatedSocket): Promise<void>;
+  /** The phone's media (files it sent, re-uploads); absent: media requests fail as for a phone without the file. */
+  readonly media?: SimulatedMediaServer;
 }
 
 export class SimulatedSocket implements WhatsAppSocket {
@@ -268,14 +271,32 @@ export class SimulatedSocket implements WhatsAppSocket {
     this.#later(50, () => void this.end(streamError({ code: String(DisconnectReason.restartRequired) }, [])));
   }
 
-  /** A message arrives from a contact (`n` picks sender and text deterministically). */
-  async receive(n = this.server.nextLive()): Promise<WAMessage> {
+  /**
+   * Baileys' `updateMediaMessage` (messages-send.js): asks the phone to re-upload an expired file
+   * and decrypts its answer as Baileys does (`SimulatedMediaServer.updateMediaMessage`); on success
+   * the content gets the new directPath and url and `messages.update` carries the message;
+   * otherwise the Boom Baileys throws.
+   */
+  updateMediaMessage = async (message: WAMessage): Promise<WAMessage> => {
+    this.#assertOpen();
+    const media = this.server.media;
+    if (!media) throw new Boom('Media re-upload failed by device (NOT_FOUND)', { statusCode: 404 });
+    const updated = await media.updateMediaMessage(message);
+    this.ev.emit('messages.update', [{ key: message.key, update: { message: updated.message } }]);
+    return updated;
+  };
+
+  /**
+   * A message arrives from a contact (`n` picks sender and text deterministically); `content`, when
+   * given, is what it carries instead of the text (media the phone published).
+   */
+  async receive(n = this.server.nextLive(), content?: proto.IMessage): Promise<WAMessage> {
     this.#assertOpen();
     const { creds } = this.options.auth;
     const stanza = this.server.phone.liveStanza(n, Math.floor(Date.now() / 1000));
     const { fullMessage } = decodeMessageNode(stanza, creds.me!.id, creds.me!.lid ?? '');
     // Decryption is the one step skipped: the stanza carries the plaintext.
-    fullMessage.message = { conversation: this.server.phone.liveText(stanza) };
+    fullMessage.message = content ?? { conversation: this.server.phone.liveText(stanza) };
     cleanMessage(fullMessage, creds.me!.id, creds.me!.lid ?? '');
     await this.#upsertMessage(fullMessage, 'notify');
     return fullMessage;
@@ -361,6 +382,12 @@ export class SimulatedSocket implements WhatsAppSocket {
     if (this.#didBuffer) this.ev.flush();
     this.ev.emit('connection.update', { receivedPendingNotifications: true });
     if (!creds.accountSyncCounter) this.ev.emit('creds.update', { accountSyncCounter: 1 });
+  }
+
+  /** The phone sends a history payload now (e.g. old media for tests of lazy fetching). */
+  receiveHistory(history: proto.IHistorySync): Promise<void> {
+    this.#assertOpen();
+    return this.#deliverHistory(history);
   }
 
   async #deliverHistory(history: proto.IHistorySync, requestId?: string, type: MessageUpsertType = 'notify') {
