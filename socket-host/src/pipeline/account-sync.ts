@@ -81,6 +81,7 @@ export interface AccountSyncDeps {
 /** What the pipeline did for an account (logs, the CLI's summary, benchmarks). */
 export interface SyncCounters extends WriterCounters {
   historyChunks: number;
+  /** History messages imported (counted as each slice of a chunk lands). */
   historyMessages: number;
   /** Events normalisation could not use, by reason (I8). */
   skipped: Record<string, number>;
@@ -212,7 +213,10 @@ export class AccountSync implements AccountEventSink {
       await this.#dryRun(raw, meta.receivedAt);
       return;
     }
-    const ref = await this.#retry(() => this.raw.put(raw, { receivedAt: meta.receivedAt, seq: meta.seq }));
+    const { historySource: source } = this.options;
+    const ref = await this.#retry(() =>
+      this.raw.put(raw, { receivedAt: meta.receivedAt, seq: meta.seq, ...(source ? { source } : {}) }),
+    );
     this.#history.push({ ref, raw });
   }
 
@@ -296,8 +300,8 @@ export class AccountSync implements AccountEventSink {
   // ── history ────────────────────────────────────────────────────────────────────────────────
 
   /** Planner events of a stored payload, normalised with its own receive time. */
-  #historyEvents(raw: RawHistory, receivedAt: number, self: SelfIdentity): PlannerEvent[] {
-    const batch = this.#normalize({ 'messaging-history.set': raw.set }, self, receivedAt);
+  #historyEvents(raw: RawHistory, receivedAt: number, self: SelfIdentity, source?: MessageSource): PlannerEvent[] {
+    const batch = this.#normalize({ 'messaging-history.set': raw.set }, self, receivedAt, undefined, source);
     if (raw.pairs.length > 0) batch.events.unshift({ kind: 'aliases', receivedAt, pairs: raw.pairs });
     return batch.events;
   }
@@ -319,10 +323,13 @@ export class AccountSync implements AccountEventSink {
     if (!self) return;
     const raw = item.raw ?? (await this.raw.load(item.ref));
     delete item.raw;
-    const events = this.#historyEvents(raw, item.ref.receivedAt, self);
+    // A replay imports a chunk as what it was stored as (the CLI's files stay `import`).
+    const events = this.#historyEvents(raw, item.ref.receivedAt, self, item.ref.source);
     for (const slice of this.#slices(events)) {
       if (!stillOpen()) return;
       await this.writer.write(slice, 'history', stillOpen);
+      // Counted per slice, so a tool's progress moves within a large chunk.
+      this.#historyMessages += slice.filter((e) => e.kind === 'message').length;
     }
     const creations = (raw.set.messages ?? []).filter(createsPollOrEvent);
     if (creations.length > 0) await this.#retry(() => this.#deps.contents.put(this.#deps.accountId, creations));
@@ -348,7 +355,6 @@ export class AccountSync implements AccountEventSink {
   #chunkDone(set: HistorySet, events: PlannerEvent[]): void {
     const messages = events.filter((e) => e.kind === 'message').length;
     this.#historyChunks += 1;
-    this.#historyMessages += messages;
     this.progress.chunkDone({ syncType: set.syncType, progress: set.progress, isLatest: set.isLatest, messages });
   }
 
@@ -412,12 +418,13 @@ export class AccountSync implements AccountEventSink {
     self: SelfIdentity,
     receivedAt: number,
     decryptPollVote?: PollVoteDecrypter,
+    historySource = this.options.historySource,
   ): NormalizedBatch {
     const batch = normalizeBaileysEvents(events, {
       self,
       receivedAt,
       includeStatusBroadcast: this.options.includeStatusBroadcast,
-      ...(this.options.historySource ? { historySource: this.options.historySource } : {}),
+      ...(historySource ? { historySource } : {}),
       ...(decryptPollVote ? { decryptPollVote } : {}),
     });
     for (const skip of batch.skipped) this.#skipped[skip.reason] = (this.#skipped[skip.reason] ?? 0) + 1;

@@ -81,7 +81,10 @@ export interface WriterCounters {
   /** Transient Firestore failures retried. */
   retries: number;
   messagesWritten: number;
+  /** Thread document writes (a thread written by several plans counts each time). */
   threadsWritten: number;
+  /** Distinct threads written (what a summary calls "threads"). */
+  threadsTouched: number;
   pendingWritten: number;
   rekeyed: number;
   pairsLearned: number;
@@ -98,6 +101,7 @@ export function emptyWriterCounters(): WriterCounters {
     retries: 0,
     messagesWritten: 0,
     threadsWritten: 0,
+    threadsTouched: 0,
     pendingWritten: 0,
     rekeyed: 0,
     pairsLearned: 0,
@@ -177,6 +181,8 @@ export class AccountWriter {
   /** Learned pairs by document path, with their stored versions. */
   readonly #pairs = new Map<string, LidPnPairDoc>();
   readonly #pendingIds = new Set<string>();
+  /** Thread paths written (one entry per thread of the account: bounded by its thread count). */
+  readonly #threadsTouched = new Set<string>();
   /** Pair documents a failed commit may have written: read again before the next plan. */
   readonly #stalePairs = new Set<string>();
   /** Commits landed by this writer; a history plan re-plans when others landed since it read. */
@@ -412,11 +418,13 @@ export class AccountWriter {
       else this.#cache.delete(path);
     }
     for (const op of commit.ops) {
+      if (op.type !== 'rekey' && op.type !== 'delete' && op.kind === 'thread') this.#threadsTouched.add(op.path);
       if (op.type === 'rekey' || op.kind !== 'pendingUpdates') continue;
       const id = op.path.slice(op.path.lastIndexOf('/') + 1);
       if (op.type === 'delete') this.#pendingIds.delete(id);
       else this.#pendingIds.add(id);
     }
+    this.counters.threadsTouched = this.#threadsTouched.size;
   }
 
   #count(stats: PlanStats): void {
