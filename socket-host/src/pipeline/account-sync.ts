@@ -306,15 +306,21 @@ export class AccountSync implements AccountEventSink {
     return batch.events;
   }
 
-  /** Slices of at most `historyMessagesPerPlan` events; every pair goes in the first. */
+  /**
+   * Slices of at most `historyMessagesPerPlan` events; every pair and every name goes in the first.
+   * Names come after the messages in a normalised payload (Baileys lists contacts after them): left
+   * there, each thread whose messages fill the earlier slices was written once without its name
+   * and once more with it (160 extra writes in 20,000 messages over 200 threads).
+   */
   #slices(events: PlannerEvent[]): PlannerEvent[][] {
-    const aliases = events.filter((e) => e.kind === 'aliases');
-    const rest = events.filter((e) => e.kind !== 'aliases');
+    const first = (e: PlannerEvent) => e.kind === 'aliases' || e.kind === 'name';
+    const leading = events.filter(first);
+    const rest = events.filter((e) => !first(e));
     const size = this.options.historyMessagesPerPlan;
     const slices: PlannerEvent[][] = [];
     for (let i = 0; i < rest.length; i += size) slices.push(rest.slice(i, i + size));
     if (slices.length === 0) slices.push([]);
-    slices[0]!.unshift(...aliases);
+    slices[0]!.unshift(...leading);
     return slices.filter((s) => s.length > 0);
   }
 
