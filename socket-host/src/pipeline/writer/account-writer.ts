@@ -9,11 +9,16 @@
  *
  * Two lanes share the writer: `live` (a plan holds the commit gate from planning to its last
  * commit) and `history` (plans outside the gate, then takes it one commit step at a time, letting
- * live plans in between). Every commit of another plan makes a history plan's reads stale — not
+ * live plans in between). A commit of another plan can make a history plan's reads stale — not
  * only for the documents it overwrites, which preconditions catch, but for what it decided from
  * absences (a pending update kept because its message was not stored yet) — so a history plan
- * re-plans whenever another plan committed since it read. Landed commits are joins: re-planning
- * finds them stored and plans only what is left.
+ * watches what other plans land while it is open (`ReadWatch`) and re-plans when one of them
+ * touched anything it read: a document it read (present or absent: every read is in its
+ * `Versions`), a thread whose messages it queried, a message or pending update listing a JID it
+ * asked references for, any pair. Live messages to threads the import is not planning do not disturb
+ * it (re-planning on every live commit made a 2,000-message plan start over, and after two tries
+ * plan holding the gate, for seconds, while live messages waited). Landed commits are joins:
+ * re-planning finds them stored and plans only what is left.
  *
  * Within a plan, commits that touch different documents and hold no thread, thread deletion or
  * pair (those come last, after everything they summarise) run several at a time.
@@ -31,6 +36,7 @@ import {
   type PlanStats,
   paths,
   planWithReads,
+  type ReadRequest,
   type SelfIdentity,
   SnapshotStore,
 } from '@wasync/shared';
@@ -140,6 +146,52 @@ const MAX_REPLANS = 50;
 /** Re-plans outside the gate before a history plan plans holding it (so live traffic cannot starve it). */
 const OPTIMISTIC_REPLANS = 2;
 
+/**
+ * What other plans landed while a history plan was open, against what that plan read. Paths are
+ * collected as they land and compared at each commit step, so a read that answered after a
+ * commit landed is compared too.
+ */
+class ReadWatch {
+  readonly landed = new Set<string>();
+  /** `unresolvedJids` of the messages and pending updates others landed. */
+  readonly landedUnresolved = new Set<string>();
+  /** Message collections the plan queried (`newest`, `threadMessages`), as path prefixes. */
+  readonly queried = new Set<string>();
+  /** JIDs the plan asked references for (messages and pending updates listing them as unresolved). */
+  readonly referencing = new Set<string>();
+
+  constructor(readonly versions: Versions) {}
+
+  /** The requests of one read round of the plan. */
+  noteReads(accountId: string, requests: readonly ReadRequest[]): void {
+    for (const request of requests) {
+      if (request.kind === 'newest' || request.kind === 'threadMessages') {
+        this.queried.add(`${paths.messages(accountId, request.threadId)}/`);
+      } else if (request.kind === 'referencing') this.referencing.add(request.jid);
+    }
+  }
+
+  /** What another plan's commit touched. */
+  noteCommit(commit: Commit): void {
+    for (const path of commitPaths(commit)) this.landed.add(path);
+    for (const op of commit.ops) {
+      if (op.type === 'delete') continue;
+      const unresolved = (op.data as { unresolvedJids?: string[] }).unresolvedJids;
+      for (const jid of unresolved ?? []) this.landedUnresolved.add(jid);
+    }
+  }
+
+  get stale(): boolean {
+    for (const jid of this.referencing) if (this.landedUnresolved.has(jid)) return true;
+    for (const path of this.landed) {
+      if (this.versions.has(path)) return true;
+      if (kindOfPath(path) === 'lidPnPair') return true; // pairs are planning inputs from memory, not reads
+      for (const prefix of this.queried) if (path.startsWith(prefix)) return true;
+    }
+    return false;
+  }
+}
+
 /** Thread docs, thread deletions and pairs summarise or follow the rest: they wait for every earlier commit. */
 function isBarrier(commit: Commit): boolean {
   return commit.ops.some((op) => op.kind === 'thread' || op.kind === 'lidPnPair');
@@ -185,8 +237,8 @@ export class AccountWriter {
   readonly #threadsTouched = new Set<string>();
   /** Pair documents a failed commit may have written: read again before the next plan. */
   readonly #stalePairs = new Set<string>();
-  /** Commits landed by this writer; a history plan re-plans when others landed since it read. */
-  #seq = 0;
+  /** Open history plans, told what every other plan lands. */
+  readonly #watches = new Set<ReadWatch>();
   #closed = false;
 
   private constructor(deps: WriterDeps) {
@@ -297,7 +349,12 @@ export class AccountWriter {
     return this.#plan(events, self, new Map());
   }
 
-  #plan(events: readonly PlannerEvent[], self: SelfIdentity, versions: Versions): Promise<DrivenPlan> {
+  #plan(
+    events: readonly PlannerEvent[],
+    self: SelfIdentity,
+    versions: Versions,
+    watch?: ReadWatch,
+  ): Promise<DrivenPlan> {
     for (const path of this.#pairs.keys()) {
       const cached = this.#cache.get(path);
       if (cached) versions.set(path, cached);
@@ -311,7 +368,10 @@ export class AccountWriter {
         maxWritesPerCommit: this.options.maxWritesPerCommit,
         pendingTtlMs: this.options.pendingTtlMs,
       },
-      (requests, snapshot) => this.#reader.read(requests, snapshot, versions),
+      (requests, snapshot) => {
+        watch?.noteReads(this.accountId, requests);
+        return this.#reader.read(requests, snapshot, versions);
+      },
       new SnapshotStore(),
     );
   }
@@ -325,30 +385,33 @@ export class AccountWriter {
   ): Promise<PlanStats | undefined> {
     const self = this.#deps.self();
     if (!self) throw new NotPairedError(this.accountId);
-    const seqAtRead = this.#seq;
     const versions: Versions = new Map();
-    const plan = await this.#plan(events, self, versions);
-    let expected = seqAtRead;
-    for (const group of commitGroups(plan.commits, this.options.commitConcurrency)) {
-      // The live lane holds the gate throughout; history takes it per step and checks that
-      // nothing else landed since it read.
-      if (!keepGoing()) throw new WriteStoppedError(this.accountId, 'stopped between commits');
-      // The budget before the gate: a throttled import must not hold the gate while it waits.
-      if (!holding) await this.#budget(group, lane);
-      const release = holding ? undefined : await this.#gate.acquire(lane);
-      try {
-        if (this.#seq !== expected) return undefined;
-        if (holding) await this.#budget(group, lane);
-        await Promise.all(group.map((commit) => this.#commit(commit, versions)));
-        this.#seq += group.length;
-        expected += group.length;
-      } finally {
-        release?.();
+    // Without the gate, what other plans land from now on is checked against what this one read.
+    const watch = holding ? undefined : new ReadWatch(versions);
+    if (watch) this.#watches.add(watch);
+    try {
+      const plan = await this.#plan(events, self, versions, watch);
+      for (const group of commitGroups(plan.commits, this.options.commitConcurrency)) {
+        // The live lane holds the gate throughout; history takes it per step and checks that
+        // nothing it read changed since.
+        if (!keepGoing()) throw new WriteStoppedError(this.accountId, 'stopped between commits');
+        // The budget before the gate: a throttled import must not hold the gate while it waits.
+        if (!holding) await this.#budget(group, lane);
+        const release = holding ? undefined : await this.#gate.acquire(lane);
+        try {
+          if (watch?.stale) return undefined;
+          if (holding) await this.#budget(group, lane);
+          await Promise.all(group.map((commit) => this.#commit(commit, versions, watch)));
+        } finally {
+          release?.();
+        }
       }
+      for (const pair of plan.learned) this.#pairs.set(paths.lidPnPair(this.accountId, lidPnPairDocId(pair)), pair);
+      this.#count(plan.stats);
+      return plan.stats;
+    } finally {
+      if (watch) this.#watches.delete(watch);
     }
-    for (const pair of plan.learned) this.#pairs.set(paths.lidPnPair(this.accountId, lidPnPairDocId(pair)), pair);
-    this.#count(plan.stats);
-    return plan.stats;
   }
 
   async #budget(group: readonly Commit[], lane: Lane): Promise<void> {
@@ -356,15 +419,17 @@ export class AccountWriter {
     if (budget) await Promise.all(group.map((commit) => budget.acquire(this.accountId, commit.writes, lane)));
   }
 
-  async #commit(commit: Commit, versions: Versions): Promise<void> {
+  async #commit(commit: Commit, versions: Versions, own?: ReadWatch): Promise<void> {
     const outcome = await withRetry(
       async () => {
         try {
           return await this.#executor.run(commit, versions, this.#deps.fence);
         } catch (err) {
           if (isLeaseLost(err)) this.close();
-          // The outcome is unknown (the commit may have landed): forget what we knew of its documents.
+          // The outcome is unknown (the commit may have landed): forget what we knew of its documents,
+          // and open history plans that read them must read again.
           this.#forget(commitPaths(commit));
+          this.#landed(commit, own);
           throw err;
         }
       },
@@ -380,6 +445,14 @@ export class AccountWriter {
     this.counters.commits += 1;
     this.counters.writes += commit.writes;
     this.#remember(commit, outcome);
+    this.#landed(commit, own);
+  }
+
+  /** Tells every other open history plan what `commit` (of the plan watched by `own`, if any) touched. */
+  #landed(commit: Commit, own: ReadWatch | undefined): void {
+    for (const watch of this.#watches) {
+      if (watch !== own) watch.noteCommit(commit);
+    }
   }
 
   /**
