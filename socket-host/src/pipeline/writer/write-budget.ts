@@ -92,7 +92,9 @@ export class WriteBudget {
   }
 
   #dispatch(): void {
-    if (this.#timer) return;
+    // A new waiter may be served before the one the timer waits for (live first): look again now.
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     this.#refill();
     for (let next = this.#next(); next; next = this.#next()) {
       // A commit bigger than one second's worth goes once the bucket is full.
