@@ -320,14 +320,20 @@ export class AccountWriter {
     keepGoing: () => boolean = () => true,
   ): Promise<PlanStats | undefined> {
     if (events.length === 0) return undefined;
+    const startedAt = Date.now();
     for (let attempt = 1; ; attempt++) {
       if (this.#closed) throw new WriteStoppedError(this.accountId, 'the writer is closed');
       if (attempt > 1) this.counters.replans += 1;
       const holdGate = lane === 'live' || attempt > OPTIMISTIC_REPLANS;
       const release = holdGate ? await this.#gate.acquire(lane) : undefined;
+      const gateMs = Date.now() - startedAt;
       try {
         const done = await this.#planAndCommit(events, lane, release !== undefined, keepGoing);
-        if (done) return done;
+        if (done) {
+          const ms = Date.now() - startedAt;
+          this.#deps.log.debug({ lane, events: events.length, attempt, gateMs, ms }, 'write landed');
+          return done;
+        }
       } catch (err) {
         if (!(err instanceof StaleWriteError)) throw err;
         this.counters.staleCommits += 1;
