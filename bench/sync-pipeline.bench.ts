@@ -7,7 +7,8 @@
  *     1,000 messages, metered at the client's RPC funnel (`sync/meter.ts`: everything — raw
  *     history, progress, lease reads — not only the writer's own counts), against the naive
  *     writer (`sync/naive-writer.ts`: one `set()` per message plus one thread update) in the
- *     same run on the same backend;
+ *     same run on the same backend — and again with BENCH_SYNC_RTT_MS added to every request, as
+ *     a network between host and Firestore adds it;
  * (b) the pipeline without Firestore: raw encoding, normalisation and planning in 2,000-message
  *     slices against a counting in-memory store;
  * (c) peak RSS importing 25,000 and 100,000 messages, each in a fresh process (`sync/rss-child.ts`);
@@ -16,7 +17,7 @@
  *     a history import of the same account runs — under the host's write budget, and unthrottled —
  *     against the same with no import; with the event loop's delays meanwhile.
  *
- * Knobs: BENCH_SYNC_MESSAGES (20000), BENCH_SYNC_NAIVE_MESSAGES (as many),
+ * Knobs: BENCH_SYNC_MESSAGES (20000), BENCH_SYNC_NAIVE_MESSAGES (as many), BENCH_SYNC_RTT_MS (10),
  * BENCH_SYNC_RSS_MESSAGES ("25000,100000"), BENCH_SYNC_PARTS ("a,b,c,d").
  */
 import { execFile } from 'node:child_process';
@@ -46,6 +47,8 @@ import type { Emit } from './types.ts';
 const MESSAGES = Number(process.env.BENCH_SYNC_MESSAGES ?? 20_000);
 const NAIVE_MESSAGES = Number(process.env.BENCH_SYNC_NAIVE_MESSAGES ?? MESSAGES);
 const RSS_MESSAGES = (process.env.BENCH_SYNC_RSS_MESSAGES ?? '25000,100000').split(',').filter(Boolean).map(Number);
+/** Added to every Firestore request in a second comparison with the naive writer (0 skips it). */
+const RTT_MS = Number(process.env.BENCH_SYNC_RTT_MS ?? 10);
 /** Which parts run (a: import vs naive, b: pipeline only, c: peak RSS, d: live latency). */
 const PARTS = new Set((process.env.BENCH_SYNC_PARTS ?? 'a,b,c,d').split(','));
 const LIVE_EVERY_MS = 100;
@@ -78,7 +81,11 @@ function delta(meter: FirestoreMeter, before: FirestoreMeter): FirestoreMeter {
 
 // ── (a) into Firestore, against the naive writer ───────────────────────────────────────────────
 
-async function importFigures(db: Firestore, meter: FirestoreMeter, history: BenchHistory, emit: Emit) {
+/** Empties the emulator: each run starts on an empty database (see `bench`). */
+type Fresh = () => Promise<void>;
+
+async function importFigures(db: Firestore, meter: FirestoreMeter, history: BenchHistory, emit: Emit, fresh: Fresh) {
+  await fresh();
   const before = { ...meter };
   const started = performance.now();
   const ingest = await openIngest(db, `bench-sync-${Date.now()}`);
@@ -90,6 +97,7 @@ async function importFigures(db: Firestore, meter: FirestoreMeter, history: Benc
   const rate = messages / took;
 
   const naiveHistory = NAIVE_MESSAGES < MESSAGES ? benchHistory(NAIVE_MESSAGES, 'sync-bench') : history;
+  await fresh();
   const naiveBefore = { ...meter };
   const naiveStarted = performance.now();
   const naiveMessages = await naiveImport(db, `bench-naive-${Date.now()}`, naiveHistory.chunks, Date.now());
@@ -129,7 +137,46 @@ async function importFigures(db: Firestore, meter: FirestoreMeter, history: Benc
     ...common,
     writer_only: round((summary.commits / messages) * 1000),
   });
+  if (RTT_MS > 0) await withRoundTrips(db, meter, history, emit, fresh);
   return { summary, seconds: took };
+}
+
+/**
+ * The same comparison with RTT_MS added to every request: the emulator answers over loopback in
+ * about a millisecond, Firestore from Cloud Run in several, and the naive writer pays that twice
+ * per message while the pipeline pays it a few times per 500 messages. The naive writer gets a
+ * 1,000-message history (its rate does not depend on the size).
+ */
+async function withRoundTrips(db: Firestore, meter: FirestoreMeter, history: BenchHistory, emit: Emit, fresh: Fresh) {
+  await fresh();
+  meter.delayMs = RTT_MS;
+  try {
+    const started = performance.now();
+    const ingest = await openIngest(db, `bench-rtt-${Date.now()}`);
+    await ingest.historySyncs(history.chunks);
+    const summary = await ingest.finish();
+    const rate = summary.historyMessages / seconds(started);
+    await fresh();
+    const naiveStarted = performance.now();
+    const naiveMessages = await naiveImport(
+      db,
+      `bench-rtt-naive-${Date.now()}`,
+      benchHistory(1_000, 'sync-rtt').chunks,
+      Date.now(),
+    );
+    const naiveRate = naiveMessages / seconds(naiveStarted);
+    emit({
+      metric: 'sync.import.throughput_with_rtt',
+      value: round(rate),
+      unit: 'msg/s',
+      rtt_ms: RTT_MS,
+      messages: summary.historyMessages,
+      naive: round(naiveRate),
+      vs_naive: round(rate / naiveRate),
+    });
+  } finally {
+    meter.delayMs = 0;
+  }
 }
 
 // ── (b) without Firestore ─────────────────────────────────────────────────────────────────────
@@ -150,8 +197,9 @@ function pipelineOnly(history: BenchHistory, emit: Emit) {
       { 'messaging-history.set': set },
       { self, receivedAt, historySource: 'import' },
     ).events;
-    // As the history lane slices a chunk: every pair in the first slice.
-    const events = [...all.filter((e) => e.kind === 'aliases'), ...all.filter((e) => e.kind !== 'aliases')];
+    // As the history lane slices a chunk: pairs and names in the first slice.
+    const first = (e: PlannerEvent) => e.kind === 'aliases' || e.kind === 'name';
+    const events = [...all.filter(first), ...all.filter((e) => !first(e))];
     for (let i = 0; i < events.length; i += DEFAULT_SYNC_OPTIONS.historyMessagesPerPlan) {
       const slice: PlannerEvent[] = events.slice(i, i + DEFAULT_SYNC_OPTIONS.historyMessagesPerPlan);
       const plan = planFromStore({ accountId: 'bench', self, pairs: store.pairs() }, slice, { now: receivedAt }, store);
@@ -223,7 +271,8 @@ let committedAt: (names: string[]) => void = () => {};
  * Sends a live message every LIVE_EVERY_MS — while the import runs, or IDLE_LIVE_MESSAGES of them
  * with none — and resolves with each one's latency (ms) and the event loop's delays meanwhile.
  */
-async function liveLatencies(db: Firestore, observer: Firestore, mode: ImportMode) {
+async function liveLatencies(db: Firestore, observer: Firestore, mode: ImportMode, fresh: Fresh) {
+  await fresh();
   const history = mode === 'idle' ? undefined : benchHistory(MESSAGES, `sync-live-${mode}`);
   const accountId = `bench-live-${Date.now()}-${mode.replace(' ', '-')}`;
   // The host's default budget (SYNC_WRITES_PER_SECOND 500, ramping to 10,000).
@@ -286,16 +335,18 @@ async function liveLatencies(db: Firestore, observer: Firestore, mode: ImportMod
   }
 }
 
-async function liveFigures(db: Firestore, observer: Firestore, emit: Emit) {
+async function liveFigures(db: Firestore, observer: Firestore, emit: Emit, fresh: Fresh) {
   const p = (values: number[], q: number) => round(percentile(values, q));
-  const idle = await liveLatencies(db, observer, 'idle');
+  const idle = await liveLatencies(db, observer, 'idle', fresh);
   const base = { idle_p50: p(idle.latencies, 50), idle_p99: p(idle.latencies, 99) };
   for (const mode of ['host budget', 'unthrottled'] as const) {
-    const during = await liveLatencies(db, observer, mode);
+    const during = await liveLatencies(db, observer, mode, fresh);
     const common = {
       import: mode,
       live: during.latencies.length,
       history: during.summary.historyMessages,
+      import_seconds: round(during.summary.seconds),
+      history_replans: during.summary.replans,
       every_ms: LIVE_EVERY_MS,
       event_loop_delay_p99_ms: round(during.loopP99Ms),
       event_loop_delay_max_ms: round(during.loopMaxMs),
@@ -324,21 +375,26 @@ export default async function bench(emit: Emit): Promise<void> {
   process.env.FIRESTORE_EMULATOR_HOST = backend.host; // read when the clients are created
   const app = initializeApp({ projectId: DEMO_PROJECT }, 'bench-sync');
   const observerApp = initializeApp({ projectId: DEMO_PROJECT }, 'bench-sync-observer');
+  // The embedded emulator answers collection-group queries (the pipeline's reference lookups
+  // after a new LID pair) by scanning every stored message; Firestore uses an index. Every run
+  // starts on an empty database, so none pays for the documents of the runs before it.
+  const fresh: Fresh = () => backend.clear();
   try {
     const db = getFirestore(app);
     db.settings({ ignoreUndefinedProperties: true });
     const meter = meterFirestore(db);
     onCommitted(db, (names) => committedAt(names));
-    const imported = PARTS.has('a') ? await importFigures(db, meter, history, emit) : undefined;
+    const imported = PARTS.has('a') ? await importFigures(db, meter, history, emit, fresh) : undefined;
     if (imported && onlyRate)
       emit({
         metric: 'sync.pipeline_only.vs_firestore',
         value: round(onlyRate / (imported.summary.historyMessages / imported.seconds)),
         unit: 'x',
       });
-    if (PARTS.has('d')) await liveFigures(db, getFirestore(observerApp), emit);
+    if (PARTS.has('d')) await liveFigures(db, getFirestore(observerApp), emit, fresh);
     const rss: { messages: number; peakRssMb: number; baselineRssMb: number; seconds: number }[] = [];
     for (const messages of PARTS.has('c') ? RSS_MESSAGES : []) {
+      await fresh();
       const figures = await peakRss(backend.host, messages);
       rss.push(figures);
       emit({

@@ -12,7 +12,11 @@ export interface FirestoreMeter {
   reads: number;
   writes: number;
   commits: number;
+  /** Added before every request (a network round trip the loopback emulator does not have); 0 by default. */
+  delayMs?: number;
 }
+
+const pause = (ms: number | undefined) => (ms ? new Promise((resolve) => setTimeout(resolve, ms)) : undefined);
 
 interface Funnel {
   request(method: string, request: { writes?: unknown[] }, ...rest: unknown[]): Promise<unknown>;
@@ -20,18 +24,20 @@ interface Funnel {
 }
 
 export function meterFirestore(db: Firestore): FirestoreMeter {
-  const meter: FirestoreMeter = { reads: 0, writes: 0, commits: 0 };
+  const meter: FirestoreMeter = { reads: 0, writes: 0, commits: 0, delayMs: 0 };
   const funnel = db as unknown as Funnel;
   const request = funnel.request.bind(funnel);
   const requestStream = funnel.requestStream.bind(funnel);
-  funnel.request = (method, body, ...rest) => {
+  funnel.request = async (method, body, ...rest) => {
     if (method === 'commit' || method === 'batchWrite') {
       meter.commits += 1;
       meter.writes += body.writes?.length ?? 0;
     }
+    await pause(meter.delayMs);
     return request(method, body, ...rest);
   };
   funnel.requestStream = async (method, bidi, body, ...rest) => {
+    if (method !== 'listen') await pause(meter.delayMs);
     const stream = await requestStream(method, bidi, body, ...rest);
     if (method !== 'batchGetDocuments' && method !== 'runQuery') return stream;
     let documents = 0;
