@@ -15,10 +15,20 @@ import { testDb } from '../../../test/support/firestore.ts';
 import { createLogger } from '../../src/log.ts';
 import { rawHistoryPaths } from '../../src/pipeline/history/raw-store.ts';
 import { accountDocs, modelDocs } from '../support/account-docs.ts';
+import { type GeneratedThread, generateHistory, historyMaps } from '../support/history-gen.ts';
 import { feed, openSync } from '../support/sync.ts';
 
 const NOW = (T + 3600) * 1000;
 const ME_DEVICE = ME.device;
+
+/** One FULL history notification holding every thread whole, one after the other (as the phone cuts them). */
+function byConversation(threads: GeneratedThread[]): proto.IHistorySync {
+  return {
+    syncType: proto.HistorySync.HistorySyncType.FULL,
+    progress: 100,
+    conversations: threads.map((t) => t.conversation),
+  };
+}
 
 describe('account pipeline (sink)', function () {
   this.timeout(60_000);
@@ -159,6 +169,20 @@ describe('account pipeline (sink)', function () {
     const stored = await accountDocs(testDb(), sync.writer.accountId);
     assert.ok([...stored.keys()].filter((p) => p.includes('/messages/')).length > 0);
     await sync.close('test');
+  });
+
+  it('writes each thread of a history chunk once, however many plans the chunk is cut into', async () => {
+    // Names follow the messages in a payload; planned in slices, a thread used to be written
+    // once without its name and again with it.
+    const threads = generateHistory({ seed: 'slices', dms: 4, groups: 2, messagesPerThread: 12, endS: T });
+    const sync = await openSync({ now: NOW, options: { historyMessagesPerPlan: 12 } });
+    await feed(sync, historyMaps([byConversation(threads)]), NOW);
+    await sync.drain();
+    assert.equal(sync.counters.historyMessages, 72);
+    assert.equal(sync.counters.threadsTouched, threads.length);
+    assert.equal(sync.counters.threadsWritten, threads.length, 'every thread written once');
+    const stored = await testDb().collection(paths.threads(sync.writer.accountId)).get();
+    assert.deepEqual(stored.docs.map((d) => d.get('name')).sort(), threads.map((t) => t.name).sort());
   });
 
   it('plans history in a dry run, logs what it would write, and writes none of it', async () => {

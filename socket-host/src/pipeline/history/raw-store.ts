@@ -15,6 +15,7 @@
  * Firestore TTL policy on the collection groups `chunks` and `chunkParts` (field `expiresAt`)
  * deletes them — done or not: an import that failed for that long needs an operator anyway.
  */
+import type { MessageSource } from '@wasync/shared';
 import { type DocumentData, type Firestore, Timestamp } from 'firebase-admin/firestore';
 import type { Fence } from '../../accounts/fence.ts';
 import { decodeRawHistory, encodeRawHistory, type RawHistory } from './raw-codec.ts';
@@ -42,6 +43,8 @@ export interface RawChunkRef {
   messages: number;
   parts: number;
   bytes: number;
+  /** The source its messages were imported as, when the pipeline was told one (`import` for the CLI's files). */
+  source?: MessageSource;
 }
 
 interface ChunkHead extends DocumentData {
@@ -60,6 +63,7 @@ interface ChunkHead extends DocumentData {
   doneEpoch?: number;
   /** The whole payload when it fits in the head (`parts` is 0 then). */
   data?: Buffer;
+  source?: MessageSource;
 }
 
 /** The chunk id of a payload received at `receivedAt` as batch `seq` of lease epoch `epoch`. */
@@ -76,8 +80,12 @@ function refOf(id: string, head: DocumentData): RawChunkRef {
     messages: head.messages ?? 0,
     parts: head.parts ?? 0,
     bytes: head.bytes ?? 0,
+    ...(head.source ? { source: head.source } : {}),
   };
 }
+
+/** What a chunk reference is made of (listings read only these). */
+const REF_FIELDS = ['receivedAt', 'state', 'syncType', 'messages', 'parts', 'bytes', 'source'];
 
 export class RawHistoryStore {
   constructor(
@@ -88,7 +96,7 @@ export class RawHistoryStore {
   ) {}
 
   /** Stores `raw` (parts first, then the fenced head) and returns its reference. */
-  async put(raw: RawHistory, at: { receivedAt: number; seq: number }): Promise<RawChunkRef> {
+  async put(raw: RawHistory, at: { receivedAt: number; seq: number; source?: MessageSource }): Promise<RawChunkRef> {
     const bytes = encodeRawHistory(raw);
     const { epoch } = this.fence;
     const id = chunkId(at.receivedAt, epoch, at.seq);
@@ -116,6 +124,7 @@ export class RawHistoryStore {
       storedAt: Timestamp.now(),
       expiresAt,
       ...(parts.length === 0 ? { data: bytes } : {}),
+      ...(at.source ? { source: at.source } : {}),
     };
     const ref = this.db.doc(rawHistoryPaths.chunk(this.accountId, id));
     await this.fence.run((tx) => {
@@ -148,7 +157,7 @@ export class RawHistoryStore {
     const snapshot = await this.db
       .collection(rawHistoryPaths.chunks(this.accountId))
       .where('state', '==', 'pending')
-      .select('receivedAt', 'state', 'syncType', 'messages', 'parts', 'bytes')
+      .select(...REF_FIELDS)
       .get();
     return snapshot.docs.map((d) => refOf(d.id, d.data())).sort((a, b) => (a.id < b.id ? -1 : 1));
   }
@@ -157,7 +166,7 @@ export class RawHistoryStore {
   async all(): Promise<RawChunkRef[]> {
     const snapshot = await this.db
       .collection(rawHistoryPaths.chunks(this.accountId))
-      .select('receivedAt', 'state', 'syncType', 'messages', 'parts', 'bytes')
+      .select(...REF_FIELDS)
       .get();
     return snapshot.docs.map((d) => refOf(d.id, d.data())).sort((a, b) => (a.id < b.id ? -1 : 1));
   }

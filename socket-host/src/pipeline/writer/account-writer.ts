@@ -9,11 +9,16 @@
  *
  * Two lanes share the writer: `live` (a plan holds the commit gate from planning to its last
  * commit) and `history` (plans outside the gate, then takes it one commit step at a time, letting
- * live plans in between). Every commit of another plan makes a history plan's reads stale — not
+ * live plans in between). A commit of another plan can make a history plan's reads stale — not
  * only for the documents it overwrites, which preconditions catch, but for what it decided from
  * absences (a pending update kept because its message was not stored yet) — so a history plan
- * re-plans whenever another plan committed since it read. Landed commits are joins: re-planning
- * finds them stored and plans only what is left.
+ * watches what other plans land while it is open (`ReadWatch`) and re-plans when one of them
+ * touched anything it read: a document it read (present or absent: every read is in its
+ * `Versions`), a thread whose messages it queried, a message or pending update listing a JID it
+ * asked references for, any pair. Live messages to threads the import is not planning do not disturb
+ * it (re-planning on every live commit made a 2,000-message plan start over, and after two tries
+ * plan holding the gate, for seconds, while live messages waited). Landed commits are joins:
+ * re-planning finds them stored and plans only what is left.
  *
  * Within a plan, commits that touch different documents and hold no thread, thread deletion or
  * pair (those come last, after everything they summarise) run several at a time.
@@ -32,6 +37,7 @@ import {
   type PlanStats,
   paths,
   planWithReads,
+  type ReadRequest,
   type SelfIdentity,
   SnapshotStore,
 } from '@wasync/shared';
@@ -82,7 +88,10 @@ export interface WriterCounters {
   /** Transient Firestore failures retried. */
   retries: number;
   messagesWritten: number;
+  /** Thread document writes (a thread written by several plans counts each time). */
   threadsWritten: number;
+  /** Distinct threads written (what a summary calls "threads"). */
+  threadsTouched: number;
   pendingWritten: number;
   rekeyed: number;
   pairsLearned: number;
@@ -99,6 +108,7 @@ export function emptyWriterCounters(): WriterCounters {
     retries: 0,
     messagesWritten: 0,
     threadsWritten: 0,
+    threadsTouched: 0,
     pendingWritten: 0,
     rekeyed: 0,
     pairsLearned: 0,
@@ -136,6 +146,52 @@ export class WriteStoppedError extends Error {
 const MAX_REPLANS = 50;
 /** Re-plans outside the gate before a history plan plans holding it (so live traffic cannot starve it). */
 const OPTIMISTIC_REPLANS = 2;
+
+/**
+ * What other plans landed while a history plan was open, against what that plan read. Paths are
+ * collected as they land and compared at each commit step, so a read that answered after a
+ * commit landed is compared too.
+ */
+class ReadWatch {
+  readonly landed = new Set<string>();
+  /** `unresolvedJids` of the messages and pending updates others landed. */
+  readonly landedUnresolved = new Set<string>();
+  /** Message collections the plan queried (`newest`, `threadMessages`), as path prefixes. */
+  readonly queried = new Set<string>();
+  /** JIDs the plan asked references for (messages and pending updates listing them as unresolved). */
+  readonly referencing = new Set<string>();
+
+  constructor(readonly versions: Versions) {}
+
+  /** The requests of one read round of the plan. */
+  noteReads(accountId: string, requests: readonly ReadRequest[]): void {
+    for (const request of requests) {
+      if (request.kind === 'newest' || request.kind === 'threadMessages') {
+        this.queried.add(`${paths.messages(accountId, request.threadId)}/`);
+      } else if (request.kind === 'referencing') this.referencing.add(request.jid);
+    }
+  }
+
+  /** What another plan's commit touched. */
+  noteCommit(commit: Commit): void {
+    for (const path of commitPaths(commit)) this.landed.add(path);
+    for (const op of commit.ops) {
+      if (op.type === 'delete') continue;
+      const unresolved = (op.data as { unresolvedJids?: string[] }).unresolvedJids;
+      for (const jid of unresolved ?? []) this.landedUnresolved.add(jid);
+    }
+  }
+
+  get stale(): boolean {
+    for (const jid of this.referencing) if (this.landedUnresolved.has(jid)) return true;
+    for (const path of this.landed) {
+      if (this.versions.has(path)) return true;
+      if (kindOfPath(path) === 'lidPnPair') return true; // pairs are planning inputs from memory, not reads
+      for (const prefix of this.queried) if (path.startsWith(prefix)) return true;
+    }
+    return false;
+  }
+}
 
 /** Thread docs, thread deletions and pairs summarise or follow the rest: they wait for every earlier commit. */
 function isBarrier(commit: Commit): boolean {
@@ -178,10 +234,12 @@ export class AccountWriter {
   /** Learned pairs by document path, with their stored versions. */
   readonly #pairs = new Map<string, LidPnPairDoc>();
   readonly #pendingIds = new Set<string>();
+  /** Thread paths written (one entry per thread of the account: bounded by its thread count). */
+  readonly #threadsTouched = new Set<string>();
   /** Pair documents a failed commit may have written: read again before the next plan. */
   readonly #stalePairs = new Set<string>();
-  /** Commits landed by this writer; a history plan re-plans when others landed since it read. */
-  #seq = 0;
+  /** Open history plans, told what every other plan lands. */
+  readonly #watches = new Set<ReadWatch>();
   #closed = false;
   readonly #messageListeners: Array<(path: string, doc: MessageDoc) => void> = [];
 
@@ -282,14 +340,20 @@ export class AccountWriter {
     keepGoing: () => boolean = () => true,
   ): Promise<PlanStats | undefined> {
     if (events.length === 0) return undefined;
+    const startedAt = Date.now();
     for (let attempt = 1; ; attempt++) {
       if (this.#closed) throw new WriteStoppedError(this.accountId, 'the writer is closed');
       if (attempt > 1) this.counters.replans += 1;
       const holdGate = lane === 'live' || attempt > OPTIMISTIC_REPLANS;
       const release = holdGate ? await this.#gate.acquire(lane) : undefined;
+      const gateMs = Date.now() - startedAt;
       try {
         const done = await this.#planAndCommit(events, lane, release !== undefined, keepGoing);
-        if (done) return done;
+        if (done) {
+          const ms = Date.now() - startedAt;
+          this.#deps.log.debug({ lane, events: events.length, attempt, gateMs, ms }, 'write landed');
+          return done;
+        }
       } catch (err) {
         if (!(err instanceof StaleWriteError)) throw err;
         this.counters.staleCommits += 1;
@@ -311,7 +375,12 @@ export class AccountWriter {
     return this.#plan(events, self, new Map());
   }
 
-  #plan(events: readonly PlannerEvent[], self: SelfIdentity, versions: Versions): Promise<DrivenPlan> {
+  #plan(
+    events: readonly PlannerEvent[],
+    self: SelfIdentity,
+    versions: Versions,
+    watch?: ReadWatch,
+  ): Promise<DrivenPlan> {
     for (const path of this.#pairs.keys()) {
       const cached = this.#cache.get(path);
       if (cached) versions.set(path, cached);
@@ -325,7 +394,10 @@ export class AccountWriter {
         maxWritesPerCommit: this.options.maxWritesPerCommit,
         pendingTtlMs: this.options.pendingTtlMs,
       },
-      (requests, snapshot) => this.#reader.read(requests, snapshot, versions),
+      (requests, snapshot) => {
+        watch?.noteReads(this.accountId, requests);
+        return this.#reader.read(requests, snapshot, versions);
+      },
       new SnapshotStore(),
     );
   }
@@ -339,35 +411,37 @@ export class AccountWriter {
   ): Promise<PlanStats | undefined> {
     const self = this.#deps.self();
     if (!self) throw new NotPairedError(this.accountId);
-    const seqAtRead = this.#seq;
     const versions: Versions = new Map();
-    const plan = await this.#plan(events, self, versions);
-    let expected = seqAtRead;
-    for (const group of commitGroups(plan.commits, this.options.commitConcurrency)) {
-      // The live lane holds the gate throughout; history takes it per step and checks that
-      // nothing else landed since it read.
-      if (!keepGoing()) throw new WriteStoppedError(this.accountId, 'stopped between commits');
-      // The budget before the gate: a throttled import must not hold the gate while it waits.
-      if (!holding) await this.#budget(group, lane);
-      const release = holding ? undefined : await this.#gate.acquire(lane);
-      try {
-        if (this.#seq !== expected) return undefined;
-        if (holding) await this.#budget(group, lane);
-        // Every commit of the step settles before the gate goes or the plan is made again (a
-        // failed one must not leave its step-mate in flight), and each one that landed counts.
-        const settled = await Promise.allSettled(group.map((commit) => this.#commit(commit, versions)));
-        const landed = settled.filter((result) => result.status === 'fulfilled').length;
-        this.#seq += landed;
-        expected += landed;
-        const failed = settled.find((result) => result.status === 'rejected');
-        if (failed) throw failed.reason;
-      } finally {
-        release?.();
+    // Without the gate, what other plans land from now on is checked against what this one read.
+    const watch = holding ? undefined : new ReadWatch(versions);
+    if (watch) this.#watches.add(watch);
+    try {
+      const plan = await this.#plan(events, self, versions, watch);
+      for (const group of commitGroups(plan.commits, this.options.commitConcurrency)) {
+        // The live lane holds the gate throughout; history takes it per step and checks that
+        // nothing it read changed since.
+        if (!keepGoing()) throw new WriteStoppedError(this.accountId, 'stopped between commits');
+        // The budget before the gate: a throttled import must not hold the gate while it waits.
+        if (!holding) await this.#budget(group, lane);
+        const release = holding ? undefined : await this.#gate.acquire(lane);
+        try {
+          if (watch?.stale) return undefined;
+          if (holding) await this.#budget(group, lane);
+          // Every commit of the step settles before the gate goes or the plan is made again (a
+          // failed one must not leave its step-mate in flight); each one that landed told the watches.
+          const settled = await Promise.allSettled(group.map((commit) => this.#commit(commit, versions, watch)));
+          const failed = settled.find((result) => result.status === 'rejected');
+          if (failed) throw failed.reason;
+        } finally {
+          release?.();
+        }
       }
+      for (const pair of plan.learned) this.#pairs.set(paths.lidPnPair(this.accountId, lidPnPairDocId(pair)), pair);
+      this.#count(plan.stats);
+      return plan.stats;
+    } finally {
+      if (watch) this.#watches.delete(watch);
     }
-    for (const pair of plan.learned) this.#pairs.set(paths.lidPnPair(this.accountId, lidPnPairDocId(pair)), pair);
-    this.#count(plan.stats);
-    return plan.stats;
   }
 
   async #budget(group: readonly Commit[], lane: Lane): Promise<void> {
@@ -375,15 +449,17 @@ export class AccountWriter {
     if (budget) await Promise.all(group.map((commit) => budget.acquire(this.accountId, commit.writes, lane)));
   }
 
-  async #commit(commit: Commit, versions: Versions): Promise<void> {
+  async #commit(commit: Commit, versions: Versions, own?: ReadWatch): Promise<void> {
     const outcome = await withRetry(
       async () => {
         try {
           return await this.#executor.run(commit, versions, this.#deps.fence);
         } catch (err) {
           if (isLeaseLost(err)) this.close();
-          // The outcome is unknown (the commit may have landed): forget what we knew of its documents.
+          // The outcome is unknown (the commit may have landed): forget what we knew of its documents,
+          // and open history plans that read them must read again.
           this.#forget(commitPaths(commit));
+          this.#landed(commit, own);
           throw err;
         }
       },
@@ -399,6 +475,14 @@ export class AccountWriter {
     this.counters.commits += 1;
     this.counters.writes += commit.writes;
     this.#remember(commit, outcome);
+    this.#landed(commit, own);
+  }
+
+  /** Tells every other open history plan what `commit` (of the plan watched by `own`, if any) touched. */
+  #landed(commit: Commit, own: ReadWatch | undefined): void {
+    for (const watch of this.#watches) {
+      if (watch !== own) watch.noteCommit(commit);
+    }
   }
 
   /**
@@ -452,11 +536,13 @@ export class AccountWriter {
         const path = op.type === 'rekey' ? op.to : op.path;
         for (const listener of this.#messageListeners) listener(path, op.data as MessageDoc);
       }
+      if (op.type !== 'rekey' && op.type !== 'delete' && op.kind === 'thread') this.#threadsTouched.add(op.path);
       if (op.type === 'rekey' || op.kind !== 'pendingUpdates') continue;
       const id = op.path.slice(op.path.lastIndexOf('/') + 1);
       if (op.type === 'delete') this.#pendingIds.delete(id);
       else this.#pendingIds.add(id);
     }
+    this.counters.threadsTouched = this.#threadsTouched.size;
   }
 
   #count(stats: PlanStats): void {

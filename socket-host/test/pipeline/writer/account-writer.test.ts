@@ -19,6 +19,7 @@ import { createLogger } from '../../../src/log.ts';
 import { AccountWriter } from '../../../src/pipeline/writer/account-writer.ts';
 import { accountDocs, modelDocs } from '../../support/account-docs.ts';
 import { faultyFence, seededRandom } from '../../support/faults.ts';
+import { chunked, generateHistory, historyMaps } from '../../support/history-gen.ts';
 
 const NOW = (T + 3600) * 1000;
 const log = createLogger('silent');
@@ -274,5 +275,72 @@ describe('account writer (Firestore)', function () {
     const docs = await accountDocs(db, accountId);
     assert.ok([...docs.keys()].some((p) => p.includes('/lidPnPairs/')));
     assert.ok([...docs.keys()].some((p) => p.includes('/pendingUpdates/')));
+  });
+  /** A generated history of threads PEER has nothing to do with, as planner events (several commit steps). */
+  function unrelatedHistory(seed: string): PlannerEvent[] {
+    const threads = generateHistory({ seed, dms: 4, groups: 2, messagesPerThread: 40, endS: T });
+    return eventsOf(historyMaps(chunked(threads, 1)), { receivedAt: NOW, historySource: 'import' });
+  }
+
+  /** Resolves once `writer` has landed `commits` commits. */
+  async function landed(writer: AccountWriter, commits: number): Promise<void> {
+    while (writer.counters.commits < commits) await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+
+  it('lets live commits to other threads land inside a history plan without making it start over', async () => {
+    // A history plan used to re-plan after any other commit, then plan holding the gate: with a
+    // live message every few hundred ms, a large import kept starting over and live waited for it.
+    const db = testDb();
+    const accountId = `watch-${randomUUID()}`;
+    const writer = await AccountWriter.open({
+      db,
+      accountId,
+      fence: unfenced(db, accountId),
+      self: () => SELF,
+      log,
+      options: { now: () => NOW, maxWritesPerCommit: 20, commitConcurrency: 1 },
+    });
+    const history = unrelatedHistory('watch');
+    const lives = await Promise.all(Array.from({ length: 6 }, (_, i) => liveDm(`3EB0CC00000000000000${i}0`, T + i)));
+    const importing = writer.write(history, 'history');
+    for (const [i, events] of lives.entries()) {
+      await landed(writer, 2 + i * 3);
+      await writer.write(events, 'live');
+    }
+    await importing;
+    assert.equal(writer.counters.replans, 0, JSON.stringify(writer.counters));
+    const model = new InMemoryStore(accountId);
+    for (const events of [history, ...lives]) planAndApply(model, events, { receivedAt: NOW, now: NOW });
+    assert.deepEqual(await accountDocs(db, accountId), modelDocs(model));
+  });
+
+  it('re-plans a history plan when a live commit lands a message it read as absent', async () => {
+    // The history plan keeps a read receipt as a pending update (its message is not stored); the
+    // message lands live between two of its commit steps: the receipt must end on the message.
+    const db = testDb();
+    const accountId = `absent-${randomUUID()}`;
+    const writer = await AccountWriter.open({
+      db,
+      accountId,
+      fence: unfenced(db, accountId),
+      self: () => SELF,
+      log,
+      options: { now: () => NOW, maxWritesPerCommit: 20, commitConcurrency: 1 },
+    });
+    const id = '3EB0CB0000000000000001';
+    const receipt = await deliver([dmReceipt('read', PEER.pn, id, proto.WebMessageInfo.Status.READ, T + 3)], false);
+    const history = [...unrelatedHistory('absent'), ...eventsOf(receipt, { receivedAt: NOW })];
+    const message = await liveDm(id, T + 2, true);
+    const importing = writer.write(history, 'history');
+    await landed(writer, 1);
+    await writer.write(message, 'live');
+    await importing;
+    assert.ok(writer.counters.replans >= 1, JSON.stringify(writer.counters));
+    const stored = await db.doc(paths.message(accountId, threadDocId(PEER.pn), `me~${id}`)).get();
+    assert.equal(stored.get('status'), 'read');
+    assert.equal((await db.collection(`${paths.account(accountId)}/pendingUpdates`).get()).size, 0);
+    const model = new InMemoryStore(accountId);
+    for (const events of [history, message]) planAndApply(model, events, { receivedAt: NOW, now: NOW });
+    assert.deepEqual(await accountDocs(db, accountId), modelDocs(model));
   });
 });

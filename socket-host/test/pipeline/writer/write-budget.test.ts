@@ -57,4 +57,21 @@ describe('write budget', () => {
     assert.equal(history, false);
     await Promise.all([waiting, fast]);
   });
+
+  it('serves a small live commit as soon as its tokens are there, not when a large history commit waiting before it is', async () => {
+    // The dispatcher slept until the history commit's tokens were there, and a live commit that
+    // came meanwhile slept with it (up to a second at the host's 500 writes/s).
+    const budget = new WriteBudget({ startPerSecond: 100, maxPerSecond: 100 });
+    await budget.acquire('a', 100, 'history'); // the bucket is empty now
+    const granted: string[] = [];
+    const started = Date.now();
+    const history = budget.acquire('a', 100, 'history').then(() => granted.push('history'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const live = budget.acquire('b', 2, 'live').then(() => granted.push('live'));
+    await live;
+    const liveMs = Date.now() - started;
+    await history;
+    assert.deepEqual(granted, ['live', 'history']);
+    assert.ok(liveMs < 400, `live waited ${liveMs} ms for 2 writes at 100/s`);
+  });
 });
