@@ -62,10 +62,20 @@ export type CommandState = (typeof COMMAND_STATES)[number];
 
 export interface AccountConnection {
   state: ConnectionState;
+  lastError?: string;
+  updatedAt: EpochMs;
+}
+
+/**
+ * `accounts/{accountId}/private/pairing`: what links a phone to the account while it pairs — the
+ * QR to scan (valid until `qrExpiresAt`) and the code to type for pairing by phone number.
+ * Readable by the account's admins (rules) and through the API by admins and operators; the socket
+ * host writes it while the account shows a QR and deletes it once the account is linked or parked.
+ */
+export interface PairingDoc {
   qr?: string;
   qrExpiresAt?: EpochMs;
   pairingCode?: string;
-  lastError?: string;
   updatedAt: EpochMs;
 }
 
@@ -260,6 +270,8 @@ export const COLLECTIONS = {
   limits: 'limits',
   /** Names of contacts and groups as WhatsApp gave them, per JID and source (`NameDoc`). Server only. */
   names: 'names',
+  /** Documents of an account only its admins read (`accounts/{accountId}/private/pairing`). */
+  private: 'private',
 } as const;
 
 export const paths = {
@@ -282,6 +294,8 @@ export const paths = {
   names: (accountId: string) => `${paths.account(accountId)}/${COLLECTIONS.names}`,
   /** `nameKey` is `safeDocId(<jid>)`. */
   name: (accountId: string, nameKey: string) => `${paths.names(accountId)}/${nameKey}`,
+  /** The pairing QR and code (`PairingDoc`): admins of the account and operators only. */
+  pairing: (accountId: string) => `${paths.account(accountId)}/${COLLECTIONS.private}/pairing`,
   lease: (accountId: string) => `${COLLECTIONS.leases}/${accountId}`,
   host: (hostId: string) => `${COLLECTIONS.hosts}/${hostId}`,
   /** The account's encrypted creds; its signal keys live in the `keys` sub-collection. */

@@ -12,6 +12,7 @@ import { Directory } from './accounts/directory.ts';
 import { LeaseStore } from './accounts/lease.ts';
 import { Ownership } from './accounts/ownership.ts';
 import { AccountAuthStore } from './auth-state/store.ts';
+import { CommandsConsumer, type CommandsConsumerOptions } from './commands/commands-consumer.ts';
 import { AccountSession } from './connection/account-session.ts';
 import type { BackoffOptions } from './connection/backoff.ts';
 import { ConnectionWriter } from './connection/connection-writer.ts';
@@ -39,6 +40,8 @@ export interface RunningHost {
   db: Firestore;
   /** The simulated WhatsApp, when the transport is simulated. */
   simulator: SimulatedWhatsApp | undefined;
+  /** The command executors of the accounts this host owns. */
+  commands: CommandsConsumer;
 }
 
 /** What tests may replace. */
@@ -47,6 +50,8 @@ export interface HostOverrides {
   transport?: WhatsAppTransport;
   consumer?: AccountEventConsumer;
   backoff?: Partial<BackoffOptions>;
+  /** Hooks of the command executor (benchmarks, tests). */
+  commands?: Partial<CommandsConsumerOptions>;
 }
 
 /** In simulated mode the phone scans the QR by itself after this long (demo and fleet tests). */
@@ -97,7 +102,12 @@ export async function startHost(
     shutdown.register('simulated inbox', async () => stopInbox());
   }
   const transport = overrides.transport ?? simulator?.transport() ?? baileysTransport;
-  const consumer = overrides.consumer ?? new SyncConsumer(db, options.pipeline);
+  const pipeline = overrides.consumer ? undefined : new SyncConsumer(db, options.pipeline);
+  const commands = new CommandsConsumer(db, overrides.consumer ?? pipeline!, pipeline, {
+    executor: options.commands,
+    ...overrides.commands,
+  });
+  const consumer: AccountEventConsumer = commands;
   const contents = new FirestoreMessageContentStore(db);
   const leases = new LeaseStore(db, { hostId, ttlMs: options.leaseTtlMs });
   const baileysRoot = log.child({ component: 'baileys' }, { level: options.baileysLogLevel });
@@ -150,5 +160,5 @@ export async function startHost(
   await ownership.start();
 
   log.info({ hostId, health: health.url, transport: transport.kind }, 'socket host ready');
-  return { config, options, healthUrl: health.url, shutdown, ownership, db, simulator };
+  return { config, options, healthUrl: health.url, shutdown, ownership, db, simulator, commands };
 }

@@ -5,6 +5,7 @@
 import type { HostConfig } from '@wasync/shared';
 import type { OwnershipOptions } from './accounts/ownership.ts';
 import { Keyring } from './auth-state/crypto.ts';
+import type { ExecutorOptions } from './commands/executor.ts';
 import type { SessionOptions } from './connection/account-session.ts';
 import { type BackoffOptions, DEFAULT_BACKOFF } from './connection/backoff.ts';
 import type { PipelineOptions } from './pipeline/sync-consumer.ts';
@@ -18,6 +19,7 @@ export interface HostOptions {
   session: SessionOptions;
   keyring: Keyring;
   pipeline: PipelineOptions;
+  commands: ExecutorOptions;
   transport: HostConfig['transport'];
   baileysLogLevel: HostConfig['baileysLogLevel'];
 }
@@ -62,6 +64,13 @@ export function hostOptions(config: HostConfig, overrides: { backoff?: Partial<B
         writer: { pendingTtlMs: config.pendingUpdatesTtlDays * DAY_MS },
       },
       budget: { startPerSecond: config.syncWritesPerSecond, maxPerSecond: config.syncWritesPerSecondMax },
+    },
+    commands: {
+      sendTtlMs: config.sendTtlSeconds * 1000,
+      sendIntervalMs: config.sendIntervalMs,
+      sendJitterMs: config.sendJitterMs,
+      retryMs: 1_000,
+      closeTimeoutMs: 3_000,
     },
     transport: config.transport,
     baileysLogLevel: config.baileysLogLevel,

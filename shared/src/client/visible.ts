@@ -71,9 +71,9 @@ export const THREAD_FIELDS = {
 const CONNECTION = { state: true, lastError: true, updatedAt: true } as const;
 
 /**
- * Fields of an account every member sees. The pairing secrets (`qr`, `qrExpiresAt`,
- * `pairingCode`: whoever reads them can link a phone to the account) are added for admins and
- * operators only (`ACCOUNT_FIELDS_FOR_ADMINS`).
+ * Fields of an account every member sees. The pairing secrets (`pairing`: `qr`, `qrExpiresAt`,
+ * `pairingCode` from `accounts/{id}/private/pairing` — whoever reads them can link a phone to the
+ * account) are added for admins and operators only (`ACCOUNT_FIELDS_FOR_ADMINS`).
  */
 export const ACCOUNT_FIELDS = {
   accountId: true,
@@ -91,7 +91,7 @@ export const ACCOUNT_FIELDS = {
 
 export const ACCOUNT_FIELDS_FOR_ADMINS = {
   ...ACCOUNT_FIELDS,
-  connection: { ...CONNECTION, qr: true, qrExpiresAt: true, pairingCode: true },
+  pairing: { qr: true, qrExpiresAt: true, pairingCode: true, updatedAt: true },
 } as const satisfies FieldShape;
 
 /** Message fields that are server bookkeeping or key material: never in what apps get. */
@@ -126,6 +126,6 @@ export function visibleThread<T extends Partial<ThreadDoc>>(thread: T): T {
 }
 
 /** An account as a caller with `role` sees it (pairing secrets for admins and operators only). */
-export function visibleAccount<A extends Partial<AccountDoc>>(account: A, role: string): A {
+export function visibleAccount<A extends Partial<AccountDoc> & { pairing?: unknown }>(account: A, role: string): A {
   return pickFields(account, role === 'admin' || role === 'operator' ? ACCOUNT_FIELDS_FOR_ADMINS : ACCOUNT_FIELDS);
 }

@@ -248,7 +248,8 @@ export class SimulatedSocket implements WhatsAppSocket {
   /** The phone scans the QR (or confirms the pairing code). */
   pair(): void {
     const { creds } = this.options.auth;
-    const showsQrOrCode = !creds.me?.id || creds.pairingCode;
+    // Linked once pairing stored the signed `account` (a pairing code sets `me` before that).
+    const showsQrOrCode = !creds.account;
     if (this.#closed || !showsQrOrCode) return;
     let update: ReturnType<typeof configureSuccessfulPairing>['creds'];
     try {
@@ -298,7 +299,9 @@ export class SimulatedSocket implements WhatsAppSocket {
     this.#later(this.server.timings.connectMs, async () => {
       await this.server.recorded(this);
       if (this.#closed) return;
-      if (!creds.me?.id || creds.pairingCode) return this.#showQr();
+      // Baileys logs in whenever `me` is set; a companion that asked for a pairing code and was
+      // never linked has `me` without `account`, which WhatsApp answers like a new one (a QR).
+      if (!creds.me?.id || !creds.account) return this.#showQr();
       if (!this.server.acceptsLogin(creds.me.id)) {
         // What WhatsApp answers a device the phone removed: a stream failure with reason 401.
         return void this.end(
