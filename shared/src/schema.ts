@@ -79,6 +79,18 @@ export interface PairingDoc {
   updatedAt: EpochMs;
 }
 
+/**
+ * `accounts/{accountId}/backfillThreads/{threadId}` (server only): what backfill learned about a
+ * thread. Kept beside the thread, not on it: the sync pipeline writes thread documents whole.
+ */
+export interface BackfillThreadDoc {
+  /** The phone said nothing older is left ("complete, no more messages"): later backfills skip it. */
+  exhaustedAt?: EpochMs;
+  /** The last request for this thread that got no answer in time, and how many did so far. */
+  unansweredAt?: EpochMs;
+  unanswered?: number;
+}
+
 export interface AccountDoc {
   displayName: string;
   /**
@@ -107,6 +119,8 @@ export interface AccountDoc {
     threads: number;
     requested: number;
     received: number;
+    /** History requests the phone did not answer in time (BACKFILL_REQUEST_TIMEOUT_S). */
+    unanswered?: number;
     startedAt?: EpochMs;
     finishedAt?: EpochMs;
   };
@@ -272,6 +286,8 @@ export const COLLECTIONS = {
   names: 'names',
   /** Documents of an account only its admins read (`accounts/{accountId}/private/pairing`). */
   private: 'private',
+  /** Backfill state per thread (`BackfillThreadDoc`): what later backfills skip. Server only. */
+  backfillThreads: 'backfillThreads',
 } as const;
 
 export const paths = {
@@ -294,6 +310,9 @@ export const paths = {
   names: (accountId: string) => `${paths.account(accountId)}/${COLLECTIONS.names}`,
   /** `nameKey` is `safeDocId(<jid>)`. */
   name: (accountId: string, nameKey: string) => `${paths.names(accountId)}/${nameKey}`,
+  /** `threadId` is the thread's document id. */
+  backfillThread: (accountId: string, threadId: string) =>
+    `${paths.account(accountId)}/${COLLECTIONS.backfillThreads}/${threadId}`,
   /** The pairing QR and code (`PairingDoc`): admins of the account and operators only. */
   pairing: (accountId: string) => `${paths.account(accountId)}/${COLLECTIONS.private}/pairing`,
   lease: (accountId: string) => `${COLLECTIONS.leases}/${accountId}`,

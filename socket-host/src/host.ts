@@ -12,6 +12,7 @@ import { Directory } from './accounts/directory.ts';
 import { LeaseStore } from './accounts/lease.ts';
 import { Ownership } from './accounts/ownership.ts';
 import { AccountAuthStore } from './auth-state/store.ts';
+import { AccountBackfill } from './commands/backfill/backfill.ts';
 import { CommandsConsumer, type CommandsConsumerOptions } from './commands/commands-consumer.ts';
 import { AccountSession } from './connection/account-session.ts';
 import type { BackoffOptions } from './connection/backoff.ts';
@@ -105,6 +106,16 @@ export async function startHost(
   const pipeline = overrides.consumer ? undefined : new SyncConsumer(db, options.pipeline);
   const commands = new CommandsConsumer(db, overrides.consumer ?? pipeline!, pipeline, {
     executor: options.commands,
+    backfill: (context, watch) =>
+      new AccountBackfill({
+        db,
+        accountId: context.accountId,
+        fence: context.fence,
+        watch,
+        socket: () => (watch.isOpen ? context.socket() : undefined),
+        options: options.backfill,
+        log: context.log.child({ component: 'backfill' }),
+      }),
     ...overrides.commands,
   });
   const consumer: AccountEventConsumer = commands;

@@ -5,6 +5,7 @@
 import type { HostConfig } from '@wasync/shared';
 import type { OwnershipOptions } from './accounts/ownership.ts';
 import { Keyring } from './auth-state/crypto.ts';
+import type { BackfillOptions } from './commands/backfill/backfill.ts';
 import type { ExecutorOptions } from './commands/executor.ts';
 import type { SessionOptions } from './connection/account-session.ts';
 import { type BackoffOptions, DEFAULT_BACKOFF } from './connection/backoff.ts';
@@ -20,6 +21,7 @@ export interface HostOptions {
   keyring: Keyring;
   pipeline: PipelineOptions;
   commands: ExecutorOptions;
+  backfill: BackfillOptions;
   transport: HostConfig['transport'];
   baileysLogLevel: HostConfig['baileysLogLevel'];
 }
@@ -71,6 +73,11 @@ export function hostOptions(config: HostConfig, overrides: { backoff?: Partial<B
       sendJitterMs: config.sendJitterMs,
       retryMs: 1_000,
       closeTimeoutMs: 3_000,
+    },
+    backfill: {
+      concurrency: config.backfillConcurrency,
+      requestTimeoutMs: config.backfillRequestTimeoutSeconds * 1000,
+      retries: config.backfillRetries,
     },
     transport: config.transport,
     baileysLogLevel: config.baileysLogLevel,

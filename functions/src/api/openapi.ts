@@ -99,6 +99,7 @@ const SCHEMAS: Record<string, JsonSchema> = {
         threads: { type: 'integer' },
         requested: { type: 'integer' },
         received: { type: 'integer' },
+        unanswered: { type: 'integer', description: 'History requests the phone did not answer in time.' },
         startedAt: epochMs,
         finishedAt: epochMs,
       }),

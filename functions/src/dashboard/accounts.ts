@@ -84,8 +84,8 @@ function pickHistorySync(h: NonNullable<AccountDoc['historySync']>): NonNullable
 }
 
 function pickBackfill(b: NonNullable<AccountDoc['backfill']>): NonNullable<AccountDoc['backfill']> {
-  const { state, threads, requested, received, startedAt, finishedAt } = b;
-  return { state, threads, requested, received, ...defined({ startedAt, finishedAt }) };
+  const { state, threads, requested, received, unanswered, startedAt, finishedAt } = b;
+  return { state, threads, requested, received, ...defined({ unanswered, startedAt, finishedAt }) };
 }
 
 /** `fields` without the undefined ones (absent stays absent in the JSON). */

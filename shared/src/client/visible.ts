@@ -86,7 +86,15 @@ export const ACCOUNT_FIELDS = {
   lastHistorySyncAt: true,
   lastBackfillAt: true,
   historySync: { syncType: true, progress: true, chunks: true, messages: true, isLatest: true, updatedAt: true },
-  backfill: { state: true, threads: true, requested: true, received: true, startedAt: true, finishedAt: true },
+  backfill: {
+    state: true,
+    threads: true,
+    requested: true,
+    received: true,
+    unanswered: true,
+    startedAt: true,
+    finishedAt: true,
+  },
 } as const satisfies FieldShape;
 
 export const ACCOUNT_FIELDS_FOR_ADMINS = {

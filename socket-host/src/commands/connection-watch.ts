@@ -5,6 +5,7 @@
  * when its offline backlog has been delivered (`receivedPendingNotifications`: backfill after that).
  */
 import type { BaileysEventBatch } from '../pipeline/consumer.ts';
+import type { HistorySet } from '../pipeline/history/raw-codec.ts';
 
 type Waiter = () => void;
 
@@ -14,6 +15,7 @@ export class ConnectionWatch {
   #openWaiters: Waiter[] = [];
   #qrWaiters: Waiter[] = [];
   #onDrained: Array<(epochSocket: number) => void> = [];
+  #onHistory: Array<(set: HistorySet) => void> = [];
   #socket = 0;
   #closed = false;
 
@@ -27,6 +29,8 @@ export class ConnectionWatch {
   }
 
   observe(events: BaileysEventBatch, socket: number): void {
+    const history = events['messaging-history.set'];
+    if (history) for (const listener of this.#onHistory) listener(history);
     const update = events['connection.update'];
     if (!update) return;
     if (socket !== this.#socket) {
@@ -58,6 +62,11 @@ export class ConnectionWatch {
   whenQrShown(): Promise<void> {
     if (this.#qrAt !== undefined && !this.#closed) return Promise.resolve();
     return new Promise((resolve) => this.#qrWaiters.push(resolve));
+  }
+
+  /** `listener(set)` sees every history set (backfill answers among them), as Baileys emitted it. */
+  onHistory(listener: (set: HistorySet) => void): void {
+    this.#onHistory.push(listener);
   }
 
   /** `listener(socketNo)` runs each time an open socket has delivered its offline backlog. */

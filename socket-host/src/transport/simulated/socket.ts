@@ -56,6 +56,7 @@ import { makeLibSignalRepository } from '@whiskeysockets/baileys/lib/Signal/libs
 import { extractGroupMetadata } from '@whiskeysockets/baileys/lib/Socket/groups.js';
 import processMessage from '@whiskeysockets/baileys/lib/Utils/process-message.js';
 import type { ConnectOptions, WhatsAppSocket } from '../types.ts';
+import { onDemandLedger } from './on-demand.ts';
 import { pairSuccessStanza } from './pairing.ts';
 import type { SimulatedPhone } from './phone.ts';
 import { stableMessageId } from './random.ts';
@@ -225,8 +226,13 @@ export class SimulatedSocket implements WhatsAppSocket {
     if (!this.options.auth.creds.me?.id) throw new Boom('Not authenticated');
     this.#assertOpen();
     const requestId = stableMessageId(this.socketId, 'pdo', String(this.server.nextLive()));
+    const ledger = onDemandLedger(this.server.phone);
+    if (!ledger.request(requestId, oldestMsgKey.remoteJid!, count)) return requestId;
     const history = this.server.phone.onDemand(oldestMsgKey.remoteJid!, count, Number(oldestMsgTimestamp));
-    this.#later(this.server.timings.onDemandMs, () => this.#deliverHistory(history, requestId));
+    this.#later(this.server.timings.onDemandMs, async () => {
+      await this.#deliverHistory(history, requestId);
+      ledger.answered(requestId);
+    });
     return requestId;
   };
 
