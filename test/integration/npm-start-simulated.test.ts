@@ -82,7 +82,7 @@ describe('npm start with the simulated WhatsApp (end to end)', function () {
       async () => (lines.some((l) => l.includes('[start] Ctrl-C stops everything')) ? true : undefined),
       180_000,
     );
-    const authHost = urlFrom(lines, 'Auth emulator');
+    const authHost = urlFrom(lines, 'Auth emulator (FIREBASE_AUTH_EMULATOR_HOST)');
     const api = urlFrom(lines, 'HTTPS API')?.replace(/\/…$/, '');
     assert.ok(authHost && api, `URLs printed: ${lines.filter((l) => l.startsWith('[start]')).join('\n')}`);
 

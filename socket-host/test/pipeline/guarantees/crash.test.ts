@@ -32,7 +32,7 @@ async function cleanRun(accountId: string): Promise<string> {
 }
 
 describe('guarantee: a crash mid-history is replayed to the clean result', function () {
-  this.timeout(120_000);
+  this.timeout(300_000); // a child process under tsx: slow to start on a loaded machine
 
   it('SIGKILL while importing, open again: the raw history is replayed and the state equals a clean run', async () => {
     const accountId = `crash-${Date.now()}`;
@@ -70,6 +70,8 @@ describe('guarantee: a crash mid-history is replayed to the clean result', funct
           resolve();
         }
       });
+      // A child that dies on its own (an error on its stderr) fails the test now, not at the timeout.
+      child.once('exit', (code, signal) => reject(new Error(`the importer exited by itself (${signal ?? code})`)));
     });
     await killed;
     await once(child, 'exit');
