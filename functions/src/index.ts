@@ -17,3 +17,4 @@ export {
   sendMessage,
   startPairing,
 } from './callables/index.js';
+export { backfill } from './tasks/backfill.js';

@@ -414,6 +414,10 @@ const HOST_VARS = {
     'FIRESTORE_EMULATOR_HOST',
     'host:port of a Firestore emulator; when set, firebase-admin uses it and AUTH_STATE_KEY is optional.',
   ),
+  cloudTasksEmulatorHost: emulatorHostVar(
+    'CLOUD_TASKS_EMULATOR_HOST',
+    'host:port of the Cloud Tasks emulator; reconnect backfills are enqueued there. Against a Firestore emulator without it, the host schedules no backfills.',
+  ),
 } as const;
 
 /** One bad variable and why. */

@@ -117,6 +117,7 @@ describe('config', () => {
           pendingUpdatesTtlDays: 30,
           rawHistoryRetentionDays: 30,
           firestoreEmulatorHost: 'localhost:8080',
+          cloudTasksEmulatorHost: undefined,
           hostId: 'test-host',
           projectId: undefined,
         },
@@ -207,6 +208,7 @@ describe('config', () => {
         pendingUpdatesTtlDays: 7,
         rawHistoryRetentionDays: 14,
         firestoreEmulatorHost: undefined,
+        cloudTasksEmulatorHost: undefined,
         hostId: 'host-a',
         projectId: 'my-project',
       });

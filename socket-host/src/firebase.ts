@@ -6,6 +6,7 @@ import { type App, deleteApp, initializeApp } from 'firebase-admin/app';
 import { type Firestore, getFirestore } from 'firebase-admin/firestore';
 
 export interface FirestoreHandle {
+  app: App;
   db: Firestore;
   close(): Promise<void>;
 }
@@ -15,5 +16,5 @@ export function openFirestore(hostId: string, projectId: string | undefined): Fi
   const db = getFirestore(app);
   // Optional contract fields are omitted rather than written as undefined.
   db.settings({ ignoreUndefinedProperties: true });
-  return { db, close: () => deleteApp(app) };
+  return { app, db, close: () => deleteApp(app) };
 }

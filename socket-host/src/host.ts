@@ -13,6 +13,7 @@ import { LeaseStore } from './accounts/lease.ts';
 import { Ownership } from './accounts/ownership.ts';
 import { AccountAuthStore } from './auth-state/store.ts';
 import { AccountBackfill } from './commands/backfill/backfill.ts';
+import { BackfillScheduler, type Scheduled } from './commands/backfill/schedule.ts';
 import { CommandsConsumer, type CommandsConsumerOptions } from './commands/commands-consumer.ts';
 import { AccountSession } from './connection/account-session.ts';
 import type { BackoffOptions } from './connection/backoff.ts';
@@ -53,6 +54,8 @@ export interface HostOverrides {
   backoff?: Partial<BackoffOptions>;
   /** Hooks of the command executor (benchmarks, tests). */
   commands?: Partial<CommandsConsumerOptions>;
+  /** Told of every reconnect backfill this host schedules (tests). */
+  onBackfillScheduled?: (accountId: string, scheduled: Scheduled) => void;
 }
 
 /** In simulated mode the phone scans the QR by itself after this long (demo and fleet tests). */
@@ -77,7 +80,7 @@ export async function startHost(
   log.info({ config: redactConfig(config) }, 'starting socket host');
   const options = hostOptions(config, { backoff: overrides.backoff });
   const { hostId, keyring } = options;
-  const { db, close: closeFirestore } = openFirestore(hostId, config.projectId);
+  const { app, db, close: closeFirestore } = openFirestore(hostId, config.projectId);
   shutdown.register('firestore', closeFirestore);
   if (keyring.isDevelopmentKey) {
     log.warn('AUTH_STATE_KEY is not set: auth state is encrypted with the fixed development key (emulator only)');
@@ -104,8 +107,17 @@ export async function startHost(
   }
   const transport = overrides.transport ?? simulator?.transport() ?? baileysTransport;
   const pipeline = overrides.consumer ? undefined : new SyncConsumer(db, options.pipeline);
+  const scheduler = options.scheduling && new BackfillScheduler(app, options.scheduling, log);
   const commands = new CommandsConsumer(db, overrides.consumer ?? pipeline!, pipeline, {
     executor: options.commands,
+    ...(scheduler
+      ? {
+          onBacklogDrained: (context, socket) =>
+            void scheduler
+              .schedule(context.accountId, context.epoch, socket)
+              .then((scheduled) => overrides.onBackfillScheduled?.(context.accountId, scheduled)),
+        }
+      : {}),
     backfill: (context, watch) =>
       new AccountBackfill({
         db,

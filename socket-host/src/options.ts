@@ -6,6 +6,7 @@ import type { HostConfig } from '@wasync/shared';
 import type { OwnershipOptions } from './accounts/ownership.ts';
 import { Keyring } from './auth-state/crypto.ts';
 import type { BackfillOptions } from './commands/backfill/backfill.ts';
+import type { ScheduleOptions } from './commands/backfill/schedule.ts';
 import type { ExecutorOptions } from './commands/executor.ts';
 import type { SessionOptions } from './connection/account-session.ts';
 import { type BackoffOptions, DEFAULT_BACKOFF } from './connection/backoff.ts';
@@ -22,6 +23,8 @@ export interface HostOptions {
   pipeline: PipelineOptions;
   commands: ExecutorOptions;
   backfill: BackfillOptions;
+  /** Reconnect backfills through Cloud Tasks; undefined against a Firestore emulator without the Tasks emulator. */
+  scheduling: ScheduleOptions | undefined;
   transport: HostConfig['transport'];
   baileysLogLevel: HostConfig['baileysLogLevel'];
 }
@@ -79,6 +82,14 @@ export function hostOptions(config: HostConfig, overrides: { backoff?: Partial<B
       requestTimeoutMs: config.backfillRequestTimeoutSeconds * 1000,
       retries: config.backfillRetries,
     },
+    scheduling:
+      config.firestoreEmulatorHost && !config.cloudTasksEmulatorHost
+        ? undefined
+        : {
+            region: config.functionsRegion,
+            jitterMinS: config.backfillJitterMinSeconds,
+            jitterMaxS: config.backfillJitterMaxSeconds,
+          },
     transport: config.transport,
     baileysLogLevel: config.baileysLogLevel,
   };

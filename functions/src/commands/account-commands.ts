@@ -66,6 +66,32 @@ export function requestBackfill(
   });
 }
 
+/**
+ * The backfill a reconnect schedules (the `backfill` task queue, tasks/backfill.ts): the same
+ * command and admission as a manual one, written by the system. The command id comes from the
+ * task id, so a retried task finds the command its first run wrote.
+ */
+export async function scheduledBackfill(
+  db: Firestore,
+  task: { accountId: string; taskId: string },
+): Promise<CommandWritten> {
+  const { accountId, taskId } = task;
+  const payload: BackfillPayload = {
+    reason: 'reconnect',
+    threads: config().backfillThreads,
+    count: config().backfillCount,
+  };
+  const commandId = commandIdFor('backfill', accountId, `task:${taskId}`);
+  return writeCommand(db, {
+    accountId,
+    commandId,
+    type: 'backfill',
+    payload,
+    createdBy: 'system:reconnect',
+    admit: admitBackfill(db, accountId, commandId),
+  });
+}
+
 export function startPairing(
   db: Firestore,
   caller: Caller,

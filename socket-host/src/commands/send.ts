@@ -74,9 +74,12 @@ export async function runSend(commandId: string, payload: SendPayload, deps: Sen
       const socket = deps.control.openSocket();
       const me = deps.me();
       const writer = deps.writer();
+      if (socket && me && !writer)
+        throw new SendFailed('unavailable', 'this host runs no sync pipeline to store sends');
       if (!socket || !me || !writer) {
         if (deps.watch.closed) return;
-        await deps.watch.whenOpen();
+        // Between sockets the watch may still say open for a moment: never spin.
+        await Promise.all([deps.watch.whenOpen(), pause(100)]);
         if (deps.watch.closed) return;
         continue;
       }
@@ -160,6 +163,10 @@ async function quotedMessage(deps: SendDeps, payload: SendPayload): Promise<WAMe
     },
     message: { conversation: typeof text === 'string' ? text : '' },
   };
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function statusOf(err: unknown): number | undefined {

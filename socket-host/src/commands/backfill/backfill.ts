@@ -113,7 +113,8 @@ export class AccountBackfill implements BackfillRunner {
     while (need > 0 && anchor && !deps.watch.closed) {
       const socket = deps.socket();
       if (!socket) {
-        await deps.watch.whenOpen();
+        // Between sockets the watch may still say open for a moment: never spin.
+        await Promise.all([deps.watch.whenOpen(), new Promise((resolve) => setTimeout(resolve, 100))]);
         continue;
       }
       const asked = Math.min(MAX_PER_REQUEST, need);
