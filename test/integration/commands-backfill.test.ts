@@ -45,7 +45,7 @@ describe('commands: backfill on the host (simulated phone)', function () {
     host = await startTestHost({
       hostId: 'host-backfill',
       simulator: sim,
-      env: { BACKFILL_CONCURRENCY: '2', BACKFILL_REQUEST_TIMEOUT_S: '1', BACKFILL_RETRIES: '1' },
+      env: { BACKFILL_CONCURRENCY: '2', BACKFILL_REQUEST_TIMEOUT_S: '5', BACKFILL_RETRIES: '1' },
     });
     await waitForAccount(ACCOUNT, (d) => d.connection?.state === 'open' && d.me !== undefined);
     const phone = sim.phone(ACCOUNT);
