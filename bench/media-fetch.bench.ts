@@ -144,7 +144,6 @@ export default async function bench(emit: Emit): Promise<void> {
     });
     await one.sync.close('bench over');
   } finally {
-    service.stop();
     await server.close();
     await deleteApp(app);
     await storage.stop();

@@ -8,7 +8,13 @@ import { type App, getApps, initializeApp } from 'firebase-admin/app';
 import { type Auth, getAuth } from 'firebase-admin/auth';
 import { type Firestore, getFirestore } from 'firebase-admin/firestore';
 
-let db: Firestore | undefined;
+/**
+ * Kept on `globalThis`: a process that loads this module twice (the test runner loads it both as an
+ * ES module and through require) must still configure the one Firestore instance only once —
+ * `settings()` throws on an instance already in use.
+ */
+const DB = Symbol.for('wasync.functions.firestore');
+const shared = globalThis as { [DB]?: Firestore };
 
 function app(): App {
   return getApps().find((a) => a.name === '[DEFAULT]') ?? initializeApp();
@@ -20,10 +26,12 @@ export function adminApp(): App {
 }
 
 export function firestore(): Firestore {
+  let db = shared[DB];
   if (!db) {
     db = getFirestore(app());
     // Optional contract fields are omitted rather than written as undefined.
     db.settings({ ignoreUndefinedProperties: true });
+    shared[DB] = db;
   }
   return db;
 }

@@ -18,3 +18,4 @@ export {
   sendMessage,
   startPairing,
 } from './callables/index.js';
+export { backfill } from './tasks/backfill.js';

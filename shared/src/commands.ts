@@ -241,7 +241,7 @@ export function commandRunnable(
     };
   }
   if (!(now < command.expiresAt)) {
-    return { ok: false, error: { code: 'failed_precondition', message: 'expired before a socket host could run it' } };
+    return { ok: false, error: { code: 'expired', message: 'expired before a socket host could run it' } };
   }
   return { ok: true };
 }

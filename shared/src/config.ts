@@ -358,6 +358,31 @@ const HOST_VARS = {
     { fallback: 1, min: 1, max: 2 },
     'Threads backfilled at the same time per account (DESIGN I6).',
   ),
+  sendTtlSeconds: integerVar(
+    'SEND_TTL_S',
+    { fallback: 900, min: 10, max: 900 },
+    'A send not started this long after it was requested fails with `expired` instead of reaching the recipient late (at most the 15 minutes a send command is valid).',
+  ),
+  sendIntervalMs: integerVar(
+    'SEND_INTERVAL_MS',
+    { fallback: 1_000, min: 0, max: 60_000 },
+    'Shortest time between two sends of one account: a steady pace protects the number from being flagged as a bulk sender.',
+  ),
+  sendJitterMs: integerVar(
+    'SEND_JITTER_MS',
+    { fallback: 1_000, min: 0, max: 60_000 },
+    'Random extra wait (uniform, 0 to this) added to SEND_INTERVAL_MS before each send of an account.',
+  ),
+  backfillRequestTimeoutSeconds: integerVar(
+    'BACKFILL_REQUEST_TIMEOUT_S',
+    { fallback: 60, min: 1, max: 3600 },
+    'How long a backfill waits for the phone to answer one history request before counting it unanswered (the phone may be offline).',
+  ),
+  backfillRetries: integerVar(
+    'BACKFILL_RETRIES',
+    { fallback: 1, min: 0, max: 10 },
+    'Unanswered history requests of one thread asked again within one backfill; the backfill then moves on (no retry storm).',
+  ),
   mediaMaxBytes: integerVar(
     'MEDIA_MAX_BYTES',
     { fallback: 100 * 1024 * 1024, min: 1024 * 1024, max: 2 * 1024 * 1024 * 1024 },
@@ -413,6 +438,10 @@ const HOST_VARS = {
   firestoreEmulatorHost: emulatorHostVar(
     'FIRESTORE_EMULATOR_HOST',
     'host:port of a Firestore emulator; when set, firebase-admin uses it and AUTH_STATE_KEY is optional.',
+  ),
+  cloudTasksEmulatorHost: emulatorHostVar(
+    'CLOUD_TASKS_EMULATOR_HOST',
+    'host:port of the Cloud Tasks emulator; reconnect backfills are enqueued there. Against a Firestore emulator without it, the host schedules no backfills.',
   ),
 } as const;
 

@@ -62,11 +62,33 @@ export type CommandState = (typeof COMMAND_STATES)[number];
 
 export interface AccountConnection {
   state: ConnectionState;
+  lastError?: string;
+  updatedAt: EpochMs;
+}
+
+/**
+ * `accounts/{accountId}/private/pairing`: what links a phone to the account while it pairs — the
+ * QR to scan (valid until `qrExpiresAt`) and the code to type for pairing by phone number.
+ * Readable by the account's admins (rules) and through the API by admins and operators; the socket
+ * host writes it while the account shows a QR and deletes it once the account is linked or parked.
+ */
+export interface PairingDoc {
   qr?: string;
   qrExpiresAt?: EpochMs;
   pairingCode?: string;
-  lastError?: string;
   updatedAt: EpochMs;
+}
+
+/**
+ * `accounts/{accountId}/backfillThreads/{threadId}` (server only): what backfill learned about a
+ * thread. Kept beside the thread, not on it: the sync pipeline writes thread documents whole.
+ */
+export interface BackfillThreadDoc {
+  /** The phone said nothing older is left ("complete, no more messages"): later backfills skip it. */
+  exhaustedAt?: EpochMs;
+  /** The last request for this thread that got no answer in time, and how many did so far. */
+  unansweredAt?: EpochMs;
+  unanswered?: number;
 }
 
 export interface AccountDoc {
@@ -97,6 +119,8 @@ export interface AccountDoc {
     threads: number;
     requested: number;
     received: number;
+    /** History requests the phone did not answer in time (BACKFILL_REQUEST_TIMEOUT_S). */
+    unanswered?: number;
     startedAt?: EpochMs;
     finishedAt?: EpochMs;
   };
@@ -268,6 +292,10 @@ export const COLLECTIONS = {
    * Server only, top-level for the same reason as `messageContent`.
    */
   mediaSources: 'mediaSources',
+  /** Documents of an account only its admins read (`accounts/{accountId}/private/pairing`). */
+  private: 'private',
+  /** Backfill state per thread (`BackfillThreadDoc`): what later backfills skip. Server only. */
+  backfillThreads: 'backfillThreads',
 } as const;
 
 export const paths = {
@@ -290,6 +318,11 @@ export const paths = {
   names: (accountId: string) => `${paths.account(accountId)}/${COLLECTIONS.names}`,
   /** `nameKey` is `safeDocId(<jid>)`. */
   name: (accountId: string, nameKey: string) => `${paths.names(accountId)}/${nameKey}`,
+  /** `threadId` is the thread's document id. */
+  backfillThread: (accountId: string, threadId: string) =>
+    `${paths.account(accountId)}/${COLLECTIONS.backfillThreads}/${threadId}`,
+  /** The pairing QR and code (`PairingDoc`): admins of the account and operators only. */
+  pairing: (accountId: string) => `${paths.account(accountId)}/${COLLECTIONS.private}/pairing`,
   lease: (accountId: string) => `${COLLECTIONS.leases}/${accountId}`,
   host: (hostId: string) => `${COLLECTIONS.hosts}/${hostId}`,
   /** The account's encrypted creds; its signal keys live in the `keys` sub-collection. */

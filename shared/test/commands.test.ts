@@ -74,7 +74,7 @@ describe('command schemas', () => {
       assert.deepEqual(commandRunnable(command, 2, T), { ok: true });
       assert.deepEqual(commandRunnable(command, 2, T + COMMAND_WINDOWS[type] - 1), { ok: true });
       const expired = commandRunnable(command, 2, T + COMMAND_WINDOWS[type]);
-      assert.equal(expired.ok, false);
+      assert.equal(expired.ok ? '' : expired.error.code, 'expired');
       // A logout or a new pairing bumps the account's generation: pending sends never cross it.
       for (const generation of [3, 1, undefined]) {
         const stale = commandRunnable(command, generation, T);

@@ -6,9 +6,9 @@ import { type App, deleteApp, initializeApp } from 'firebase-admin/app';
 import { type Firestore, getFirestore } from 'firebase-admin/firestore';
 
 export interface FirestoreHandle {
-  db: Firestore;
-  /** The app (its Storage client: the media bucket). */
+  /** The app (its Storage client: the media bucket; its task queues: backfill scheduling). */
   app: App;
+  db: Firestore;
   close(): Promise<void>;
 }
 
@@ -17,5 +17,5 @@ export function openFirestore(hostId: string, projectId: string | undefined): Fi
   const db = getFirestore(app);
   // Optional contract fields are omitted rather than written as undefined.
   db.settings({ ignoreUndefinedProperties: true });
-  return { db, app, close: () => deleteApp(app) };
+  return { app, db, close: () => deleteApp(app) };
 }

@@ -13,6 +13,9 @@ import { Directory } from './accounts/directory.ts';
 import { LeaseStore } from './accounts/lease.ts';
 import { Ownership } from './accounts/ownership.ts';
 import { AccountAuthStore } from './auth-state/store.ts';
+import { AccountBackfill } from './commands/backfill/backfill.ts';
+import { BackfillScheduler, type Scheduled } from './commands/backfill/schedule.ts';
+import { CommandsConsumer, type CommandsConsumerOptions } from './commands/commands-consumer.ts';
 import { AccountSession } from './connection/account-session.ts';
 import type { BackoffOptions } from './connection/backoff.ts';
 import { ConnectionWriter } from './connection/connection-writer.ts';
@@ -44,6 +47,8 @@ export interface RunningHost {
   simulator: SimulatedWhatsApp | undefined;
   /** Media fetching, when the host has a bucket. */
   media: MediaService | undefined;
+  /** The command executors of the accounts this host owns. */
+  commands: CommandsConsumer;
 }
 
 /** What tests may replace. */
@@ -52,6 +57,10 @@ export interface HostOverrides {
   transport?: WhatsAppTransport;
   consumer?: AccountEventConsumer;
   backoff?: Partial<BackoffOptions>;
+  /** Hooks of the command executor (benchmarks, tests). */
+  commands?: Partial<CommandsConsumerOptions>;
+  /** Told of every reconnect backfill this host schedules (tests). */
+  onBackfillScheduled?: (accountId: string, scheduled: Scheduled) => void;
 }
 
 /**
@@ -99,7 +108,7 @@ export async function startHost(
   log.info({ config: redactConfig(config) }, 'starting socket host');
   const options = hostOptions(config, { backoff: overrides.backoff });
   const { hostId, keyring } = options;
-  const { db, app, close: closeFirestore } = openFirestore(hostId, config.projectId);
+  const { app, db, close: closeFirestore } = openFirestore(hostId, config.projectId);
   shutdown.register('firestore', closeFirestore);
   if (keyring.isDevelopmentKey) {
     log.warn('AUTH_STATE_KEY is not set: auth state is encrypted with the fixed development key (emulator only)');
@@ -132,8 +141,32 @@ export async function startHost(
   }
   const transport = overrides.transport ?? simulator?.transport() ?? baileysTransport;
   const media = openMedia(db, getStorage(app), options, transport, log);
-  if (media) shutdown.register('media commands', async () => media.stop());
-  const consumer = overrides.consumer ?? new SyncConsumer(db, options.pipeline, media);
+  const pipeline = overrides.consumer ? undefined : new SyncConsumer(db, options.pipeline, media);
+  const scheduler = options.scheduling && new BackfillScheduler(app, options.scheduling, log);
+  const commands = new CommandsConsumer(db, overrides.consumer ?? pipeline!, pipeline, {
+    ...(media ? { fetchMedia: (accountId, ref) => media.fetchMediaNow(accountId, ref) } : {}),
+    executor: options.commands,
+    ...(scheduler
+      ? {
+          onBacklogDrained: (context, socket) =>
+            void scheduler
+              .schedule(context.accountId, context.epoch, socket)
+              .then((scheduled) => overrides.onBackfillScheduled?.(context.accountId, scheduled)),
+        }
+      : {}),
+    backfill: (context, watch) =>
+      new AccountBackfill({
+        db,
+        accountId: context.accountId,
+        fence: context.fence,
+        watch,
+        socket: () => (watch.isOpen ? context.socket() : undefined),
+        options: options.backfill,
+        log: context.log.child({ component: 'backfill' }),
+      }),
+    ...overrides.commands,
+  });
+  const consumer: AccountEventConsumer = commands;
   const contents = new FirestoreMessageContentStore(db);
   const leases = new LeaseStore(db, { hostId, ttlMs: options.leaseTtlMs });
   const baileysRoot = log.child({ component: 'baileys' }, { level: options.baileysLogLevel });
@@ -186,5 +219,5 @@ export async function startHost(
   await ownership.start();
 
   log.info({ hostId, health: health.url, transport: transport.kind }, 'socket host ready');
-  return { config, options, healthUrl: health.url, shutdown, ownership, db, simulator, media };
+  return { config, options, healthUrl: health.url, shutdown, ownership, db, simulator, media, commands };
 }

@@ -5,6 +5,9 @@
 import type { HostConfig } from '@wasync/shared';
 import type { OwnershipOptions } from './accounts/ownership.ts';
 import { Keyring } from './auth-state/crypto.ts';
+import type { BackfillOptions } from './commands/backfill/backfill.ts';
+import type { ScheduleOptions } from './commands/backfill/schedule.ts';
+import type { ExecutorOptions } from './commands/executor.ts';
 import type { SessionOptions } from './connection/account-session.ts';
 import { type BackoffOptions, DEFAULT_BACKOFF } from './connection/backoff.ts';
 import { type MediaOptions, mediaOptions } from './media/options.ts';
@@ -20,6 +23,10 @@ export interface HostOptions {
   keyring: Keyring;
   pipeline: PipelineOptions;
   media: MediaOptions;
+  commands: ExecutorOptions;
+  backfill: BackfillOptions;
+  /** Reconnect backfills through Cloud Tasks; undefined against a Firestore emulator without the Tasks emulator. */
+  scheduling: ScheduleOptions | undefined;
   transport: HostConfig['transport'];
   baileysLogLevel: HostConfig['baileysLogLevel'];
 }
@@ -66,6 +73,26 @@ export function hostOptions(config: HostConfig, overrides: { backoff?: Partial<B
       budget: { startPerSecond: config.syncWritesPerSecond, maxPerSecond: config.syncWritesPerSecondMax },
     },
     media: mediaOptions(config),
+    commands: {
+      sendTtlMs: config.sendTtlSeconds * 1000,
+      sendIntervalMs: config.sendIntervalMs,
+      sendJitterMs: config.sendJitterMs,
+      retryMs: 1_000,
+      closeTimeoutMs: 3_000,
+    },
+    backfill: {
+      concurrency: config.backfillConcurrency,
+      requestTimeoutMs: config.backfillRequestTimeoutSeconds * 1000,
+      retries: config.backfillRetries,
+    },
+    scheduling:
+      config.firestoreEmulatorHost && !config.cloudTasksEmulatorHost
+        ? undefined
+        : {
+            region: config.functionsRegion,
+            jitterMinS: config.backfillJitterMinSeconds,
+            jitterMaxS: config.backfillJitterMaxSeconds,
+          },
     transport: config.transport,
     baileysLogLevel: config.baileysLogLevel,
   };

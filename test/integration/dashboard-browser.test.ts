@@ -118,9 +118,9 @@ describe('operator dashboard in a real browser', function () {
     let written: string | undefined;
     // The host replaces the QR every 60 s (then 20 s): compare with what it holds around the read.
     for (let attempt = 0; attempt < 3 && (decoded === undefined || decoded !== written); attempt++) {
-      const before = await qrOnAccount(DEMO);
+      const before = await pairingQr(DEMO);
       decoded = decodeQrPng(await qr.screenshot());
-      written = await qrOnAccount(DEMO);
+      written = await pairingQr(DEMO);
       if (before !== written) decoded = undefined;
     }
     assert.ok(written?.startsWith('https://wa.me/settings/linked_devices#'), written);
@@ -180,7 +180,8 @@ describe('operator dashboard in a real browser', function () {
   });
 
   it('shows a pairing code to the operator, and leaves screenshots of accounts in every state', async () => {
-    await testDb().doc(paths.account(PAIRING)).update({ 'connection.pairingCode': 'WXYZ1234' });
+    // What the socket host's executor writes for a pairing by phone number (admin-only document).
+    await testDb().doc(paths.pairing(PAIRING)).set({ pairingCode: 'WXYZ1234' }, { merge: true });
     await page.locator(`${card(PAIRING)} .pairing-code strong`, { hasText: 'WXYZ1234' }).waitFor({ timeout: 15_000 });
     const states = await page
       .locator('li.account')
@@ -225,7 +226,7 @@ describe('operator dashboard in a real browser', function () {
     assert.equal(await page.locator(`${card(PAIRING)} .pairing-code`).isVisible(), false);
     assert.equal(await page.locator(`${card(PAIRING)} .actions`).isVisible(), false);
     assert.doesNotMatch(await text(page.locator(`${card(PAIRING)} .facts`)), /Host|dashboard-host/);
-    const qr = (await qrOnAccount(PAIRING))!;
+    const qr = (await pairingQr(PAIRING))!;
     const html = await page.content();
     assert.ok(!html.includes(qr) && !html.includes('WXYZ1234') && !html.includes('data:image/png'));
     page.off('response', record);
@@ -258,8 +259,8 @@ async function text(locator: Locator): Promise<string> {
   return (await locator.textContent()) ?? '';
 }
 
-async function qrOnAccount(accountId: string): Promise<string | undefined> {
-  return (await testDb().doc(paths.account(accountId)).get()).get('connection.qr');
+async function pairingQr(accountId: string): Promise<string | undefined> {
+  return (await testDb().doc(paths.pairing(accountId)).get()).get('qr');
 }
 
 /** Accounts the hosts leave alone (parked), one per parked state, for the screenshot. */

@@ -21,6 +21,7 @@ interface Endpoint {
   secretEnvironmentVariables?: { key: string }[];
   httpsTrigger?: object;
   callableTrigger?: object;
+  taskQueueTrigger?: { retryConfig?: Record<string, unknown>; rateLimits?: Record<string, unknown> };
 }
 
 /** Runs discovery with `dotenv` as the project's functions/.env; the manifest, or the failure. */
@@ -61,7 +62,7 @@ describe('functions deploy manifest', function () {
     const { manifest, stderr } = discover({ FUNCTIONS_REGION: 'europe-west1', FUNCTIONS_MAX_INSTANCES: '7' });
     assert.ok(manifest, stderr);
     const names = Object.keys(manifest.endpoints).sort();
-    assert.deepEqual(names, ['api', ...CALLABLE_NAMES].sort());
+    assert.deepEqual(names, ['api', 'backfill', ...CALLABLE_NAMES].sort());
     for (const [name, endpoint] of Object.entries(manifest.endpoints)) {
       assert.deepEqual(
         [
@@ -80,6 +81,18 @@ describe('functions deploy manifest', function () {
     }
     assert.ok(manifest.endpoints.api?.httpsTrigger);
     assert.ok(manifest.endpoints.listThreads?.callableTrigger);
+    // The reconnect backfill's task queue: its retry and rate-limit configuration deploy with it.
+    const queue = manifest.endpoints.backfill?.taskQueueTrigger;
+    const { maxAttempts, minBackoffSeconds, maxBackoffSeconds, maxDoublings } = queue?.retryConfig ?? {};
+    assert.deepEqual(
+      { maxAttempts, minBackoffSeconds, maxBackoffSeconds, maxDoublings },
+      { maxAttempts: 5, minBackoffSeconds: 10, maxBackoffSeconds: 300, maxDoublings: 4 },
+    );
+    const { maxConcurrentDispatches, maxDispatchesPerSecond } = queue?.rateLimits ?? {};
+    assert.deepEqual(
+      { maxConcurrentDispatches, maxDispatchesPerSecond },
+      { maxConcurrentDispatches: 6, maxDispatchesPerSecond: 2 },
+    );
   });
 
   it('uses us-central1 and 10 instances when nothing is set', () => {

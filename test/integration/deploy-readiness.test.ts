@@ -16,6 +16,7 @@ import { REPO_ROOT } from '../../scripts/lib/firebase-emulators.ts';
 /** The deployed surface. Adding a function means adding it here, on purpose. */
 const EXPECTED_FUNCTIONS = [
   'api',
+  'backfill',
   'addMember',
   'createAccount',
   'getMediaUrl',

@@ -63,6 +63,7 @@ describe('firestore.rules', function () {
         });
         await setDoc(doc(db, `accounts/${account}/threads/t1/messages/m1`), { ...MESSAGE, accountId: account });
         await setDoc(doc(db, `accounts/${account}/commands/c1`), { type: 'send', state: 'pending', payload: {} });
+        await setDoc(doc(db, `accounts/${account}/private/pairing`), { pairingCode: 'ABCD1234', qr: '2@ref' });
         await setDoc(doc(db, `accounts/${account}/lidPnPairs/p1`), { lid: '1@lid', pn: '2@s.whatsapp.net' });
         await setDoc(doc(db, `accounts/${account}/limits/send`), { tokens: 3, at: Timestamp.now() });
         await setDoc(doc(db, `accounts/${account}/pendingUpdates/u1`), { messageId: 'u1', entries: [] });
@@ -119,6 +120,17 @@ describe('firestore.rules', function () {
       await assertSucceeds(getDocs(collection(db, `accounts/${A}/threads/t1/messages`)));
       await assertSucceeds(getDoc(doc(db, `accounts/${A}/members/${uid}`)));
     }
+  });
+
+  it('let only admins of the account read its pairing QR and code (never viewers, agents or outsiders)', async function () {
+    await ready(this);
+    await assertSucceeds(getDoc(doc(await as('admin'), `accounts/${A}/private/pairing`)));
+    for (const uid of ['viewer', 'agent', 'outsider', 'owner', 'roleless']) {
+      await assertFails(getDoc(doc(await as(uid), `accounts/${A}/private/pairing`)));
+    }
+    await assertFails(getDoc(doc(await as('admin', { operator: true }), `accounts/${B}/private/pairing`)));
+    await assertFails(getDocs(collection(await as('admin'), `accounts/${A}/private`)));
+    await assertFails(setDoc(doc(await as('admin'), `accounts/${A}/private/pairing`), { pairingCode: 'X' }));
   });
 
   it('deny members of another account everything of this one', async function () {

@@ -77,14 +77,20 @@ const SCHEMAS: Record<string, JsonSchema> = {
       connection: doc(
         {
           state: { type: 'string', enum: [...CONNECTION_STATES] },
-          qr: { type: 'string', description: 'Admins and operators only: the QR code to scan while state is qr.' },
-          qrExpiresAt: { ...epochMs, description: 'Admins and operators only.' },
-          pairingCode: { type: 'string', description: 'Admins and operators only.' },
           lastError: str,
           updatedAt: epochMs,
         },
         ['state', 'updatedAt'],
       ),
+      pairing: {
+        ...doc({
+          qr: { type: 'string', description: 'The QR code to scan while the state is qr.' },
+          qrExpiresAt: epochMs,
+          pairingCode: { type: 'string', description: 'The code to type on the phone (pairing by phone number).' },
+          updatedAt: epochMs,
+        }),
+        description: 'Admins and operators only, while the account pairs (qr, connecting).',
+      },
       lastConnectedAt: epochMs,
       lastHistorySyncAt: epochMs,
       lastBackfillAt: epochMs,
@@ -101,6 +107,7 @@ const SCHEMAS: Record<string, JsonSchema> = {
         threads: { type: 'integer' },
         requested: { type: 'integer' },
         received: { type: 'integer' },
+        unanswered: { type: 'integer', description: 'History requests the phone did not answer in time.' },
         startedAt: epochMs,
         finishedAt: epochMs,
       }),

@@ -4,9 +4,18 @@
  * command id is derived from it, so a retried request finds the command it already wrote.
  * Backfills are one at a time per account (limits.ts).
  */
-import type { BackfillPayload, CommandPayload, CommandType, MemberRole, PairPayload } from '@wasync/shared';
+import {
+  type BackfillPayload,
+  type CommandPayload,
+  type CommandType,
+  type EpochMs,
+  isParkedConnectionState,
+  type MemberRole,
+  type PairPayload,
+  paths,
+} from '@wasync/shared';
 import type { logoutAccountInput, requestBackfillInput, startPairingInput } from '@wasync/shared/client';
-import type { Firestore } from 'firebase-admin/firestore';
+import { type Firestore, Timestamp, type Transaction } from 'firebase-admin/firestore';
 import type { z } from 'zod';
 import { authorize, type Caller } from '../access/authorize.js';
 import { config } from '../config.js';
@@ -57,6 +66,32 @@ export function requestBackfill(
   });
 }
 
+/**
+ * The backfill a reconnect schedules (the `backfill` task queue, tasks/backfill.ts): the same
+ * command and admission as a manual one, written by the system. The command id comes from the
+ * task id, so a retried task finds the command its first run wrote.
+ */
+export async function scheduledBackfill(
+  db: Firestore,
+  task: { accountId: string; taskId: string },
+): Promise<CommandWritten> {
+  const { accountId, taskId } = task;
+  const payload: BackfillPayload = {
+    reason: 'reconnect',
+    threads: config().backfillThreads,
+    count: config().backfillCount,
+  };
+  const commandId = commandIdFor('backfill', accountId, `task:${taskId}`);
+  return writeCommand(db, {
+    accountId,
+    commandId,
+    type: 'backfill',
+    payload,
+    createdBy: 'system:reconnect',
+    admit: admitBackfill(db, accountId, commandId),
+  });
+}
+
 export function startPairing(
   db: Firestore,
   caller: Caller,
@@ -64,7 +99,27 @@ export function startPairing(
 ): Promise<CommandWritten> {
   const payload: PairPayload =
     input.method === 'code' ? { method: 'code', phoneNumber: input.phoneNumber } : { method: 'qr' };
-  return accountCommand(db, caller, { ...input, need: 'admin', type: 'pair', payload });
+  return accountCommand(db, caller, {
+    ...input,
+    need: 'admin',
+    type: 'pair',
+    payload,
+    admit: () => unparkForPairing(db, input.accountId),
+  });
+}
+
+/**
+ * A parked account (logged out, closed, in error) is left alone by every socket host: pairing it
+ * hands it back (`idle`) in the transaction that writes the pair command, so a host claims it,
+ * opens a socket and runs the command.
+ */
+function unparkForPairing(db: Firestore, accountId: string) {
+  return async (tx: Transaction, now: EpochMs): Promise<void> => {
+    const account = db.doc(paths.account(accountId));
+    const state: unknown = (await tx.get(account)).get('connection.state');
+    if (!isParkedConnectionState(state)) return;
+    tx.update(account, { connection: { state: 'idle', updatedAt: Timestamp.fromMillis(now) } });
+  };
 }
 
 export function logoutAccount(

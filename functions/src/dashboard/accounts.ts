@@ -7,8 +7,8 @@
  *
  * Each item is built field by field from the documented fields (an allow-list): whatever else a
  * writer puts on an account document does not reach the page. One page costs the listing's reads
- * plus one batched read of the leases, one of the pairing secrets (admins, pairing accounts only)
- * and, at most every COUNTS_TTL_MS per account, two aggregate counts.
+ * (which brings the pairing secrets for admins of pairing accounts) plus one batched read of the
+ * leases and, at most every COUNTS_TTL_MS per account, two aggregate counts.
  */
 import type { AccountDoc } from '@wasync/shared';
 import type { AccountItem } from '@wasync/shared/client';
@@ -16,13 +16,10 @@ import type { Firestore } from 'firebase-admin/firestore';
 import { type Caller, isOperator, roleAllows } from '../access/authorize.js';
 import { listAccounts } from '../queries/accounts.js';
 import type { PageRequest } from '../queries/page.js';
-import { mayReadPairing, type Pairing, readPairings } from '../queries/pairing.js';
+import { mayReadPairing, type Pairing } from '../queries/pairing.js';
 import type { DashboardAccount, DashboardAccountsPage } from './contract.js';
 import type { AccountCounts, CountCache } from './counts.js';
 import { type AccountHost, readHosts } from './leases.js';
-
-/** States in which an account may show a QR or a pairing code; other states' leftovers are not shown. */
-const PAIRING_STATES: ReadonlySet<string> = new Set(['connecting', 'qr']);
 
 export async function dashboardAccounts(
   db: Firestore,
@@ -32,18 +29,14 @@ export async function dashboardAccounts(
 ): Promise<DashboardAccountsPage> {
   const { accounts, nextCursor } = await listAccounts(db, caller, page);
   const ids = accounts.map((a) => a.accountId);
-  const pairingIds = accounts
-    .filter((a) => mayReadPairing(a.role) && PAIRING_STATES.has(a.connection.state))
-    .map((a) => a.accountId);
   const hostIds = accounts.filter((a) => roleAllows(a.role, 'admin')).map((a) => a.accountId);
-  const [hosts, pairings, accountCounts] = await Promise.all([
+  const [hosts, accountCounts] = await Promise.all([
     readHosts(db, hostIds),
-    readPairings(db, pairingIds),
     Promise.all(ids.map((id) => counts.get(db, id))),
   ]);
   return {
     accounts: accounts.map((item, i) =>
-      dashboardAccount(item, hosts.get(item.accountId), pairings.get(item.accountId), accountCounts[i]!),
+      dashboardAccount(item, hosts.get(item.accountId), item.pairing, accountCounts[i]!),
     ),
     ...(nextCursor === undefined ? {} : { nextCursor }),
     operator: isOperator(caller),
@@ -91,8 +84,8 @@ function pickHistorySync(h: NonNullable<AccountDoc['historySync']>): NonNullable
 }
 
 function pickBackfill(b: NonNullable<AccountDoc['backfill']>): NonNullable<AccountDoc['backfill']> {
-  const { state, threads, requested, received, startedAt, finishedAt } = b;
-  return { state, threads, requested, received, ...defined({ startedAt, finishedAt }) };
+  const { state, threads, requested, received, unanswered, startedAt, finishedAt } = b;
+  return { state, threads, requested, received, ...defined({ unanswered, startedAt, finishedAt }) };
 }
 
 /** `fields` without the undefined ones (absent stays absent in the JSON). */

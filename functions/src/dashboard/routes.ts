@@ -115,6 +115,7 @@ export const DASHBOARD_SCHEMAS: Record<string, JsonSchema> = {
         threads: int,
         requested: int,
         received: int,
+        unanswered: int,
         startedAt: epochMs,
         finishedAt: epochMs,
       }),

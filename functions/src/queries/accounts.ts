@@ -11,6 +11,10 @@ import type { Firestore } from 'firebase-admin/firestore';
 import { type Caller, isMemberRole, isOperator } from '../access/authorize.js';
 import { documents } from '../documents.js';
 import { type PageRequest, readPage } from './page.js';
+import { mayReadPairing, readPairings } from './pairing.js';
+
+/** States in which an account may have pairing secrets (the host deletes them in any other). */
+export const PAIRING_STATES: ReadonlySet<string> = new Set(['connecting', 'qr']);
 
 export async function listAccounts(db: Firestore, caller: Caller, page: PageRequest): Promise<ListAccountsResult> {
   if (isOperator(caller)) {
@@ -27,7 +31,7 @@ export async function listAccounts(db: Firestore, caller: Caller, page: PageRequ
       },
       page,
     );
-    return withCursor({ accounts: items }, nextCursor);
+    return withCursor({ accounts: await withPairings(db, items) }, nextCursor);
   }
 
   const { items: memberships, nextCursor } = await readPage(
@@ -52,7 +56,22 @@ export async function listAccounts(db: Firestore, caller: Caller, page: PageRequ
       visibleAccount({ ...documents.account.fromFirestore(snapshot.data()), accountId: snapshot.id, role }, role),
     );
   });
-  return withCursor({ accounts: items }, nextCursor);
+  return withCursor({ accounts: await withPairings(db, items) }, nextCursor);
+}
+
+/**
+ * The pairing secrets (`private/pairing`) of the accounts on the page the caller administers and
+ * that are pairing, in one batched read; nothing is read for anyone else.
+ */
+async function withPairings(db: Firestore, items: AccountItem[]): Promise<AccountItem[]> {
+  const ids = items
+    .filter((a) => mayReadPairing(a.role) && PAIRING_STATES.has(a.connection?.state))
+    .map((a) => a.accountId);
+  const pairings = await readPairings(db, ids);
+  return items.map((a) => {
+    const pairing = pairings.get(a.accountId);
+    return pairing && mayReadPairing(a.role) ? { ...a, pairing } : a;
+  });
 }
 
 function withCursor(result: ListAccountsResult, nextCursor: string | undefined): ListAccountsResult {

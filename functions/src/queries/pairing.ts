@@ -3,10 +3,10 @@
  * for linking by phone number (`pairingCode`). Whoever reads them can link a phone to the account,
  * so only admins and operators get them (DESIGN §3, I7).
  *
- * Today the socket host writes them into `accounts/{id}.connection`; the data contract moves them
- * to an admin-only document, `accounts/{id}/private/pairing`. The functions read them only through
- * `readPairings`, so that move changes this file alone. (The account listings give the account
- * document's own copy to admins and operators only: `visibleAccount` in shared/src/client/visible.ts.)
+ * The socket host keeps them in the admin-only document `accounts/{id}/private/pairing` (never on
+ * the account document every member reads) while the account pairs, and deletes it once the
+ * account is linked or parked. The functions read them only through `readPairings`; the account
+ * listings and the dashboard add them for admins and operators (`mayReadPairing`).
  */
 import { type EpochMs, paths } from '@wasync/shared';
 import { type Firestore, Timestamp } from 'firebase-admin/firestore';
@@ -32,18 +32,18 @@ export function mayReadPairing(access: Access): boolean {
 export async function readPairings(db: Firestore, accountIds: readonly string[]): Promise<Map<string, Pairing>> {
   const found = new Map<string, Pairing>();
   if (accountIds.length === 0) return found;
-  const snapshots = await db.getAll(...accountIds.map((id) => db.doc(paths.account(id))));
-  for (const snapshot of snapshots) {
-    const pairing = pairingOf(snapshot.get('connection'));
-    if (pairing) found.set(snapshot.id, pairing);
-  }
+  const snapshots = await db.getAll(...accountIds.map((id) => db.doc(paths.pairing(id))));
+  snapshots.forEach((snapshot, i) => {
+    const pairing = pairingOf(snapshot.data());
+    if (pairing) found.set(accountIds[i]!, pairing);
+  });
   return found;
 }
 
-/** The pairing fields of a stored `connection` map, if it has a QR or a pairing code. */
-function pairingOf(connection: unknown): Pairing | undefined {
-  if (typeof connection !== 'object' || connection === null) return undefined;
-  const { qr, qrExpiresAt, pairingCode, updatedAt } = connection as Record<string, unknown>;
+/** The pairing fields of a stored pairing document, if it has a QR or a pairing code. */
+function pairingOf(stored: Record<string, unknown> | undefined): Pairing | undefined {
+  if (stored === undefined) return undefined;
+  const { qr, qrExpiresAt, pairingCode, updatedAt } = stored;
   const pairing: Pairing = {
     ...(typeof qr === 'string' && qr !== '' ? { qr } : {}),
     ...(typeof pairingCode === 'string' && pairingCode !== '' ? { pairingCode } : {}),

@@ -34,10 +34,14 @@ describe('api: documented fields only', function () {
     await seedAccount(db, ACCOUNT, { [viewer.uid]: 'viewer', [admin.uid]: 'admin' });
     await db.doc(paths.account(ACCOUNT)).set({
       displayName: 'Visible',
-      connection: { state: 'qr', qr: '2@secret-qr', qrExpiresAt: T, pairingCode: 'ABCD1234', updatedAt: T },
+      // A writer's stray copy of pairing fields on the account is never shown (the allow-list).
+      connection: { state: 'qr', qr: '2@stray-qr', updatedAt: T },
       pairingGeneration: 3,
       internalNote: 'server only',
     });
+    await db
+      .doc(paths.pairing(ACCOUNT))
+      .set({ qr: '2@secret-qr', qrExpiresAt: T, pairingCode: 'ABCD1234', updatedAt: T });
     await db.doc(paths.thread(ACCOUNT, THREAD)).set({
       jid: JID,
       aliases: [],
@@ -132,13 +136,8 @@ describe('api: documented fields only', function () {
         accountId: ACCOUNT,
         role: 'admin',
         displayName: 'Visible',
-        connection: {
-          state: 'qr',
-          qr: '2@secret-qr',
-          qrExpiresAt: T.toMillis(),
-          pairingCode: 'ABCD1234',
-          updatedAt: T.toMillis(),
-        },
+        connection: { state: 'qr', updatedAt: T.toMillis() },
+        pairing: { qr: '2@secret-qr', qrExpiresAt: T.toMillis(), pairingCode: 'ABCD1234', updatedAt: T.toMillis() },
       },
     ]);
   });

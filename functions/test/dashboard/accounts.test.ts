@@ -32,14 +32,16 @@ describe('dashboard: GET /dashboard/accounts', function () {
     await seedAccount(db, 'dash-open', { [viewer.uid]: 'viewer', [admin.uid]: 'admin' });
     await seedAccount(db, 'dash-other', {});
     await db.doc(paths.account('dash-pairing')).update({
-      connection: { state: 'qr', qr: QR, qrExpiresAt: ts(T + 60_000), updatedAt: ts(T) },
+      connection: { state: 'qr', updatedAt: ts(T) },
       internalBookkeeping: { secret: 'never shown' },
     });
+    await db.doc(paths.pairing('dash-pairing')).set({ qr: QR, qrExpiresAt: ts(T + 60_000), updatedAt: ts(T) });
+    // A stale pairing document left behind in a state that is not pairing is not shown, even to admins.
+    await db.doc(paths.pairing('dash-open')).set({ qr: 'stale', pairingCode: 'OLDCODE1', updatedAt: ts(T) });
     await db.doc(paths.account('dash-open')).update({
       phone: '+4915100000009',
       me: { id: '4915100000009:3@s.whatsapp.net', lid: '123456789:3@lid', name: 'Shop', extra: 'dropped' },
-      // A stale QR left behind in a state that is not pairing is not shown, even to admins.
-      connection: { state: 'open', qr: 'stale', pairingCode: 'OLDCODE1', lastError: 'earlier', updatedAt: ts(T) },
+      connection: { state: 'open', lastError: 'earlier', updatedAt: ts(T) },
       lastConnectedAt: ts(T - 5_000),
       lastHistorySyncAt: ts(T - 1_000),
       historySync: {

@@ -1,8 +1,9 @@
 /**
- * The pairing QR and code reach admins and operators only: `readPairings` reads them (the one
- * place that knows where they are stored), and the account listings — the API's and the
- * callable's, which run the same query — drop them for viewers and agents although today they
- * sit on the account document itself (visible.ts's allow-list since issue 17).
+ * The pairing QR and code reach admins and operators only: they live in the admin-only document
+ * `accounts/{id}/private/pairing` (never on the account document every member reads),
+ * `readPairings` reads them (the one place that knows where they are stored), and the account
+ * listings — the API's and the callable's, which run the same query — add them as `pairing` for
+ * admins and operators and never for viewers or agents.
  */
 import assert from 'node:assert/strict';
 import { paths } from '@wasync/shared';
@@ -18,10 +19,14 @@ const QR = '2@pairing-ref,noise-key,identity-key,adv-secret';
 const EXPIRES = 1_800_000_060_000;
 const UPDATED = 1_800_000_000_000;
 
+/** What the socket host writes while an account pairs: the state on the account, the secrets aside. */
 async function showPairing(accountId: string, fields: Record<string, unknown>): Promise<void> {
   await testDb()
     .doc(paths.account(accountId))
-    .update({ connection: { state: 'qr', updatedAt: Timestamp.fromMillis(UPDATED), ...fields } });
+    .update({ connection: { state: 'qr', updatedAt: Timestamp.fromMillis(UPDATED) } });
+  await testDb()
+    .doc(paths.pairing(accountId))
+    .set({ updatedAt: Timestamp.fromMillis(UPDATED), ...fields });
 }
 
 describe('queries: pairing secrets', function () {
@@ -59,19 +64,20 @@ describe('queries: pairing secrets', function () {
 
   it('GET /accounts gives them to admins and operators, never to viewers or agents', async function () {
     requires(this, 'collectionGroupQueries');
-    const connectionOf = async (who: keyof typeof people) => {
+    const accountOf = async (who: keyof typeof people) => {
       const res = await api.get('/api/whatsapp/accounts', people[who].idToken);
       assert.equal(res.status, 200, JSON.stringify(res.body));
-      return res.body.accounts.find((a: { accountId: string }) => a.accountId === 'pair-qr').connection;
+      return res.body.accounts.find((a: { accountId: string }) => a.accountId === 'pair-qr');
     };
     for (const who of ['viewer', 'agent'] as const) {
-      const connection = await connectionOf(who);
-      assert.deepEqual(connection, { state: 'qr', updatedAt: UPDATED }, who);
+      const account = await accountOf(who);
+      assert.deepEqual(account.connection, { state: 'qr', updatedAt: UPDATED }, who);
+      assert.equal(account.pairing, undefined, who);
+      assert.doesNotMatch(JSON.stringify(account), /pairing-ref|ABCD1234/, who);
     }
     for (const who of ['admin', 'operator'] as const) {
-      const connection = await connectionOf(who);
-      assert.equal(connection.qr, QR, who);
-      assert.equal(connection.qrExpiresAt, EXPIRES, who);
+      const account = await accountOf(who);
+      assert.deepEqual(account.pairing, { qr: QR, qrExpiresAt: EXPIRES, updatedAt: UPDATED }, who);
     }
   });
 
@@ -81,8 +87,8 @@ describe('queries: pairing secrets', function () {
       const caller: Caller = { uid: people[who].uid, operator: false };
       const { accounts } = await listAccounts(testDb(), caller, { limit: 10 });
       assert.equal(accounts.length, 1, who);
-      assert.equal(accounts[0]!.connection.qr, who === 'admin' ? QR : undefined, who);
-      assert.equal('qrExpiresAt' in accounts[0]!.connection, who === 'admin', who);
+      assert.equal(accounts[0]!.pairing?.qr, who === 'admin' ? QR : undefined, who);
+      assert.equal('pairing' in accounts[0]!, who === 'admin', who);
     }
   });
 });

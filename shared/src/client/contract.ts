@@ -9,10 +9,12 @@ import { z } from 'zod';
 import { BACKFILL_LIMITS, CLIENT_MESSAGE_ID_PATTERN, MAX_TEXT_LENGTH, PAIRING_PHONE_PATTERN } from '../commands.ts';
 import {
   type AccountDoc,
+  type EpochMs,
   MEMBER_ROLES,
   MESSAGE_TYPES,
   type MemberRole,
   type MessageDoc,
+  type PairingDoc,
   type ThreadDoc,
 } from '../schema.ts';
 import type { CALLABLE_NAMES } from './callable-names.ts';
@@ -188,7 +190,12 @@ export interface Page {
 }
 
 /** An account the caller may see, with the caller's role (`operator` for operators). */
-export type AccountItem = Omit<AccountDoc, 'pairingGeneration'> & { accountId: string; role: MemberRole | 'operator' };
+export type AccountItem = Omit<AccountDoc, 'pairingGeneration'> & {
+  accountId: string;
+  role: MemberRole | 'operator';
+  /** Admins and operators only, while the account pairs: `accounts/{id}/private/pairing`. */
+  pairing?: Omit<PairingDoc, 'updatedAt'> & { updatedAt?: EpochMs };
+};
 /** A thread and its document id (what `threadId` parameters take). */
 export type ThreadItem = ThreadDoc & { threadId: string };
 /**

@@ -72,9 +72,9 @@ export const THREAD_FIELDS = {
 const CONNECTION = { state: true, lastError: true, updatedAt: true } as const;
 
 /**
- * Fields of an account every member sees. The pairing secrets (`qr`, `qrExpiresAt`,
- * `pairingCode`: whoever reads them can link a phone to the account) are added for admins and
- * operators only (`ACCOUNT_FIELDS_FOR_ADMINS`).
+ * Fields of an account every member sees. The pairing secrets (`pairing`: `qr`, `qrExpiresAt`,
+ * `pairingCode` from `accounts/{id}/private/pairing` — whoever reads them can link a phone to the
+ * account) are added for admins and operators only (`ACCOUNT_FIELDS_FOR_ADMINS`).
  */
 export const ACCOUNT_FIELDS = {
   accountId: true,
@@ -87,12 +87,20 @@ export const ACCOUNT_FIELDS = {
   lastHistorySyncAt: true,
   lastBackfillAt: true,
   historySync: { syncType: true, progress: true, chunks: true, messages: true, isLatest: true, updatedAt: true },
-  backfill: { state: true, threads: true, requested: true, received: true, startedAt: true, finishedAt: true },
+  backfill: {
+    state: true,
+    threads: true,
+    requested: true,
+    received: true,
+    unanswered: true,
+    startedAt: true,
+    finishedAt: true,
+  },
 } as const satisfies FieldShape;
 
 export const ACCOUNT_FIELDS_FOR_ADMINS = {
   ...ACCOUNT_FIELDS,
-  connection: { ...CONNECTION, qr: true, qrExpiresAt: true, pairingCode: true },
+  pairing: { qr: true, qrExpiresAt: true, pairingCode: true, updatedAt: true },
 } as const satisfies FieldShape;
 
 /** Message fields that are server bookkeeping or key material: never in what apps get. */
@@ -127,6 +135,6 @@ export function visibleThread<T extends Partial<ThreadDoc>>(thread: T): T {
 }
 
 /** An account as a caller with `role` sees it (pairing secrets for admins and operators only). */
-export function visibleAccount<A extends Partial<AccountDoc>>(account: A, role: string): A {
+export function visibleAccount<A extends Partial<AccountDoc> & { pairing?: unknown }>(account: A, role: string): A {
   return pickFields(account, role === 'admin' || role === 'operator' ? ACCOUNT_FIELDS_FOR_ADMINS : ACCOUNT_FIELDS);
 }

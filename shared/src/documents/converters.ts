@@ -25,6 +25,7 @@ import type {
   MemberDoc,
   MessageDoc,
   NameDoc,
+  PairingDoc,
   PendingUpdatesDoc,
   ThreadDoc,
   UserReceipt,
@@ -52,13 +53,16 @@ type AccountTimes = 'lastConnectedAt' | 'lastHistorySyncAt' | 'lastBackfillAt';
 
 /** `accounts/{accountId}` as stored. */
 export type FirestoreAccountDoc<T> = Omit<AccountDoc, AccountTimes | 'connection' | 'historySync' | 'backfill'> & {
-  connection: Omit<AccountDoc['connection'], 'qrExpiresAt' | 'updatedAt'> & { qrExpiresAt?: T; updatedAt: T };
+  connection: Omit<AccountDoc['connection'], 'updatedAt'> & { updatedAt: T };
   lastConnectedAt?: T;
   lastHistorySyncAt?: T;
   lastBackfillAt?: T;
   historySync?: Omit<NonNullable<AccountDoc['historySync']>, 'updatedAt'> & { updatedAt: T };
   backfill?: Omit<NonNullable<AccountDoc['backfill']>, 'startedAt' | 'finishedAt'> & { startedAt?: T; finishedAt?: T };
 };
+
+/** `accounts/{accountId}/private/pairing` as stored (admins only). */
+export type FirestorePairingDoc<T> = Omit<PairingDoc, 'qrExpiresAt' | 'updatedAt'> & { qrExpiresAt?: T; updatedAt: T };
 
 /** `accounts/{accountId}/members/{uid}` as stored (no times). */
 export type FirestoreMemberDoc = MemberDoc;
@@ -128,7 +132,6 @@ export type FirestorePendingUpdatesDoc<T> = Omit<PendingUpdatesDoc, 'entries' | 
 /** The time fields of every document type: the one table both directions read. */
 export const DOCUMENT_TIME_PATHS = {
   account: [
-    ['connection', 'qrExpiresAt'],
     ['connection', 'updatedAt'],
     ['lastConnectedAt'],
     ['lastHistorySyncAt'],
@@ -163,6 +166,7 @@ export const DOCUMENT_TIME_PATHS = {
     ['entries', '*', 'fragment', 'pollVoteTimes', '*'],
   ],
   name: [['updatedAt'], ['names', '*', 'at']],
+  pairing: [['qrExpiresAt'], ['updatedAt']],
 } as const satisfies Record<string, readonly TimePath[]>;
 
 export type DocumentKind = keyof typeof DOCUMENT_TIME_PATHS;
@@ -177,6 +181,7 @@ export interface DocumentConverters<T extends TimestampLike> {
   lidPnPair: DocumentConverter<LidPnPairDoc, FirestoreLidPnPairDoc<T>>;
   pendingUpdates: DocumentConverter<PendingUpdatesDoc, FirestorePendingUpdatesDoc<T>>;
   name: DocumentConverter<NameDoc, FirestoreNameDoc<T>>;
+  pairing: DocumentConverter<PairingDoc, FirestorePairingDoc<T>>;
 }
 
 function converter<Domain, Stored, T extends TimestampLike>(
@@ -205,5 +210,6 @@ export function makeDocumentConverters<T extends TimestampLike>(Timestamp: Times
     lidPnPair: converter('lidPnPair', Timestamp),
     pendingUpdates: converter('pendingUpdates', Timestamp),
     name: converter('name', Timestamp),
+    pairing: converter('pairing', Timestamp),
   };
 }

@@ -143,13 +143,15 @@ describe('shared/client', () => {
     assert.deepEqual(Object.keys(message.receipts!['1@s.whatsapp.net']!), ['readAt']);
     assert.deepEqual(Object.keys(message.reactions!).sort(), ['__proto__', 'constructor']);
     assert.equal(Object.getPrototypeOf(message.reactions), Object.prototype);
-    assert.equal(
-      visibleAccount({ displayName: 'd', connection: { state: 'qr', qr: 'q', updatedAt: 1 } }, 'viewer').connection.qr,
-      undefined,
-    );
-    assert.equal(
-      visibleAccount({ displayName: 'd', connection: { state: 'qr', qr: 'q', updatedAt: 1 } }, 'admin').connection.qr,
-      'q',
-    );
+    const pairing = { qr: 'q', pairingCode: 'ABCD1234', updatedAt: 1 };
+    const stray = { state: 'qr' as const, qr: 'stray', updatedAt: 1 } as { state: 'qr'; updatedAt: number };
+    const account = { displayName: 'd', connection: stray, pairing };
+    assert.equal(visibleAccount(account, 'viewer').pairing, undefined);
+    assert.equal(visibleAccount(account, 'agent').pairing, undefined);
+    assert.deepEqual(visibleAccount(account, 'admin').pairing, pairing);
+    assert.deepEqual(visibleAccount(account, 'operator').pairing, pairing);
+    for (const role of ['viewer', 'admin']) {
+      assert.deepEqual(visibleAccount(account, role).connection, { state: 'qr', updatedAt: 1 }, role);
+    }
   });
 });

@@ -4,7 +4,7 @@ import { Timestamp as ClientTimestamp } from 'firebase/firestore';
 import { Timestamp as AdminTimestamp } from 'firebase-admin/firestore';
 import { DOCUMENT_TIME_PATHS, makeDocumentConverters } from '../../src/documents/converters.ts';
 import { AppError } from '../../src/errors.ts';
-import type { AccountDoc, CommandDoc, LidPnPairDoc, MessageDoc, ThreadDoc } from '../../src/schema.ts';
+import type { AccountDoc, CommandDoc, LidPnPairDoc, MessageDoc, PairingDoc, ThreadDoc } from '../../src/schema.ts';
 
 const T = 1_700_000_000_123;
 
@@ -12,7 +12,7 @@ const account: AccountDoc = {
   displayName: 'Shop',
   phone: '+491700000001',
   me: { id: '491700000001@s.whatsapp.net', lid: '99000000001@lid' },
-  connection: { state: 'qr', qr: 'QR', qrExpiresAt: T + 60_000, updatedAt: T },
+  connection: { state: 'qr', lastError: 'earlier', updatedAt: T },
   lastConnectedAt: T - 1,
   historySync: { syncType: 'RECENT', progress: 40, chunks: 2, messages: 10, isLatest: true, updatedAt: T + 2 },
   backfill: { state: 'running', threads: 3, requested: 100, received: 5, startedAt: T + 3 },
@@ -96,7 +96,8 @@ for (const [sdk, Timestamp] of [
 ] as const) {
   describe(`document converters with the ${sdk} Timestamp`, () => {
     const docs = makeDocumentConverters(Timestamp);
-    const samples = { account, thread, message, command, lidPnPair: pair, member: { role: 'agent' as const } };
+    const pairing: PairingDoc = { qr: 'QR', qrExpiresAt: T + 60_000, pairingCode: 'ABCD1234', updatedAt: T };
+    const samples = { account, thread, message, command, lidPnPair: pair, member: { role: 'agent' as const }, pairing };
 
     for (const [kind, doc] of Object.entries(samples) as Array<[keyof typeof samples, unknown]>) {
       it(`${kind}: every time field becomes a Timestamp and reads back as the same document`, () => {
@@ -123,10 +124,10 @@ for (const [sdk, Timestamp] of [
       const stored = docs.account.toFirestore({
         ...account,
         phone: undefined,
-        connection: { ...account.connection, qr: undefined },
+        connection: { ...account.connection, lastError: undefined },
       });
       assert.equal(Object.hasOwn(stored, 'phone'), false);
-      assert.equal(Object.hasOwn(stored.connection, 'qr'), false);
+      assert.equal(Object.hasOwn(stored.connection, 'lastError'), false);
     });
 
     it('converts partial documents for update()', () => {

@@ -28,7 +28,13 @@ import {
   type SignalDataTypeMap,
   type SignalKeyStore,
 } from '@whiskeysockets/baileys';
-import type { DocumentReference, DocumentSnapshot, Firestore, Transaction } from 'firebase-admin/firestore';
+import {
+  type DocumentReference,
+  type DocumentSnapshot,
+  FieldValue,
+  type Firestore,
+  type Transaction,
+} from 'firebase-admin/firestore';
 import type { Fence } from '../accounts/fence.ts';
 import { isLeaseLost } from '../accounts/lease-errors.ts';
 import type { Logger } from '../log.ts';
@@ -163,7 +169,12 @@ export class AccountAuthStore {
   async wipe(): Promise<void> {
     this.#retiredBelow = this.#generation + 1;
     await Promise.allSettled([...this.#inFlight]);
-    await this.#commitFenced([{ del: { ref: this.#root, large: true } }]);
+    // The account's pairing generation moves in the same transaction as the creds go: commands
+    // written for this session are never run in the next one (shared/src/commands.ts).
+    const account = this.deps.db.doc(paths.account(this.accountId));
+    await this.#commitFenced([{ del: { ref: this.#root, large: true } }], (tx) =>
+      tx.set(account, { pairingGeneration: FieldValue.increment(1) }, { merge: true }),
+    );
     await this.#deleteKeys();
     this.deps.log.info({ accountId: this.accountId }, 'auth state wiped');
   }
@@ -269,8 +280,9 @@ export class AccountAuthStore {
     }
   }
 
-  async #commitFenced(ops: Op[]): Promise<void> {
-    for (const group of commitGroups(ops)) {
+  /** `alsoWrite` adds writes to the first transaction (after its reads). */
+  async #commitFenced(ops: Op[], alsoWrite?: (tx: Transaction) => void): Promise<void> {
+    for (const [i, group] of commitGroups(ops).entries()) {
       await this.fence.run(async (tx) => {
         // Values that may span parts: learn the old part count so no stale part stays behind.
         const large = group.map((op) => ('put' in op ? op.put : op.del)).filter((o) => o.large);
@@ -288,6 +300,7 @@ export class AccountAuthStore {
           tx.delete(op.del.ref);
           for (let n = 1; n < (oldParts.get(op.del.ref.path) ?? 1); n++) tx.delete(partRef(op.del.ref, n));
         }
+        if (i === 0) alsoWrite?.(tx);
       });
     }
   }

@@ -9,11 +9,16 @@ import { paths } from '@wasync/shared';
 import { type Firestore, Timestamp } from 'firebase-admin/firestore';
 import type { Fence } from '../accounts/fence.ts';
 import { isLeaseLost } from '../accounts/lease-errors.ts';
+import { pairingWrite } from '../commands/pairing-doc.ts';
 import type { Logger } from '../log.ts';
 import { SerialWriter } from '../util/serial-writer.ts';
 
 export interface ConnectionPatch {
-  connection: Omit<AccountConnection, 'updatedAt'> & { state: ConnectionState };
+  /**
+   * The account's connection; `qr` and `qrExpiresAt` go to the admin-only pairing document
+   * (`accounts/{id}/private/pairing`), never onto the account document every member reads.
+   */
+  connection: Omit<AccountConnection, 'updatedAt'> & { state: ConnectionState; qr?: string; qrExpiresAt?: number };
   me?: { id: string; lid?: string; name?: string };
   lastConnectedAt?: number;
 }
@@ -35,14 +40,11 @@ export class ConnectionWriter {
     this.#writer = new SerialWriter<ConnectionPatch>(
       async (patch) => {
         if (patch === this.#pending) this.#pending = undefined;
-        const { qrExpiresAt, ...fields } = patch.connection;
+        const { qr, qrExpiresAt, ...fields } = patch.connection;
         // The stored shape of the contract (issue 7's converters): times as Timestamps.
-        const connection: FirestoreAccountDoc<Timestamp>['connection'] = {
-          ...fields,
-          ...(qrExpiresAt ? { qrExpiresAt: Timestamp.fromMillis(qrExpiresAt) } : {}),
-          updatedAt: Timestamp.now(),
-        };
+        const connection: FirestoreAccountDoc<Timestamp>['connection'] = { ...fields, updatedAt: Timestamp.now() };
         await fence.run((tx) => {
+          pairingWrite(db, tx, accountId, fields.state, qr ? { qr, qrExpiresAt } : undefined);
           tx.update(ref, {
             connection,
             ...(patch.me ? { me: patch.me } : {}),

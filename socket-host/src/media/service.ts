@@ -3,7 +3,7 @@
  * an `AccountMedia` per owned account (opened with the account's pipeline, closed with it).
  *
  * `fetchMediaNow(accountId, ref)` is the one entry point for "fetch this message's media now":
- * the `fetch_media` command (today `command-listener.ts`, later the command executor) calls it.
+ * the command executor runs `fetch_media` commands with it.
  */
 import type { MediaState } from '@wasync/shared';
 import type { MediaDownloadOptions } from '@whiskeysockets/baileys';
@@ -11,7 +11,6 @@ import type { Firestore } from 'firebase-admin/firestore';
 import type { Fence } from '../accounts/fence.ts';
 import type { Logger } from '../log.ts';
 import type { AccountWriter } from '../pipeline/writer/account-writer.ts';
-import { listenToFetchMediaCommands, runPendingFetchMedia } from './command-listener.ts';
 import { AccountMedia, type MediaFetchOptions, MediaLimits, type MediaSocket, type MessageRef } from './fetcher.ts';
 import { MediaSourceStore } from './sources.ts';
 import { type Bucket, MediaStore } from './store.ts';
@@ -48,8 +47,6 @@ export class MediaService {
   readonly sources: MediaSourceStore;
   readonly limits: MediaLimits;
   readonly #open = new Map<string, AccountMedia>();
-  readonly #fences = new Map<AccountMedia, Fence>();
-  #stopListener: (() => void) | undefined;
 
   constructor(
     private readonly db: Firestore,
@@ -78,11 +75,6 @@ export class MediaService {
     });
     context.writer?.onMessageWritten((path, doc) => media.messageWritten(path, doc));
     this.#open.set(context.accountId, media);
-    this.#fences.set(media, context.fence);
-    this.#startListener();
-    void runPendingFetchMedia(this.db, context.accountId, { fence: context.fence, media }, context.log).catch((err) =>
-      context.log.warn({ err }, 'pending fetch_media commands not read'),
-    );
     void media.resume().catch((err) => context.log.warn({ err }, 'media fetches not resumed'));
     return media;
   }
@@ -100,27 +92,6 @@ export class MediaService {
 
   close(accountId: string, media: AccountMedia): void {
     if (this.#open.get(accountId) === media) this.#open.delete(accountId);
-    this.#fences.delete(media);
     media.close();
-  }
-
-  /** Stops the host's fetch_media listener (shutdown). */
-  stop(): void {
-    this.#stopListener?.();
-    this.#stopListener = undefined;
-  }
-
-  /** One listener for the whole host, started with the first account. */
-  #startListener(): void {
-    if (this.#stopListener) return;
-    this.#stopListener = listenToFetchMediaCommands(
-      this.db,
-      (accountId) => {
-        const media = this.#open.get(accountId);
-        const fence = media && this.#fences.get(media);
-        return media && fence ? { media, fence } : undefined;
-      },
-      this.log,
-    );
   }
 }

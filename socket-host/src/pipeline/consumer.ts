@@ -45,8 +45,11 @@ export interface AccountContext {
    * undefined until the account is paired. Read it per batch: pairing sets it mid-ownership.
    */
   me(): AccountIdentity | undefined;
-  /** What the pipeline may use of the live socket; undefined between sockets (reconnects, pairing restarts). */
-  socket(): PipelineSocket | undefined;
+  /**
+   * The live socket; undefined between sockets (reconnects, pairing restarts). The pipeline uses
+   * only its `PipelineSocket` part; the command executor sends and asks for history through it.
+   */
+  socket(): WhatsAppSocket | undefined;
 }
 
 /** `accounts/{id}.me` as the host publishes it. */

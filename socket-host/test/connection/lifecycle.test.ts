@@ -127,11 +127,14 @@ describe('connection lifecycle (simulated WhatsApp, in-process host)', function 
     await createAccount('acc-qr');
     host = await startTestHost({ hostId: 'host-qr', simulator: sim });
     const qr = await waitForAccount('acc-qr', stateIs('qr'));
-    assert.match(qr.connection.qr, /^https:\/\/wa\.me\/settings\/linked_devices#/);
-    const expiresIn = qr.connection.qrExpiresAt.toMillis() - Date.now();
+    assert.equal(qr.connection.qr, undefined, 'never on the account document every member reads');
+    const pairing = (await testDb().doc(paths.pairing('acc-qr')).get()).data()!;
+    assert.match(pairing.qr, /^https:\/\/wa\.me\/settings\/linked_devices#/);
+    const expiresIn = pairing.qrExpiresAt.toMillis() - Date.now();
     assert.ok(expiresIn > 50_000 && expiresIn <= 60_000, `first QR lives ~60 s, got ${expiresIn}`);
     const closed = await waitForAccount('acc-qr', stateIs('closed'));
     assert.match(closed.connection.lastError, /^qr_expired:/);
+    assert.equal((await testDb().doc(paths.pairing('acc-qr')).get()).exists, false, 'the QR is gone once parked');
     await sleep(1500);
     assert.equal(sim.counters('acc-qr').opened, 1, 'no new socket after the QR expired');
     assert.equal(await leaseHolder('acc-qr'), null, 'lease released');

@@ -4,7 +4,7 @@ import { paths } from '@wasync/shared';
 import type { DocumentData } from 'firebase-admin/firestore';
 import { firestoreHost, testDb } from '../../../test/support/firestore.ts';
 import type { BackoffOptions } from '../../src/connection/backoff.ts';
-import { loadHostConfig, type RunningHost, startHost } from '../../src/host.ts';
+import { type HostOverrides, loadHostConfig, type RunningHost, startHost } from '../../src/host.ts';
 import { createLogger } from '../../src/log.ts';
 import type { AccountEventConsumer } from '../../src/pipeline/consumer.ts';
 import type { SimulatedWhatsApp } from '../../src/transport/simulated/simulator.ts';
@@ -20,6 +20,7 @@ export interface TestHostOptions {
   backoff?: Partial<BackoffOptions>;
   env?: Record<string, string>;
   logLevel?: string;
+  onBackfillScheduled?: HostOverrides['onBackfillScheduled'];
 }
 
 export function startTestHost(options: TestHostOptions): Promise<RunningHost> {
@@ -37,6 +38,7 @@ export function startTestHost(options: TestHostOptions): Promise<RunningHost> {
     transport: options.transport,
     consumer: options.consumer,
     backoff: options.backoff,
+    ...(options.onBackfillScheduled ? { onBackfillScheduled: options.onBackfillScheduled } : {}),
   });
 }
 

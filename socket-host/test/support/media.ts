@@ -86,7 +86,6 @@ export async function openMediaSync(
     async close() {
       await sync.close('test over');
       service.close(accountId, media);
-      if (!o.service) service.stop();
     },
   };
 }

@@ -57,6 +57,7 @@ import { extractGroupMetadata } from '@whiskeysockets/baileys/lib/Socket/groups.
 import processMessage from '@whiskeysockets/baileys/lib/Utils/process-message.js';
 import type { ConnectOptions, WhatsAppSocket } from '../types.ts';
 import type { SimulatedMediaServer } from './media.ts';
+import { onDemandLedger } from './on-demand.ts';
 import { pairSuccessStanza } from './pairing.ts';
 import type { SimulatedPhone } from './phone.ts';
 import { stableMessageId } from './random.ts';
@@ -228,8 +229,13 @@ export class SimulatedSocket implements WhatsAppSocket {
     if (!this.options.auth.creds.me?.id) throw new Boom('Not authenticated');
     this.#assertOpen();
     const requestId = stableMessageId(this.socketId, 'pdo', String(this.server.nextLive()));
+    const ledger = onDemandLedger(this.server.phone);
+    if (!ledger.request(requestId, oldestMsgKey.remoteJid!, count)) return requestId;
     const history = this.server.phone.onDemand(oldestMsgKey.remoteJid!, count, Number(oldestMsgTimestamp));
-    this.#later(this.server.timings.onDemandMs, () => this.#deliverHistory(history, requestId));
+    this.#later(this.server.timings.onDemandMs, async () => {
+      await this.#deliverHistory(history, requestId);
+      ledger.answered(requestId);
+    });
     return requestId;
   };
 
@@ -251,7 +257,8 @@ export class SimulatedSocket implements WhatsAppSocket {
   /** The phone scans the QR (or confirms the pairing code). */
   pair(): void {
     const { creds } = this.options.auth;
-    const showsQrOrCode = !creds.me?.id || creds.pairingCode;
+    // Linked once pairing stored the signed `account` (a pairing code sets `me` before that).
+    const showsQrOrCode = !creds.account;
     if (this.#closed || !showsQrOrCode) return;
     let update: ReturnType<typeof configureSuccessfulPairing>['creds'];
     try {
@@ -319,7 +326,9 @@ export class SimulatedSocket implements WhatsAppSocket {
     this.#later(this.server.timings.connectMs, async () => {
       await this.server.recorded(this);
       if (this.#closed) return;
-      if (!creds.me?.id || creds.pairingCode) return this.#showQr();
+      // Baileys logs in whenever `me` is set; a companion that asked for a pairing code and was
+      // never linked has `me` without `account`, which WhatsApp answers like a new one (a QR).
+      if (!creds.me?.id || !creds.account) return this.#showQr();
       if (!this.server.acceptsLogin(creds.me.id)) {
         // What WhatsApp answers a device the phone removed: a stream failure with reason 401.
         return void this.end(

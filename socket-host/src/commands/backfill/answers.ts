@@ -1,0 +1,80 @@
+/**
+ * Matches WhatsApp's answers to on-demand history requests with the requests. An answer is an
+ * ON_DEMAND `messaging-history.set`; it names its request by `peerDataRequestSessionId` (WhatsApp
+ * echoes the id `fetchMessageHistory` returned), but Baileys' event buffer keeps only the last id
+ * of sets it merged, and phones answer a request for a LID chat keyed by its phone number (and
+ * the reverse). So an answer goes to the request with its id, else to the oldest waiting request
+ * whose chat — any of the thread's JIDs, LID or phone number — the answer carries.
+ */
+import { jidNormalizedUser, proto, type WAMessage } from '@whiskeysockets/baileys';
+import type { HistorySet } from '../../pipeline/history/raw-codec.ts';
+
+export interface HistoryAnswer {
+  /** The answer's messages of the requested chat. */
+  messages: WAMessage[];
+  /** Nothing older is left on the phone for this chat (its flag, or an answer without messages). */
+  nothingOlder: boolean;
+}
+
+interface Waiting {
+  requestId: string | undefined;
+  jids: ReadonlySet<string>;
+  resolve: (answer: HistoryAnswer) => void;
+}
+
+const ON_DEMAND = proto.HistorySync.HistorySyncType.ON_DEMAND;
+const NO_MORE = proto.Conversation.EndOfHistoryTransferType.COMPLETE_AND_NO_MORE_MESSAGE_REMAIN_ON_PRIMARY;
+
+export class AnswerMatcher {
+  readonly #waiting: Waiting[] = [];
+
+  /**
+   * Starts waiting for an answer about the chat known by `jids`, before the request is sent (an
+   * answer must not slip past); `identify` gives it the request id `fetchMessageHistory` returned.
+   */
+  expect(jids: readonly string[]): {
+    answer: Promise<HistoryAnswer>;
+    identify: (requestId: string) => void;
+    cancel: () => void;
+  } {
+    let waiting!: Waiting;
+    const answer = new Promise<HistoryAnswer>((resolve) => {
+      waiting = { requestId: undefined, jids: new Set(jids.map((j) => jidNormalizedUser(j))), resolve };
+    });
+    this.#waiting.push(waiting);
+    return {
+      answer,
+      identify: (requestId) => {
+        waiting.requestId = requestId;
+      },
+      cancel: () => this.#remove(waiting),
+    };
+  }
+
+  /** Offers a history set; ON_DEMAND ones resolve the requests they answer. */
+  offer(set: HistorySet): void {
+    if (set.syncType !== ON_DEMAND || this.#waiting.length === 0) return;
+    const id = set.peerDataRequestSessionId;
+    const byId = id ? this.#waiting.find((w) => w.requestId === id) : undefined;
+    const candidates = byId ? [byId, ...this.#waiting.filter((w) => w !== byId)] : [...this.#waiting];
+    for (const waiting of candidates) {
+      const messages = (set.messages ?? []).filter((m) => waiting.jids.has(chatOf(m)));
+      const chat = (set.chats ?? []).find((c) => waiting.jids.has(jidNormalizedUser(c.id ?? '')));
+      if (waiting !== byId && messages.length === 0 && !chat) continue;
+      this.#remove(waiting);
+      // Nothing older: WhatsApp's end-of-history flag, when Baileys kept it — its event buffer drops
+      // a chat it has seen before on this socket from later history sets (`historyCache`), flag
+      // and all, so from the second answer of a chat on it only an empty answer says so.
+      waiting.resolve({ messages, nothingOlder: chat?.endOfHistoryTransferType === NO_MORE || messages.length === 0 });
+    }
+  }
+
+  #remove(waiting: Waiting): void {
+    const i = this.#waiting.indexOf(waiting);
+    if (i >= 0) this.#waiting.splice(i, 1);
+  }
+}
+
+function chatOf(message: WAMessage): string {
+  return jidNormalizedUser(message.key?.remoteJid ?? '');
+}

@@ -1,0 +1,209 @@
+/**
+ * Executes `backfill` commands of one account: tops up its most recently active threads with
+ * older messages asked from the phone (`fetchMessageHistory`), which answer through the sync
+ * pipeline (ON_DEMAND history, stored as `source: 'backfill'`).
+ *
+ * - threads: `payload.threadIds`, or the `payload.threads` most recently active (`lastMessageAt`),
+ *   one-to-one and group chats only, minus those whose phone said nothing older is left;
+ * - each topped up towards `payload.count` stored messages, ≤ 50 per request, the first anchored
+ *   at the oldest stored message and each next one at the oldest message of the last answer;
+ * - at most `concurrency` (BACKFILL_CONCURRENCY, 1–2) threads in flight, one request each: a burst
+ *   makes phones drop requests silently;
+ * - a request unanswered after `requestTimeoutMs` is recorded and counted, asked again at most
+ *   `retries` times for that thread, then the thread is left (no retry storm); an answer saying
+ *   nothing older is left marks the thread exhausted (skipped from then on);
+ * - a second backfill command while one runs joins it (same result).
+ */
+import type { BackfillPayload, BackfillResult } from '@wasync/shared';
+import { jidCategory, paths } from '@wasync/shared';
+import { toNumber, type WAMessageKey } from '@whiskeysockets/baileys';
+import type { DocumentSnapshot, Firestore } from 'firebase-admin/firestore';
+import { Timestamp } from 'firebase-admin/firestore';
+import type { Fence } from '../../accounts/fence.ts';
+import type { Logger } from '../../log.ts';
+import { type CommandSocket, ControlError } from '../account-control.ts';
+import type { CommandStore } from '../command-store.ts';
+import type { ConnectionWatch } from '../connection-watch.ts';
+import type { BackfillRunner } from '../executor.ts';
+import { AnswerMatcher, type HistoryAnswer } from './answers.ts';
+import { BackfillRecorder, exhaustedThreads } from './progress.ts';
+
+/** WhatsApp answers at most this many messages per on-demand request. */
+export const MAX_PER_REQUEST = 50;
+
+export interface BackfillOptions {
+  concurrency: number;
+  requestTimeoutMs: number;
+  retries: number;
+}
+
+export interface BackfillDeps {
+  db: Firestore;
+  accountId: string;
+  fence: Fence;
+  watch: ConnectionWatch;
+  socket: () => CommandSocket | undefined;
+  options: BackfillOptions;
+  log: Logger;
+}
+
+interface Thread {
+  id: string;
+  jid: string;
+  jids: string[];
+}
+
+interface Anchor {
+  key: WAMessageKey;
+  /** Seconds (what WhatsApp expects, despite the field's name `oldestMsgTimestampMs`). */
+  timestampS: number;
+}
+
+export class AccountBackfill implements BackfillRunner {
+  readonly #matcher = new AnswerMatcher();
+  #active: Promise<BackfillResult> | undefined;
+
+  constructor(private readonly deps: BackfillDeps) {
+    deps.watch.onHistory((set) => this.#matcher.offer(set));
+  }
+
+  async run(commandId: string, payload: BackfillPayload, store: CommandStore): Promise<void> {
+    if (this.#active) {
+      this.deps.log.info({ commandId }, 'a backfill runs already; this one joins it');
+      await store.finish(commandId, await this.#active);
+      return;
+    }
+    this.#active = this.#backfill(payload);
+    try {
+      await store.finish(commandId, await this.#active);
+    } finally {
+      this.#active = undefined;
+    }
+  }
+
+  async #backfill(payload: BackfillPayload): Promise<BackfillResult> {
+    const { deps } = this;
+    await deps.watch.whenOpen();
+    if (deps.watch.closed) throw new ControlError('unavailable', 'the account was let go');
+    const threads = await this.#threads(payload);
+    const recorder = new BackfillRecorder(deps.db, deps.accountId, deps.fence);
+    await recorder.start(threads.length);
+    deps.log.info({ threads: threads.length, count: payload.count }, 'backfill started');
+    const queue = [...threads];
+    const worker = async () => {
+      for (let thread = queue.shift(); thread; thread = queue.shift()) {
+        await this.#topUp(thread, payload.count, recorder);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(deps.options.concurrency, queue.length) }, worker));
+    if (deps.watch.closed) throw new ControlError('unavailable', 'the account was let go');
+    await recorder.finish();
+    const { threads: n, requested, received, unanswered } = recorder.counts;
+    deps.log.info({ threads: n, requested, received, unanswered }, 'backfill finished');
+    return { threads: n, requested, received };
+  }
+
+  /** Asks for older messages of `thread` until it holds `count` or the phone has no more. */
+  async #topUp(thread: Thread, count: number, recorder: BackfillRecorder): Promise<void> {
+    const { deps } = this;
+    const messages = deps.db.collection(paths.messages(deps.accountId, thread.id));
+    let need = count - (await messages.count().get()).data().count;
+    let anchor = anchorOf(thread, (await messages.orderBy('timestamp', 'asc').limit(1).get()).docs[0]);
+    let retries = deps.options.retries;
+    while (need > 0 && anchor && !deps.watch.closed) {
+      const socket = deps.socket();
+      if (!socket) {
+        // Between sockets the watch may still say open for a moment: never spin.
+        await Promise.all([deps.watch.whenOpen(), new Promise((resolve) => setTimeout(resolve, 100))]);
+        continue;
+      }
+      const asked = Math.min(MAX_PER_REQUEST, need);
+      const answer = await this.#ask(socket, thread, asked, anchor);
+      recorder.counts.requested += asked;
+      if (answer === undefined) {
+        recorder.counts.unanswered += 1;
+        await Promise.all([recorder.unanswered(thread.id), recorder.progress()]);
+        deps.log.warn({ threadId: thread.id, retriesLeft: retries }, 'history request unanswered');
+        if (retries-- <= 0) return;
+        continue;
+      }
+      recorder.counts.received += answer.messages.length;
+      await recorder.progress();
+      if (answer.nothingOlder) {
+        await recorder.exhausted(thread.id);
+        return;
+      }
+      need -= answer.messages.length;
+      anchor = oldestOf(answer) ?? anchor;
+    }
+  }
+
+  /** One request; its answer, or undefined when none came within the timeout. */
+  async #ask(socket: CommandSocket, thread: Thread, count: number, anchor: Anchor): Promise<HistoryAnswer | undefined> {
+    const waiting = this.#matcher.expect(thread.jids);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      waiting.identify(await socket.fetchMessageHistory(count, anchor.key, anchor.timestampS));
+      const timeout = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), this.deps.options.requestTimeoutMs);
+      });
+      return await Promise.race([waiting.answer, timeout]);
+    } finally {
+      clearTimeout(timer);
+      waiting.cancel();
+    }
+  }
+
+  async #threads(payload: BackfillPayload): Promise<Thread[]> {
+    const { db, accountId } = this.deps;
+    const snaps = payload.threadIds
+      ? (await db.getAll(...payload.threadIds.map((id) => db.doc(paths.thread(accountId, id))))).filter((s) => s.exists)
+      : (await db.collection(paths.threads(accountId)).orderBy('lastMessageAt', 'desc').limit(payload.threads).get())
+          .docs;
+    const threads = snaps.flatMap((snap): Thread[] => {
+      const jid: unknown = snap.get('jid');
+      if (typeof jid !== 'string') return [];
+      const category = jidCategory(jid);
+      if (category !== 'dm' && category !== 'group') return [];
+      const aliases: unknown = snap.get('aliases');
+      const jids = [jid, ...(Array.isArray(aliases) ? aliases.filter((a) => typeof a === 'string') : [])];
+      return [{ id: snap.id, jid, jids }];
+    });
+    const exhausted = await exhaustedThreads(
+      db,
+      accountId,
+      threads.map((t) => t.id),
+    );
+    return threads.filter((t) => !exhausted.has(t.id));
+  }
+}
+
+/** The oldest stored message of a thread as an anchor (its key as WhatsApp knows it). */
+function anchorOf(thread: Thread, oldest: DocumentSnapshot | undefined): Anchor | undefined {
+  if (!oldest) return undefined;
+  const id: unknown = oldest.get('id');
+  const timestamp: unknown = oldest.get('timestamp');
+  if (typeof id !== 'string' || !(timestamp instanceof Timestamp)) return undefined;
+  const fromMe = oldest.get('fromMe') === true;
+  const sender: unknown = oldest.get('sender');
+  return {
+    key: {
+      remoteJid: thread.jid,
+      fromMe,
+      id,
+      ...(jidCategory(thread.jid) === 'group' && !fromMe && typeof sender === 'string' ? { participant: sender } : {}),
+    },
+    timestampS: Math.floor(timestamp.toMillis() / 1000),
+  };
+}
+
+/** The oldest message of an answer, as the next request's anchor. */
+function oldestOf(answer: HistoryAnswer): Anchor | undefined {
+  let oldest: Anchor | undefined;
+  for (const m of answer.messages) {
+    const t = m.messageTimestamp == null ? Number.NaN : toNumber(m.messageTimestamp);
+    if (!Number.isFinite(t) || !m.key?.id) continue;
+    if (!oldest || t < oldest.timestampS) oldest = { key: m.key, timestampS: t };
+  }
+  return oldest;
+}

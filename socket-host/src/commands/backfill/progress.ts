@@ -1,0 +1,77 @@
+/**
+ * What a backfill records: its progress on the account (`backfill{ state, threads, requested,
+ * received, unanswered, startedAt, finishedAt }`, `lastBackfillAt` when it ends) and what it learned
+ * per thread (`accounts/{id}/backfillThreads/{threadId}`: nothing older left, unanswered requests).
+ * Every write is fenced: a host that lost the account records nothing.
+ */
+import { paths } from '@wasync/shared';
+import { FieldValue, type Firestore, Timestamp } from 'firebase-admin/firestore';
+import type { Fence } from '../../accounts/fence.ts';
+
+export interface BackfillCounts {
+  threads: number;
+  requested: number;
+  received: number;
+  unanswered: number;
+}
+
+export class BackfillRecorder {
+  readonly counts: BackfillCounts = { threads: 0, requested: 0, received: 0, unanswered: 0 };
+  #startedAt = Timestamp.now();
+
+  constructor(
+    private readonly db: Firestore,
+    private readonly accountId: string,
+    private readonly fence: Fence,
+  ) {}
+
+  start(threads: number): Promise<void> {
+    this.counts.threads = threads;
+    this.#startedAt = Timestamp.now();
+    return this.#write('running');
+  }
+
+  /** The counts as they stand (after a request or an answer). */
+  progress(): Promise<void> {
+    return this.#write('running');
+  }
+
+  async finish(): Promise<void> {
+    const now = Timestamp.now();
+    await this.#write('done', { finishedAt: now }, { lastBackfillAt: now });
+  }
+
+  /** The phone has nothing older for this thread: later backfills skip it. */
+  exhausted(threadId: string): Promise<void> {
+    const ref = this.db.doc(paths.backfillThread(this.accountId, threadId));
+    return this.fence.run((tx) => {
+      tx.set(ref, { exhaustedAt: Timestamp.now() }, { merge: true });
+    });
+  }
+
+  unanswered(threadId: string): Promise<void> {
+    const ref = this.db.doc(paths.backfillThread(this.accountId, threadId));
+    return this.fence.run((tx) => {
+      tx.set(ref, { unansweredAt: Timestamp.now(), unanswered: FieldValue.increment(1) }, { merge: true });
+    });
+  }
+
+  #write(state: string, extra: Record<string, unknown> = {}, top: Record<string, unknown> = {}): Promise<void> {
+    const ref = this.db.doc(paths.account(this.accountId));
+    const backfill = { state, ...this.counts, startedAt: this.#startedAt, ...extra };
+    return this.fence.run((tx) => {
+      tx.update(ref, { backfill, ...top });
+    });
+  }
+}
+
+/** Threads a backfill skips: those whose phone said nothing older is left. */
+export async function exhaustedThreads(
+  db: Firestore,
+  accountId: string,
+  threadIds: readonly string[],
+): Promise<Set<string>> {
+  if (threadIds.length === 0) return new Set();
+  const snaps = await db.getAll(...threadIds.map((id) => db.doc(paths.backfillThread(accountId, id))));
+  return new Set(snaps.filter((s) => s.get('exhaustedAt') !== undefined).map((s) => s.id));
+}

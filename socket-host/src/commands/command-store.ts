@@ -1,0 +1,147 @@
+/**
+ * An account's command documents (`accounts/{id}/commands/{commandId}`) as the executor reads and
+ * writes them. Every state change runs in the account's fenced transaction (the lease is read
+ * first): a host that lost the account can neither claim nor finish a command.
+ *
+ * Stored by the host besides the contract fields: `claim{ epoch, at }` (who runs it) and
+ * `sending{ epoch, at }` (written just before a send is handed to the socket).
+ */
+import { type CommandError, type EpochMs, paths } from '@wasync/shared';
+import { type DocumentSnapshot, type Firestore, Timestamp } from 'firebase-admin/firestore';
+import type { Fence } from '../accounts/fence.ts';
+import { type ClaimDecision, claimDecision, type StoredCommand } from './claim.ts';
+
+/** A command as the listener saw it (enough to queue it; the claim re-reads it). */
+export interface SeenCommand {
+  id: string;
+  type: unknown;
+  state: 'pending' | 'running';
+  payload: unknown;
+  createdAt: EpochMs;
+  expiresAt: EpochMs;
+}
+
+const millis = (value: unknown): number => (value instanceof Timestamp ? value.toMillis() : Number.NaN);
+
+export function storedCommand(snapshot: DocumentSnapshot): StoredCommand {
+  const claimEpoch: unknown = snapshot.get('claim.epoch');
+  const sendingEpoch: unknown = snapshot.get('sending.epoch');
+  const generation: unknown = snapshot.get('pairingGeneration');
+  return {
+    type: snapshot.get('type'),
+    state: snapshot.get('state'),
+    payload: snapshot.get('payload'),
+    createdAt: millis(snapshot.get('createdAt')),
+    expiresAt: millis(snapshot.get('expiresAt')),
+    pairingGeneration: typeof generation === 'number' ? generation : undefined,
+    ...(typeof claimEpoch === 'number' ? { claimEpoch } : {}),
+    ...(typeof sendingEpoch === 'number' ? { sendingEpoch } : {}),
+  };
+}
+
+export class CommandStore {
+  constructor(
+    private readonly db: Firestore,
+    readonly accountId: string,
+    private readonly fence: Fence,
+    private readonly sendTtlMs: number,
+  ) {}
+
+  /**
+   * Listens to the account's pending and running commands, oldest first (index `state, createdAt`);
+   * `onError` gets listener failures. Returns the unsubscribe function.
+   */
+  listen(onCommands: (commands: SeenCommand[]) => void, onError: (err: Error) => void): () => void {
+    return this.db
+      .collection(paths.commands(this.accountId))
+      .where('state', 'in', ['pending', 'running'])
+      .orderBy('createdAt')
+      .onSnapshot(
+        (snapshot) =>
+          onCommands(
+            snapshot.docs.map((doc) => ({
+              id: doc.id,
+              type: doc.get('type'),
+              state: doc.get('state'),
+              payload: doc.get('payload'),
+              createdAt: millis(doc.get('createdAt')),
+              expiresAt: millis(doc.get('expiresAt')),
+            })),
+          ),
+        onError,
+      );
+  }
+
+  /**
+   * Claims `commandId` for this owner: `running` with `claim{ epoch }`, or `failed` at once when
+   * the decision says so (recorded in the same transaction). Returns the decision.
+   */
+  claim(commandId: string, now = Date.now()): Promise<ClaimDecision> {
+    const ref = this.#ref(commandId);
+    const account = this.db.doc(paths.account(this.accountId));
+    return this.fence.run(async (tx) => {
+      const [snapshot, accountSnapshot] = await tx.getAll(ref, account);
+      if (!snapshot!.exists) return { kind: 'skip', why: 'gone' } as const;
+      const generation: unknown = accountSnapshot!.get('pairingGeneration');
+      const decision = claimDecision(
+        storedCommand(snapshot!),
+        typeof generation === 'number' ? generation : undefined,
+        this.fence.epoch,
+        now,
+        this.sendTtlMs,
+      );
+      const at = Timestamp.fromMillis(now);
+      if (decision.kind === 'run') {
+        tx.update(ref, { state: 'running', claim: { epoch: this.fence.epoch, at }, updatedAt: at });
+      } else if (decision.kind === 'fail') {
+        tx.update(ref, { state: 'failed', error: decision.error, updatedAt: at });
+      }
+      return decision;
+    });
+  }
+
+  /** Records that the send is being handed to the socket now (only while this owner runs it). */
+  markSending(commandId: string): Promise<void> {
+    return this.#whileOurs(commandId, (at) => ({ sending: { epoch: this.fence.epoch, at } }));
+  }
+
+  finish(commandId: string, result: Record<string, unknown>): Promise<void> {
+    return this.#whileOurs(commandId, (at) => ({ state: 'done', result, updatedAt: at }));
+  }
+
+  fail(commandId: string, error: CommandError): Promise<void> {
+    return this.#whileOurs(commandId, (at) => ({ state: 'failed', error, updatedAt: at }));
+  }
+
+  /** Fails a command still pending (a send that waited past its TTL), in one fenced transaction. */
+  async failIfPending(commandId: string, error: CommandError): Promise<boolean> {
+    const ref = this.#ref(commandId);
+    return this.fence.run(async (tx) => {
+      const snapshot = await tx.get(ref);
+      if (snapshot.get('state') !== 'pending') return false;
+      tx.update(ref, { state: 'failed', error, updatedAt: Timestamp.now() });
+      return true;
+    });
+  }
+
+  /** Reads a command (outside any transaction). */
+  async read(commandId: string): Promise<DocumentSnapshot> {
+    return this.#ref(commandId).get();
+  }
+
+  /** Applies `fields` if the command is still running under this owner's claim; else nothing. */
+  #whileOurs(commandId: string, fields: (at: Timestamp) => Record<string, unknown>): Promise<void> {
+    const ref = this.#ref(commandId);
+    return this.fence.run(async (tx) => {
+      const snapshot = await tx.get(ref);
+      if (snapshot.get('state') !== 'running' || snapshot.get('claim.epoch') !== this.fence.epoch) {
+        throw new Error(`command ${commandId} is no longer running under epoch ${this.fence.epoch}`);
+      }
+      tx.update(ref, fields(Timestamp.now()));
+    });
+  }
+
+  #ref(commandId: string) {
+    return this.db.doc(paths.command(this.accountId, commandId));
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The command executor joined to the host's event seam: for each owned account it opens the
+ * inner consumer (the sync pipeline) and an `AccountCommands` beside it. Every event batch is
+ * shown to the account's `ConnectionWatch` first (open, QR, backlog drained), then handed on, so
+ * waiting sends learn about an open socket without waiting for the pipeline.
+ */
+import type { MediaState } from '@wasync/shared';
+import type { Firestore } from 'firebase-admin/firestore';
+import type {
+  AccountContext,
+  AccountEventConsumer,
+  AccountEventSink,
+  BaileysEventBatch,
+  EventMeta,
+} from '../pipeline/consumer.ts';
+import type { SyncConsumer } from '../pipeline/sync-consumer.ts';
+import { sessionControl } from './account-control.ts';
+import { ConnectionWatch } from './connection-watch.ts';
+import { AccountCommands, type BackfillRunner, type ExecutorOptions } from './executor.ts';
+
+export interface CommandsConsumerOptions {
+  executor: ExecutorOptions;
+  /** Backfill per account (its runner needs the account's pipeline and watch). */
+  backfill?: (context: AccountContext, watch: ConnectionWatch, pipeline: SyncConsumer) => BackfillRunner;
+  /** Told when an open socket has delivered its offline backlog (backfill scheduling). */
+  onBacklogDrained?: (context: AccountContext, socket: number) => void;
+  onSend?: (accountId: string, commandId: string) => void;
+  /** The host's media service: runs `fetch_media` commands (none without a bucket). */
+  fetchMedia?: (accountId: string, ref: { threadId: string; messageDocId: string }) => Promise<MediaState | undefined>;
+}
+
+export class CommandsConsumer implements AccountEventConsumer {
+  readonly #executors = new Map<string, AccountCommands>();
+
+  constructor(
+    private readonly db: Firestore,
+    private readonly inner: AccountEventConsumer,
+    /** The sync pipeline, whose writer sends go through (undefined: sends cannot run). */
+    private readonly pipeline: SyncConsumer | undefined,
+    private readonly options: CommandsConsumerOptions,
+  ) {}
+
+  /** The executor of an account this host owns now. */
+  executor(accountId: string): AccountCommands | undefined {
+    return this.#executors.get(accountId);
+  }
+
+  async openAccount(context: AccountContext): Promise<AccountEventSink> {
+    const sink = await this.inner.openAccount(context);
+    const watch = new ConnectionWatch();
+    const { accountId } = context;
+    const pipeline = this.pipeline;
+    const executor = new AccountCommands({
+      db: this.db,
+      accountId,
+      fence: context.fence,
+      control: sessionControl(context, watch),
+      watch,
+      writer: () => pipeline?.account(accountId),
+      me: () => context.me(),
+      ...(pipeline && this.options.backfill ? { backfill: this.options.backfill(context, watch, pipeline) } : {}),
+      ...(this.options.fetchMedia
+        ? { fetchMedia: (ref: { threadId: string; messageDocId: string }) => this.options.fetchMedia!(accountId, ref) }
+        : {}),
+      options: this.options.executor,
+      log: context.log.child({ component: 'commands' }),
+      ...(this.options.onSend ? { onSend: (commandId: string) => this.options.onSend!(accountId, commandId) } : {}),
+    });
+    const onDrained = this.options.onBacklogDrained;
+    if (onDrained) watch.onBacklogDrained((socket) => onDrained(context, socket));
+    this.#executors.set(accountId, executor);
+    executor.start();
+    return {
+      handle: async (events: BaileysEventBatch, meta: EventMeta) => {
+        watch.observe(events, meta.socket);
+        await sink.handle(events, meta);
+      },
+      close: async (reason: string) => {
+        watch.close();
+        if (this.#executors.get(accountId) === executor) this.#executors.delete(accountId);
+        await executor.close();
+        await sink.close(reason);
+      },
+    };
+  }
+}

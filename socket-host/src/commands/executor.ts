@@ -1,0 +1,252 @@
+/**
+ * The command executor of one owned account (one per lease epoch, opened and closed with the
+ * account's pipeline): a Firestore listener on the account's pending and running commands (no
+ * polling), each command claimed in a fenced transaction and run to a recorded end.
+ *
+ * - sends: one queue per chat, in creation order; each waits for an open socket (staying
+ *   `pending` meanwhile) or its deadline (`SEND_TTL_S`, `expiresAt`), whichever comes first;
+ * - pair, logout, backfill: run as they come (logout waits for an open socket);
+ * - a command left `running` by an earlier owner is resumed (claim.ts).
+ *
+ * A claim that fails on Firestore is tried again after a pause; a lost lease ends everything
+ * quietly (the next owner's listener finds the same commands).
+ */
+import type {
+  BackfillPayload,
+  CommandError,
+  FetchMediaPayload,
+  FetchMediaResult,
+  MediaState,
+  PairPayload,
+  SendPayload,
+} from '@wasync/shared';
+import type { Firestore } from 'firebase-admin/firestore';
+import { isLeaseLost } from '../accounts/lease-errors.ts';
+import type { Logger } from '../log.ts';
+import type { AccountIdentity } from '../pipeline/consumer.ts';
+import { type AccountControl, ControlError } from './account-control.ts';
+import type { ClaimDecision } from './claim.ts';
+import { CommandStore, type SeenCommand } from './command-store.ts';
+import type { ConnectionWatch } from './connection-watch.ts';
+import { SendPacer } from './pacer.ts';
+import { writePairingCode } from './pairing-doc.ts';
+import { type MessageWriter, runSend } from './send.ts';
+
+export interface ExecutorOptions {
+  sendTtlMs: number;
+  sendIntervalMs: number;
+  sendJitterMs: number;
+  /** Pause before a claim that failed on Firestore is tried again. */
+  retryMs: number;
+  /** Longest wait for work in progress when the account is let go. */
+  closeTimeoutMs: number;
+}
+
+export interface BackfillRunner {
+  run(commandId: string, payload: BackfillPayload, store: CommandStore): Promise<void>;
+}
+
+export interface ExecutorDeps {
+  db: Firestore;
+  accountId: string;
+  fence: ConstructorParameters<typeof CommandStore>[2];
+  control: AccountControl;
+  watch: ConnectionWatch;
+  writer: () => MessageWriter | undefined;
+  me: () => AccountIdentity | undefined;
+  backfill?: BackfillRunner;
+  /** Fetches one message's media now (the host's media service); undefined: this host keeps no media. */
+  fetchMedia?: (ref: { threadId: string; messageDocId: string }) => Promise<MediaState | undefined>;
+  options: ExecutorOptions;
+  log: Logger;
+  /** Told just before each `sendMessage` (benchmarks). */
+  onSend?: (commandId: string) => void;
+}
+
+export class AccountCommands {
+  readonly store: CommandStore;
+  readonly #deps: ExecutorDeps;
+  readonly #pacer: SendPacer;
+  readonly #seen = new Set<string>();
+  readonly #chats = new Map<string, Promise<void>>();
+  readonly #work = new Set<Promise<void>>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #unsubscribe: (() => void) | undefined;
+  #closed = false;
+
+  constructor(deps: ExecutorDeps) {
+    this.#deps = deps;
+    this.store = new CommandStore(deps.db, deps.accountId, deps.fence, deps.options.sendTtlMs);
+    this.#pacer = new SendPacer(deps.options.sendIntervalMs, deps.options.sendJitterMs);
+  }
+
+  start(): this {
+    this.#unsubscribe = this.store.listen(
+      (commands) => {
+        for (const command of commands) this.#accept(command);
+      },
+      (err) => this.#deps.log.error({ err }, 'command listener failed'),
+    );
+    return this;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unsubscribe?.();
+    for (const timer of this.#timers) clearTimeout(timer);
+    const settled = Promise.allSettled([...this.#work]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      settled,
+      new Promise((resolve) => (timer = setTimeout(resolve, this.#deps.options.closeTimeoutMs))),
+    ]);
+    clearTimeout(timer);
+  }
+
+  #accept(command: SeenCommand): void {
+    if (this.#closed || this.#seen.has(command.id)) return;
+    this.#seen.add(command.id);
+    const to = (command.payload as { to?: unknown } | undefined)?.to;
+    if (command.type === 'send' && typeof to === 'string') {
+      // One chain per chat: sends to a chat go out in the order they were created.
+      const previous = this.#chats.get(to) ?? Promise.resolve();
+      const next = previous.then(() => this.#guard(command, () => this.#send(command)));
+      this.#chats.set(to, next);
+      this.#track(next);
+      if (command.state === 'pending') this.#expireLater(command);
+    } else {
+      this.#track(this.#guard(command, () => this.#other(command)));
+    }
+  }
+
+  async #send(command: SeenCommand): Promise<void> {
+    await this.#deps.watch.whenOpen();
+    if (this.#closed) return;
+    const decision = await this.#claim(command);
+    if (decision?.kind !== 'run') return;
+    await runSend(command.id, decision.command.payload as SendPayload, {
+      ...this.#deps,
+      store: this.store,
+      pacer: this.#pacer,
+    });
+  }
+
+  /**
+   * A send still waiting at its deadline (`SEND_TTL_S` after its request, or `expiresAt`) fails
+   * with `expired` then, wherever it stands in its chat's queue: a message that could not go out
+   * in time must fail visibly, not reach the recipient late.
+   */
+  #expireLater(command: SeenCommand): void {
+    const deadline = Math.min(command.createdAt + this.#deps.options.sendTtlMs, command.expiresAt);
+    const timer = setTimeout(
+      () => {
+        this.#timers.delete(timer);
+        if (this.#closed) return;
+        const error = {
+          code: 'expired',
+          message: 'not sent before its deadline (SEND_TTL_S); the account was not connected',
+        };
+        this.store
+          .failIfPending(command.id, error)
+          .then((failed) => failed && this.#deps.log.info({ commandId: command.id }, 'send expired while waiting'))
+          .catch((err) => {
+            if (!isLeaseLost(err)) this.#deps.log.warn({ err, commandId: command.id }, 'expiring a send failed');
+          });
+      },
+      Math.max(0, deadline - Date.now()),
+    );
+    timer.unref();
+    this.#timers.add(timer);
+  }
+
+  async #other(command: SeenCommand): Promise<void> {
+    if (command.type === 'logout' && !this.#deps.watch.isOpen) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.#deps.watch.whenOpen(),
+        new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, command.expiresAt - Date.now()) + 1))),
+      ]);
+      clearTimeout(timer);
+      if (this.#closed) return;
+    }
+    const decision = await this.#claim(command);
+    if (decision?.kind !== 'run') return;
+    const { type, payload } = decision.command;
+    try {
+      if (type === 'pair') await this.#pair(command, payload as PairPayload);
+      else if (type === 'logout') await this.#logout(command.id);
+      else if (type === 'backfill') {
+        if (!this.#deps.backfill) throw new ControlError('unavailable', 'this host runs no backfills');
+        await this.#deps.backfill.run(command.id, payload as BackfillPayload, this.store);
+      } else if (type === 'fetch_media') await this.#fetchMedia(command.id, payload as FetchMediaPayload);
+      else throw new ControlError('invalid_argument', `this host does not run commands of type ${type}`);
+    } catch (err) {
+      if (isLeaseLost(err) || this.#closed) return;
+      const error: CommandError =
+        err instanceof ControlError
+          ? { code: err.code, message: err.message }
+          : { code: 'internal', message: err instanceof Error ? err.message : String(err) };
+      if (!(err instanceof ControlError)) this.#deps.log.error({ err, commandId: command.id }, 'command failed');
+      await this.store.fail(command.id, error).catch(() => {});
+    }
+  }
+
+  async #pair(command: SeenCommand, payload: PairPayload): Promise<void> {
+    const phoneNumber = payload.method === 'code' ? payload.phoneNumber : undefined;
+    const { pairingCode } = await this.#deps.control.pair({
+      ...(phoneNumber ? { phoneNumber } : {}),
+      requestedAt: command.createdAt,
+    });
+    if (pairingCode) await writePairingCode(this.#deps.db, this.#deps.accountId, this.#deps.fence, pairingCode);
+    await this.store.finish(command.id, pairingCode ? { pairingCode } : {});
+    this.#deps.log.info({ commandId: command.id, method: payload.method }, 'pairing started');
+  }
+
+  /** `fetch_media` (the API's 202 for media not stored yet): fetched now, the media state as result. */
+  async #fetchMedia(commandId: string, payload: FetchMediaPayload): Promise<void> {
+    if (!this.#deps.fetchMedia) throw new ControlError('unavailable', 'this host keeps no media (no bucket)');
+    const state = await this.#deps.fetchMedia({ threadId: payload.threadId, messageDocId: payload.messageId });
+    if (state === undefined) throw new ControlError('not_found', 'the message has no media (or is gone)');
+    const result: FetchMediaResult = { state };
+    await this.store.finish(commandId, result);
+  }
+
+  async #logout(commandId: string): Promise<void> {
+    await this.#deps.control.logout();
+    this.#deps.log.info({ commandId }, 'logged out');
+    await this.store.finish(commandId, {});
+  }
+
+  /** Claims `command`; a Firestore failure lets it be seen again after `retryMs`. */
+  async #claim(command: SeenCommand): Promise<ClaimDecision | undefined> {
+    try {
+      const decision = await this.store.claim(command.id);
+      if (decision.kind === 'fail') {
+        this.#deps.log.info({ commandId: command.id, error: decision.error }, 'command failed at claim');
+      }
+      return decision;
+    } catch (err) {
+      if (isLeaseLost(err) || this.#closed) return undefined;
+      this.#deps.log.warn({ err, commandId: command.id }, 'claiming a command failed; trying again');
+      setTimeout(() => {
+        this.#seen.delete(command.id);
+        this.#accept(command);
+      }, this.#deps.options.retryMs).unref();
+      return undefined;
+    }
+  }
+
+  async #guard(command: SeenCommand, run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (err) {
+      if (!isLeaseLost(err)) this.#deps.log.error({ err, commandId: command.id }, 'command execution failed');
+    }
+  }
+
+  #track(work: Promise<void>): void {
+    this.#work.add(work);
+    void work.finally(() => this.#work.delete(work));
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Executes one `send` command, exactly once as far as WhatsApp's recipient is concerned:
+ *
+ *   claimed (running) → message document `pending` through the sync pipeline (content kept for
+ *   retry receipts) → the account's send pace → `sending` marker on the command (fenced) →
+ *   `sendMessage(jid, content, { messageId })` with the id the functions chose → command `done`
+ *   and the message `server_ack` (receipts then move it on through the pipeline)
+ *
+ * Crashes: a command found `running` under an older epoch without `sending` never reached the
+ * socket, and is sent normally. With `sending` and not `done`, the old owner died between handing
+ * the stanza over and recording it: whether WhatsApp got it is unknown, so it is sent again with
+ * the SAME message id — WhatsApp clients treat a message id they already have as that message
+ * (Baileys' own retry path, `sendMessagesAgain`, re-relays with the original id), so the recipient
+ * sees it once. The window for that second stanza is one fenced write long.
+ *
+ * A socket that closes before or during the send (Baileys throws `Connection Closed`, 428) makes
+ * the send wait for the next open socket; any other error WhatsApp gives fails the command with
+ * `send_failed` (the status code in the message) and marks the message `error`.
+ */
+
+import { Boom } from '@hapi/boom';
+import type { SendPayload } from '@wasync/shared';
+import { paths } from '@wasync/shared';
+import { generateWAMessage, isJidGroup, proto, type WAMessage } from '@whiskeysockets/baileys';
+import type { Firestore } from 'firebase-admin/firestore';
+import { isLeaseLost } from '../accounts/lease-errors.ts';
+import type { Logger } from '../log.ts';
+import type { AccountIdentity } from '../pipeline/consumer.ts';
+import type { AccountControl } from './account-control.ts';
+import type { CommandStore } from './command-store.ts';
+import type { ConnectionWatch } from './connection-watch.ts';
+import type { SendPacer } from './pacer.ts';
+
+/** What writes our messages: the account's sync pipeline (`AccountSync.writeMessages`). */
+export interface MessageWriter {
+  writeMessages(messages: readonly WAMessage[], source: 'send' | 'realtime'): Promise<void>;
+}
+
+export interface SendDeps {
+  db: Firestore;
+  accountId: string;
+  store: CommandStore;
+  control: AccountControl;
+  watch: ConnectionWatch;
+  pacer: SendPacer;
+  writer: () => MessageWriter | undefined;
+  me: () => AccountIdentity | undefined;
+  log: Logger;
+  /** Called with the socket's `sendMessage` arguments just before the call (benchmarks, tests). */
+  onSend?: (commandId: string) => void;
+}
+
+/** Baileys' status code for a socket that is not open (`Connection Closed`). */
+const CONNECTION_CLOSED = 428;
+
+export class SendFailed extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Runs a claimed send to its end; resolves without recording anything when the account is let go
+ * first (the next owner resumes it).
+ */
+export async function runSend(commandId: string, payload: SendPayload, deps: SendDeps): Promise<void> {
+  const { store, log } = deps;
+  try {
+    const quoted = payload.quotedId ? await quotedMessage(deps, payload) : undefined;
+    for (;;) {
+      const socket = deps.control.openSocket();
+      const me = deps.me();
+      const writer = deps.writer();
+      if (socket && me && !writer)
+        throw new SendFailed('unavailable', 'this host runs no sync pipeline to store sends');
+      if (!socket || !me || !writer) {
+        if (deps.watch.closed) return;
+        // Between sockets the watch may still say open for a moment: never spin.
+        await Promise.all([deps.watch.whenOpen(), pause(100)]);
+        if (deps.watch.closed) return;
+        continue;
+      }
+      const message = await outgoing(payload, me, quoted);
+      await writer.writeMessages([message], 'send');
+      await deps.pacer.turn();
+      await store.markSending(commandId);
+      deps.onSend?.(commandId);
+      try {
+        await socket.sendMessage(
+          payload.to,
+          { text: payload.text },
+          { messageId: payload.messageId, ...(quoted ? { quoted } : {}) },
+        );
+      } catch (err) {
+        if (statusOf(err) === CONNECTION_CLOSED) {
+          log.info({ commandId }, 'socket closed during a send; it goes out after the reconnect');
+          continue;
+        }
+        const status = statusOf(err);
+        await writer.writeMessages([{ ...message, status: proto.WebMessageInfo.Status.ERROR }], 'send');
+        throw new SendFailed(
+          'send_failed',
+          `WhatsApp refused the message${status ? ` (${status})` : ''}: ${errorText(err)}`,
+        );
+      }
+      const sentAt = Date.now();
+      await Promise.all([
+        store.finish(commandId, { messageId: payload.messageId, sentAt }),
+        writer.writeMessages([{ ...message, status: proto.WebMessageInfo.Status.SERVER_ACK }], 'send'),
+      ]);
+      log.info({ commandId }, 'message sent');
+      return;
+    }
+  } catch (err) {
+    if (isLeaseLost(err) || deps.watch.closed) return;
+    const failure = err instanceof SendFailed ? err : new SendFailed('internal', errorText(err));
+    if (!(err instanceof SendFailed)) log.error({ err, commandId }, 'send failed unexpectedly');
+    await store.fail(commandId, { code: failure.code, message: failure.message }).catch((e) => {
+      if (!isLeaseLost(e)) log.warn({ err: e, commandId }, 'recording a failed send failed');
+    });
+  }
+}
+
+/** The message as Baileys' `sendMessage` builds it (same function, same id), status PENDING. */
+function outgoing(payload: SendPayload, me: AccountIdentity, quoted: WAMessage | undefined): Promise<WAMessage> {
+  return generateWAMessage(
+    payload.to,
+    { text: payload.text },
+    {
+      userJid: me.id,
+      messageId: payload.messageId,
+      ...(quoted ? { quoted } : {}),
+      upload: () => Promise.reject(new Boom('no media in a text send')),
+    },
+  );
+}
+
+/**
+ * The stored message `payload.quotedId` names, in the thread sent to, as the `quoted` option
+ * Baileys wants (its key and content): Baileys copies both into the reply's `contextInfo`.
+ */
+async function quotedMessage(deps: SendDeps, payload: SendPayload): Promise<WAMessage> {
+  const threadId = payload.threadId ?? payload.to;
+  const found = await deps.db
+    .collection(paths.messages(deps.accountId, threadId))
+    .where('id', '==', payload.quotedId)
+    .limit(1)
+    .get();
+  const doc = found.docs[0];
+  if (!doc) throw new SendFailed('not_found', 'the quoted message is not stored in this thread');
+  const fromMe = doc.get('fromMe') === true;
+  const sender: unknown = doc.get('sender');
+  const text: unknown = doc.get('text');
+  return {
+    key: {
+      remoteJid: payload.to,
+      fromMe,
+      id: payload.quotedId!,
+      ...(isJidGroup(payload.to) && !fromMe && typeof sender === 'string' ? { participant: sender } : {}),
+    },
+    message: { conversation: typeof text === 'string' ? text : '' },
+  };
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function statusOf(err: unknown): number | undefined {
+  const status = (err as { output?: { statusCode?: unknown } })?.output?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,117 @@
+/**
+ * Backfill executed by the socket host against the simulated phone, which answers on-demand
+ * history requests as WhatsApp does (ON_DEMAND history with the request id, keyed by the chat's
+ * own JID — LID or phone number — at most 50 older messages, "nothing older" at the end of a
+ * chat) or, for chosen chats, never. The answers flow through the sync pipeline as
+ * `source: 'backfill'`.
+ */
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { paths, threadDocId } from '@wasync/shared';
+import { requestBackfill } from '../../functions/src/commands/account-commands.ts';
+import { seedAccount } from '../../functions/test/support/fixtures.ts';
+import type { RunningHost } from '../../socket-host/src/host.ts';
+import { onDemandLedger } from '../../socket-host/src/transport/simulated/on-demand.ts';
+import { CHAT_DEPTH, pnJid } from '../../socket-host/src/transport/simulated/phone.ts';
+import { SimulatedWhatsApp } from '../../socket-host/src/transport/simulated/simulator.ts';
+import { waitForCommand } from '../../socket-host/test/support/commands.ts';
+import { startTestHost, waitForAccount } from '../../socket-host/test/support/host.ts';
+import { clearFirestore, testDb } from '../support/firestore.ts';
+
+const ACCOUNT = 'backfill-exec';
+const AGENT = { uid: 'backfill-agent', operator: false };
+const RECENT = 12;
+
+async function messageCount(threadId: string): Promise<number> {
+  return (await testDb().collection(paths.messages(ACCOUNT, threadId)).count().get()).data().count;
+}
+
+describe('commands: backfill on the host (simulated phone)', function () {
+  this.timeout(180_000);
+  let host: RunningHost | undefined;
+  after(async () => {
+    await host?.shutdown.run('test end');
+  });
+
+  it('tops threads up from the phone, ≤ 2 requests in flight; unanswered ones counted, not looped; "nothing older" marks the thread', async () => {
+    await clearFirestore();
+    await seedAccount(testDb(), ACCOUNT, { [AGENT.uid]: 'agent' });
+    const sim = new SimulatedWhatsApp({
+      seed: ACCOUNT,
+      autoPairAfterMs: 50,
+      timings: { connectMs: 20, historyChunkMs: 1, onDemandMs: 40 },
+      phone: { contacts: 5, groups: 1, recentPerChat: RECENT, fullPerChat: 0 },
+    });
+    host = await startTestHost({
+      hostId: 'host-backfill',
+      simulator: sim,
+      env: { BACKFILL_CONCURRENCY: '2', BACKFILL_REQUEST_TIMEOUT_S: '5', BACKFILL_RETRIES: '1' },
+    });
+    await waitForAccount(ACCOUNT, (d) => d.connection?.state === 'open' && d.me !== undefined);
+    const phone = sim.phone(ACCOUNT);
+    // The first contact's chat is keyed by its LID on the phone; its thread by the phone number.
+    const lidChat = phone.chats[0]!;
+    const threadOf = (c: (typeof phone.chats)[number]) =>
+      threadDocId(c.kind === 'dm' ? pnJid(c.members[0]!.pn) : c.jid);
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const counts = await Promise.all(phone.chats.map((c) => messageCount(threadOf(c))));
+      if (counts.every((n) => n === RECENT)) break;
+      await sleep(200);
+    }
+    assert.equal(await messageCount(threadOf(lidChat)), RECENT, 'pairing history imported');
+
+    // One chat whose requests the phone never answers.
+    const silent = phone.chats[1]!;
+    const ledger = onDemandLedger(phone);
+    ledger.silentChats.add(silent.jid);
+
+    const { commandId } = await requestBackfill(testDb(), AGENT, { accountId: ACCOUNT, threads: 6, count: 100 });
+    const done = await waitForCommand(ACCOUNT, commandId, 'done', 60_000);
+    const answered = phone.chats.filter((c) => c !== silent);
+    // 88 missing per answered thread: 50 + 38; the silent one: asked, unanswered, asked once more.
+    assert.deepEqual(done.result, {
+      threads: phone.chats.length,
+      requested: answered.length * 88 + 2 * 50,
+      received: answered.length * 88,
+    });
+    for (const chat of answered) assert.equal(await messageCount(threadOf(chat)), 100, chat.jid);
+    assert.equal(await messageCount(threadOf(silent)), RECENT);
+    assert.equal(ledger.requests.filter((r) => r.chatJid === silent.jid).length, 2, 'retried once, not looped');
+    assert.ok(ledger.maxInFlight() <= 2, `in flight at once: ${ledger.maxInFlight()}`);
+    assert.equal(ledger.maxInFlight(), 2, 'two threads at a time (BACKFILL_CONCURRENCY 2)');
+
+    const backfilled = await testDb()
+      .collection(paths.messages(ACCOUNT, threadOf(lidChat)))
+      .where('source', '==', 'backfill')
+      .count()
+      .get();
+    assert.equal(backfilled.data().count, 88, 'answers keyed by the LID land in the phone-number thread as backfill');
+    const account = (await testDb().doc(paths.account(ACCOUNT)).get()).data()!;
+    assert.equal(account.backfill.state, 'done');
+    assert.equal(account.backfill.unanswered, 2);
+    assert.equal(account.backfill.received, answered.length * 88);
+    assert.ok(account.lastBackfillAt, 'lastBackfillAt');
+    const silentMarker = (
+      await testDb()
+        .doc(paths.backfillThread(ACCOUNT, threadOf(silent)))
+        .get()
+    ).data()!;
+    assert.equal(silentMarker.unanswered, 2);
+
+    // One thread to the end of its history: the phone says nothing older is left (its flag on the
+    // last full answer is dropped by Baileys' buffer, which has seen the chat: then an empty answer
+    // says it); the thread is marked and later backfills skip it.
+    const deep = threadOf(lidChat);
+    const toEnd = await requestBackfill(testDb(), AGENT, { accountId: ACCOUNT, threadIds: [deep], count: 1000 });
+    const end = await waitForCommand(ACCOUNT, toEnd.commandId, 'done', 60_000);
+    assert.equal(end.result.received, CHAT_DEPTH - 100);
+    assert.equal(await messageCount(deep), CHAT_DEPTH);
+    assert.ok((await testDb().doc(paths.backfillThread(ACCOUNT, deep)).get()).get('exhaustedAt'), 'exhausted');
+    const before = ledger.requests.length;
+    const again = await requestBackfill(testDb(), AGENT, { accountId: ACCOUNT, threadIds: [deep], count: 1000 });
+    const skipped = await waitForCommand(ACCOUNT, again.commandId, 'done', 30_000);
+    assert.deepEqual(skipped.result, { threads: 0, requested: 0, received: 0 });
+    assert.equal(ledger.requests.length, before, 'nothing asked for an exhausted thread');
+  });
+});
