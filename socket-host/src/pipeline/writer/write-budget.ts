@@ -102,11 +102,12 @@ export class WriteBudget {
       const need = Math.min(next.waiter.writes, this.ratePerSecond);
       if (this.#tokens < need) {
         const waitMs = Math.ceil(((need - this.#tokens) / this.ratePerSecond) * 1000);
+        // Not unref'd: a commit waiting here is work in progress (an import run by the CLI has
+        // nothing else keeping Node alive); the timer exists only while someone waits.
         this.#timer = setTimeout(() => {
           this.#timer = undefined;
           this.#dispatch();
         }, waitMs);
-        this.#timer.unref?.();
         return;
       }
       this.#tokens -= need;

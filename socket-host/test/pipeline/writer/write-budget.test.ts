@@ -3,9 +3,29 @@
  * and accounts take turns instead of one account's import going first.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { REPO_ROOT } from '../../../../scripts/lib/firebase-emulators.ts';
 import { WriteBudget } from '../../../src/pipeline/writer/write-budget.ts';
 
 describe('write budget', () => {
+  it('keeps a process alive while a commit waits for its writes (the CLI has nothing else running)', function () {
+    this.timeout(60_000);
+    // An import with a tight budget waits on the budget's timer alone: an unref'd timer let Node
+    // exit mid-import with code 13 (a top-level await that never settled).
+    const script = `
+      import { WriteBudget } from './socket-host/src/pipeline/writer/write-budget.ts';
+      const budget = new WriteBudget({ startPerSecond: 10, maxPerSecond: 10 });
+      await budget.acquire('a', 10, 'history');
+      await budget.acquire('a', 5, 'history');
+      console.log('served');`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
+    assert.equal(child.status, 0, child.stderr);
+    assert.equal(child.stdout.trim(), 'served');
+  });
+
   it('starts at the start rate and raises it by half every five minutes of traffic, up to the maximum', async () => {
     let now = 1_000_000;
     const budget = new WriteBudget({ startPerSecond: 500, maxPerSecond: 1_200, now: () => now });
