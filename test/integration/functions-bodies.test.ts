@@ -33,9 +33,12 @@ interface Answer {
 /** Whether the runtime's own JSON parser (body-parser, strict, type application/json) refuses this. */
 function runtimeRefuses(type: string, body: string): boolean {
   const [mime, ...params] = type.split(';').map((p) => p.trim().toLowerCase());
-  if (mime !== 'application/json' || body.length === 0) return false;
+  if (mime !== 'application/json') return false;
+  // body-parser refuses a charset it cannot read before it looks at the body: an empty one too
+  // (it has a Content-Length, so it "has a body").
   const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length);
   if (charset !== undefined && !charset.startsWith('utf-')) return true;
+  if (body.length === 0) return false;
   const first = body.trimStart()[0];
   if (first !== '{' && first !== '[') return true;
   try {
@@ -204,7 +207,8 @@ describe('functions: bodies and malformed requests through the Functions runtime
           expectShape(answer, type, body, `${path} ${type} ${body.slice(0, 80)}`);
         },
       ),
-      { numRuns: 80 },
+      // The case a run found: an empty body under a charset body-parser cannot read.
+      { numRuns: 80, examples: [['send', 'application/json; charset=latin1', '', false]] },
     );
     assert.ok(runs >= 80);
   });
