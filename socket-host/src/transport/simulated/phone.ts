@@ -6,10 +6,11 @@
  * The content is shaped like WhatsApp's: DMs keyed by LID (with `pnJid`) and by phone number (with
  * `lidJid`), groups with LID participants, history newest first with timestamps as protobuf
  * numbers, outgoing messages with `userReceipt`, texts in `conversation` and `extendedTextMessage`,
- * an occasional tc token. Live messages are stanzas for Baileys' `decodeMessageNode`, LID-addressed
- * with the phone number as the alternate, as v7 delivers them.
+ * an occasional tc token. Live messages are envelopes (stanza attributes and plaintext) that the
+ * sender's device encrypts, LID-addressed with the phone number as the alternate, as v7 delivers them.
  */
 import { type BinaryNode, proto } from '@whiskeysockets/baileys';
+import type { Envelope } from './wire.ts';
 import type { PhoneIdentity } from './pairing.ts';
 import { Random, stableMessageId } from './random.ts';
 
@@ -262,8 +263,12 @@ export class SimulatedPhone {
       }));
   }
 
-  /** Live message `n` from a contact (a DM, or in a group every third time), as WhatsApp's stanza. */
-  liveStanza(n: number, nowS: number): BinaryNode {
+  /**
+   * Live message `n` from a contact (a DM, or in a group every third time): the stanza attributes
+   * WhatsApp sends (LID-addressed, the phone number as alternate) and the plaintext its sender
+   * encrypts.
+   */
+  liveEnvelope(n: number, nowS: number): Envelope {
     const rnd = new Random(`${this.#seed}\0live\0${n}`);
     const contact = this.contacts[n % this.contacts.length]!;
     const group = n % 3 === 2 ? this.chats.find((c) => c.kind === 'group' && c.members.includes(contact)) : undefined;
@@ -278,16 +283,43 @@ export class SimulatedPhone {
       Object.assign(attrs, { from: group.jid, participant: lidJid(contact.lid), participant_pn: pnJid(contact.pn) });
     else Object.assign(attrs, { from: lidJid(contact.lid), sender_pn: pnJid(contact.pn) });
     return {
-      tag: 'message',
       attrs,
-      content: [{ tag: 'enc', attrs: { v: '2', type: 'msg' }, content: Buffer.from(sentence(rnd)) }],
+      message: { conversation: sentence(rnd) },
+      sender: lidJid(contact.lid),
+      ...(group && { group: group.jid }),
     };
   }
 
-  /** The text a live stanza carries (what decryption would yield). */
-  liveText(stanza: BinaryNode): string {
-    const enc = Array.isArray(stanza.content) ? stanza.content[0] : undefined;
-    return Buffer.from((enc?.content as Uint8Array | undefined) ?? []).toString('utf8');
+  /**
+   * Message `n` the account sends from its phone (its other device): to a DM it travels as a
+   * `deviceSentMessage` with the chat in `recipient`, from the account's own LID; in a group as
+   * the account's own group message. The companion upserts it `fromMe`.
+   */
+  fromPhoneEnvelope(n: number, nowS: number): Envelope {
+    const rnd = new Random(`${this.#seed}\0phone\0${n}`);
+    const chat = this.chats[n % this.chats.length]!;
+    const text = sentence(rnd);
+    const attrs: Record<string, string> = {
+      id: stableMessageId(this.#seed, 'phone', String(n)),
+      t: String(nowS),
+      type: 'text',
+      addressing_mode: 'lid',
+    };
+    if (chat.kind === 'group') {
+      Object.assign(attrs, { from: chat.jid, participant: this.meLid, participant_pn: this.meJid });
+      return { attrs, message: { conversation: text }, sender: this.meLid, group: chat.jid };
+    }
+    const [contact] = chat.members;
+    // The alternate names the chat's other identity (`peer_recipient_*`): decodeMessageNode makes
+    // it `remoteJidAlt`, and handleMessage stores it as the chat's LID↔PN mapping.
+    Object.assign(attrs, { from: this.meLid, recipient: chat.jid });
+    if (chat.jid.endsWith('@lid')) attrs.peer_recipient_pn = pnJid(contact!.pn);
+    else Object.assign(attrs, { addressing_mode: 'pn', peer_recipient_lid: lidJid(contact!.lid) });
+    return {
+      attrs,
+      message: { deviceSentMessage: { destinationJid: chat.jid, message: { conversation: text } } },
+      sender: this.meLid,
+    };
   }
 
   private conversation(chat: SimChat, from: number, count: number, withMeta = false): proto.IConversation {

@@ -11,11 +11,13 @@
  */
 import { Boom } from '@hapi/boom';
 import { DisconnectReason, proto } from '@whiskeysockets/baileys';
+import { createLogger } from '../../log.ts';
 import type { ConnectOptions, WhatsAppSocket, WhatsAppTransport } from '../types.ts';
 import type { SocketLedger } from './ledger.ts';
 import type { PublishMediaInput, SimulatedMediaServer } from './media.ts';
 import { type PhoneOptions, SimulatedPhone } from './phone.ts';
 import { stableMessageId } from './random.ts';
+import { AccountWire } from './wire.ts';
 import {
   DEFAULT_TIMINGS,
   type SimulatedServerLink,
@@ -63,7 +65,12 @@ interface AccountState {
   liveCount: number;
   /** Pending ledger writes of sockets that have not reached the server yet. */
   recorded: WeakMap<SimulatedSocket, Promise<void>>;
+  /** WhatsApp's side: the companion's key bundle, the sending devices, the offline backlog. */
+  wire: AccountWire;
 }
+
+/** The simulated server's own devices log nothing (their failures surface on the companion). */
+const SILENT = createLogger('silent');
 
 export class SimulatedWhatsApp {
   readonly seed: string;
@@ -129,6 +136,20 @@ export class SimulatedWhatsApp {
     this.#require(accountId).pair();
   }
 
+  /**
+   * The account writes from its phone (its other device); resolves with the message as Baileys
+   * upserted it (`fromMe`). Its recipients' receipts follow.
+   */
+  async sendFromPhone(accountId: string) {
+    const account = this.#account(accountId);
+    const socket = this.#require(accountId);
+    const envelope = account.phone.fromPhoneEnvelope(++account.liveCount, Math.floor(Date.now() / 1000));
+    const msg = await socket.deliver(envelope);
+    if (!msg) throw new Error(`message from the phone ${envelope.attrs.id} was not upserted`);
+    socket.receipts.sent(msg.key.remoteJid!, msg.key.id!);
+    return msg;
+  }
+
   /** A contact writes to the account; resolves with the message as Baileys upserted it. */
   receive(accountId: string) {
     return this.#require(accountId).receive();
@@ -165,6 +186,26 @@ export class SimulatedWhatsApp {
     return message;
   }
 
+  /** The account's side of WhatsApp (key bundle, sending devices, offline backlog): tests look at it. */
+  wire(accountId: string): AccountWire {
+    return this.#account(accountId).wire;
+  }
+
+  /**
+   * Contacts write while the account has no open connection: WhatsApp keeps `count` messages and
+   * delivers them at the next login, before `receivedPendingNotifications` (as `append`).
+   * Resolves with the envelopes kept.
+   */
+  receiveOffline(accountId: string, count = 1) {
+    const account = this.#account(accountId);
+    const now = Math.floor(Date.now() / 1000);
+    return Array.from({ length: count }, () => {
+      const envelope = account.phone.liveEnvelope(++account.liveCount, now);
+      account.wire.queue(envelope);
+      return envelope;
+    });
+  }
+
   #media(): SimulatedMediaServer {
     if (!this.options.media) throw new Error('this simulated WhatsApp has no media server');
     return this.options.media;
@@ -187,6 +228,7 @@ export class SimulatedWhatsApp {
         linkedDevices: undefined,
         liveCount: 0,
         recorded: new WeakMap(),
+        wire: new AccountWire(SILENT),
       };
       this.#accounts.set(accountId, account);
     }
@@ -203,6 +245,7 @@ export class SimulatedWhatsApp {
     return {
       phone: account.phone,
       timings: this.timings,
+      wire: account.wire,
       // Devices paired in another process are unknown here; accept them (creds are the proof).
       acceptsLogin: (deviceJid) => !account.linkedDevices || account.linkedDevices.has(deviceJid),
       linked: (deviceJid) => {

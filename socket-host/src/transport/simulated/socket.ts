@@ -1,5 +1,8 @@
 /**
- * One simulated connection: the stand-in for `makeWASocket` that the simulated transport returns.
+ * One simulated connection: the stand-in for `makeWASocket` that the simulated transport returns —
+ * its lifecycle (connect, QR pairing, login, close) and its requests. What arrives on it is read
+ * by inbound.ts (messages, receipts, group notifications, ported from messages-recv.js); history
+ * notifications are built by history-delivery.ts; receipts are scheduled server-side (receipts.ts).
  *
  * It follows Baileys' socket (lib/Socket/socket.js, chats.js, messages-recv.js) step by step and
  * produces its events with Baileys' own functions, so the host and the pipeline see what a real
@@ -10,22 +13,25 @@
  * - QR pairing: `connection.update {qr}` built with `buildPairingQRData`, 60 s then 20 s per ref,
  *   `QR refs attempts ended` (408) when no ref is left; a scan is a real `pair-success` stanza
  *   checked by `configureSuccessfulPairing`, then `isNewLogin` and a 515 restart from the server;
- * - login: `creds.update {me.lid}`, `open`, own LID mapping stored through Baileys' signal
- *   repository (so `lid-mapping` and `device-list` keys land in the auth store);
+ * - login (socket.js `CB:success`): the pre-key upload when the server holds too few
+ *   (`getNextPreKeysNode` in a key transaction, 812 at first login), `creds.update {me.lid}`,
+ *   `open`, own LID mapping stored through Baileys' signal repository, then the offline backlog:
+ *   the phone's history notifications at first login and every message that arrived while no
+ *   connection was open, delivered as `append`, then `receivedPendingNotifications`;
  * - history: inline-payload HISTORY_SYNC_NOTIFICATION messages upserted and processed by Baileys'
  *   `processMessage` (→ `downloadAndProcessHistorySyncNotification`, `messaging-history.set`,
  *   `creds.update {processedHistoryMessages}`, tc tokens), filtered by the host's
  *   `shouldSyncHistoryMessage` and Baileys' PROCESSABLE_HISTORY_TYPES like the real socket, with
  *   chats.js' `messaging-history.status` milestones;
- * - live messages: stanzas through `decodeMessageNode` (LID-addressed with PN alternates) and
- *   `cleanMessage`; `sendMessage` builds with `generateWAMessage`, upserts as `append`, then
- *   receipts in the shapes of messages-recv.js `handleReceipt`;
+ * - live messages: encrypted by their sender's device for this companion (peer-device.ts) and
+ *   decrypted with `decryptMessageNode` through the socket's signal repository, so every message
+ *   writes session keys through the host's key store; `sendMessage` builds with
+ *   `generateWAMessage`, upserts as `append`, then receipt stanzas come back;
  * - `fetchMessageHistory` answers with an ON_DEMAND notification carrying the request id as
  *   `peerDataRequestSessionId`;
  * - disconnects are Boom errors made the way socket.js makes them (stream errors through
  *   `getErrorCodeFromStreamError`, `Connection Failure` with the failure reason, …).
  */
-import { deflateSync } from 'node:zlib';
 import { Boom } from '@hapi/boom';
 import {
   type AnyMessageContent,
@@ -33,22 +39,21 @@ import {
   type BinaryNode,
   Browsers,
   buildPairingQRData,
-  cleanMessage,
   configureSuccessfulPairing,
   DisconnectReason,
-  decodeMessageNode,
   type GroupMetadata,
   generateWAMessage,
   getErrorCodeFromStreamError,
   getHistoryMsg,
-  getStatusFromReceiptType,
-  isJidGroup,
+  getNextPreKeysNode,
+  INITIAL_PREKEY_COUNT,
   jidNormalizedUser,
+  MIN_PREKEY_COUNT,
   type MessageUpsertType,
   type MiscMessageGenerationOptions,
   makeEventBuffer,
   PROCESSABLE_HISTORY_TYPES,
-  proto,
+  type proto,
   type WAMessage,
   type WAMessageKey,
 } from '@whiskeysockets/baileys';
@@ -56,59 +61,16 @@ import { makeLibSignalRepository } from '@whiskeysockets/baileys/lib/Signal/libs
 import { extractGroupMetadata } from '@whiskeysockets/baileys/lib/Socket/groups.js';
 import processMessage from '@whiskeysockets/baileys/lib/Utils/process-message.js';
 import type { ConnectOptions, WhatsAppSocket } from '../types.ts';
-import type { SimulatedMediaServer } from './media.ts';
+import { HistoryMilestones, historyNotification } from './history-delivery.ts';
+import { InboundStanzas } from './inbound.ts';
 import { onDemandLedger } from './on-demand.ts';
 import { pairSuccessStanza } from './pairing.ts';
-import type { SimulatedPhone } from './phone.ts';
 import { stableMessageId } from './random.ts';
+import { ReceiptScheduler } from './receipts.ts';
+import type { SimulatedServerLink } from './server-link.ts';
+import type { Companion, Envelope } from './wire.ts';
 
-/** Timings of the simulated server, all overridable (tests shrink them). */
-export interface SimulatedTimings {
-  /** From `makeWASocket` to the server's first answer (QR or login). */
-  connectMs: number;
-  /** Lifetime of the first QR and of each later one (Baileys: 60 s, then 20 s). */
-  firstQrMs: number;
-  nextQrMs: number;
-  /** QR refs the server hands out before it gives up (`QR refs attempts ended`). */
-  qrRefs: number;
-  /** Delay between the phone's receipts (server ack → delivered → read). */
-  receiptMs: number;
-  /** How long the phone takes to answer an on-demand history request. */
-  onDemandMs: number;
-  /** Gap between two history notifications after login. */
-  historyChunkMs: number;
-}
-
-export const DEFAULT_TIMINGS: SimulatedTimings = {
-  connectMs: 150,
-  firstQrMs: 60_000,
-  nextQrMs: 20_000,
-  qrRefs: 6,
-  receiptMs: 400,
-  onDemandMs: 300,
-  historyChunkMs: 20,
-};
-
-/** What a socket needs from the simulated server it belongs to. */
-export interface SimulatedServerLink {
-  readonly phone: SimulatedPhone;
-  readonly timings: SimulatedTimings;
-  /** The server accepted a login with these creds (false after the phone unlinked the device). */
-  acceptsLogin(deviceJid: string): boolean;
-  /** The phone linked this companion (a scan or pairing code): remember it. */
-  linked(deviceJid: string): void;
-  /** The device logged out: forget it. */
-  unlinked(): void;
-  /** The socket reached `open`: WhatsApp replaces any other connection of this account (440). */
-  opened(socket: SimulatedSocket): void;
-  ended(socket: SimulatedSocket): void;
-  /** The next live message number of this account (ids and texts are derived from it). */
-  nextLive(): number;
-  /** Resolves once the socket's lifetime is on record (the ledger): only then may it reach the server. */
-  recorded(socket: SimulatedSocket): Promise<void>;
-  /** The phone's media (files it sent, re-uploads); absent: media requests fail as for a phone without the file. */
-  readonly media?: SimulatedMediaServer;
-}
+export { DEFAULT_TIMINGS, type SimulatedServerLink, type SimulatedTimings } from './server-link.ts';
 
 export class SimulatedSocket implements WhatsAppSocket {
   readonly ev: ReturnType<typeof makeEventBuffer>;
@@ -118,11 +80,12 @@ export class SimulatedSocket implements WhatsAppSocket {
   #timers = new Set<NodeJS.Timeout>();
   #qr: { refs: string[]; timer?: NodeJS.Timeout } | undefined;
   #didBuffer = false;
-  /** chats.js `historySyncStatus`: which milestones this connection has reported. */
-  #historyComplete = { initialBootstrap: false, recent: false };
+  readonly #milestones: HistoryMilestones;
   readonly #keys;
   readonly signalRepository;
   readonly #upsertMessage: (msg: WAMessage, type: MessageUpsertType) => Promise<void>;
+  readonly #inbound: InboundStanzas;
+  readonly #receipts: ReceiptScheduler;
 
   constructor(
     readonly socketId: string,
@@ -131,6 +94,7 @@ export class SimulatedSocket implements WhatsAppSocket {
   ) {
     const { auth, logger } = options;
     this.ev = makeEventBuffer(logger);
+    this.#milestones = new HistoryMilestones(this.ev);
     // Baileys merges every creds.update into the creds object in place (socket.js).
     this.ev.on('creds.update', (update) => Object.assign(auth.creds, update));
     this.#keys = addTransactionCapability(auth.keys, logger, { maxCommitRetries: 10, delayBetweenTriesMs: 3000 });
@@ -146,7 +110,7 @@ export class SimulatedSocket implements WhatsAppSocket {
         ? options.shouldSyncHistoryMessage(historyMsg) &&
           (PROCESSABLE_HISTORY_TYPES as readonly number[]).includes(historyMsg.syncType ?? -1)
         : false;
-      if (historyMsg && shouldProcessHistoryMsg) this.#historyMilestone(historyMsg);
+      if (historyMsg && shouldProcessHistoryMsg) this.#milestones.seen(historyMsg);
       await processMessage(msg, {
         shouldProcessHistoryMsg,
         ev: this.ev,
@@ -158,6 +122,21 @@ export class SimulatedSocket implements WhatsAppSocket {
         getMessage: options.getMessage,
       });
     });
+    this.#inbound = new InboundStanzas({
+      creds: auth.creds,
+      keys: this.#keys,
+      signalRepository: this.signalRepository,
+      ev: this.ev,
+      logger,
+      upsertMessage: this.#upsertMessage,
+      send: (node) => this.#toServer(node),
+    });
+    this.#receipts = new ReceiptScheduler(
+      server.phone,
+      server.timings.receiptMs,
+      (ms, fn) => this.#later(ms, fn),
+      (node) => !this.#closed && this.#inbound.receipt(node),
+    );
     process.nextTick(() => this.#connect());
   }
 
@@ -217,7 +196,7 @@ export class SimulatedSocket implements WhatsAppSocket {
       upload: () => Promise.reject(new Boom('the simulated transport has no media upload', { statusCode: 400 })),
     });
     await this.#upsertMessage(msg, 'append');
-    this.#scheduleReceipts(msg.key);
+    this.#receipts.sent(jid, msg.key.id!);
     return msg;
   };
 
@@ -295,18 +274,36 @@ export class SimulatedSocket implements WhatsAppSocket {
 
   /**
    * A message arrives from a contact (`n` picks sender and text deterministically); `content`, when
-   * given, is what it carries instead of the text (media the phone published).
+   * given, is what it carries instead of the text (media the phone published). Resolves with the
+   * message as Baileys upserted it.
    */
   async receive(n = this.server.nextLive(), content?: proto.IMessage): Promise<WAMessage> {
+    const envelope = this.server.phone.liveEnvelope(n, Math.floor(Date.now() / 1000));
+    if (content) envelope.message = content;
+    const msg = await this.deliver(envelope);
+    if (!msg) throw new Error(`simulated message ${envelope.attrs.id} was not upserted`);
+    return msg;
+  }
+
+  /**
+   * WhatsApp pushes `envelope` to this connection: its sender encrypts it for this companion, the
+   * socket decrypts and upserts it (inbound.ts). Resolves with what was upserted.
+   */
+  async deliver(envelope: Envelope): Promise<WAMessage | undefined> {
     this.#assertOpen();
-    const { creds } = this.options.auth;
-    const stanza = this.server.phone.liveStanza(n, Math.floor(Date.now() / 1000));
-    const { fullMessage } = decodeMessageNode(stanza, creds.me!.id, creds.me!.lid ?? '');
-    // Decryption is the one step skipped: the stanza carries the plaintext.
-    fullMessage.message = content ?? { conversation: this.server.phone.liveText(stanza) };
-    cleanMessage(fullMessage, creds.me!.id, creds.me!.lid ?? '');
-    await this.#upsertMessage(fullMessage, 'notify');
-    return fullMessage;
+    const node = await this.server.wire.seal(envelope, this.#companion());
+    return this.#inbound.message(node);
+  }
+
+  /** A `<notification>` (group changes) reaches this connection. */
+  notify(node: BinaryNode): Promise<WAMessage | undefined> {
+    this.#assertOpen();
+    return this.#inbound.groupNotification(node);
+  }
+
+  /** Receipts for a message the account sent from its phone, and `read-self` for ones it read there. */
+  get receipts(): ReceiptScheduler {
+    return this.#receipts;
   }
 
   /** Baileys' retry-receipt path: a recipient device asks for a message again; returns what `getMessage` gave. */
@@ -367,6 +364,8 @@ export class SimulatedSocket implements WhatsAppSocket {
   async #login(): Promise<void> {
     const { creds } = this.options.auth;
     const { phone, timings } = this.server;
+    await this.#uploadPreKeysIfRequired();
+    if (this.#closed) return;
     this.#isOpen = true;
     this.ev.emit('creds.update', { me: { ...creds.me!, lid: `${phone.identity.lid}:${phone.identity.device}@lid` } });
     this.ev.emit('connection.update', { connection: 'open' });
@@ -378,7 +377,8 @@ export class SimulatedSocket implements WhatsAppSocket {
     } catch (err) {
       this.options.logger.warn({ err }, 'simulated login: storing own LID mapping failed');
     }
-    // The offline backlog: on the first login after pairing, the phone's history notifications.
+    // The offline backlog: on the first login after pairing, the phone's history notifications;
+    // then whatever arrived while the account had no open connection.
     if (!creds.accountSyncCounter) {
       const fullSync = this.options.syncFullHistory;
       for (const history of phone.pairingHistory(fullSync)) {
@@ -387,10 +387,69 @@ export class SimulatedSocket implements WhatsAppSocket {
         await this.#deliverHistory(history, undefined, 'append');
       }
     }
+    await this.#deliverOfflineBacklog();
     if (this.#closed) return;
     if (this.#didBuffer) this.ev.flush();
     this.ev.emit('connection.update', { receivedPendingNotifications: true });
     if (!creds.accountSyncCounter) this.ev.emit('creds.update', { accountSyncCounter: 1 });
+  }
+
+  /**
+   * socket.js `uploadPreKeysToServerIfRequired`: ask the server how many one-time pre-keys it
+   * holds; none → upload INITIAL_PREKEY_COUNT, at most MIN_PREKEY_COUNT (or the newest one missing
+   * from the store) → upload MIN_PREKEY_COUNT. Keys and the creds counter in one key transaction,
+   * as Baileys does it; a failure is logged and the login goes on.
+   */
+  async #uploadPreKeysIfRequired(): Promise<void> {
+    const { creds } = this.options.auth;
+    const { preKeys } = this.server.wire;
+    const device = creds.me!.id;
+    try {
+      preKeys.adopt(device, creds);
+      const onServer = preKeys.count(device);
+      const count = onServer === 0 ? INITIAL_PREKEY_COUNT : MIN_PREKEY_COUNT;
+      const current = creds.nextPreKeyId - 1;
+      const missingCurrent =
+        current > 0 && !(await this.#keys.get('pre-key', [String(current)]))[String(current)];
+      if (onServer > count && !missingCurrent) return;
+      const node = await this.#keys.transaction(async () => {
+        const { update, node } = await getNextPreKeysNode({ creds, keys: this.#keys }, count);
+        this.ev.emit('creds.update', update);
+        return node;
+      }, creds.me?.id || 'upload-pre-keys');
+      if (this.#closed) return;
+      preKeys.upload(device, node);
+    } catch (err) {
+      this.options.logger.error({ err }, 'simulated login: pre-key upload failed');
+    }
+  }
+
+  /** Messages WhatsApp kept while no connection was open, each stanza marked `offline`. */
+  async #deliverOfflineBacklog(): Promise<void> {
+    const companion = this.#companion();
+    for (const envelope of this.server.wire.takeOffline()) {
+      if (this.#closed) return;
+      try {
+        await this.#inbound.message(await this.server.wire.seal(envelope, companion));
+      } catch (err) {
+        this.options.logger.error({ err, id: envelope.attrs.id }, 'simulated offline message not delivered');
+      }
+    }
+  }
+
+  /** A node from the companion to the server: the answer to a retry receipt comes back as a stanza. */
+  async #toServer(node: BinaryNode): Promise<void> {
+    if (node.tag !== 'receipt' || node.attrs.type !== 'retry') return;
+    const companion = this.#companion();
+    const again = await this.server.wire.retry(node, companion);
+    // The sender's answer arrives after this stanza is handled (messages-recv.js runs it in a mutex).
+    if (again) this.#later(0, () => void this.#inbound.message(again).catch(() => undefined));
+  }
+
+  #companion(): Companion {
+    const { me } = this.options.auth.creds;
+    const { phone } = this.server;
+    return { deviceJid: me!.id, lidDeviceJid: me!.lid ?? `${phone.identity.lid}:${phone.identity.device}@lid` };
   }
 
   /** The phone sends a history payload now (e.g. old media for tests of lazy fetching). */
@@ -401,89 +460,11 @@ export class SimulatedSocket implements WhatsAppSocket {
 
   async #deliverHistory(history: proto.IHistorySync, requestId?: string, type: MessageUpsertType = 'notify') {
     if (this.#closed) return;
-    const { creds } = this.options.auth;
-    const notification: proto.Message.IHistorySyncNotification = {
-      syncType: history.syncType,
-      chunkOrder: history.chunkOrder,
-      progress: history.progress,
-      // Inline payload: Baileys inflates and decodes it exactly like a downloaded blob.
-      initialHistBootstrapInlinePayload: deflateSync(proto.HistorySync.encode(history).finish()),
-      ...(requestId ? { peerDataRequestSessionId: requestId } : {}),
-    };
-    const msg: WAMessage = {
-      key: {
-        remoteJid: jidNormalizedUser(creds.me!.id),
-        fromMe: true,
-        id: stableMessageId(
-          this.socketId,
-          'hist',
-          String(history.syncType),
-          String(history.chunkOrder),
-          requestId ?? '',
-        ),
-      },
-      messageTimestamp: Math.floor(Date.now() / 1000),
-      message: {
-        protocolMessage: {
-          type: proto.Message.ProtocolMessage.Type.HISTORY_SYNC_NOTIFICATION,
-          historySyncNotification: notification,
-        },
-      },
-    };
+    const msg = historyNotification(history, this.options.auth.creds.me!.id, this.socketId, requestId);
     try {
       await this.#upsertMessage(msg, type);
     } catch (err) {
       if (!this.#closed) this.options.logger.error({ err }, 'simulated history delivery failed');
-    }
-  }
-
-  /**
-   * `messaging-history.status` as chats.js `upsertMessage` emits it, before the notification is
-   * processed (the event is not bufferable, so it can arrive before its `messaging-history.set`):
-   * INITIAL_BOOTSTRAP complete on arrival, RECENT complete with progress 100. Baileys' `paused`
-   * (no RECENT chunk for 120 s) cannot happen here: the phone always sends RECENT to 100.
-   */
-  #historyMilestone({ syncType, progress }: proto.Message.IHistorySyncNotification): void {
-    const { INITIAL_BOOTSTRAP, RECENT } = proto.HistorySync.HistorySyncType;
-    const done = this.#historyComplete;
-    if (syncType === INITIAL_BOOTSTRAP && !done.initialBootstrap) {
-      done.initialBootstrap = true;
-      this.ev.emit('messaging-history.status', { syncType: INITIAL_BOOTSTRAP, status: 'complete', explicit: true });
-    }
-    if (syncType === RECENT && progress === 100 && !done.recent) {
-      done.recent = true;
-      this.ev.emit('messaging-history.status', { syncType: RECENT, status: 'complete', explicit: true });
-    }
-  }
-
-  /** The recipient's devices acknowledge, then read (messages-recv.js handleReceipt shapes). */
-  #scheduleReceipts(key: WAMessageKey): void {
-    const { receiptMs } = this.server.timings;
-    const jid = key.remoteJid!;
-    const group = isJidGroup(jid) ? this.server.phone.chat(jid) : undefined;
-    for (const [i, type] of [undefined, 'read'].entries()) {
-      this.#later(receiptMs * (i + 1), () => {
-        if (this.#closed) return;
-        const status = getStatusFromReceiptType(type)!;
-        const t = Math.floor(Date.now() / 1000);
-        if (group) {
-          const field = status === proto.WebMessageInfo.Status.DELIVERY_ACK ? 'receiptTimestamp' : 'readTimestamp';
-          this.ev.emit(
-            'message-receipt.update',
-            group.members.map((m) => ({
-              key: { remoteJid: jid, id: key.id, fromMe: true, participant: `${m.lid}@lid` },
-              receipt: { userJid: jidNormalizedUser(`${m.lid}@lid`), [field]: t },
-            })),
-          );
-        } else {
-          this.ev.emit('messages.update', [
-            {
-              key: { remoteJid: jid, id: key.id, fromMe: true, participant: undefined },
-              update: { status, messageTimestamp: t },
-            },
-          ]);
-        }
-      });
     }
   }
 
