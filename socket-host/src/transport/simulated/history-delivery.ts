@@ -4,12 +4,7 @@
  * processed like any message, and chats.js' `messaging-history.status` milestones.
  */
 import { deflateSync } from 'node:zlib';
-import {
-  type BaileysEventEmitter,
-  jidNormalizedUser,
-  proto,
-  type WAMessage,
-} from '@whiskeysockets/baileys';
+import { type BaileysEventEmitter, jidNormalizedUser, proto, type WAMessage } from '@whiskeysockets/baileys';
 import { stableMessageId } from './random.ts';
 
 /** The notification message our phone sends for `history` (`requestId`: the ON_DEMAND request it answers). */

@@ -37,8 +37,8 @@ import {
   jidDecode,
   jidNormalizedUser,
   KEY_BUNDLE_TYPE,
-  MISSING_KEYS_ERROR_TEXT,
   type MessageUpsertType,
+  MISSING_KEYS_ERROR_TEXT,
   NO_MESSAGE_FOUND_ERROR_TEXT,
   proto,
   type SignalKeyStoreWithTransaction,
@@ -75,20 +75,19 @@ export class InboundStanzas {
   /** messages-recv.js `handleMessage`; resolves with what was upserted (undefined: nothing). */
   async message(node: BinaryNode): Promise<WAMessage | undefined> {
     const { creds, signalRepository, logger } = this.ctx;
-    const { fullMessage: msg, category, decrypt } = decryptMessageNode(
-      node,
-      creds.me!.id,
-      creds.me!.lid || '',
-      signalRepository,
-      logger,
-    );
+    const {
+      fullMessage: msg,
+      category,
+      decrypt,
+    } = decryptMessageNode(node, creds.me!.id, creds.me!.lid || '', signalRepository, logger);
     await this.#storeAlternate(msg);
     const run = this.#queue.then(async () => {
       await decrypt();
       if (msg.messageStubType === proto.WebMessageInfo.StubType.CIPHERTEXT && category !== 'peer') {
         const reason = msg.messageStubParameters?.[0];
         if (reason === MISSING_KEYS_ERROR_TEXT) return undefined; // nack, nothing upserted
-        if (reason !== NO_MESSAGE_FOUND_ERROR_TEXT) await this.#sendRetryRequest(node, !getBinaryNodeChild(node, 'enc'));
+        if (reason !== NO_MESSAGE_FOUND_ERROR_TEXT)
+          await this.#sendRetryRequest(node, !getBinaryNodeChild(node, 'enc'));
       }
       cleanMessage(msg, creds.me!.id, creds.me!.lid!);
       await this.ctx.upsertMessage(msg, node.attrs.offline ? 'append' : 'notify');

@@ -10,9 +10,9 @@
  * sender's device encrypts, LID-addressed with the phone number as the alternate, as v7 delivers them.
  */
 import { type BinaryNode, proto } from '@whiskeysockets/baileys';
-import type { Envelope } from './wire.ts';
 import type { PhoneIdentity } from './pairing.ts';
 import { Random, stableMessageId } from './random.ts';
+import type { Envelope } from './wire.ts';
 
 const { HistorySyncType } = proto.HistorySync;
 

@@ -17,7 +17,6 @@ import type { SocketLedger } from './ledger.ts';
 import type { PublishMediaInput, SimulatedMediaServer } from './media.ts';
 import { type PhoneOptions, SimulatedPhone } from './phone.ts';
 import { stableMessageId } from './random.ts';
-import { AccountWire } from './wire.ts';
 import {
   DEFAULT_TIMINGS,
   type SimulatedServerLink,
@@ -25,6 +24,7 @@ import {
   type SimulatedTimings,
   streamError,
 } from './socket.ts';
+import { AccountWire } from './wire.ts';
 
 export interface SimulatorOptions {
   seed?: string;

@@ -48,8 +48,8 @@ import {
   getNextPreKeysNode,
   INITIAL_PREKEY_COUNT,
   jidNormalizedUser,
-  MIN_PREKEY_COUNT,
   type MessageUpsertType,
+  MIN_PREKEY_COUNT,
   type MiscMessageGenerationOptions,
   makeEventBuffer,
   PROCESSABLE_HISTORY_TYPES,
@@ -409,8 +409,7 @@ export class SimulatedSocket implements WhatsAppSocket {
       const onServer = preKeys.count(device);
       const count = onServer === 0 ? INITIAL_PREKEY_COUNT : MIN_PREKEY_COUNT;
       const current = creds.nextPreKeyId - 1;
-      const missingCurrent =
-        current > 0 && !(await this.#keys.get('pre-key', [String(current)]))[String(current)];
+      const missingCurrent = current > 0 && !(await this.#keys.get('pre-key', [String(current)]))[String(current)];
       if (onServer > count && !missingCurrent) return;
       const node = await this.#keys.transaction(async () => {
         const { update, node } = await getNextPreKeysNode({ creds, keys: this.#keys }, count);

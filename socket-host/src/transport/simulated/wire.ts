@@ -7,6 +7,8 @@
  */
 import { type BinaryNode, getBinaryNodeChild, type proto } from '@whiskeysockets/baileys';
 import type { ILogger } from '@whiskeysockets/baileys/lib/Utils/logger.js';
+// @ts-expect-error libsignal ships no types; Baileys' libsignal.js imports the same module.
+import { PreKeyWhisperMessage } from 'libsignal/src/protobufs.js';
 import { PeerDevice } from './peer-device.ts';
 import { PreKeyDirectory } from './prekey-directory.ts';
 
@@ -67,9 +69,7 @@ export class AccountWire {
     );
     if (envelope.corrupt) {
       const last = enc[enc.length - 1]!;
-      const ct = Buffer.from(last.content as Uint8Array);
-      ct[ct.length - 1]! ^= 0xff; // the MAC's last byte: libsignal refuses it
-      last.content = ct;
+      last.content = tamperMac(last.attrs.type!, last.content as Uint8Array);
     }
     this.#remember(envelope);
     return { tag: 'message', attrs: { ...envelope.attrs }, content: enc };
@@ -102,4 +102,21 @@ export class AccountWire {
     this.#sent.set(envelope.attrs.id!, envelope);
     if (this.#sent.size > RECENT_SENT) this.#sent.delete(this.#sent.keys().next().value!);
   }
+}
+
+/**
+ * Flips a bit of the whisper message's MAC (its last 8 bytes), inside the pre-key envelope for a
+ * `pkmsg`: the ciphertext stays well-formed and libsignal refuses it as a MAC failure, the error
+ * real companions report ("Bad MAC" / "No matching sessions found for message").
+ */
+function tamperMac(type: string, ciphertext: Uint8Array): Buffer {
+  const flipLast = (bytes: Uint8Array) => {
+    const out = Buffer.from(bytes);
+    out[out.length - 1]! ^= 0x01;
+    return out;
+  };
+  if (type !== 'pkmsg') return flipLast(ciphertext);
+  const outer = PreKeyWhisperMessage.decode(ciphertext.subarray(1));
+  outer.message = flipLast(outer.message);
+  return Buffer.concat([ciphertext.subarray(0, 1), PreKeyWhisperMessage.encode(outer).finish()]);
 }
