@@ -22,7 +22,9 @@ describe('simulated WhatsApp wire', () => {
     const sim = new SimulatedWhatsApp({ seed: 'w1', autoPairAfterMs: 10, timings: FAST });
     const { auth, socket, options } = await pairedAndOpen(sim, 'acc');
     assert.equal(sim.wire('acc').preKeys.uploaded, INITIAL_PREKEY_COUNT);
-    assert.equal(keysOf(auth.data, 'pre-key').length, INITIAL_PREKEY_COUNT);
+    // All stored; one already used by the phone's first peer message (the app-state key share).
+    assert.equal(keysOf(auth.data, 'pre-key').length, INITIAL_PREKEY_COUNT - 1);
+    assert.ok(auth.data.has(`session/${sim.phone('acc').identity.lid}_1.0`));
     assert.equal(auth.creds.nextPreKeyId, INITIAL_PREKEY_COUNT + 1);
     assert.equal(auth.creds.firstUnuploadedPreKeyId, INITIAL_PREKEY_COUNT + 1);
     const again = record(socket);
@@ -38,6 +40,7 @@ describe('simulated WhatsApp wire', () => {
     const { auth } = await pairedAndOpen(sim, 'acc');
     const phone = sim.phone('acc');
     const sessionsBefore = keysOf(auth.data, 'session').length;
+    const preKeysBefore = keysOf(auth.data, 'pre-key').length;
     const first = await sim.receive('acc');
     const contact = phone.contacts.find((c) => first.key.remoteJid === `${c.lid}@lid`)!;
     assert.ok(contact, 'a DM from a contact');
@@ -46,7 +49,7 @@ describe('simulated WhatsApp wire', () => {
     const session = `session/${contact.lid}_1.0`;
     assert.ok(auth.data.has(session), 'the pkmsg started a session in the host store');
     assert.ok(auth.data.has(`identity-key/${contact.lid}_1.0`));
-    assert.equal(keysOf(auth.data, 'pre-key').length, INITIAL_PREKEY_COUNT - 1, 'its one-time pre-key consumed');
+    assert.equal(keysOf(auth.data, 'pre-key').length, preKeysBefore - 1, 'its one-time pre-key consumed');
     const record1 = auth.data.get(session);
     const group = await sim.receive('acc'); // the seed's second message is in a group: sender keys
     assert.match(group.key.remoteJid ?? '', /@g\.us$/);

@@ -42,7 +42,8 @@ describe('simulated WhatsApp', () => {
       { syncType: HistorySyncType.INITIAL_BOOTSTRAP, status: 'complete', explicit: true },
       { syncType: HistorySyncType.RECENT, status: 'complete', explicit: true },
     ]);
-    assert.equal(auth.creds.processedHistoryMessages.length, 5, 'one per non-ON_DEMAND notification');
+    // INITIAL_BOOTSTRAP, RECENT ×2, PUSH_NAME, NON_BLOCKING_DATA and FULL in three chunks.
+    assert.equal(auth.creds.processedHistoryMessages.length, 8, 'one per non-ON_DEMAND notification');
     assert.equal(auth.creds.accountSyncCounter, 1);
     // Baileys stored the LID↔PN mappings from history and the tc token, in the key store.
     const [contact] = phone.contacts;

@@ -74,6 +74,8 @@ export interface PhoneOptions {
   recentPerChat?: number;
   /** Further messages per chat in the FULL sync (only when full history was requested). */
   fullPerChat?: number;
+  /** Notifications the FULL sync is cut into (chats split between them, progress rising to 100). */
+  fullChunks?: number;
 }
 
 export const pnJid = (pn: string) => `${pn}@s.whatsapp.net`;
@@ -86,11 +88,13 @@ export class SimulatedPhone {
   readonly #seed: string;
   readonly #recent: number;
   readonly #full: number;
+  readonly #fullChunks: number;
 
   constructor(seed: string, accountId: string, options: PhoneOptions = {}) {
     this.#seed = `${seed}\0${accountId}`;
     this.#recent = options.recentPerChat ?? 12;
     this.#full = options.fullPerChat ?? 24;
+    this.#fullChunks = Math.max(1, options.fullChunks ?? 3);
     const rnd = new Random(this.#seed);
     this.identity = {
       pn: `1555${rnd.digits(7)}`,
@@ -176,8 +180,10 @@ export class SimulatedPhone {
 
   /**
    * What the phone sends after pairing, in order: INITIAL_BOOTSTRAP (chat list, a few messages,
-   * LID↔PN mappings), RECENT in two chunks with progress, PUSH_NAME, and FULL when the companion
-   * asked for the full history at pairing.
+   * LID↔PN mappings), RECENT in two chunks with progress, PUSH_NAME, NON_BLOCKING_DATA (the groups'
+   * past participants), and FULL when the companion asked for the full history at pairing — cut
+   * into several notifications like the phone cuts it, each chat whole in one of them, the past
+   * participants again with the groups they belong to.
    */
   pairingHistory(fullSync: boolean): proto.IHistorySync[] {
     const bootstrapCount = Math.min(3, this.#recent);
@@ -210,13 +216,24 @@ export class SimulatedPhone {
         pushnames: this.contacts.map((c) => ({ id: pnJid(c.pn), pushname: c.name })),
       },
     ];
+    syncs.push({
+      syncType: HistorySyncType.NON_BLOCKING_DATA,
+      chunkOrder: 4,
+      pastParticipants: this.chats.filter((c) => c.kind === 'group').map((c) => this.pastParticipants(c)),
+    });
     if (fullSync && this.#full > 0) {
-      syncs.push({
-        syncType: HistorySyncType.FULL,
-        chunkOrder: 4,
-        progress: 100,
-        conversations: this.chats.map((c) => this.conversation(c, this.#recent, this.#full)),
-      });
+      const per = Math.ceil(this.chats.length / this.#fullChunks);
+      for (let i = 0; i * per < this.chats.length; i++) {
+        const chats = this.chats.slice(i * per, (i + 1) * per);
+        const last = (i + 1) * per >= this.chats.length;
+        syncs.push({
+          syncType: HistorySyncType.FULL,
+          chunkOrder: 5 + i,
+          progress: last ? 100 : Math.round((100 * (i + 1) * per) / this.chats.length),
+          conversations: chats.map((c) => this.conversation(c, this.#recent, this.#full)),
+          pastParticipants: chats.filter((c) => c.kind === 'group').map((c) => this.pastParticipants(c)),
+        });
+      }
     }
     return syncs;
   }
@@ -319,6 +336,23 @@ export class SimulatedPhone {
       attrs,
       message: { deviceSentMessage: { destinationJid: chat.jid, message: { conversation: text } } },
       sender: this.meLid,
+    };
+  }
+
+  /**
+   * The members who left a group before the history ends: contacts not in it, one left, one
+   * removed (LID-addressed, leave time in seconds as WhatsApp sends it).
+   */
+  pastParticipants(chat: SimChat): proto.IPastParticipants {
+    const gone = this.contacts.filter((c) => !chat.members.includes(c)).slice(0, 2);
+    const { LEFT, REMOVED } = proto.PastParticipant.LeaveReason;
+    return {
+      groupJid: chat.jid,
+      pastParticipants: gone.map((c, i) => ({
+        userJid: lidJid(c.lid),
+        leaveReason: i === 0 ? LEFT : REMOVED,
+        leaveTs: HISTORY_END_S - chat.offsetS - (i + 1) * 7 * SPACING_S,
+      })),
     };
   }
 

@@ -24,6 +24,7 @@ import {
   type SimulatedTimings,
   streamError,
 } from './socket.ts';
+import { AppStateServer } from './app-state.ts';
 import { AccountWire } from './wire.ts';
 
 export interface SimulatorOptions {
@@ -206,6 +207,13 @@ export class SimulatedWhatsApp {
     });
   }
 
+  /** The account changes a chat setting on its phone (archive, mute): the companion resyncs that collection. */
+  async changeAppState(accountId: string): Promise<void> {
+    const account = this.#account(accountId);
+    const collection = await account.wire.appState.change(++account.liveCount);
+    await this.#require(accountId).appStateChanged(collection);
+  }
+
   #media(): SimulatedMediaServer {
     if (!this.options.media) throw new Error('this simulated WhatsApp has no media server');
     return this.options.media;
@@ -221,14 +229,15 @@ export class SimulatedWhatsApp {
   #account(accountId: string): AccountState {
     let account = this.#accounts.get(accountId);
     if (!account) {
+      const phone = new SimulatedPhone(this.seed, accountId, this.options.phone);
       account = {
-        phone: new SimulatedPhone(this.seed, accountId, this.options.phone),
+        phone,
         sockets: new Set(),
         counters: { live: 0, maxLive: 0, opened: 0, replaced: 0 },
         linkedDevices: undefined,
         liveCount: 0,
         recorded: new WeakMap(),
-        wire: new AccountWire(SILENT),
+        wire: new AccountWire(SILENT, new AppStateServer(phone, `${this.seed}\0${accountId}`)),
       };
       this.#accounts.set(accountId, account);
     }

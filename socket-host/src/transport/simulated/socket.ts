@@ -35,6 +35,7 @@
 import { Boom } from '@hapi/boom';
 import {
   type AnyMessageContent,
+  ALL_WA_PATCH_NAMES,
   addTransactionCapability,
   type BinaryNode,
   Browsers,
@@ -56,11 +57,13 @@ import {
   type proto,
   type WAMessage,
   type WAMessageKey,
+  type WAPatchName,
 } from '@whiskeysockets/baileys';
 import { makeLibSignalRepository } from '@whiskeysockets/baileys/lib/Signal/libsignal.js';
 import { extractGroupMetadata } from '@whiskeysockets/baileys/lib/Socket/groups.js';
 import processMessage from '@whiskeysockets/baileys/lib/Utils/process-message.js';
 import type { ConnectOptions, WhatsAppSocket } from '../types.ts';
+import { makeAppStateResync } from './app-state.ts';
 import { HistoryMilestones, historyNotification } from './history-delivery.ts';
 import { InboundStanzas } from './inbound.ts';
 import { onDemandLedger } from './on-demand.ts';
@@ -86,6 +89,7 @@ export class SimulatedSocket implements WhatsAppSocket {
   readonly #upsertMessage: (msg: WAMessage, type: MessageUpsertType) => Promise<void>;
   readonly #inbound: InboundStanzas;
   readonly #receipts: ReceiptScheduler;
+  readonly #resyncAppState: ReturnType<typeof makeAppStateResync>;
 
   constructor(
     readonly socketId: string,
@@ -137,6 +141,13 @@ export class SimulatedSocket implements WhatsAppSocket {
       (ms, fn) => this.#later(ms, fn),
       (node) => !this.#closed && this.#inbound.receipt(node),
     );
+    this.#resyncAppState = makeAppStateResync({
+      ev: this.ev,
+      keys: this.#keys,
+      creds: auth.creds,
+      logger,
+      server: server.wire.appState,
+    });
     process.nextTick(() => this.#connect());
   }
 
@@ -379,7 +390,9 @@ export class SimulatedSocket implements WhatsAppSocket {
     }
     // The offline backlog: on the first login after pairing, the phone's history notifications;
     // then whatever arrived while the account had no open connection.
-    if (!creds.accountSyncCounter) {
+    const firstSync = !creds.accountSyncCounter;
+    if (firstSync) {
+      await this.#deliverKeyShare();
       const fullSync = this.options.syncFullHistory;
       for (const history of phone.pairingHistory(fullSync)) {
         await delay(timings.historyChunkMs);
@@ -388,6 +401,8 @@ export class SimulatedSocket implements WhatsAppSocket {
       }
     }
     await this.#deliverOfflineBacklog();
+    // chats.js `doAppStateSync`: every collection, as an initial sync, before the buffer is flushed.
+    if (firstSync && !this.#closed) await this.#appStateSync(ALL_WA_PATCH_NAMES, true);
     if (this.#closed) return;
     if (this.#didBuffer) this.ev.flush();
     this.ev.emit('connection.update', { receivedPendingNotifications: true });
@@ -420,6 +435,31 @@ export class SimulatedSocket implements WhatsAppSocket {
       preKeys.upload(device, node);
     } catch (err) {
       this.options.logger.error({ err }, 'simulated login: pre-key upload failed');
+    }
+  }
+
+  /** The phone shares its app-state sync key (a peer message, in the offline backlog of the first login). */
+  async #deliverKeyShare(): Promise<void> {
+    const envelope = this.server.wire.appState.keyShareEnvelope(Math.floor(Date.now() / 1000));
+    try {
+      const node = await this.server.wire.seal(envelope, this.#companion());
+      await this.#inbound.message({ ...node, attrs: { ...node.attrs, offline: '1' } });
+    } catch (err) {
+      this.options.logger.error({ err }, 'simulated app-state key share not delivered');
+    }
+  }
+
+  /** messages-recv.js `server_sync` notification: the phone changed `collection`; resync it. */
+  appStateChanged(collection: WAPatchName): Promise<void> {
+    this.#assertOpen();
+    return this.#appStateSync([collection], false);
+  }
+
+  async #appStateSync(collections: readonly WAPatchName[], initial: boolean): Promise<void> {
+    try {
+      await this.#resyncAppState(collections, initial);
+    } catch (err) {
+      if (!this.#closed) this.options.logger.error({ err }, 'simulated app-state sync failed');
     }
   }
 

@@ -9,6 +9,7 @@ import { type BinaryNode, getBinaryNodeChild, type proto } from '@whiskeysockets
 import type { ILogger } from '@whiskeysockets/baileys/lib/Utils/logger.js';
 // @ts-expect-error libsignal ships no types; Baileys' libsignal.js imports the same module.
 import { PreKeyWhisperMessage } from 'libsignal/src/protobufs.js';
+import type { AppStateServer } from './app-state.ts';
 import { PeerDevice } from './peer-device.ts';
 import { PreKeyDirectory } from './prekey-directory.ts';
 
@@ -42,7 +43,11 @@ export class AccountWire {
   /** Stanzas the companion failed to decrypt and got again (tests). */
   resent = 0;
 
-  constructor(private readonly logger: ILogger) {}
+  constructor(
+    private readonly logger: ILogger,
+    /** The phone's app-state collections and sync key. */
+    readonly appState: AppStateServer,
+  ) {}
 
   /** The companion is not connected: the server keeps the message for its next login. */
   queue(envelope: Envelope): void {
