@@ -105,8 +105,18 @@ export class AppStateServer {
     const chat = this.phone.chats[n % this.phone.chats.length]!;
     const mutation: Mutation =
       n % 2 === 0
-        ? { collection: 'regular_low', index: ['archive', chat.jid], action: { archiveChatAction: { archived: n % 4 === 0 } }, apiVersion: 3 }
-        : { collection: 'regular_high', index: ['mute', chat.jid], action: { muteAction: { muted: n % 4 === 1, muteEndTimestamp: HISTORY_END_S + 86_400 * 365 } }, apiVersion: 2 };
+        ? {
+            collection: 'regular_low',
+            index: ['archive', chat.jid],
+            action: { archiveChatAction: { archived: n % 4 === 0 } },
+            apiVersion: 3,
+          }
+        : {
+            collection: 'regular_high',
+            index: ['mute', chat.jid],
+            action: { muteAction: { muted: n % 4 === 1, muteEndTimestamp: HISTORY_END_S + 86_400 * 365 } },
+            apiVersion: 2,
+          };
     await this.#push(mutation, HISTORY_END_S + n);
     return mutation.collection;
   }
@@ -121,7 +131,9 @@ export class AppStateServer {
       mutations.push({
         collection: 'critical_unblock_low',
         index: ['contact', pnJid(c.pn)],
-        action: { contactAction: { fullName: `${c.name} ${c.pn.slice(-2)}`, firstName: c.name, lidJid: lidJid(c.lid) } },
+        action: {
+          contactAction: { fullName: `${c.name} ${c.pn.slice(-2)}`, firstName: c.name, lidJid: lidJid(c.lid) },
+        },
         apiVersion: 2,
       });
     }
@@ -136,13 +148,33 @@ export class AppStateServer {
       }
       const range = { lastMessageTimestamp: HISTORY_END_S - chat.offsetS };
       if (i % 3 === 0)
-        mutations.push({ collection: 'regular_low', index: ['markChatAsRead', chat.jid], action: { markChatAsReadAction: { read: true, messageRange: range } }, apiVersion: 3 });
+        mutations.push({
+          collection: 'regular_low',
+          index: ['markChatAsRead', chat.jid],
+          action: { markChatAsReadAction: { read: true, messageRange: range } },
+          apiVersion: 3,
+        });
       if (i % 3 === 1)
-        mutations.push({ collection: 'regular_high', index: ['mute', chat.jid], action: { muteAction: { muted: true, muteEndTimestamp: HISTORY_END_S + 86_400 * 7 } }, apiVersion: 2 });
+        mutations.push({
+          collection: 'regular_high',
+          index: ['mute', chat.jid],
+          action: { muteAction: { muted: true, muteEndTimestamp: HISTORY_END_S + 86_400 * 7 } },
+          apiVersion: 2,
+        });
       if (i % 3 === 2)
-        mutations.push({ collection: 'regular_low', index: ['archive', chat.jid], action: { archiveChatAction: { archived: true, messageRange: range } }, apiVersion: 3 });
+        mutations.push({
+          collection: 'regular_low',
+          index: ['archive', chat.jid],
+          action: { archiveChatAction: { archived: true, messageRange: range } },
+          apiVersion: 3,
+        });
       if (chat.kind === 'group')
-        mutations.push({ collection: 'regular_high', index: ['pin_v1', chat.jid], action: { pinAction: { pinned: true } }, apiVersion: 5 });
+        mutations.push({
+          collection: 'regular_high',
+          index: ['pin_v1', chat.jid],
+          action: { pinAction: { pinned: true } },
+          apiVersion: 5,
+        });
     }
     for (const [i, m] of mutations.entries()) await this.#push(m, HISTORY_END_S - 86_400 + i);
   }
@@ -162,7 +194,9 @@ export class AppStateServer {
 }
 
 export interface AppStateResyncContext {
-  readonly ev: BaileysEventEmitter & { createBufferedFunction: <A extends unknown[], T>(fn: (...a: A) => Promise<T>) => (...a: A) => Promise<T> };
+  readonly ev: BaileysEventEmitter & {
+    createBufferedFunction: <A extends unknown[], T>(fn: (...a: A) => Promise<T>) => (...a: A) => Promise<T>;
+  };
   readonly keys: SignalKeyStoreWithTransaction;
   readonly creds: AuthenticationCreds;
   readonly logger: ILogger;

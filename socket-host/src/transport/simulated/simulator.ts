@@ -13,6 +13,7 @@ import { Boom } from '@hapi/boom';
 import { DisconnectReason, proto } from '@whiskeysockets/baileys';
 import { createLogger } from '../../log.ts';
 import type { ConnectOptions, WhatsAppSocket, WhatsAppTransport } from '../types.ts';
+import { AppStateServer } from './app-state.ts';
 import type { SocketLedger } from './ledger.ts';
 import type { PublishMediaInput, SimulatedMediaServer } from './media.ts';
 import { type PhoneOptions, SimulatedPhone } from './phone.ts';
@@ -24,7 +25,6 @@ import {
   type SimulatedTimings,
   streamError,
 } from './socket.ts';
-import { AppStateServer } from './app-state.ts';
 import { AccountWire } from './wire.ts';
 
 export interface SimulatorOptions {

@@ -34,8 +34,8 @@
  */
 import { Boom } from '@hapi/boom';
 import {
-  type AnyMessageContent,
   ALL_WA_PATCH_NAMES,
+  type AnyMessageContent,
   addTransactionCapability,
   type BinaryNode,
   Browsers,
