@@ -9,6 +9,7 @@ import { InMemoryStore } from '@wasync/shared';
 import { proto } from '@whiskeysockets/baileys';
 import { eventsOf, planAndApply } from '../../../shared/test/support/pipeline.ts';
 import { testDb } from '../../../test/support/firestore.ts';
+import { LIVE_KINDS } from '../../src/transport/simulated/live-events.ts';
 import { lidJid, pnJid } from '../../src/transport/simulated/phone.ts';
 import { SimulatedWhatsApp } from '../../src/transport/simulated/simulator.ts';
 import { accountDocs, modelDocs } from '../support/account-docs.ts';
@@ -92,13 +93,14 @@ describe('simulated WhatsApp sync traffic', function () {
     for (const c of phone.chats) assert.ok(ids.has(phone.historyMessage(c, 12 + 23).key!.id!), `FULL of ${c.jid}`);
   });
 
-  it('is stored by the pipeline as its planner model stores it (history, app state, live, from the phone, receipts)', async () => {
+  it('is stored by the pipeline as its planner model stores it (history, app state, every live kind, from the phone, receipts)', async () => {
     const sim = new SimulatedWhatsApp({ seed: 'a3', autoPairAfterMs: 10, timings: { ...FAST, receiptMs: 60 } });
     const { second, socket } = await pairedAndOpen(sim, 'acc');
     for (let i = 0; i < 4; i++) await sim.receive('acc');
     await sim.sendFromPhone('acc');
     await socket.sendMessage(sim.phone('acc').chats[0]!.jid, { text: 'from the host' });
     await sim.changeAppState('acc');
+    for (const kind of LIVE_KINDS) await sim.live('acc', kind);
     await until('read receipts', () =>
       all(second.batches, 'messages.update')
         .flat()
@@ -120,6 +122,8 @@ describe('simulated WhatsApp sync traffic', function () {
     const expected = modelDocs(model);
     assert.ok([...expected.keys()].filter((p) => p.includes('/messages/')).length > 50);
     assert.deepEqual(new Map([...stored].filter(([p]) => p.startsWith('accounts/'))), expected);
+    const docs = [...stored.values()] as Array<{ deleted?: boolean }>;
+    assert.ok(docs.some((d) => d.deleted === true), 'the revoked history message is a tombstone');
     await sync.close('test');
   });
 });

@@ -10,10 +10,12 @@
  * processes.
  */
 import { Boom } from '@hapi/boom';
-import { DisconnectReason, proto } from '@whiskeysockets/baileys';
+import { DisconnectReason, proto, type WAMessage } from '@whiskeysockets/baileys';
 import { createLogger } from '../../log.ts';
 import type { ConnectOptions, WhatsAppSocket, WhatsAppTransport } from '../types.ts';
 import { AppStateServer } from './app-state.ts';
+import { deterministicBytes } from './inbox.ts';
+import { LIVE_KINDS, type LiveKind, liveEvent } from './live-events.ts';
 import type { SocketLedger } from './ledger.ts';
 import type { PublishMediaInput, SimulatedMediaServer } from './media.ts';
 import { type PhoneOptions, SimulatedPhone } from './phone.ts';
@@ -25,6 +27,7 @@ import {
   type SimulatedTimings,
   streamError,
 } from './socket.ts';
+import { SimulatedTraffic } from './traffic.ts';
 import { AccountWire } from './wire.ts';
 
 export interface SimulatorOptions {
@@ -41,6 +44,10 @@ export interface SimulatorOptions {
   onLedgerError?: (err: unknown) => void;
   /** Where the phones' media lives (`receiveMedia`, re-uploads); without it there is no media. */
   media?: SimulatedMediaServer;
+  /** Live events per minute per account (traffic.ts); 0 or absent: only what tests ask for. */
+  trafficPerMinute?: number;
+  /** Failures of generated traffic are reported here. */
+  onTrafficError?: (err: unknown, accountId: string) => void;
 }
 
 export interface SocketCounters {
@@ -79,10 +86,20 @@ export class SimulatedWhatsApp {
   readonly #accounts = new Map<string, AccountState>();
   #socketSeq = 0;
   #mediaSeq = 0;
+  readonly traffic: SimulatedTraffic;
 
   constructor(private readonly options: SimulatorOptions = {}) {
     this.seed = options.seed ?? 'wasync-simulated';
     this.timings = { ...DEFAULT_TIMINGS, ...options.timings };
+    this.traffic = new SimulatedTraffic(options.trafficPerMinute ?? 0, {
+      live: async (accountId) => {
+        if (!this.socket(accountId)?.isOpen) return false;
+        await this.live(accountId);
+        return true;
+      },
+      keep: (accountId) => void this.receiveOffline(accountId, 1),
+      onError: (err, accountId) => options.onTrafficError?.(err, accountId),
+    });
   }
 
   /** The transport the host uses: each `connect` is a new simulated `makeWASocket`. */
@@ -99,6 +116,7 @@ export class SimulatedWhatsApp {
     const account = this.#account(options.accountId);
     const socketId = `${process.pid}-${++this.#socketSeq}`;
     const socket = new SimulatedSocket(socketId, options, this.#link(account));
+    this.traffic.start(options.accountId);
     account.sockets.add(socket);
     account.counters.opened++;
     account.counters.live = account.sockets.size;
@@ -212,6 +230,32 @@ export class SimulatedWhatsApp {
     const account = this.#account(accountId);
     const collection = await account.wire.appState.change(++account.liveCount);
     await this.#require(accountId).appStateChanged(collection);
+  }
+
+  /**
+   * The account's next live event (live-events.ts): `kind`, or the next of LIVE_KINDS. Resolves
+   * with what Baileys upserted (undefined for an event that upserts nothing).
+   */
+  async live(accountId: string, kind?: LiveKind): Promise<WAMessage | undefined> {
+    const account = this.#account(accountId);
+    const socket = this.#require(accountId);
+    const n = ++account.liveCount;
+    const chosen = kind ?? LIVE_KINDS[n % LIVE_KINDS.length]!;
+    const image =
+      chosen === 'view-once' && this.options.media
+        ? (await this.options.media.publish({ type: 'image', plaintext: deterministicBytes(4096, `${accountId}\0${n}`) }))
+            .imageMessage!
+        : undefined;
+    const event = liveEvent(account.phone, chosen, n, Math.floor(Date.now() / 1000), image ?? undefined);
+    if (!event) return undefined;
+    if ('notification' in event) return socket.notify(event.notification);
+    const msg = await socket.deliver(event.envelope);
+    if (!msg?.key.id) return msg;
+    // The other side acts on it: recipients acknowledge what the phone sent; the phone reads a
+    // contact's message now and then.
+    if (msg.key.fromMe) socket.receipts.sent(msg.key.remoteJid!, msg.key.id);
+    else if (n % 2 === 0) socket.receipts.readOnPhone(msg.key.remoteJid!, msg.key.id, msg.key.participant ?? undefined);
+    return msg;
   }
 
   #media(): SimulatedMediaServer {
