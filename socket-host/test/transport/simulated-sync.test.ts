@@ -123,7 +123,11 @@ describe('simulated WhatsApp sync traffic', function () {
     assert.ok([...expected.keys()].filter((p) => p.includes('/messages/')).length > 50);
     assert.deepEqual(new Map([...stored].filter(([p]) => p.startsWith('accounts/'))), expected);
     const docs = [...stored.values()] as Array<{ deleted?: boolean }>;
-    assert.ok(docs.some((d) => d.deleted === true), 'the revoked history message is a tombstone');
+    assert.ok(
+      docs.some((d) => d.deleted === true),
+      'the revoked history message is a tombstone',
+    );
+    assert.ok(![...stored.keys()].some((p) => p.includes('/pendingUpdates/')), 'every update found its message');
     await sync.close('test');
   });
 });

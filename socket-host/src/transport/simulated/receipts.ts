@@ -52,14 +52,14 @@ export class ReceiptScheduler {
     if (voice) this.#add(3, { from: chatJid, type: 'played' }, id);
   }
 
-  /** The account's phone opened a contact's message `id` in `chatJid`. */
-  readOnPhone(chatJid: string, id: string, participant?: string): void {
-    if (isJidGroup(chatJid) && !participant) return;
-    this.#add(
-      2,
-      { from: this.phone.meLid, recipient: chatJid, type: 'read-self', ...(participant && { participant }) },
-      id,
-    );
+  /**
+   * The account's phone opened a contact's message `id` in the DM `chatJid`. (Groups: how WhatsApp
+   * addresses a group `read-self` is not modelled; handleReceipt would read a `participant` as the
+   * sender of the receipt.)
+   */
+  readOnPhone(chatJid: string, id: string): void {
+    if (isJidGroup(chatJid)) return;
+    this.#add(2, { from: this.phone.meLid, recipient: chatJid, type: 'read-self' }, id);
   }
 
   /** Adds `id` to the batch of identical receipts due `step` windows from now. */

@@ -15,8 +15,8 @@ import { createLogger } from '../../log.ts';
 import type { ConnectOptions, WhatsAppSocket, WhatsAppTransport } from '../types.ts';
 import { AppStateServer } from './app-state.ts';
 import { deterministicBytes } from './inbox.ts';
-import { LIVE_KINDS, type LiveKind, liveEvent } from './live-events.ts';
 import type { SocketLedger } from './ledger.ts';
+import { LIVE_KINDS, type LiveKind, liveEvent } from './live-events.ts';
 import type { PublishMediaInput, SimulatedMediaServer } from './media.ts';
 import { type PhoneOptions, SimulatedPhone } from './phone.ts';
 import { stableMessageId } from './random.ts';
@@ -243,8 +243,12 @@ export class SimulatedWhatsApp {
     const chosen = kind ?? LIVE_KINDS[n % LIVE_KINDS.length]!;
     const image =
       chosen === 'view-once' && this.options.media
-        ? (await this.options.media.publish({ type: 'image', plaintext: deterministicBytes(4096, `${accountId}\0${n}`) }))
-            .imageMessage!
+        ? (
+            await this.options.media.publish({
+              type: 'image',
+              plaintext: deterministicBytes(4096, `${accountId}\0${n}`),
+            })
+          ).imageMessage!
         : undefined;
     const event = liveEvent(account.phone, chosen, n, Math.floor(Date.now() / 1000), image ?? undefined);
     if (!event) return undefined;
@@ -254,7 +258,8 @@ export class SimulatedWhatsApp {
     // The other side acts on it: recipients acknowledge what the phone sent; the phone reads a
     // contact's message now and then.
     if (msg.key.fromMe) socket.receipts.sent(msg.key.remoteJid!, msg.key.id);
-    else if (n % 2 === 0) socket.receipts.readOnPhone(msg.key.remoteJid!, msg.key.id, msg.key.participant ?? undefined);
+    else if (n % 2 === 0 && chosen !== 'reaction' && chosen !== 'edit' && chosen !== 'revoke')
+      socket.receipts.readOnPhone(msg.key.remoteJid!, msg.key.id);
     return msg;
   }
 
