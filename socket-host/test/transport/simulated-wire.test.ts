@@ -61,6 +61,34 @@ describe('simulated WhatsApp wire', () => {
     assert.notDeepEqual(auth.data.get(session), record1, 'the ratchet moved: session rewritten per message');
   });
 
+  it('keeps a contact’s sessions valid when the account moves between simulator processes and back', async () => {
+    // Two simulators with one seed stand for two host processes: a contact is one device (one
+    // identity) in both, each process with its own ratchet; the companion keeps both sessions.
+    const a = new SimulatedWhatsApp({ seed: 'w-move', autoPairAfterMs: 10, timings: FAST });
+    const { auth, socket, options } = await pairedAndOpen(a, 'acc');
+    const phone = a.phone('acc');
+    const now = () => Math.floor(Date.now() / 1000);
+    const contactOne = (k: number) => phone.liveEnvelope(1 + k * phone.contacts.length * 3, now());
+    const ok = (m: WAMessage | undefined) =>
+      assert.ok(m?.message?.conversation && !m.messageStubType, JSON.stringify(m));
+    ok(await a.socket('acc')!.deliver(contactOne(0)));
+    const closing = record(socket);
+    await socket.end(undefined);
+    await closing.closed;
+    const b = new SimulatedWhatsApp({ seed: 'w-move', timings: FAST });
+    const inB = record(b.connect(options));
+    await until('open in b', () => all(inB.batches, 'connection.update').some((u) => u.receivedPendingNotifications));
+    assert.equal(b.wire('acc').preKeys.uploaded, 0, 'the device is adopted, not re-uploaded');
+    ok(await b.socket('acc')!.deliver(contactOne(1)));
+    await b.socket('acc')!.end(undefined);
+    const back = record(a.connect(options));
+    await until('open in a again', () =>
+      all(back.batches, 'connection.update').some((u) => u.receivedPendingNotifications),
+    );
+    ok(await a.socket('acc')!.deliver(contactOne(2)));
+    assert.ok(auth.data.has(`session/${phone.contacts[1]!.lid}_1.0`));
+  });
+
   it('delivers what arrived while the account was offline as append, inside the login buffer', async () => {
     const sim = new SimulatedWhatsApp({ seed: 'w3', autoPairAfterMs: 10, timings: FAST });
     const { socket, options } = await pairedAndOpen(sim, 'acc');

@@ -61,7 +61,7 @@ export function liveEvent(
       const target = phone.historyMessage(dm, 0);
       return {
         kind,
-        envelope: fromContact(phone, dm, id, nowS, {
+        envelope: fromContact(dm, id, nowS, {
           reactionMessage: {
             key: theirView(phone, target),
             text: ['👍', '❤️', '😂', '🙏'][n % 4],
@@ -84,7 +84,7 @@ export function liveEvent(
             }
           : { key: theirView(phone, target), type: proto.Message.ProtocolMessage.Type.REVOKE };
       const message = kind === 'edit' ? { editedMessage: { message: { protocolMessage } } } : { protocolMessage };
-      return { kind, envelope: fromContact(phone, dm, id, nowS, message) };
+      return { kind, envelope: fromContact(dm, id, nowS, message) };
     }
     case 'ephemeral': {
       const base = text();
@@ -110,7 +110,7 @@ export function liveEvent(
 }
 
 /** A message from the DM's contact (LID-addressed, the phone number as alternate). */
-function fromContact(phone: SimulatedPhone, dm: SimChat, id: string, nowS: number, message: proto.IMessage): Envelope {
+function fromContact(dm: SimChat, id: string, nowS: number, message: proto.IMessage): Envelope {
   const [c] = dm.members;
   return {
     attrs: {

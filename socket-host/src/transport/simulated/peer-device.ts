@@ -7,7 +7,9 @@
  * 1:1 first. A retry receipt with keys starts a new session (`extractE2ESessionFromRetryReceipt`).
  * So each message the companion decrypts writes its session keys through the host's key store.
  */
+import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import {
+  type AuthenticationCreds,
   addTransactionCapability,
   type BinaryNode,
   encodeWAMessage,
@@ -31,9 +33,11 @@ export class PeerDevice {
     /** The device's JID, as the companion sees it in `from`/`participant` (LID, device 0). */
     readonly jid: string,
     logger: ILogger,
+    /** Its identity derives from this: the same device in every process simulating the account. */
+    seed: string,
   ) {
     const keys = addTransactionCapability(memoryKeyStore(), logger, { maxCommitRetries: 1, delayBetweenTriesMs: 0 });
-    this.#repository = makeLibSignalRepository({ creds: initAuthCreds(), keys }, logger);
+    this.#repository = makeLibSignalRepository({ creds: deviceCreds(`${seed}\0${jid}`), keys }, logger);
   }
 
   /**
@@ -82,6 +86,25 @@ export class PeerDevice {
     await parseAndInjectE2ESessions(answer, this.#repository);
   }
 }
+
+/**
+ * Baileys' `initAuthCreds` with the identity key and registration id derived from `seed`: a contact
+ * has one identity wherever it is simulated, so a companion that moves between host processes
+ * keeps the sessions it has (a new identity would make it drop them, as for a reinstalled phone).
+ */
+function deviceCreds(seed: string): AuthenticationCreds {
+  const digest = createHash('sha256').update(seed).digest();
+  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_X25519, digest]), format: 'der', type: 'pkcs8' });
+  const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+  return {
+    ...initAuthCreds(),
+    signedIdentityKey: { private: digest, public: Buffer.from(spki.subarray(spki.length - 32)) },
+    registrationId: digest.readUInt16BE(0) & 0x3fff,
+  };
+}
+
+/** DER prefix of a PKCS#8 X25519 private key (the raw 32 bytes follow), as libsignal's curve uses. */
+const PKCS8_X25519 = Buffer.from('302e020100300506032b656e04220420', 'hex');
 
 function encNode(type: EncType, ciphertext: Uint8Array): BinaryNode {
   return { tag: 'enc', attrs: { v: '2', type }, content: ciphertext };

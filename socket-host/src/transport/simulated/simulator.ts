@@ -286,7 +286,11 @@ export class SimulatedWhatsApp {
         linkedDevices: undefined,
         liveCount: 0,
         recorded: new WeakMap(),
-        wire: new AccountWire(SILENT, new AppStateServer(phone, `${this.seed}\0${accountId}`)),
+        wire: new AccountWire(
+          SILENT,
+          `${this.seed}\0${accountId}`,
+          new AppStateServer(phone, `${this.seed}\0${accountId}`),
+        ),
       };
       this.#accounts.set(accountId, account);
     }

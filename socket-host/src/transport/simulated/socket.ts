@@ -45,15 +45,9 @@ import {
   type GroupMetadata,
   generateWAMessage,
   getErrorCodeFromStreamError,
-  getHistoryMsg,
-  getNextPreKeysNode,
-  INITIAL_PREKEY_COUNT,
-  jidNormalizedUser,
   type MessageUpsertType,
-  MIN_PREKEY_COUNT,
   type MiscMessageGenerationOptions,
   makeEventBuffer,
-  PROCESSABLE_HISTORY_TYPES,
   type proto,
   type WAMessage,
   type WAMessageKey,
@@ -61,16 +55,17 @@ import {
 } from '@whiskeysockets/baileys';
 import { makeLibSignalRepository } from '@whiskeysockets/baileys/lib/Signal/libsignal.js';
 import { extractGroupMetadata } from '@whiskeysockets/baileys/lib/Socket/groups.js';
-import processMessage from '@whiskeysockets/baileys/lib/Utils/process-message.js';
 import type { ConnectOptions, WhatsAppSocket } from '../types.ts';
 import { makeAppStateResync } from './app-state.ts';
-import { HistoryMilestones, historyNotification } from './history-delivery.ts';
+import { historyNotification } from './history-delivery.ts';
 import { InboundStanzas } from './inbound.ts';
 import { onDemandLedger } from './on-demand.ts';
 import { pairSuccessStanza } from './pairing.ts';
+import { uploadPreKeysIfRequired } from './prekey-upload.ts';
 import { stableMessageId } from './random.ts';
 import { ReceiptScheduler } from './receipts.ts';
 import type { SimulatedServerLink } from './server-link.ts';
+import { makeUpsertMessage } from './upsert.ts';
 import type { Companion, Envelope } from './wire.ts';
 
 export { DEFAULT_TIMINGS, type SimulatedServerLink, type SimulatedTimings } from './server-link.ts';
@@ -83,7 +78,6 @@ export class SimulatedSocket implements WhatsAppSocket {
   #timers = new Set<NodeJS.Timeout>();
   #qr: { refs: string[]; timer?: NodeJS.Timeout } | undefined;
   #didBuffer = false;
-  readonly #milestones: HistoryMilestones;
   readonly #keys;
   readonly signalRepository;
   readonly #upsertMessage: (msg: WAMessage, type: MessageUpsertType) => Promise<void>;
@@ -98,33 +92,17 @@ export class SimulatedSocket implements WhatsAppSocket {
   ) {
     const { auth, logger } = options;
     this.ev = makeEventBuffer(logger);
-    this.#milestones = new HistoryMilestones(this.ev);
     // Baileys merges every creds.update into the creds object in place (socket.js).
     this.ev.on('creds.update', (update) => Object.assign(auth.creds, update));
     this.#keys = addTransactionCapability(auth.keys, logger, { maxCommitRetries: 10, delayBetweenTriesMs: 3000 });
     this.signalRepository = makeLibSignalRepository({ creds: auth.creds, keys: this.#keys }, logger);
-    this.#upsertMessage = this.ev.createBufferedFunction(async (msg: WAMessage, type: MessageUpsertType) => {
-      this.ev.emit('messages.upsert', { messages: [msg], type });
-      if (msg.pushName && !msg.key.fromMe) {
-        const jid = jidNormalizedUser(msg.key.participant || msg.key.remoteJid!);
-        this.ev.emit('contacts.update', [{ id: jid, notify: msg.pushName }]);
-      }
-      const historyMsg = getHistoryMsg(msg.message!);
-      const shouldProcessHistoryMsg = historyMsg
-        ? options.shouldSyncHistoryMessage(historyMsg) &&
-          (PROCESSABLE_HISTORY_TYPES as readonly number[]).includes(historyMsg.syncType ?? -1)
-        : false;
-      if (historyMsg && shouldProcessHistoryMsg) this.#milestones.seen(historyMsg);
-      await processMessage(msg, {
-        shouldProcessHistoryMsg,
-        ev: this.ev,
-        creds: auth.creds,
-        keyStore: this.#keys,
-        signalRepository: this.signalRepository,
-        logger,
-        options: {},
-        getMessage: options.getMessage,
-      });
+    this.#upsertMessage = makeUpsertMessage({
+      ev: this.ev,
+      creds: auth.creds,
+      keys: this.#keys,
+      signalRepository: this.signalRepository,
+      logger,
+      options,
     });
     this.#inbound = new InboundStanzas({
       creds: auth.creds,
@@ -375,7 +353,10 @@ export class SimulatedSocket implements WhatsAppSocket {
   async #login(): Promise<void> {
     const { creds } = this.options.auth;
     const { phone, timings } = this.server;
-    await this.#uploadPreKeysIfRequired();
+    await uploadPreKeysIfRequired(
+      { creds, keys: this.#keys, ev: this.ev, logger: this.options.logger, isOpen: () => !this.#closed },
+      this.server.wire.preKeys,
+    );
     if (this.#closed) return;
     this.#isOpen = true;
     this.ev.emit('creds.update', { me: { ...creds.me!, lid: `${phone.identity.lid}:${phone.identity.device}@lid` } });
@@ -407,35 +388,6 @@ export class SimulatedSocket implements WhatsAppSocket {
     if (this.#didBuffer) this.ev.flush();
     this.ev.emit('connection.update', { receivedPendingNotifications: true });
     if (!creds.accountSyncCounter) this.ev.emit('creds.update', { accountSyncCounter: 1 });
-  }
-
-  /**
-   * socket.js `uploadPreKeysToServerIfRequired`: ask the server how many one-time pre-keys it
-   * holds; none → upload INITIAL_PREKEY_COUNT, at most MIN_PREKEY_COUNT (or the newest one missing
-   * from the store) → upload MIN_PREKEY_COUNT. Keys and the creds counter in one key transaction,
-   * as Baileys does it; a failure is logged and the login goes on.
-   */
-  async #uploadPreKeysIfRequired(): Promise<void> {
-    const { creds } = this.options.auth;
-    const { preKeys } = this.server.wire;
-    const device = creds.me!.id;
-    try {
-      preKeys.adopt(device, creds);
-      const onServer = preKeys.count(device);
-      const count = onServer === 0 ? INITIAL_PREKEY_COUNT : MIN_PREKEY_COUNT;
-      const current = creds.nextPreKeyId - 1;
-      const missingCurrent = current > 0 && !(await this.#keys.get('pre-key', [String(current)]))[String(current)];
-      if (onServer > count && !missingCurrent) return;
-      const node = await this.#keys.transaction(async () => {
-        const { update, node } = await getNextPreKeysNode({ creds, keys: this.#keys }, count);
-        this.ev.emit('creds.update', update);
-        return node;
-      }, creds.me?.id || 'upload-pre-keys');
-      if (this.#closed) return;
-      preKeys.upload(device, node);
-    } catch (err) {
-      this.options.logger.error({ err }, 'simulated login: pre-key upload failed');
-    }
   }
 
   /** The phone shares its app-state sync key (a peer message, in the offline backlog of the first login). */

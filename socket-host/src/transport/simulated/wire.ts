@@ -45,6 +45,8 @@ export class AccountWire {
 
   constructor(
     private readonly logger: ILogger,
+    /** The account's seed: its devices' identities derive from it. */
+    private readonly seed: string,
     /** The phone's app-state collections and sync key. */
     readonly appState: AppStateServer,
   ) {}
@@ -97,7 +99,7 @@ export class AccountWire {
   #device(jid: string): PeerDevice {
     let device = this.#devices.get(jid);
     if (!device) {
-      device = new PeerDevice(jid, this.logger);
+      device = new PeerDevice(jid, this.logger, this.seed);
       this.#devices.set(jid, device);
     }
     return device;
