@@ -121,6 +121,36 @@ describe('simulated WhatsApp wire', () => {
     assert.equal(sim.wire('acc').queued, 0);
   });
 
+  it('keeps an offline message the socket closed before handling for the next login (no ack, no loss)', async () => {
+    const sim = new SimulatedWhatsApp({ seed: 'w3b', autoPairAfterMs: 10, timings: FAST });
+    const { socket, options } = await pairedAndOpen(sim, 'acc');
+    const closing = record(socket);
+    await socket.end(undefined);
+    await closing.closed;
+    const kept = sim.receiveOffline('acc', 3).map((e) => e.attrs.id);
+    const wire = sim.wire('acc');
+    const seal = wire.seal.bind(wire);
+    let offlineSeals = 0;
+    wire.seal = async (envelope, to) => {
+      // The connection drops while WhatsApp pushes the second one.
+      if (envelope.attrs.offline && ++offlineSeals === 2) await sim.socket('acc')!.end(undefined);
+      return seal(envelope, to);
+    };
+    const first = record(sim.connect(options));
+    await first.closed;
+    assert.equal(wire.queued, 2, 'the second and third are still kept');
+    wire.seal = seal;
+    const next = record(sim.connect(options));
+    await until('backlog handled', () =>
+      all(next.batches, 'connection.update').some((u) => u.receivedPendingNotifications),
+    );
+    const appended = all(next.batches, 'messages.upsert')
+      .filter((u) => u.type === 'append')
+      .flatMap((u) => u.messages.map((m) => m.key.id));
+    assert.deepEqual(appended.sort(), kept.slice(1).sort());
+    assert.equal(wire.queued, 0);
+  });
+
   it('upserts messages sent from the phone fromMe, unwrapped from deviceSentMessage, then their receipts', async () => {
     const sim = new SimulatedWhatsApp({ seed: 'w4', autoPairAfterMs: 10, timings: { ...FAST, receiptMs: 150 } });
     const { auth, second } = await pairedAndOpen(sim, 'acc');

@@ -415,16 +415,23 @@ export class SimulatedSocket implements WhatsAppSocket {
     }
   }
 
-  /** Messages WhatsApp kept while no connection was open, each stanza marked `offline`. */
+  /**
+   * Messages WhatsApp kept while no connection was open, each stanza marked `offline`, oldest
+   * first. One the socket could not handle (closed, a key write failed) stays for the next login,
+   * as an unacknowledged stanza does.
+   */
   async #deliverOfflineBacklog(): Promise<void> {
     const companion = this.#companion();
-    for (const envelope of this.server.wire.takeOffline()) {
+    for (let envelope = this.server.wire.nextOffline(); envelope; envelope = this.server.wire.nextOffline()) {
       if (this.#closed) return;
       try {
         await this.#inbound.message(await this.server.wire.seal(envelope, companion));
       } catch (err) {
         this.options.logger.error({ err, id: envelope.attrs.id }, 'simulated offline message not delivered');
+        return;
       }
+      if (this.#closed) return;
+      this.server.wire.ackOffline();
     }
   }
 

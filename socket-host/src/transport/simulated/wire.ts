@@ -60,9 +60,15 @@ export class AccountWire {
     return this.#offline.length;
   }
 
-  /** The offline backlog, emptied: each stanza marked `offline` as WhatsApp marks them. */
-  takeOffline(): Envelope[] {
-    return this.#offline.splice(0).map((e) => ({ ...e, attrs: { ...e.attrs, offline: '1' } }));
+  /** The oldest message of the offline backlog, marked `offline` as WhatsApp marks them; it stays until acked. */
+  nextOffline(): Envelope | undefined {
+    const e = this.#offline[0];
+    return e && { ...e, attrs: { ...e.attrs, offline: '1' } };
+  }
+
+  /** The companion handled the oldest offline message: WhatsApp drops it (else it comes again at the next login). */
+  ackOffline(): void {
+    this.#offline.shift();
   }
 
   /** The `<message>` stanza the companion receives: `envelope` encrypted by its sender for it. */
