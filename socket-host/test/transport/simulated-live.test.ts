@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WAMessageStubType } from '@whiskeysockets/baileys';
+import { proto, WAMessageStubType } from '@whiskeysockets/baileys';
 import { SimulatedMediaServer } from '../../src/transport/simulated/media.ts';
 import { lidJid } from '../../src/transport/simulated/phone.ts';
 import { SimulatedWhatsApp } from '../../src/transport/simulated/simulator.ts';
@@ -63,6 +63,35 @@ describe('simulated WhatsApp live events', () => {
       const image = viewOnce?.message?.viewOnceMessageV2?.message?.imageMessage;
       assert.equal(image?.viewOnce, true);
       assert.ok(image?.directPath && image.mediaKey, 'a published photo');
+    } finally {
+      await media.close();
+    }
+  });
+
+  it('sends a voice note from the phone; its recipient’s played receipt follows delivery and read', async () => {
+    const media = await SimulatedMediaServer.start();
+    try {
+      const sim = new SimulatedWhatsApp({
+        seed: 'l2b',
+        autoPairAfterMs: 10,
+        timings: { ...FAST, receiptMs: 60 },
+        media,
+      });
+      const { second } = await pairedAndOpen(sim, 'acc');
+      const voice = await sim.live('acc', 'voice');
+      assert.equal(voice?.key.fromMe, true);
+      assert.equal(voice?.message?.audioMessage?.ptt, true, 'deviceSentMessage unwrapped to the ptt audio');
+      const statuses = await until('played', () => {
+        const s = all(second.batches, 'messages.update')
+          .flat()
+          .filter((u) => u.key.id === voice?.key.id)
+          .map((u) => u.update.status);
+        return s.includes(proto.WebMessageInfo.Status.PLAYED) ? s : undefined;
+      });
+      // The delivery receipt may fall into the upsert's buffer window and merge into it (Baileys).
+      const { READ, PLAYED } = proto.WebMessageInfo.Status;
+      assert.deepEqual(statuses.slice(-2), [READ, PLAYED]);
+      assert.deepEqual(statuses, [...statuses].sort(), 'in order');
     } finally {
       await media.close();
     }

@@ -7,7 +7,9 @@
  * - a contact edits its own earlier message (`editedMessage` → MESSAGE_EDIT protocol message) or
  *   deletes it for everyone (REVOKE);
  * - wrappers: `ephemeralMessage` in a chat with disappearing messages, `viewOnceMessageV2` around
- *   a photo (only with media: `content` supplies the published image);
+ *   a photo (only with media: `media.image` is the published photo);
+ * - a voice note the account sends from its phone (`ptt` audio, with media; its recipient's
+ *   `played` receipt follows);
  * - group changes as `<notification type="w:gp2">`: a contact added, removed, a new subject.
  */
 import { type BinaryNode, proto } from '@whiskeysockets/baileys';
@@ -29,6 +31,7 @@ export const LIVE_KINDS = [
   'group-remove',
   'group-subject',
   'view-once',
+  'voice',
 ] as const;
 export type LiveKind = (typeof LIVE_KINDS)[number];
 
@@ -38,16 +41,18 @@ const EPHEMERAL_S = 604_800;
 export type LiveEvent = { kind: LiveKind; envelope: Envelope } | { kind: LiveKind; notification: BinaryNode };
 
 /**
- * Live event `n` of kind `kind`; `image` is a published photo for view-once (without it a view-once
- * event is a plain text). Undefined when the phone has nothing to apply it to (no group, say).
+ * Live event `n` of kind `kind`; `media` holds published files for view-once and voice (without
+ * them those events are plain texts). Undefined when the phone has nothing to apply it to (no
+ * group, say).
  */
 export function liveEvent(
   phone: SimulatedPhone,
   kind: LiveKind,
   n: number,
   nowS: number,
-  image?: proto.Message.IImageMessage,
+  media: { image?: proto.Message.IImageMessage; audio?: proto.Message.IAudioMessage } = {},
 ): LiveEvent | undefined {
+  const { image, audio } = media;
   const text = () => phone.liveEnvelope(n, nowS);
   const dm = phone.chats.filter((c) => c.kind === 'dm')[n % phone.contacts.length]!;
   const group = phone.chats.find((c) => c.kind === 'group');
@@ -100,6 +105,13 @@ export function liveEvent(
     case 'view-once': {
       const base = text();
       if (image) base.message = { viewOnceMessageV2: { message: { imageMessage: { ...image, viewOnce: true } } } };
+      return { kind, envelope: base };
+    }
+    case 'voice': {
+      // From the phone, to the first chat (a DM: WhatsApp's `played` receipt is a DM's).
+      const base = phone.fromPhoneEnvelope(n * phone.chats.length, nowS);
+      const sent = base.message.deviceSentMessage;
+      if (audio && sent) sent.message = { audioMessage: { ...audio, ptt: true } };
       return { kind, envelope: base };
     }
     case 'group-add':

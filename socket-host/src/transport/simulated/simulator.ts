@@ -241,23 +241,21 @@ export class SimulatedWhatsApp {
     const socket = this.#require(accountId);
     const n = ++account.liveCount;
     const chosen = kind ?? LIVE_KINDS[n % LIVE_KINDS.length]!;
-    const image =
-      chosen === 'view-once' && this.options.media
-        ? (
-            await this.options.media.publish({
-              type: 'image',
-              plaintext: deterministicBytes(4096, `${accountId}\0${n}`),
-            })
-          ).imageMessage!
-        : undefined;
-    const event = liveEvent(account.phone, chosen, n, Math.floor(Date.now() / 1000), image ?? undefined);
+    const media = this.options.media;
+    const file = (type: 'image' | 'audio') =>
+      media!.publish({ type, plaintext: deterministicBytes(4096, `${accountId}\0${n}`) });
+    const published = {
+      ...(chosen === 'view-once' && media && { image: (await file('image')).imageMessage! }),
+      ...(chosen === 'voice' && media && { audio: (await file('audio')).audioMessage! }),
+    };
+    const event = liveEvent(account.phone, chosen, n, Math.floor(Date.now() / 1000), published);
     if (!event) return undefined;
     if ('notification' in event) return socket.notify(event.notification);
     const msg = await socket.deliver(event.envelope);
     if (!msg?.key.id) return msg;
     // The other side acts on it: recipients acknowledge what the phone sent; the phone reads a
     // contact's message now and then.
-    if (msg.key.fromMe) socket.receipts.sent(msg.key.remoteJid!, msg.key.id);
+    if (msg.key.fromMe) socket.receipts.sent(msg.key.remoteJid!, msg.key.id, !!msg.message?.audioMessage?.ptt);
     else if (n % 2 === 0 && chosen !== 'reaction' && chosen !== 'edit' && chosen !== 'revoke')
       socket.receipts.readOnPhone(msg.key.remoteJid!, msg.key.id);
     return msg;
