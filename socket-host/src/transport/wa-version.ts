@@ -49,7 +49,8 @@ export interface WaVersionOptions {
   refreshEveryMs: number;
   /**
    * Refusals ask WhatsApp Web at most this often: when every account of the host gets a 405 and
-   * the fetch brings nothing new, they back off instead of asking once each.
+   * the fetch brings nothing new, they back off instead of asking once each. (Scheduled fetches do
+   * not count: WhatsApp may ship a version a minute after one.)
    */
   minFetchIntervalMs: number;
   /** Longest wait for one fetch (an injected fetch is bounded here too). */
@@ -60,7 +61,7 @@ export class WaVersionSource implements WaVersionProvider {
   #version: WAVersion = BUILT_IN_WA_VERSION;
   #fetched = false;
   #inFlight: Promise<void> | undefined;
-  #lastFetchAt = Number.NEGATIVE_INFINITY;
+  #lastRefusalFetchAt = Number.NEGATIVE_INFINITY;
   #started: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
 
@@ -96,8 +97,12 @@ export class WaVersionSource implements WaVersionProvider {
   async refreshAfterRefusal(used: WAVersion): Promise<boolean> {
     await this.start();
     if (isNewer(this.#version, used)) return true;
-    if (Date.now() - this.#lastFetchAt >= this.options.minFetchIntervalMs) await this.#refresh('refused (405)');
-    else await this.#inFlight;
+    if (Date.now() - this.#lastRefusalFetchAt >= this.options.minFetchIntervalMs) {
+      this.#lastRefusalFetchAt = Date.now();
+      await this.#refresh('refused (405)');
+    } else {
+      await this.#inFlight;
+    }
     return isNewer(this.#version, used);
   }
 
@@ -110,7 +115,6 @@ export class WaVersionSource implements WaVersionProvider {
   }
 
   async #fetch(why: string): Promise<void> {
-    this.#lastFetchAt = Date.now();
     let answer: LatestVersion;
     try {
       answer = await withTimeout(
