@@ -14,6 +14,7 @@ import { createLogger } from '../../src/log.ts';
 import { discardingConsumer } from '../../src/pipeline/consumer.ts';
 import { FirestoreMessageContentStore } from '../../src/pipeline/message-content.ts';
 import { SimulatedWhatsApp } from '../../src/transport/simulated/simulator.ts';
+import type { ConnectOptions } from '../../src/transport/types.ts';
 
 const log = createLogger(process.env.WASYNC_TEST_LOG ?? 'silent');
 const keyring = new Keyring(randomBytes(32));
@@ -48,6 +49,13 @@ function session(accountId: string, sim: SimulatedWhatsApp, holder: 'this host' 
   } as unknown as ConnectionWriter;
   const s = new AccountSession({ ...sessionDeps(accountId, sim, holder), connection }).start();
   return { session: s, writes };
+}
+
+function recorder(writes: ConnectionPatch[]): ConnectionWriter {
+  return {
+    write: async (p: ConnectionPatch) => void writes.push(p),
+    flush: async () => {},
+  } as unknown as ConnectionWriter;
 }
 
 async function until(probe: () => boolean, ms = 5000): Promise<void> {
@@ -136,6 +144,110 @@ describe('AccountSession', () => {
       await s.stop('test');
     }
   });
+
+  it("Baileys' retry counts and group metadata outlive reconnects: one set of caches per session, given to every socket", async () => {
+    const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
+    const connects: ConnectOptions[] = [];
+    const writes: ConnectionPatch[] = [];
+    let groupsSeen = 0;
+    const s = new AccountSession({
+      ...sessionDeps('g', sim),
+      consumer: {
+        openAccount: () => ({
+          handle: async (events) => void (groupsSeen += events['groups.update']?.length ?? 0),
+          close: async () => {},
+        }),
+      },
+      transport: {
+        ...sim.transport(),
+        connect: (options) => {
+          connects.push(options);
+          return sim.connect(options);
+        },
+      },
+      connection: recorder(writes),
+    }).start();
+    const opens = () => writes.filter((w) => w.connection.state === 'open').length;
+    try {
+      await until(() => opens() === 1);
+      const group = sim.phone('g').chats.find((c) => c.kind === 'group')!;
+      // What the pipeline does after each connect: the group list arrives as `groups.update`.
+      await sim.socket('g')!.groupFetchAllParticipating();
+      // Emitted once the socket's buffer is flushed (after the offline backlog).
+      await until(() => groupsSeen > 0);
+      const retries = connects.at(-1)!.msgRetryCounterCache!;
+      await retries.set('failed-msg', 2);
+      await sim.disconnect('g', 428);
+      await until(() => opens() === 2);
+      const last = connects.at(-1)!;
+      assert.equal(connects.length, 3, 'pairing socket, its restart, the reconnect');
+      assert.equal(last.msgRetryCounterCache, retries, 'the same retry counter');
+      assert.equal(await last.msgRetryCounterCache!.get('failed-msg'), 2);
+
+      const socket = sim.socket('g')!;
+      let queries = 0;
+      const query = socket.groupMetadata;
+      socket.groupMetadata = (jid) => {
+        queries++;
+        return query(jid);
+      };
+      const cached = await last.cachedGroupMetadata!(group.jid);
+      assert.equal(cached?.id, group.jid);
+      assert.equal(cached?.participants.length, group.members.length + 1);
+      assert.equal(queries, 0, 'known from the list the previous socket fetched');
+      const seen = groupsSeen;
+      socket.ev.emit('groups.update', [{ id: group.jid, subject: 'renamed' }]);
+      await until(() => groupsSeen > seen);
+      assert.equal((await last.cachedGroupMetadata!(group.jid))?.subject, 'renamed');
+      assert.equal((await last.cachedGroupMetadata!(group.jid))?.participants.length, group.members.length + 1);
+      // A member change: the next send asks WhatsApp once, and the answer is kept.
+      socket.ev.emit('group-participants.update', {
+        id: group.jid,
+        author: sim.phone('g').meJid,
+        participants: [],
+        action: 'remove',
+      });
+      assert.equal((await last.cachedGroupMetadata!(group.jid))?.subject, group.name);
+      assert.equal(queries, 1);
+      await last.cachedGroupMetadata!(group.jid);
+      assert.equal(queries, 1);
+    } finally {
+      await s.stop('test');
+    }
+  });
+
+  for (const includeStatusBroadcast of [false, true]) {
+    it(`status updates ${includeStatusBroadcast ? 'reach the pipeline when mirrored' : 'are ignored by the socket (shouldIgnoreJid) when not mirrored'}`, async () => {
+      const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
+      const id = `st-${includeStatusBroadcast}`;
+      const upserted: string[] = [];
+      const writes: ConnectionPatch[] = [];
+      const deps = sessionDeps(id, sim);
+      const s = new AccountSession({
+        ...deps,
+        options: { ...deps.options, includeStatusBroadcast },
+        consumer: {
+          openAccount: () => ({
+            handle: async (events) => {
+              for (const m of events['messages.upsert']?.messages ?? []) upserted.push(m.key.remoteJid!);
+            },
+            close: async () => {},
+          }),
+        },
+        connection: recorder(writes),
+      }).start();
+      try {
+        await until(() => writes.some((w) => w.connection.state === 'open'));
+        const status = await sim.receiveStatus(id);
+        const live = await sim.receive(id);
+        await until(() => upserted.includes(live.key.remoteJid!));
+        assert.equal(status?.key.remoteJid, includeStatusBroadcast ? 'status@broadcast' : undefined);
+        assert.equal(upserted.includes('status@broadcast'), includeStatusBroadcast);
+      } finally {
+        await s.stop('test');
+      }
+    });
+  }
 
   it('an auth state sealed with an unknown key: a clear error, state idle, no socket, no crash', async () => {
     const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
