@@ -154,7 +154,9 @@ describe('AccountSession', () => {
       ...sessionDeps('g', sim),
       consumer: {
         openAccount: () => ({
-          handle: async (events) => void (groupsSeen += events['groups.update']?.length ?? 0),
+          handle: async (events) => {
+            groupsSeen += events['groups.update']?.length ?? 0;
+          },
           close: async () => {},
         }),
       },
