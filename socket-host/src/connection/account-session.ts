@@ -18,7 +18,7 @@ import { isLeaseLost } from '../accounts/lease-errors.ts';
 import { AuthStateUnreadableError } from '../auth-state/crypto.ts';
 import type { AccountAuthStore } from '../auth-state/store.ts';
 import type { Logger } from '../log.ts';
-import { type AccountEventConsumer, type AccountIdentity, EventQueue } from '../pipeline/consumer.ts';
+import { type AccountEventConsumer, type AccountIdentity, EventQueue, type QueueLimits } from '../pipeline/consumer.ts';
 import type { MessageContentStore } from '../pipeline/message-content.ts';
 import { AccountSocketCaches } from '../transport/account-caches.ts';
 import type { WhatsAppSocket, WhatsAppTransport } from '../transport/types.ts';
@@ -60,6 +60,8 @@ export interface SessionOptions {
    * nobody's statuses cost sender-key writes or pipeline work.
    */
   includeStatusBroadcast?: boolean;
+  /** When the socket pauses because the pipeline is behind (defaults: `DEFAULT_QUEUE_LIMITS`). */
+  queue?: Partial<QueueLimits>;
 }
 
 export interface SessionDeps {
@@ -91,6 +93,8 @@ export class AccountSession {
   #stopping: string | undefined;
   #wake: (() => void) | undefined;
   #queue: EventQueue | undefined;
+  /** The socket was closed because the event queue is full; the next one waits until it drained. */
+  #paused = false;
   #creds: SerialWriter<AuthenticationCreds> | undefined;
   /** Baileys' caches that must outlive a socket: one set per session, handed to each socket. */
   readonly #caches = new AccountSocketCaches((jid) => this.#socket?.groupMetadata(jid));
@@ -157,7 +161,7 @@ export class AccountSession {
         me: () => this.#me,
         socket: () => this.#socket,
       });
-      this.#queue = new EventQueue(sink, deps.log);
+      this.#queue = new EventQueue(sink, deps.log, deps.options.queue);
       return await this.#loop();
     } catch (err) {
       if (this.#stopping || isLeaseLost(err)) return 'stopped';
@@ -199,6 +203,10 @@ export class AccountSession {
       if (this.#openedAt !== undefined && Date.now() - this.#openedAt >= deps.options.backoff.stableMs)
         this.#failures = 0;
       this.#openedAt = undefined;
+      if (this.#paused) {
+        await this.#resumeWhenDrained();
+        continue;
+      }
       let reaction = reactionTo(error);
       // An outdated version (405) is no failure of the account once a newer one is known; until then it is.
       if (reaction.kind === 'refresh_version' && !(version && (await deps.waVersion?.refreshAfterRefusal(version))))
@@ -309,12 +317,35 @@ export class AccountSession {
         }
         this.#caches.observe(events);
         this.#queue!.push(events, socketNo);
+        if (this.#queue!.full && !this.#paused) {
+          // Bounded memory, nothing dropped: WhatsApp keeps what it has not delivered yet (EventQueue).
+          this.#paused = true;
+          deps.log.warn(
+            { depth: this.#queue!.depth },
+            'event consumer is behind; closing the socket until it caught up',
+          );
+          void socket.end(undefined);
+        }
         if (update?.connection === 'close') {
           this.#socket = undefined;
           resolve(update.lastDisconnect?.error);
         }
       });
     });
+  }
+
+  /** Not a failure: no backoff, the failure count untouched; `stop()` ends the wait. */
+  async #resumeWhenDrained(): Promise<void> {
+    const depth = this.#queue!.depth;
+    void this.deps.connection.write({
+      connection: { state: 'connecting', lastError: `paused: ${depth} event batches wait for the pipeline` },
+    });
+    await new Promise<void>((resolve) => {
+      this.#wake = resolve;
+      void this.#queue!.whenResumable().then(resolve);
+    });
+    this.#paused = false;
+    this.deps.log.info({ depth: this.#queue!.depth }, 'event consumer caught up; reconnecting');
   }
 
   async #park(state: 'logged_out' | 'closed' | 'error', lastError: string): Promise<void> {

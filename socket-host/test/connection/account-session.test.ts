@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { clearFirestore, testDb } from '../../../test/support/firestore.ts';
 import { unfenced } from '../../src/accounts/fence.ts';
 import { Keyring } from '../../src/auth-state/crypto.ts';
@@ -250,6 +251,57 @@ describe('AccountSession', () => {
       }
     });
   }
+
+  it('a pipeline that falls behind pauses the socket (no failure, nothing dropped) until it caught up', async () => {
+    const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
+    let release!: () => void;
+    const stuck = new Promise<void>((r) => {
+      release = r;
+    });
+    let blocking = false;
+    let caughtUp = false;
+    const handled: string[] = [];
+    const writes: ConnectionPatch[] = [];
+    const deps = sessionDeps('p', sim);
+    const s = new AccountSession({
+      ...deps,
+      options: { ...deps.options, queue: { pauseAt: 12, resumeAt: 1 } },
+      consumer: {
+        openAccount: () => ({
+          handle: async (events) => {
+            if (blocking) await stuck;
+            if (events['connection.update']?.receivedPendingNotifications) caughtUp = true;
+            for (const m of events['messages.upsert']?.messages ?? []) handled.push(m.key.id!);
+          },
+          close: async () => {},
+        }),
+      },
+      connection: recorder(writes),
+    }).start();
+    try {
+      await until(() => caughtUp); // the offline backlog is in: live messages come one batch each
+      blocking = true; // Firestore stops taking writes
+      const received: string[] = [];
+      for (let i = 0; i < 30 && sim.socket('p')?.isOpen; i++) {
+        received.push((await sim.receive('p')).key.id!);
+        await sleep(120); // past the buffer's 100 ms flush: one batch each
+      }
+      assert.ok(received.length >= 6 && received.length <= 12, `${received.length} messages until the pause`);
+      const opened = sim.counters('p').opened;
+      await sleep(300);
+      assert.equal(sim.counters('p').live, 0, 'no socket while the pipeline is behind');
+      assert.equal(sim.counters('p').opened, opened, 'no reconnect loop');
+      assert.match(writes.at(-1)?.connection.lastError ?? '', /^paused: \d+ event batches wait for the pipeline/);
+      const opens = writes.filter((w) => w.connection.state === 'open').length;
+      release();
+      await until(() => writes.filter((w) => w.connection.state === 'open').length === opens + 1);
+      assert.equal(sim.counters('p').opened, opened + 1);
+      assert.ok(!writes.some((w) => /attempt \d+ of/.test(w.connection.lastError ?? '')), 'not counted as a failure');
+      await until(() => received.every((id) => handled.includes(id)));
+    } finally {
+      await s.stop('test');
+    }
+  });
 
   it('an auth state sealed with an unknown key: a clear error, state idle, no socket, no crash', async () => {
     const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
