@@ -16,6 +16,7 @@ import { discardingConsumer } from '../../src/pipeline/consumer.ts';
 import { FirestoreMessageContentStore } from '../../src/pipeline/message-content.ts';
 import { SimulatedWhatsApp } from '../../src/transport/simulated/simulator.ts';
 import type { ConnectOptions } from '../../src/transport/types.ts';
+import { WaVersionSource } from '../../src/transport/wa-version.ts';
 
 const log = createLogger(process.env.WASYNC_TEST_LOG ?? 'silent');
 const keyring = new Keyring(randomBytes(32));
@@ -251,6 +252,39 @@ describe('AccountSession', () => {
       }
     });
   }
+
+  it('405 with a newer WhatsApp Web version: reconnects at once, no failure; with none newer: a failure, with backoff', async () => {
+    const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
+    const versions = new WaVersionSource(
+      { fetch: sim.transport().latestVersion!, refreshEveryMs: 86_400_000, minFetchIntervalMs: 0 },
+      log,
+    );
+    const writes: ConnectionPatch[] = [];
+    const s = new AccountSession({
+      ...sessionDeps('v', sim),
+      waVersion: versions,
+      connection: recorder(writes),
+    }).start();
+    const opens = () => writes.filter((w) => w.connection.state === 'open').length;
+    const failures = () => writes.filter((w) => /Connection Failure \(405\)/.test(w.connection.lastError ?? ''));
+    try {
+      await until(() => opens() === 1);
+      const [major, minor, patch] = sim.version;
+      sim.release([major, minor, patch + 1]);
+      await sim.disconnect('v', 405);
+      await until(() => opens() === 2);
+      assert.deepEqual(versions.version, [major, minor, patch + 1]);
+      assert.deepEqual(failures(), [], 'no backoff, no failure counted');
+      // Refused again, and WhatsApp Web has nothing newer: that is a failure of this connection.
+      await sim.disconnect('v', 405);
+      await until(() => opens() === 3);
+      assert.equal(failures().length, 1);
+      assert.match(failures()[0]!.connection.lastError!, /attempt 2 of 3/);
+    } finally {
+      await s.stop('test');
+      versions.stop();
+    }
+  });
 
   it('a pipeline that falls behind pauses the socket (no failure, nothing dropped) until it caught up', async () => {
     const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });

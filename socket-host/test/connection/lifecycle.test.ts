@@ -265,8 +265,11 @@ describe('connection lifecycle (simulated WhatsApp, in-process host)', function 
     const at = Date.now();
     for (const id of ids) await sim.disconnect(id, 428);
     for (const id of ids) await waitForAccount(id, (d) => stateIs('open')(d) && d.connection.updatedAt.toMillis() > at);
-    assert.deepEqual(refused.sort(), ids, 'each refused once with the old version');
-    assert.equal(fetches, 2, 'one more fetch for both refusals');
+    // The first to reconnect is refused and refreshes; the other is refused too or already connects
+    // with the new version, depending on its backoff — never refused twice, never a second fetch.
+    assert.ok(refused.length >= 1, 'refused with the old version');
+    assert.deepEqual([...new Set(refused)], refused, 'no account refused twice');
+    assert.equal(fetches, 2, 'one more fetch for the host');
     for (const id of ids) assert.equal(sim.counters(id).maxLive, 1);
   });
 
