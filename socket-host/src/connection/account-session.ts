@@ -324,6 +324,8 @@ export class AccountSession {
             { depth: this.#queue!.depth },
             'event consumer is behind; closing the socket until it caught up',
           );
+          // Baileys' `end` drops what its event buffer holds: deliver it first.
+          socket.ev.flush();
           void socket.end(undefined);
         }
         if (update?.connection === 'close') {
