@@ -337,6 +337,49 @@ describe('AccountSession', () => {
     }
   });
 
+  it("the pause delivers what Baileys' event buffer holds before it ends the socket", async () => {
+    const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
+    let release!: () => void;
+    const stuck = new Promise<void>((r) => {
+      release = r;
+    });
+    let blocking = false;
+    let caughtUp = false;
+    const chatUpdates: string[] = [];
+    const writes: ConnectionPatch[] = [];
+    const deps = sessionDeps('q', sim);
+    const s = new AccountSession({
+      ...deps,
+      options: { ...deps.options, queue: { pauseAt: 5, resumeAt: 0 } },
+      consumer: {
+        openAccount: () => ({
+          handle: async (events) => {
+            if (blocking) await stuck;
+            if (events['connection.update']?.receivedPendingNotifications) caughtUp = true;
+            for (const c of events['chats.update'] ?? []) chatUpdates.push(c.id!);
+          },
+          close: async () => {},
+        }),
+      },
+      connection: recorder(writes),
+    }).start();
+    try {
+      await until(() => caughtUp);
+      blocking = true;
+      const socket = sim.socket('q')!;
+      // Baileys buffering (e.g. its offline backlog): a chat update held, direct events still flow.
+      socket.ev.buffer();
+      socket.ev.emit('chats.update', [{ id: 'buffered@s.whatsapp.net', unreadCount: 1 }]);
+      for (let i = 0; i < 6 && !socket.isClosed; i++) socket.ev.emit('connection.update', { isOnline: true });
+      await until(() => socket.isClosed);
+      release();
+      await until(() => writes.filter((w) => w.connection.state === 'open').length === 2);
+      assert.deepEqual(chatUpdates, ['buffered@s.whatsapp.net']);
+    } finally {
+      await s.stop('test');
+    }
+  });
+
   it('an auth state sealed with an unknown key: a clear error, state idle, no socket, no crash', async () => {
     const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
     const first = session('d', sim, 'this host');
