@@ -6,15 +6,23 @@
  * Every event map of every socket goes to the account's event sink in order (pipeline/consumer.ts),
  * after the host has taken what it needs from it (creds to save, connection state to publish).
  */
-import { type AuthenticationCreds, jidNormalizedUser, type WAMessageKey } from '@whiskeysockets/baileys';
+import {
+  type AuthenticationCreds,
+  isJidStatusBroadcast,
+  jidNormalizedUser,
+  type WAMessageKey,
+  type WAVersion,
+} from '@whiskeysockets/baileys';
 import type { Fence } from '../accounts/fence.ts';
 import { isLeaseLost } from '../accounts/lease-errors.ts';
 import { AuthStateUnreadableError } from '../auth-state/crypto.ts';
 import type { AccountAuthStore } from '../auth-state/store.ts';
 import type { Logger } from '../log.ts';
-import { type AccountEventConsumer, type AccountIdentity, EventQueue } from '../pipeline/consumer.ts';
+import { type AccountEventConsumer, type AccountIdentity, EventQueue, type QueueLimits } from '../pipeline/consumer.ts';
 import type { MessageContentStore } from '../pipeline/message-content.ts';
+import { AccountSocketCaches } from '../transport/account-caches.ts';
 import type { WhatsAppSocket, WhatsAppTransport } from '../transport/types.ts';
+import type { WaVersionProvider } from '../transport/wa-version.ts';
 import { SerialWriter } from '../util/serial-writer.ts';
 import { withTimeout } from '../util/timeout.ts';
 import { type BackoffOptions, backoffDelay } from './backoff.ts';
@@ -46,6 +54,14 @@ export interface SessionOptions {
   drainTimeoutMs: number;
   /** Re-seal documents still on an older key (set while AUTH_STATE_PREVIOUS_KEYS is configured). */
   reencrypt?: boolean;
+  /**
+   * Status updates are mirrored (WHATSAPP_INCLUDE_STATUS_BROADCAST). When not, sockets ignore
+   * `status@broadcast` (`shouldIgnoreJid`): Baileys drops those stanzas before decrypting them, so
+   * nobody's statuses cost sender-key writes or pipeline work.
+   */
+  includeStatusBroadcast?: boolean;
+  /** When the socket pauses because the pipeline is behind (defaults: `DEFAULT_QUEUE_LIMITS`). */
+  queue?: Partial<QueueLimits>;
 }
 
 export interface SessionDeps {
@@ -56,6 +72,8 @@ export interface SessionDeps {
   /** Who holds the lease now, read fresh (for 440). */
   leaseHolder: () => Promise<'this host' | 'another host'>;
   transport: WhatsAppTransport;
+  /** The host's WhatsApp Web version (one for all accounts); absent: Baileys' built-in one. */
+  waVersion?: WaVersionProvider;
   auth: AccountAuthStore;
   contents: MessageContentStore;
   consumer: AccountEventConsumer;
@@ -75,7 +93,11 @@ export class AccountSession {
   #stopping: string | undefined;
   #wake: (() => void) | undefined;
   #queue: EventQueue | undefined;
+  /** The socket was closed because the event queue is full; the next one waits until it drained. */
+  #paused = false;
   #creds: SerialWriter<AuthenticationCreds> | undefined;
+  /** Baileys' caches that must outlive a socket: one set per session, handed to each socket. */
+  readonly #caches = new AccountSocketCaches((jid) => this.#socket?.groupMetadata(jid));
   #failures = 0;
   #sockets = 0;
   /** When the current socket reached `open` (undefined while not open). */
@@ -139,7 +161,7 @@ export class AccountSession {
         me: () => this.#me,
         socket: () => this.#socket,
       });
-      this.#queue = new EventQueue(sink, deps.log);
+      this.#queue = new EventQueue(sink, deps.log, deps.options.queue);
       return await this.#loop();
     } catch (err) {
       if (this.#stopping || isLeaseLost(err)) return 'stopped';
@@ -148,6 +170,7 @@ export class AccountSession {
       await deps.connection.write({ connection: { state: 'idle', lastError: `session_failed: ${errorText(err)}` } });
       return 'failed';
     } finally {
+      this.#caches.close();
       await this.#creds.close();
       await withTimeout(
         this.#queue?.close(this.#stopping ?? 'session ended') ?? Promise.resolve(),
@@ -174,15 +197,29 @@ export class AccountSession {
         // In the background: rotation must not delay the connection.
         void deps.auth.reencrypt().catch((err) => deps.log.warn({ err }, 're-encrypting auth state failed'));
       }
-      const error = await this.#runSocket(state);
+      const version = await deps.waVersion?.current();
+      const error = await this.#runSocket(state, version);
       if (this.#stopping) break;
       if (this.#openedAt !== undefined && Date.now() - this.#openedAt >= deps.options.backoff.stableMs)
         this.#failures = 0;
       this.#openedAt = undefined;
-      const reaction = reactionTo(error);
+      if (this.#paused) {
+        await this.#resumeWhenDrained();
+        continue;
+      }
+      let reaction = reactionTo(error);
+      // An outdated version (405) is no failure of the account once a newer one is known; until then it is.
+      if (reaction.kind === 'refresh_version' && !(version && (await deps.waVersion?.refreshAfterRefusal(version))))
+        reaction = { ...reaction, kind: 'retry' };
       deps.log.info({ reaction: reaction.kind, reason: reaction.reason }, 'socket closed');
       switch (reaction.kind) {
         case 'restart':
+          continue;
+        case 'refresh_version':
+          deps.log.warn(
+            { refused: version?.join('.') },
+            'WhatsApp refused the client version; reconnecting with the newer one',
+          );
           continue;
         case 'logged_out':
           // Pending creds saves land first, then the wipe removes them; later ones are refused.
@@ -232,7 +269,7 @@ export class AccountSession {
   }
 
   /** Runs one socket to its end; resolves with the error it closed with. */
-  #runSocket(state: Parameters<WhatsAppTransport['connect']>[0]['auth']): Promise<unknown> {
+  #runSocket(state: Parameters<WhatsAppTransport['connect']>[0]['auth'], version?: WAVersion): Promise<unknown> {
     const { deps } = this;
     const socketNo = ++this.#sockets;
     let qrs = 0;
@@ -244,6 +281,10 @@ export class AccountSession {
       syncFullHistory: deps.options.syncFullHistory,
       shouldSyncHistoryMessage: acceptAllHistory,
       getMessage: (key: WAMessageKey) => deps.contents.get(deps.accountId, key),
+      ...(version && { version }),
+      ...(!deps.options.includeStatusBroadcast && { shouldIgnoreJid: isJidStatusBroadcast }),
+      msgRetryCounterCache: this.#caches.msgRetryCounterCache,
+      cachedGroupMetadata: this.#caches.cachedGroupMetadata,
     });
     this.#socket = socket;
     this.#me = meOf(state.creds);
@@ -274,13 +315,39 @@ export class AccountSession {
             lastConnectedAt: Date.now(),
           });
         }
+        this.#caches.observe(events);
         this.#queue!.push(events, socketNo);
+        if (this.#queue!.full && !this.#paused) {
+          // Bounded memory, nothing dropped: WhatsApp keeps what it has not delivered yet (EventQueue).
+          this.#paused = true;
+          deps.log.warn(
+            { depth: this.#queue!.depth },
+            'event consumer is behind; closing the socket until it caught up',
+          );
+          // Baileys' `end` drops what its event buffer holds: deliver it first.
+          socket.ev.flush();
+          void socket.end(undefined);
+        }
         if (update?.connection === 'close') {
           this.#socket = undefined;
           resolve(update.lastDisconnect?.error);
         }
       });
     });
+  }
+
+  /** Not a failure: no backoff, the failure count untouched; `stop()` ends the wait. */
+  async #resumeWhenDrained(): Promise<void> {
+    const depth = this.#queue!.depth;
+    void this.deps.connection.write({
+      connection: { state: 'connecting', lastError: `paused: ${depth} event batches wait for the pipeline` },
+    });
+    await new Promise<void>((resolve) => {
+      this.#wake = resolve;
+      void this.#queue!.whenResumable().then(resolve);
+    });
+    this.#paused = false;
+    this.deps.log.info({ depth: this.#queue!.depth }, 'event consumer caught up; reconnecting');
   }
 
   async #park(state: 'logged_out' | 'closed' | 'error', lastError: string): Promise<void> {

@@ -12,16 +12,20 @@
  * |                                          | the lease now, yield quietly; otherwise another client uses |
  * |                                          | this session: park (`closed`) rather than fight it         |
  * | 408 "QR refs attempts ended"             | `qr_expired`: nobody scanned; park (`closed`), no loop      |
+ * | 405 "Connection Failure" (outdated client)| `refresh_version`: ask WhatsApp Web for its version again;  |
+ * |                                          | a newer one: reconnect at once, not a failure; none: `retry`|
  * | anything else (408 lost, 428, 500, 503,  | `retry`: exponential backoff with jitter, up to a cap of   |
  * | 402, no status, non-Boom errors)         | consecutive failures, then park (`error`)                   |
  */
 import { DisconnectReason } from '@whiskeysockets/baileys';
+import { OUTDATED_CLIENT } from '../transport/wa-version.ts';
 
 export type Reaction =
   | { kind: 'logged_out'; code: number; reason: string }
   | { kind: 'restart'; code: number; reason: string }
   | { kind: 'replaced'; code: number; reason: string }
   | { kind: 'qr_expired'; code: number; reason: string }
+  | { kind: 'refresh_version'; code: number; reason: string }
   | { kind: 'retry'; code: number | undefined; reason: string };
 
 /** Baileys' message for an unscanned QR; it shares 408 with a lost connection. */
@@ -47,6 +51,7 @@ export function reactionTo(error: unknown): Reaction {
   if (code !== undefined && LOGGED_OUT.has(code)) return { kind: 'logged_out', code, reason };
   if (code === DisconnectReason.restartRequired) return { kind: 'restart', code, reason };
   if (code === DisconnectReason.connectionReplaced) return { kind: 'replaced', code, reason };
+  if (code === OUTDATED_CLIENT) return { kind: 'refresh_version', code, reason };
   if (code === DisconnectReason.timedOut && message.includes(QR_REFS_ENDED))
     return { kind: 'qr_expired', code, reason };
   return { kind: 'retry', code, reason };

@@ -15,6 +15,7 @@ describe('disconnect policy', () => {
       [515, 'restart'],
       [440, 'replaced'],
       ['qr-timeout', 'qr_expired'],
+      [405, 'refresh_version'],
       [408, 'retry'],
       [428, 'retry'],
       [500, 'retry'],

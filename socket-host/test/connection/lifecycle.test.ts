@@ -11,6 +11,7 @@ import { DisconnectReason } from '@whiskeysockets/baileys';
 import { clearFirestore, testDb } from '../../../test/support/firestore.ts';
 import { LeaseStore } from '../../src/accounts/lease.ts';
 import { keyIdOf } from '../../src/auth-state/crypto.ts';
+import { statusCodeOf } from '../../src/connection/disconnect-policy.ts';
 import type { RunningHost } from '../../src/host.ts';
 import {
   type AccountContext,
@@ -22,6 +23,7 @@ import {
 import { FirestoreMessageContentStore } from '../../src/pipeline/message-content.ts';
 import { type SimulatedDisconnect, SimulatedWhatsApp } from '../../src/transport/simulated/simulator.ts';
 import type { WhatsAppTransport } from '../../src/transport/types.ts';
+import { BUILT_IN_WA_VERSION } from '../../src/transport/wa-version.ts';
 import { account, createAccount, startTestHost, stateIs, waitForAccount } from '../support/host.ts';
 
 const FAST = { connectMs: 20, historyChunkMs: 1, receiptMs: 150, onDemandMs: 20 };
@@ -220,6 +222,56 @@ describe('connection lifecycle (simulated WhatsApp, in-process host)', function 
       assert.equal(sim.counters(id).maxLive, 1);
     });
   }
+
+  it('405: the host asks WhatsApp Web for its version again (once for all accounts) and they reconnect at once', async () => {
+    const [major, minor, patch] = BUILT_IN_WA_VERSION;
+    // WhatsApp Web is already past Baileys' built-in version: only the start-up fetch lets them in.
+    const sim = new SimulatedWhatsApp({
+      seed: 'v405',
+      autoPairAfterMs: 50,
+      timings: FAST,
+      version: [major, minor, patch + 1],
+    });
+    const base = sim.transport();
+    let fetches = 0;
+    const refused: string[] = [];
+    const transport: WhatsAppTransport = {
+      ...base,
+      latestVersion: () => {
+        fetches++;
+        return base.latestVersion!();
+      },
+      connect: (options) => {
+        const socket = base.connect(options);
+        socket.ev.on('connection.update', (u) => {
+          if (statusCodeOf(u.lastDisconnect?.error) === 405) refused.push(options.accountId);
+        });
+        return socket;
+      },
+    };
+    const ids = ['acc-v1', 'acc-v2'];
+    for (const id of ids) await createAccount(id);
+    host = await startTestHost({
+      hostId: 'host-405',
+      simulator: sim,
+      transport,
+      backoff: { baseMs: 100, maxMs: 400, maxFailures: 3 },
+    });
+    for (const id of ids) await waitForAccount(id, stateIs('open'));
+    assert.deepEqual(refused, [], 'the start-up fetch gave the current version to the first connects');
+    assert.equal(fetches, 1, 'one fetch for the host, not one per account');
+
+    sim.release([major, minor, patch + 2]);
+    const at = Date.now();
+    for (const id of ids) await sim.disconnect(id, 428);
+    for (const id of ids) await waitForAccount(id, (d) => stateIs('open')(d) && d.connection.updatedAt.toMillis() > at);
+    // The first to reconnect is refused and refreshes; the other is refused too or already connects
+    // with the new version, depending on its backoff — never refused twice, never a second fetch.
+    assert.ok(refused.length >= 1, 'refused with the old version');
+    assert.deepEqual([...new Set(refused)], refused, 'no account refused twice');
+    assert.equal(fetches, 2, 'one more fetch for the host');
+    for (const id of ids) assert.equal(sim.counters(id).maxLive, 1);
+  });
 
   it('consecutive failures back off exponentially with jitter, then park as error', async () => {
     const sim = new SimulatedWhatsApp({ seed: 'flaky', autoPairAfterMs: 50, timings: FAST });

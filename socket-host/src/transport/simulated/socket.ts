@@ -31,7 +31,6 @@ import {
   type AnyMessageContent,
   addTransactionCapability,
   type BinaryNode,
-  Browsers,
   buildPairingQRData,
   cleanMessage,
   configureSuccessfulPairing,
@@ -51,11 +50,14 @@ import {
   proto,
   type WAMessage,
   type WAMessageKey,
+  type WAVersion,
 } from '@whiskeysockets/baileys';
 import { makeLibSignalRepository } from '@whiskeysockets/baileys/lib/Signal/libsignal.js';
 import { extractGroupMetadata } from '@whiskeysockets/baileys/lib/Socket/groups.js';
 import processMessage from '@whiskeysockets/baileys/lib/Utils/process-message.js';
+import { BROWSER } from '../browser.ts';
 import type { ConnectOptions, WhatsAppSocket } from '../types.ts';
+import { BUILT_IN_WA_VERSION, isNewer, OUTDATED_CLIENT } from '../wa-version.ts';
 import type { SimulatedMediaServer } from './media.ts';
 import { onDemandLedger } from './on-demand.ts';
 import { pairSuccessStanza } from './pairing.ts';
@@ -99,6 +101,8 @@ export interface SimulatedServerLink {
   linked(deviceJid: string): void;
   /** The device logged out: forget it. */
   unlinked(): void;
+  /** The oldest WhatsApp Web version the server accepts; older clients get a 405 failure. */
+  minVersion(): WAVersion;
   /** The socket reached `open`: WhatsApp replaces any other connection of this account (440). */
   opened(socket: SimulatedSocket): void;
   ended(socket: SimulatedSocket): void;
@@ -254,6 +258,15 @@ export class SimulatedSocket implements WhatsAppSocket {
     return data;
   };
 
+  /** groups.js `groupMetadata`: one group's `w:g2` query, read by Baileys' `extractGroupMetadata`. */
+  groupMetadata = async (jid: string): Promise<GroupMetadata> => {
+    this.#assertOpen();
+    const node = this.server.phone.groupNodes().find((n) => `${n.attrs.id}@g.us` === jid);
+    // A query error as `assertNodeErrorFree` throws it: a group the account is not in.
+    if (!node) throw new Boom('item-not-found', { data: 404 });
+    return extractGroupMetadata({ tag: 'result', attrs: {}, content: [node] });
+  };
+
   /** The phone scans the QR (or confirms the pairing code). */
   pair(): void {
     const { creds } = this.options.auth;
@@ -299,8 +312,31 @@ export class SimulatedSocket implements WhatsAppSocket {
    */
   async receive(n = this.server.nextLive(), content?: proto.IMessage): Promise<WAMessage> {
     this.#assertOpen();
-    const { creds } = this.options.auth;
     const stanza = this.server.phone.liveStanza(n, Math.floor(Date.now() / 1000));
+    return (await this.#receiveStanza(stanza, content))!;
+  }
+
+  /**
+   * A contact posts a status update (`status@broadcast`, the sender as participant); undefined
+   * when the socket ignores the JID (`shouldIgnoreJid`), as messages-recv.js drops it unread.
+   */
+  async receiveStatus(n = this.server.nextLive()): Promise<WAMessage | undefined> {
+    this.#assertOpen();
+    const stanza = this.server.phone.liveStanza(n, Math.floor(Date.now() / 1000));
+    const { from, sender_pn, participant, participant_pn, ...attrs } = stanza.attrs;
+    stanza.attrs = {
+      ...attrs,
+      from: 'status@broadcast',
+      participant: participant ?? from!,
+      participant_pn: participant_pn ?? sender_pn!,
+    };
+    return this.#receiveStanza(stanza);
+  }
+
+  async #receiveStanza(stanza: BinaryNode, content?: proto.IMessage): Promise<WAMessage | undefined> {
+    // messages-recv.js acks an ignored JID's stanza and drops it before decoding.
+    if (this.options.shouldIgnoreJid?.(stanza.attrs.from!)) return undefined;
+    const { creds } = this.options.auth;
     const { fullMessage } = decodeMessageNode(stanza, creds.me!.id, creds.me!.lid ?? '');
     // Decryption is the one step skipped: the stanza carries the plaintext.
     fullMessage.message = content ?? { conversation: this.server.phone.liveText(stanza) };
@@ -326,6 +362,16 @@ export class SimulatedSocket implements WhatsAppSocket {
     this.#later(this.server.timings.connectMs, async () => {
       await this.server.recorded(this);
       if (this.#closed) return;
+      // socket.js: `<failure reason="405">` for an outdated client, before any QR or login.
+      const version = this.options.version ?? BUILT_IN_WA_VERSION;
+      if (isNewer(this.server.minVersion(), version)) {
+        return void this.end(
+          new Boom('Connection Failure', {
+            statusCode: OUTDATED_CLIENT,
+            data: { reason: String(OUTDATED_CLIENT), location: 'cln' },
+          }),
+        );
+      }
       // Baileys logs in whenever `me` is set; a companion that asked for a pairing code and was
       // never linked has `me` without `account`, which WhatsApp answers like a new one (a QR).
       if (!creds.me?.id || !creds.account) return this.#showQr();
@@ -355,7 +401,7 @@ export class SimulatedSocket implements WhatsAppSocket {
         Buffer.from(creds.noiseKey.public).toString('base64'),
         Buffer.from(creds.signedIdentityKey.public).toString('base64'),
         creds.advSecretKey,
-        Browsers.macOS('Desktop'),
+        BROWSER,
       );
       this.ev.emit('connection.update', { qr });
       this.#qr.timer = this.#later(lifetime, next);
