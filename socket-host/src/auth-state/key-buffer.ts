@@ -47,6 +47,8 @@ export interface KeyBufferDeps {
 export class KeyWriteBuffer {
   #pending: Batch = new Map();
   #pendingKeys = 0;
+  /** When the oldest write of `#pending` arrived. */
+  #pendingSince = 0;
   /** The batch being committed; still read from until it landed. */
   #committing: Batch | undefined;
   #committingKeys = 0;
@@ -66,6 +68,7 @@ export class KeyWriteBuffer {
   }
 
   async set(data: SignalDataSet): Promise<void> {
+    if (this.#pendingKeys === 0) this.#pendingSince = Date.now();
     let preKeys = false;
     for (const [type, values] of Object.entries(data)) {
       const entries = Object.entries(values ?? {});
@@ -79,7 +82,9 @@ export class KeyWriteBuffer {
       }
     }
     if (preKeys) return this.flush();
-    if (this.#pendingKeys >= this.options.flushKeys) this.#startDrain();
+    // The age check keeps the bound when decryption runs back to back without the timer getting a turn.
+    const due = Date.now() - this.#pendingSince >= this.options.flushMs;
+    if (this.#pendingKeys >= this.options.flushKeys || due) this.#startDrain();
     else this.#timer ??= setTimeout(() => this.#startDrain(), this.options.flushMs).unref();
     while (this.waiting >= this.options.maxKeys && this.#drain) await this.#drain;
   }

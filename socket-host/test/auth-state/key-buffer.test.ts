@@ -119,6 +119,16 @@ describe('key write-behind buffer', () => {
     assert.equal(c.commits.length, 1, 'committed at flushKeys, long before flushMs');
   });
 
+  it('keeps its time bound while writes come back to back and its timer never gets a turn', async () => {
+    const b = backend();
+    const buf = buffer(b, { flushMs: 30, flushKeys: 1000 });
+    // Decryption of a backlog: one microtask after another, no macrotask in between.
+    const until = Date.now() + 100;
+    for (let i = 0; Date.now() < until; i++) await buf.set(session(String(i % 3), i % 256));
+    assert.ok(b.attempts >= 1, 'a commit started within the bound');
+    await buf.flush();
+  });
+
   it('never drops a failed batch: retried past 5 failures, it lands, in order before newer writes', async () => {
     const b = backend();
     const buf = buffer(b);
