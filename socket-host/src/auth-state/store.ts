@@ -270,7 +270,7 @@ export class AccountAuthStore {
             ref: snap.ref,
             docId,
             type: snap.get('type') as string | undefined,
-            sealed: keyring.seal(plain, { accountId: this.accountId, docId, part: 0 }),
+            sealed: keyring.seal(plain, { accountId: this.accountId, docId }),
             large: true,
             ...(docId === CREDS_DOC_ID ? { counters: storedCounters(snap) } : {}),
           });
@@ -326,7 +326,7 @@ export class AccountAuthStore {
   }
 
   #put(ref: DocumentReference, docId: string, type: string | undefined, value: unknown, large: boolean): Put {
-    const sealed = this.deps.keyring.seal(encodeValue(value), { accountId: this.accountId, docId, part: 0 });
+    const sealed = this.deps.keyring.seal(encodeValue(value), { accountId: this.accountId, docId });
     return { ref, docId, type, sealed, large: large || sealed.ct.length > MAX_PART_BYTES };
   }
 
@@ -426,10 +426,7 @@ export class AccountAuthStore {
       const rest = await tx.getAll(...refs);
       bytes = Buffer.concat([bytes, ...rest.map((p) => Buffer.from((p.get('ct') as Buffer | undefined) ?? []))]);
     }
-    return this.deps.keyring.open(
-      { kid, iv: Buffer.from(iv), ct: bytes },
-      { accountId: this.accountId, docId, part: 0 },
-    );
+    return this.deps.keyring.open({ kid, iv: Buffer.from(iv), ct: bytes }, { accountId: this.accountId, docId });
   }
 
   #keyRef(type: string, id: string): DocumentReference {
