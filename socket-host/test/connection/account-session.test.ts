@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { paths } from '@wasync/shared';
 import { jidNormalizedUser } from '@whiskeysockets/baileys';
 import { clearFirestore, testDb } from '../../../test/support/firestore.ts';
 import { unfenced } from '../../src/accounts/fence.ts';
@@ -42,13 +43,22 @@ function sessionDeps(accountId: string, sim: SimulatedWhatsApp, holder: 'this ho
   };
 }
 
-function session(accountId: string, sim: SimulatedWhatsApp, holder: 'this host' | 'another host') {
+function session(
+  accountId: string,
+  sim: SimulatedWhatsApp,
+  holder: 'this host' | 'another host',
+  auth?: AccountAuthStore,
+) {
   const writes: ConnectionPatch[] = [];
   const connection = {
     write: async (p: ConnectionPatch) => void writes.push(p),
     flush: async () => {},
   } as unknown as ConnectionWriter;
-  const s = new AccountSession({ ...sessionDeps(accountId, sim, holder), connection }).start();
+  const s = new AccountSession({
+    ...sessionDeps(accountId, sim, holder),
+    ...(auth ? { auth } : {}),
+    connection,
+  }).start();
   return { session: s, writes };
 }
 
@@ -201,6 +211,28 @@ describe('AccountSession', () => {
     await until(() => again.writes.some((w) => w.connection.state === 'open'));
     assert.ok(!again.writes.some((w) => w.connection.state === 'qr'), 'no new pairing needed');
     await again.session.stop('test');
+  });
+
+  it('keys written behind reach Firestore when the session stops, however long their bound', async () => {
+    const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
+    const keyWrites = { flushMs: 600_000, flushKeys: 10_000, maxKeys: 100_000 };
+    const auth = new AccountAuthStore({ db: testDb(), keyring, log, keyWrites }, 'k', unfenced(testDb(), 'k'));
+    const { session: s, writes } = session('k', sim, 'this host', auth);
+    await until(() => writes.filter((w) => w.connection.state === 'open').length > 0);
+    const types = async () =>
+      new Set(
+        (
+          await testDb()
+            .collection(`${paths.authState('k')}/keys`)
+            .get()
+        ).docs.map((d) => d.get('type')),
+      );
+    // The login stored the account's own LID mapping and device list: still in memory.
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual([...(await types())], []);
+    await s.stop('test');
+    const stored = await types();
+    assert.ok(stored.has('lid-mapping') && stored.has('device-list'), `stored: ${[...stored].join(', ')}`);
   });
 
   it('an auth state sealed with an unknown key: a clear error, state idle, no socket, no crash', async () => {
