@@ -144,8 +144,8 @@ export class AccountSession {
       await deps.connection.write({ connection: { state: 'idle', lastError: `session_failed: ${errorText(err)}` } });
       return 'failed';
     } finally {
-      await this.#creds.close();
-      await deps.auth.flush();
+      // Creds and keys written behind land before the lease can go (retried until then).
+      await Promise.all([this.#creds.close(), deps.auth.flush()]);
       await withTimeout(
         this.#queue?.close(this.#stopping ?? 'session ended') ?? Promise.resolve(),
         deps.options.drainTimeoutMs,
