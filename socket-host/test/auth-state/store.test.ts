@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { paths } from '@wasync/shared';
 import { addTransactionCapability, BufferJSON, proto, type SignalKeyStore } from '@whiskeysockets/baileys';
+import fc from 'fast-check';
 import { clearFirestore, testDb } from '../../../test/support/firestore.ts';
 import { leaseFence, unfenced } from '../../src/accounts/fence.ts';
 import type { LeaseLostError } from '../../src/accounts/lease-errors.ts';
@@ -14,6 +15,7 @@ import { AuthStateUnreadableError, Keyring, keyIdOf } from '../../src/auth-state
 import { AccountAuthStore, keyDocId, MAX_PART_BYTES } from '../../src/auth-state/store.ts';
 import { createLogger } from '../../src/log.ts';
 import { asStored, everyKeyType, pairedCreds } from '../support/auth-fixtures.ts';
+import { faultyFence, seededRandom } from '../support/faults.ts';
 
 const log = createLogger('silent');
 
@@ -271,6 +273,49 @@ describe('auth state store (Firestore, encrypted)', () => {
           .get()
       ).size,
       812,
+    );
+  });
+
+  it('written behind over commits that fail before or after landing: Firestore ends with the last write of every key', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ id: fc.integer({ min: 0, max: 5 }), v: fc.option(fc.nat(255)), pause: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 30,
+        }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        async (writes, seed) => {
+          const accountId = `acc-behind-${run++}`;
+          const keyring = new Keyring(randomBytes(32));
+          await store(accountId, keyring).writeCreds(pairedCreds());
+          const fence = faultyFence(unfenced(testDb(), accountId), 0.3, seededRandom(seed));
+          const s = new AccountAuthStore(
+            {
+              db: testDb(),
+              keyring,
+              log,
+              keyWrites: { flushMs: 5, flushKeys: 3, maxKeys: 10 },
+              saveRetry: { firstDelayMs: 1, maxDelayMs: 5 },
+            },
+            accountId,
+            fence,
+          );
+          const { state } = await s.load();
+          const model = new Map<string, number>();
+          for (const { id, v, pause } of writes) {
+            await state.keys.set({ session: { [id]: v === null ? null : Buffer.from([v]) } });
+            if (v === null) model.delete(String(id));
+            else model.set(String(id), v);
+            if (pause) await new Promise((r) => setTimeout(r, 3));
+          }
+          await s.flush();
+          const reader = await keysOf(store(accountId, keyring));
+          const got = await reader.get('session', ['0', '1', '2', '3', '4', '5']);
+          assert.deepEqual(new Map(Object.entries(got).map(([id, b]) => [id, Buffer.from(b)[0]])), model);
+        },
+      ),
+      { numRuns: 8 },
     );
   });
 
