@@ -16,6 +16,7 @@ import {
 import type { Fence } from '../accounts/fence.ts';
 import { isLeaseLost } from '../accounts/lease-errors.ts';
 import { AuthStateUnreadableError } from '../auth-state/crypto.ts';
+import { retryUntilSavedOrLeaseLost } from '../auth-state/save-retry.ts';
 import type { AccountAuthStore } from '../auth-state/store.ts';
 import type { Logger } from '../log.ts';
 import { type AccountEventConsumer, type AccountIdentity, EventQueue, type QueueLimits } from '../pipeline/consumer.ts';
@@ -142,12 +143,7 @@ export class AccountSession {
     const { deps } = this;
     this.#creds = new SerialWriter<AuthenticationCreds>(
       (creds) => deps.auth.writeCreds(creds),
-      async (err, attempt) => {
-        if (isLeaseLost(err) || attempt >= 5) return false;
-        deps.log.warn({ err, attempt }, 'saving creds failed; retrying');
-        await sleep(200 * attempt);
-        return true;
-      },
+      retryUntilSavedOrLeaseLost(deps.log, 'creds'),
     );
     try {
       const sink = await deps.consumer.openAccount({
@@ -171,7 +167,8 @@ export class AccountSession {
       return 'failed';
     } finally {
       this.#caches.close();
-      await this.#creds.close();
+      // Creds and keys written behind land before the lease can go (retried until then).
+      await Promise.all([this.#creds.close(), deps.auth.flush()]);
       await withTimeout(
         this.#queue?.close(this.#stopping ?? 'session ended') ?? Promise.resolve(),
         deps.options.drainTimeoutMs,
@@ -182,9 +179,9 @@ export class AccountSession {
   async #loop(): Promise<SessionOutcome> {
     const { deps } = this;
     while (!this.#stopping) {
-      // The next socket must log in with the latest creds (those pairing just produced before a 515,
-      // the pre-key and sync counters of the socket that dropped), not what reached Firestore so far.
-      await this.#creds!.flush();
+      // The next socket logs in with the latest creds (those pairing just produced before a 515, the
+      // pre-key and sync counters of the socket that dropped): `load()` hands out the ones in memory,
+      // whether or not Firestore has taken them yet (the creds writer keeps retrying).
       let state: Awaited<ReturnType<AccountAuthStore['load']>>['state'];
       try {
         state = (await deps.auth.load()).state;
@@ -387,8 +384,4 @@ function meOf(creds: AuthenticationCreds): AccountIdentity | undefined {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { paths } from '@wasync/shared';
+import { jidNormalizedUser } from '@whiskeysockets/baileys';
 import { clearFirestore, testDb } from '../../../test/support/firestore.ts';
 import { unfenced } from '../../src/accounts/fence.ts';
 import { Keyring } from '../../src/auth-state/crypto.ts';
@@ -17,6 +19,7 @@ import { FirestoreMessageContentStore } from '../../src/pipeline/message-content
 import { SimulatedWhatsApp } from '../../src/transport/simulated/simulator.ts';
 import type { ConnectOptions } from '../../src/transport/types.ts';
 import { WaVersionSource } from '../../src/transport/wa-version.ts';
+import { outageFence } from '../support/faults.ts';
 
 const log = createLogger(process.env.WASYNC_TEST_LOG ?? 'silent');
 const keyring = new Keyring(randomBytes(32));
@@ -43,13 +46,22 @@ function sessionDeps(accountId: string, sim: SimulatedWhatsApp, holder: 'this ho
   };
 }
 
-function session(accountId: string, sim: SimulatedWhatsApp, holder: 'this host' | 'another host') {
+function session(
+  accountId: string,
+  sim: SimulatedWhatsApp,
+  holder: 'this host' | 'another host',
+  auth?: AccountAuthStore,
+) {
   const writes: ConnectionPatch[] = [];
   const connection = {
     write: async (p: ConnectionPatch) => void writes.push(p),
     flush: async () => {},
   } as unknown as ConnectionWriter;
-  const s = new AccountSession({ ...sessionDeps(accountId, sim, holder), connection }).start();
+  const s = new AccountSession({
+    ...sessionDeps(accountId, sim, holder),
+    ...(auth ? { auth } : {}),
+    connection,
+  }).start();
   return { session: s, writes };
 }
 
@@ -378,6 +390,92 @@ describe('AccountSession', () => {
     } finally {
       await s.stop('test');
     }
+  });
+
+  it('a Firestore outage during pairing loses no pairing: the restart logs in paired, the creds land once it is back', async function () {
+    this.timeout(30_000);
+    const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
+    // Every auth-state commit fails while Firestore is down; the creds save is retried past the
+    // 5 tries it used to give up after (≈ 2 s), then a reconnect loaded older creds: a new pairing.
+    const outage = outageFence(unfenced(testDb(), 'p'));
+    outage.down = true;
+    let credsFailures = 0;
+    const auth = new (class extends AccountAuthStore {
+      override async writeCreds(creds: Parameters<AccountAuthStore['writeCreds']>[0]) {
+        try {
+          return await super.writeCreds(creds);
+        } catch (err) {
+          credsFailures++;
+          throw err;
+        }
+      }
+    })({ db: testDb(), keyring, log }, 'p', outage);
+    const identities: string[] = [];
+    const transport = {
+      kind: 'simulated' as const,
+      connect: (options: Parameters<ReturnType<SimulatedWhatsApp['transport']>['connect']>[0]) => {
+        identities.push(Buffer.from(options.auth.creds.signedIdentityKey.public).toString('hex'));
+        return sim.connect(options);
+      },
+    };
+    const writes: ConnectionPatch[] = [];
+    const connection = {
+      write: async (p: ConnectionPatch) => void writes.push(p),
+      flush: async () => {},
+    } as unknown as ConnectionWriter;
+    const s = new AccountSession({ ...sessionDeps('p', sim), auth, transport, connection }).start();
+    try {
+      await until(() => writes.some((w) => w.connection.state === 'open'));
+      const me = writes.find((w) => w.me)?.me?.id;
+      assert.ok(me, 'paired');
+      // Down for longer than the 5 tries took.
+      await new Promise((r) => setTimeout(r, 4000));
+      assert.ok(credsFailures > 5, `${credsFailures} failed creds saves`);
+      outage.down = false;
+      // Reads are not part of the outage: what a fresh host would load once the save landed.
+      const fresh = () => new AccountAuthStore({ db: testDb(), keyring, log }, 'p', unfenced(testDb(), 'p'));
+      const landed = async () => {
+        for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+          const creds = await fresh().readCreds();
+          if (creds?.me) return creds;
+        }
+        return undefined;
+      };
+      const stored = await landed();
+      assert.equal(stored?.me?.id && jidNormalizedUser(stored.me.id), me, 'the paired creds landed');
+      assert.equal(writes.filter((w) => w.connection.state === 'qr').length, 1, 'one QR: no second pairing');
+      assert.equal(new Set(identities).size, 1, 'every socket logged in with the same identity');
+      assert.ok(identities.length >= 2, 'the restart after pairing (515) logged in again');
+    } finally {
+      await s.stop('test');
+    }
+    // A host starting now logs in paired, without a QR.
+    const again = session('p', sim, 'this host');
+    await until(() => again.writes.some((w) => w.connection.state === 'open'));
+    assert.ok(!again.writes.some((w) => w.connection.state === 'qr'), 'no new pairing needed');
+    await again.session.stop('test');
+  });
+
+  it('keys written behind reach Firestore when the session stops, however long their bound', async () => {
+    const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
+    const keyWrites = { flushMs: 600_000, flushKeys: 10_000, maxKeys: 100_000 };
+    const auth = new AccountAuthStore({ db: testDb(), keyring, log, keyWrites }, 'k', unfenced(testDb(), 'k'));
+    const { session: s, writes } = session('k', sim, 'this host', auth);
+    await until(() => writes.filter((w) => w.connection.state === 'open').length > 0);
+    const types = async () =>
+      new Set(
+        (
+          await testDb()
+            .collection(`${paths.authState('k')}/keys`)
+            .get()
+        ).docs.map((d) => d.get('type')),
+      );
+    // The login stored the account's own LID mapping and device list: still in memory.
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual([...(await types())], []);
+    await s.stop('test');
+    const stored = await types();
+    assert.ok(stored.has('lid-mapping') && stored.has('device-list'), `stored: ${[...stored].join(', ')}`);
   });
 
   it('an auth state sealed with an unknown key: a clear error, state idle, no socket, no crash', async () => {

@@ -4,6 +4,7 @@
  * (DEADLINE_EXCEEDED after the commit, as a lost response does) — the writer must not lose the
  * first kind nor duplicate the second.
  */
+import type { Transaction } from 'firebase-admin/firestore';
 import type { Fence } from '../../src/accounts/fence.ts';
 
 const UNAVAILABLE = 14;
@@ -53,4 +54,18 @@ export function faultyFence(fence: Fence, rate: number, random: () => number): F
       return result;
     },
   };
+}
+
+/** `fence` with an outage switch: while `down`, every run fails before anything lands (UNAVAILABLE). */
+export function outageFence(fence: Fence): Fence & { down: boolean; refused: number } {
+  const state = { down: false, refused: 0 };
+  return Object.assign(state, {
+    accountId: fence.accountId,
+    epoch: fence.epoch,
+    run: <T>(write: (tx: Transaction) => Promise<T> | T): Promise<T> => {
+      if (!state.down) return fence.run(write);
+      state.refused++;
+      return Promise.reject(grpcError(UNAVAILABLE, 'UNAVAILABLE: Firestore unreachable'));
+    },
+  });
 }
