@@ -245,6 +245,11 @@ export class AccountSession {
       shouldSyncHistoryMessage: acceptAllHistory,
       getMessage: (key: WAMessageKey) => deps.contents.get(deps.accountId, key),
     });
+    // Baileys' `end` destroys the event buffer without flushing it, and a logged-in socket buffers
+    // from connect until its offline backlog is in: messages WhatsApp was already told we have.
+    // End handlers run inside `end` before the `close` update, whoever ends the socket (stop(),
+    // the server, a lost connection), so the flush hands them to the consumer ahead of the close.
+    socket.registerSocketEndHandler(() => void socket.ev.flush());
     this.#socket = socket;
     this.#me = meOf(state.creds);
     return new Promise((resolve) => {

@@ -20,6 +20,7 @@ export type WhatsAppSocket = Pick<
   BaileysSocket,
   | 'ev'
   | 'end'
+  | 'registerSocketEndHandler'
   | 'logout'
   | 'sendMessage'
   | 'fetchMessageHistory'

@@ -116,6 +116,8 @@ export class SimulatedSocket implements WhatsAppSocket {
   #closed = false;
   #isOpen = false;
   #timers = new Set<NodeJS.Timeout>();
+  /** socket.js `socketEndHandlers`: run by `end` before the `close` update, while the emitter lives. */
+  readonly #endHandlers: ((error: Error | undefined) => void | Promise<void>)[] = [];
   #qr: { refs: string[]; timer?: NodeJS.Timeout } | undefined;
   #didBuffer = false;
   /** chats.js `historySyncStatus`: which milestones this connection has reported. */
@@ -177,7 +179,10 @@ export class SimulatedSocket implements WhatsAppSocket {
     return this.#closed;
   }
 
-  /** Ends the connection like Baileys' `end`: one `close` update carrying the error, then the emitter dies. */
+  /**
+   * Ends the connection like Baileys' `end`: the registered end handlers, one `close` update
+   * carrying the error, then the emitter dies — with whatever it still buffered (`destroy`).
+   */
   end = async (error: Error | undefined): Promise<void> => {
     if (this.#closed) return;
     this.#closed = true;
@@ -185,9 +190,20 @@ export class SimulatedSocket implements WhatsAppSocket {
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     this.server.ended(this);
+    for (const handler of this.#endHandlers) {
+      try {
+        await handler(error);
+      } catch (err) {
+        this.options.logger.error({ err }, 'error in socket end handler');
+      }
+    }
     this.ev.emit('connection.update', { connection: 'close', lastDisconnect: { error, date: new Date() } });
     this.ev.removeAllListeners('connection.update');
     this.ev.destroy();
+  };
+
+  registerSocketEndHandler = (handler: (error: Error | undefined) => void | Promise<void>): void => {
+    this.#endHandlers.push(handler);
   };
 
   logout = async (msg?: string): Promise<void> => {
