@@ -6,58 +6,24 @@
  * (shutdown, rebalancing, lease loss all stop the session) and by the server.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { clearFirestore, testDb } from '../../../test/support/firestore.ts';
-import { unfenced } from '../../src/accounts/fence.ts';
-import { Keyring } from '../../src/auth-state/crypto.ts';
-import { AccountAuthStore } from '../../src/auth-state/store.ts';
-import { AccountSession } from '../../src/connection/account-session.ts';
-import type { ConnectionPatch, ConnectionWriter } from '../../src/connection/connection-writer.ts';
-import { createLogger } from '../../src/log.ts';
-import type { AccountEventConsumer, BaileysEventBatch, EventMeta } from '../../src/pipeline/consumer.ts';
-import { FirestoreMessageContentStore } from '../../src/pipeline/message-content.ts';
+import { clearFirestore } from '../../../test/support/firestore.ts';
+import type { AccountSession } from '../../src/connection/account-session.ts';
 import { SimulatedWhatsApp } from '../../src/transport/simulated/simulator.ts';
+import { testSession, until } from '../support/session.ts';
 
-const log = createLogger(process.env.WASYNC_TEST_LOG ?? 'silent');
-const keyring = new Keyring(randomBytes(32));
-
+/** A session whose sockets count the history sets Baileys emits into their event buffers. */
 function recordingSession(accountId: string, sim: SimulatedWhatsApp) {
-  const seen: { events: BaileysEventBatch; meta: EventMeta }[] = [];
-  const consumer: AccountEventConsumer = {
-    openAccount: () => ({ handle: async (events, meta) => void seen.push({ events, meta }), close: async () => {} }),
-  };
-  const fence = unfenced(testDb(), accountId);
-  const session = new AccountSession({
-    accountId,
-    epoch: 1,
-    fence,
-    isOwner: () => true,
-    leaseHolder: async () => 'this host',
-    transport: sim.transport(),
-    auth: new AccountAuthStore({ db: testDb(), keyring, log }, accountId, fence),
-    contents: new FirestoreMessageContentStore(testDb()),
-    consumer,
-    connection: {
-      write: async (_: ConnectionPatch) => {},
-      flush: async () => {},
-    } as unknown as ConnectionWriter,
-    options: {
-      syncFullHistory: true,
-      backoff: { baseMs: 50, maxMs: 100, maxFailures: 3, stableMs: 60_000 },
-      drainTimeoutMs: 2_000,
+  const emitted = { historySets: 0 };
+  const { session, seen } = testSession(accountId, sim, {
+    onConnect: (socket) => {
+      const emit = socket.ev.emit.bind(socket.ev);
+      socket.ev.emit = (event, data) => {
+        if (event === 'messaging-history.set') emitted.historySets++;
+        return emit(event, data);
+      };
     },
-    log,
-    baileysLog: log,
-  }).start();
-  return { session, seen };
-}
-
-async function until(probe: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  });
+  return { session, seen, emitted };
 }
 
 describe('AccountSession: events buffered at close', function () {
@@ -82,13 +48,12 @@ describe('AccountSession: events buffered at close', function () {
         autoPairAfterMs: 20,
         timings: { connectMs: 10, historyChunkMs: 400 },
       });
-      const { session, seen } = recordingSession(id, sim);
+      const { session, seen, emitted } = recordingSession(id, sim);
       try {
-        // The first chunk arrived (its status is not bufferable) and was processed into the buffer.
-        await until(() => seen.some((s) => s.events['messaging-history.status']));
+        // The first chunk was processed into the buffer of the logged-in socket.
+        await until(() => emitted.historySets > 0);
         const socket = seen.find((s) => s.events['messaging-history.status'])!.meta.socket;
-        await until(() => sim.socket(id)?.ev.isBuffering() === true);
-        await new Promise((r) => setTimeout(r, 150));
+        assert.equal(sim.socket(id)?.ev.isBuffering(), true);
         assert.ok(
           !seen.some((s) => s.events['messaging-history.set']),
           'precondition: the history is still in the buffer',

@@ -39,6 +39,7 @@ import {
   decodeMessageNode,
   type GroupMetadata,
   generateWAMessage,
+  getCodeFromWSError,
   getErrorCodeFromStreamError,
   getHistoryMsg,
   getStatusFromReceiptType,
@@ -104,6 +105,8 @@ export interface SimulatedServerLink {
   ended(socket: SimulatedSocket): void;
   /** The next live message number of this account (ids and texts are derived from it). */
   nextLive(): number;
+  /** False while WhatsApp is unreachable (`SimulatedWhatsApp.outage`). */
+  reachable(): boolean;
   /** Resolves once the socket's lifetime is on record (the ledger): only then may it reach the server. */
   recorded(socket: SimulatedSocket): Promise<void>;
   /** The phone's media (files it sent, re-uploads); absent: media requests fail as for a phone without the file. */
@@ -342,6 +345,7 @@ export class SimulatedSocket implements WhatsAppSocket {
     this.#later(this.server.timings.connectMs, async () => {
       await this.server.recorded(this);
       if (this.#closed) return;
+      if (!this.server.reachable()) return void this.end(unreachable());
       // Baileys logs in whenever `me` is set; a companion that asked for a pairing code and was
       // never linked has `me` without `account`, which WhatsApp answers like a new one (a QR).
       if (!creds.me?.id || !creds.account) return this.#showQr();
@@ -524,6 +528,12 @@ export function streamError(attrs: Record<string, string>, children: BinaryNode[
   const node: BinaryNode = { tag: 'stream:error', attrs, content: children };
   const { reason, statusCode } = getErrorCodeFromStreamError(node);
   return new Boom(`Stream Errored (${reason})`, { statusCode, data: children[0] ?? node });
+}
+
+/** What socket.js `mapWebSocketError` makes of a refused connection (`getCodeFromWSError`: 408). */
+function unreachable(): Boom {
+  const error = Object.assign(new Error('connect ECONNREFUSED 157.240.0.53:443'), { code: 'ECONNREFUSED' });
+  return new Boom(`WebSocket Error (${error.message})`, { statusCode: getCodeFromWSError(error), data: error });
 }
 
 function delay(ms: number): Promise<void> {
