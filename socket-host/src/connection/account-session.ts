@@ -23,6 +23,7 @@ import { type AccountEventConsumer, type AccountIdentity, EventQueue } from '../
 import type { MessageContentStore } from '../pipeline/message-content.ts';
 import type { WhatsAppSocket, WhatsAppTransport } from '../transport/types.ts';
 import { SerialWriter } from '../util/serial-writer.ts';
+import { sleep } from '../util/sleep.ts';
 import { withTimeout } from '../util/timeout.ts';
 import { type BackoffOptions, backoffDelay } from './backoff.ts';
 import type { ConnectionPatch, ConnectionWriter } from './connection-writer.ts';
@@ -127,6 +128,8 @@ export class AccountSession implements SessionControl {
   #sockets = 0;
   /** When the current socket reached `open` (undefined while not open). */
   #openedAt: number | undefined;
+  /** Why the session is reconnecting (the `lastError` it wrote), until a socket opens. */
+  #reconnecting: string | undefined;
   #resolveStarted!: () => void;
 
   constructor(private readonly deps: SessionDeps) {
@@ -354,12 +357,8 @@ export class AccountSession implements SessionControl {
     const { deps } = this;
     const delay = backoffDelay(step, deps.options.backoff, deps.random);
     deps.log.warn({ failures: this.#failures, delayMs: delay, reason }, 'reconnecting after backoff');
-    void deps.connection.write({
-      connection: {
-        state: 'connecting',
-        lastError: `${reason}; reconnecting in ${Math.round(delay / 100) / 10} s (${this.#failures} in a row)`,
-      },
-    });
+    this.#reconnecting = `${reason}; reconnecting in ${Math.round(delay / 100) / 10} s (${this.#failures} in a row)`;
+    void deps.connection.write({ connection: { state: 'connecting', lastError: this.#reconnecting } });
     await this.#sleep(delay);
   }
 
@@ -367,19 +366,17 @@ export class AccountSession implements SessionControl {
   async #waitOutBan({ reason, waitMs }: Extract<Reaction, { kind: 'temporary_ban' }>): Promise<void> {
     const until = new Date(Date.now() + waitMs).toISOString();
     this.deps.log.warn({ reason, until }, 'temporarily banned by WhatsApp; waiting until the ban ends');
-    void this.deps.connection.write({
-      connection: {
-        state: 'connecting',
-        lastError: `temporary_ban: ${reason}; WhatsApp banned the number until ${until}, reconnecting then`,
-      },
-    });
+    this.#reconnecting = `temporary_ban: ${reason}; WhatsApp banned the number until ${until}, reconnecting then`;
+    void this.deps.connection.write({ connection: { state: 'connecting', lastError: this.#reconnecting } });
     await this.#sleep(Math.min(waitMs, MAX_TIMER_MS));
   }
 
   /** Runs one socket to its end; resolves with the error it closed with. */
   #runSocket(state: Parameters<WhatsAppTransport['connect']>[0]['auth']): Promise<{ error: unknown; run: SocketRun }> {
     const { deps } = this;
-    void deps.connection.write({ connection: { state: 'connecting' } });
+    // While reconnecting, the reason stays visible through the attempts.
+    const lastError = this.#reconnecting;
+    void deps.connection.write({ connection: { state: 'connecting', ...(lastError ? { lastError } : {}) } });
     const socket = deps.transport.connect({
       accountId: deps.accountId,
       auth: state,
@@ -428,6 +425,7 @@ export class AccountSession implements SessionControl {
         if (update?.connection === 'open') {
           run.open = true;
           this.#openedAt = Date.now();
+          this.#reconnecting = undefined;
           const me = meOf(state.creds);
           deps.log.info({ me: me?.id, socket: run.no }, 'account open');
           void deps.connection.write({
@@ -513,14 +511,11 @@ export class AccountSession implements SessionControl {
     return 'parked';
   }
 
+  /** A pause `stop()` (or a pairing request) cuts short. */
   #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.#wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+    const wake = new AbortController();
+    this.#wake = () => wake.abort();
+    return sleep(ms, wake.signal);
   }
 }
 
@@ -535,8 +530,4 @@ function meOf(creds: AuthenticationCreds): AccountIdentity | undefined {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

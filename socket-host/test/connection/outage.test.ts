@@ -31,7 +31,7 @@ async function until(probe: () => Promise<boolean>, ms: number, what: string): P
 const allOpen = async () => [...(await states()).values()].filter((c) => c.state === 'open').length === ACCOUNTS.length;
 
 describe('a WhatsApp outage (simulated, 30 accounts, one host)', function () {
-  this.timeout(90_000);
+  this.timeout(240_000);
   let host: RunningHost | undefined;
   beforeEach(clearFirestore);
   afterEach(async () => {
@@ -52,7 +52,7 @@ describe('a WhatsApp outage (simulated, 30 accounts, one host)', function () {
       consumer: discardingConsumer,
       backoff: { baseMs: 50, maxMs: 400, maxFailures: 4, stableMs: 60_000 },
     });
-    await until(allOpen, 40_000, 'every account open before the outage');
+    await until(allOpen, 120_000, 'every account open before the outage');
     const before = new Map(ACCOUNTS.map((id) => [id, sim.counters(id).opened]));
 
     const outage = sim.outage(6_000);
