@@ -53,6 +53,10 @@ describe('a WhatsApp outage (simulated, 30 accounts, one host)', function () {
       backoff: { baseMs: 50, maxMs: 400, maxFailures: 4, stableMs: 60_000 },
     });
     await until(allOpen, 120_000, 'every account open before the outage');
+    // Every first login's backlog is in (the socket stopped buffering) and its key and creds
+    // writes have landed: the outage tests reconnecting, not a first login cut short.
+    await until(async () => ACCOUNTS.every((id) => sim.socket(id)?.ev.isBuffering() === false), 60_000, 'backlogs in');
+    await sleep(2_000);
     const before = new Map(ACCOUNTS.map((id) => [id, sim.counters(id).opened]));
 
     const outage = sim.outage(6_000);
