@@ -157,6 +157,11 @@ export async function startHost(
   const commands = new CommandsConsumer(db, overrides.consumer ?? pipeline!, pipeline, {
     ...(media ? { fetchMedia: (accountId, ref) => media.fetchMediaNow(accountId, ref) } : {}),
     executor: options.commands,
+    // Pairing and logout go through the session that owns the account under the same lease epoch.
+    sessionOf: (accountId, epoch) => {
+      const session = ownership.session(accountId)?.session;
+      return session?.epoch === epoch ? session : undefined;
+    },
     ...(scheduler
       ? {
           onBacklogDrained: (context, socket) =>

@@ -1,8 +1,8 @@
 /**
  * What the command executor needs to know about an account's socket, read from the events the
  * host hands to the seam (in order): whether a socket is open now (sends and history requests
- * wait for it), whether the current socket has shown a QR (it is ready for a pairing code), and
- * when its offline backlog has been delivered (`receivedPendingNotifications`: backfill after that).
+ * wait for it) and when its offline backlog has been delivered (`receivedPendingNotifications`:
+ * backfill after that). Pairing asks the session itself (connection/session-control.ts).
  */
 import type { BaileysEventBatch } from '../pipeline/consumer.ts';
 import type { HistorySet } from '../pipeline/history/raw-codec.ts';
@@ -11,21 +11,13 @@ type Waiter = () => void;
 
 export class ConnectionWatch {
   #open = false;
-  #qrAt: number | undefined;
   #openWaiters: Waiter[] = [];
-  #qrWaiters: Waiter[] = [];
   #onDrained: Array<(epochSocket: number) => void> = [];
   #onHistory: Array<(set: HistorySet) => void> = [];
-  #socket = 0;
   #closed = false;
 
   get isOpen(): boolean {
     return this.#open && !this.#closed;
-  }
-
-  /** When the current socket showed its first QR (undefined: none yet, or a new socket since). */
-  get qrShownAt(): number | undefined {
-    return this.#qrAt;
   }
 
   observe(events: BaileysEventBatch, socket: number): void {
@@ -33,18 +25,9 @@ export class ConnectionWatch {
     if (history) for (const listener of this.#onHistory) listener(history);
     const update = events['connection.update'];
     if (!update) return;
-    if (socket !== this.#socket) {
-      this.#socket = socket;
-      this.#qrAt = undefined;
-    }
-    if (update.qr) {
-      this.#qrAt ??= Date.now();
-      this.#release('qr');
-    }
     if (update.connection === 'open') {
       this.#open = true;
-      this.#qrAt = undefined;
-      this.#release('open');
+      this.#release();
     }
     if (update.connection === 'close' || update.connection === 'connecting') this.#open = false;
     if (update.receivedPendingNotifications === true && this.#open) {
@@ -56,12 +39,6 @@ export class ConnectionWatch {
   whenOpen(): Promise<void> {
     if (this.isOpen) return Promise.resolve();
     return new Promise((resolve) => this.#openWaiters.push(resolve));
-  }
-
-  /** Resolves once the current socket shows a QR (it reached WhatsApp and waits to be linked). */
-  whenQrShown(): Promise<void> {
-    if (this.#qrAt !== undefined && !this.#closed) return Promise.resolve();
-    return new Promise((resolve) => this.#qrWaiters.push(resolve));
   }
 
   /** `listener(set)` sees every history set (backfill answers among them), as Baileys emitted it. */
@@ -77,18 +54,16 @@ export class ConnectionWatch {
   /** The account is let go: every waiter is released (and must see `closed`). */
   close(): void {
     this.#closed = true;
-    this.#release('open');
-    this.#release('qr');
+    this.#release();
   }
 
   get closed(): boolean {
     return this.#closed;
   }
 
-  #release(which: 'open' | 'qr'): void {
-    const waiters = which === 'open' ? this.#openWaiters : this.#qrWaiters;
-    if (which === 'open') this.#openWaiters = [];
-    else this.#qrWaiters = [];
+  #release(): void {
+    const waiters = this.#openWaiters;
+    this.#openWaiters = [];
     for (const wake of waiters) wake();
   }
 }

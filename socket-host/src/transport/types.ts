@@ -21,6 +21,7 @@ export type WhatsAppSocket = Pick<
   BaileysSocket,
   | 'ev'
   | 'end'
+  | 'registerSocketEndHandler'
   | 'logout'
   | 'sendMessage'
   | 'fetchMessageHistory'

@@ -59,7 +59,7 @@ export interface SocketCounters {
 }
 
 /** A disconnect reason the simulator can produce on demand. */
-export type SimulatedDisconnect = 401 | 403 | 405 | 406 | 408 | 411 | 428 | 440 | 500 | 503 | 515 | 'qr-timeout';
+export type SimulatedDisconnect = 401 | 402 | 403 | 405 | 406 | 408 | 411 | 428 | 440 | 500 | 503 | 515 | 'qr-timeout';
 
 interface AccountState {
   phone: SimulatedPhone;
@@ -79,6 +79,8 @@ export class SimulatedWhatsApp {
   #socketSeq = 0;
   #mediaSeq = 0;
   #version: WAVersion;
+  /** Until when WhatsApp is unreachable (`outage`). */
+  #outageUntil = 0;
 
   constructor(private readonly options: SimulatorOptions = {}) {
     this.seed = options.seed ?? 'wasync-simulated';
@@ -202,6 +204,17 @@ export class SimulatedWhatsApp {
     return socket.end(disconnectError(reason));
   }
 
+  /**
+   * WhatsApp unreachable for `ms`: every live socket drops as a lost connection (408), and every
+   * connect until then fails the way a refused WebSocket does. Resolves when the outage is over.
+   */
+  async outage(ms: number): Promise<void> {
+    this.#outageUntil = Date.now() + ms;
+    const live = [...this.#accounts.values()].flatMap((a) => [...a.sockets]);
+    await Promise.all(live.map((socket) => socket.end(disconnectError(408))));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, this.#outageUntil - Date.now())));
+  }
+
   #account(accountId: string): AccountState {
     let account = this.#accounts.get(accountId);
     if (!account) {
@@ -250,6 +263,7 @@ export class SimulatedWhatsApp {
         void this.#record('closed', socket, Date.now());
       },
       nextLive: () => ++account.liveCount,
+      reachable: () => Date.now() >= this.#outageUntil,
       recorded: (socket) => account.recorded.get(socket) ?? Promise.resolve(),
       ...(this.options.media && { media: this.options.media }),
     };
@@ -273,6 +287,8 @@ export class SimulatedWhatsApp {
 /** The Boom error a real socket ends with for `reason` (messages as lib/Socket/socket.js makes them). */
 export function disconnectError(reason: SimulatedDisconnect): Boom {
   switch (reason) {
+    case 402:
+      return temporaryBanError(3_600, 101);
     case 440:
       return streamError({}, [{ tag: 'conflict', attrs: { type: 'replaced' } }]);
     case 515:
@@ -293,4 +309,12 @@ export function disconnectError(reason: SimulatedDisconnect): Boom {
       // 401 / 403 / 406 / 503: `<failure reason=…>` from the server.
       return new Boom('Connection Failure', { statusCode: reason, data: { reason: String(reason) } });
   }
+}
+
+/** `<failure reason="402" code=… expire=…>`: banned for `expireS` seconds (socket.js keeps the attributes as data). */
+export function temporaryBanError(expireS: number, code = 101): Boom {
+  return new Boom('Connection Failure', {
+    statusCode: 402,
+    data: { reason: '402', code: String(code), expire: String(expireS) },
+  });
 }

@@ -38,6 +38,7 @@ import {
   decodeMessageNode,
   type GroupMetadata,
   generateWAMessage,
+  getCodeFromWSError,
   getErrorCodeFromStreamError,
   getHistoryMsg,
   getStatusFromReceiptType,
@@ -108,6 +109,8 @@ export interface SimulatedServerLink {
   ended(socket: SimulatedSocket): void;
   /** The next live message number of this account (ids and texts are derived from it). */
   nextLive(): number;
+  /** False while WhatsApp is unreachable (`SimulatedWhatsApp.outage`). */
+  reachable(): boolean;
   /** Resolves once the socket's lifetime is on record (the ledger): only then may it reach the server. */
   recorded(socket: SimulatedSocket): Promise<void>;
   /** The phone's media (files it sent, re-uploads); absent: media requests fail as for a phone without the file. */
@@ -120,6 +123,8 @@ export class SimulatedSocket implements WhatsAppSocket {
   #closed = false;
   #isOpen = false;
   #timers = new Set<NodeJS.Timeout>();
+  /** socket.js `socketEndHandlers`: run by `end` before the `close` update, while the emitter lives. */
+  readonly #endHandlers: ((error: Error | undefined) => void | Promise<void>)[] = [];
   #qr: { refs: string[]; timer?: NodeJS.Timeout } | undefined;
   #didBuffer = false;
   /** chats.js `historySyncStatus`: which milestones this connection has reported. */
@@ -181,7 +186,10 @@ export class SimulatedSocket implements WhatsAppSocket {
     return this.#closed;
   }
 
-  /** Ends the connection like Baileys' `end`: one `close` update carrying the error, then the emitter dies. */
+  /**
+   * Ends the connection like Baileys' `end`: the registered end handlers, one `close` update
+   * carrying the error, then the emitter dies — with whatever it still buffered (`destroy`).
+   */
   end = async (error: Error | undefined): Promise<void> => {
     if (this.#closed) return;
     this.#closed = true;
@@ -189,9 +197,20 @@ export class SimulatedSocket implements WhatsAppSocket {
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     this.server.ended(this);
+    for (const handler of this.#endHandlers) {
+      try {
+        await handler(error);
+      } catch (err) {
+        this.options.logger.error({ err }, 'error in socket end handler');
+      }
+    }
     this.ev.emit('connection.update', { connection: 'close', lastDisconnect: { error, date: new Date() } });
     this.ev.removeAllListeners('connection.update');
     this.ev.destroy();
+  };
+
+  registerSocketEndHandler = (handler: (error: Error | undefined) => void | Promise<void>): void => {
+    this.#endHandlers.push(handler);
   };
 
   logout = async (msg?: string): Promise<void> => {
@@ -362,6 +381,7 @@ export class SimulatedSocket implements WhatsAppSocket {
     this.#later(this.server.timings.connectMs, async () => {
       await this.server.recorded(this);
       if (this.#closed) return;
+      if (!this.server.reachable()) return void this.end(unreachable());
       // socket.js: `<failure reason="405">` for an outdated client, before any QR or login.
       const version = this.options.version ?? BUILT_IN_WA_VERSION;
       if (isNewer(this.server.minVersion(), version)) {
@@ -554,6 +574,12 @@ export function streamError(attrs: Record<string, string>, children: BinaryNode[
   const node: BinaryNode = { tag: 'stream:error', attrs, content: children };
   const { reason, statusCode } = getErrorCodeFromStreamError(node);
   return new Boom(`Stream Errored (${reason})`, { statusCode, data: children[0] ?? node });
+}
+
+/** What socket.js `mapWebSocketError` makes of a refused connection (`getCodeFromWSError`: 408). */
+function unreachable(): Boom {
+  const error = Object.assign(new Error('connect ECONNREFUSED 157.240.0.53:443'), { code: 'ECONNREFUSED' });
+  return new Boom(`WebSocket Error (${error.message})`, { statusCode: getCodeFromWSError(error), data: error });
 }
 
 function delay(ms: number): Promise<void> {
