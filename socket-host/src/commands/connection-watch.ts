@@ -2,8 +2,11 @@
  * What the command executor needs to know about an account's socket, read from the events the
  * host hands to the seam (in order): whether a socket is open now (sends and history requests
  * wait for it), whether the current socket has shown a QR (it is ready for a pairing code), and
- * when its offline backlog has been delivered (`receivedPendingNotifications`: backfill after that).
+ * when its offline backlog has been delivered (`receivedPendingNotifications`: backfill after that),
+ * and whether the account was logged out (a socket closed with 401 and the like: no socket will
+ * open again in this ownership, so nothing waiting for one should wait on).
  */
+import { reactionTo } from '../connection/disconnect-policy.ts';
 import type { BaileysEventBatch } from '../pipeline/consumer.ts';
 import type { HistorySet } from '../pipeline/history/raw-codec.ts';
 
@@ -14,8 +17,11 @@ export class ConnectionWatch {
   #qrAt: number | undefined;
   #openWaiters: Waiter[] = [];
   #qrWaiters: Waiter[] = [];
+  #loggedOutWaiters: Waiter[] = [];
   #onDrained: Array<(epochSocket: number) => void> = [];
   #onHistory: Array<(set: HistorySet) => void> = [];
+  #onLoggedOut: Array<(reason: string) => void> = [];
+  #loggedOut: string | undefined;
   #socket = 0;
   #closed = false;
 
@@ -44,9 +50,16 @@ export class ConnectionWatch {
     if (update.connection === 'open') {
       this.#open = true;
       this.#qrAt = undefined;
+      this.#loggedOut = undefined;
       this.#release('open');
     }
     if (update.connection === 'close' || update.connection === 'connecting') this.#open = false;
+    const reaction = update.connection === 'close' ? reactionTo(update.lastDisconnect?.error) : undefined;
+    if (reaction?.kind === 'logged_out') {
+      this.#loggedOut = reaction.reason;
+      for (const listener of this.#onLoggedOut) listener(reaction.reason);
+      this.#release('loggedOut');
+    }
     if (update.receivedPendingNotifications === true && this.#open) {
       for (const listener of this.#onDrained) listener(socket);
     }
@@ -56,6 +69,15 @@ export class ConnectionWatch {
   whenOpen(): Promise<void> {
     if (this.isOpen) return Promise.resolve();
     return new Promise((resolve) => this.#openWaiters.push(resolve));
+  }
+
+  /**
+   * `whenOpen`, or once the account is logged out (at once if it is): what a send waits for, as
+   * no socket opens again after a logout in this ownership (callers look at `loggedOut`).
+   */
+  whenOpenOrLoggedOut(): Promise<void> {
+    if (this.#loggedOut !== undefined) return Promise.resolve();
+    return Promise.race([this.whenOpen(), new Promise<void>((resolve) => this.#loggedOutWaiters.push(resolve))]);
   }
 
   /** Resolves once the current socket shows a QR (it reached WhatsApp and waits to be linked). */
@@ -69,6 +91,16 @@ export class ConnectionWatch {
     this.#onHistory.push(listener);
   }
 
+  /** Why the account was logged out (the close's reason), while no socket opened since; else undefined. */
+  get loggedOut(): string | undefined {
+    return this.#loggedOut;
+  }
+
+  /** `listener(reason)` runs when a socket closes because the account was logged out (401, 403, 406, 411). */
+  onLoggedOut(listener: (reason: string) => void): void {
+    this.#onLoggedOut.push(listener);
+  }
+
   /** `listener(socketNo)` runs each time an open socket has delivered its offline backlog. */
   onBacklogDrained(listener: (socket: number) => void): void {
     this.#onDrained.push(listener);
@@ -79,16 +111,18 @@ export class ConnectionWatch {
     this.#closed = true;
     this.#release('open');
     this.#release('qr');
+    this.#release('loggedOut');
   }
 
   get closed(): boolean {
     return this.#closed;
   }
 
-  #release(which: 'open' | 'qr'): void {
-    const waiters = which === 'open' ? this.#openWaiters : this.#qrWaiters;
-    if (which === 'open') this.#openWaiters = [];
-    else this.#qrWaiters = [];
+  #release(which: 'open' | 'qr' | 'loggedOut'): void {
+    let waiters: Waiter[];
+    if (which === 'open') [waiters, this.#openWaiters] = [this.#openWaiters, []];
+    else if (which === 'qr') [waiters, this.#qrWaiters] = [this.#qrWaiters, []];
+    else [waiters, this.#loggedOutWaiters] = [this.#loggedOutWaiters, []];
     for (const wake of waiters) wake();
   }
 }

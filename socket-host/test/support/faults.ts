@@ -38,14 +38,14 @@ export function faultyFence(fence: Fence, rate: number, random: () => number): F
     accountId: fence.accountId,
     epoch: fence.epoch,
     faults,
-    async run(write) {
+    async run(write, read) {
       faults.runs++;
       const roll = random();
       if (roll < rate / 2) {
         faults.failedBefore++;
         throw grpcError(UNAVAILABLE, 'UNAVAILABLE: connection reset');
       }
-      const result = await fence.run(write);
+      const result = await fence.run(write, read);
       if (roll < rate) {
         faults.failedAfter++;
         throw grpcError(DEADLINE_EXCEEDED, 'DEADLINE_EXCEEDED: response lost');

@@ -45,6 +45,7 @@ import type { Firestore } from 'firebase-admin/firestore';
 import type { Fence } from '../../accounts/fence.ts';
 import { isLeaseLost } from '../../accounts/lease-errors.ts';
 import type { Logger } from '../../log.ts';
+import type { AlongsideWrite } from '../store/commit-executor.ts';
 import { CommitExecutor, type CommitOutcome, commitPaths, StaleWriteError } from '../store/commit-executor.ts';
 import { documents, kindOfPath } from '../store/documents.ts';
 import { FirestoreReader } from '../store/firestore-reader.ts';
@@ -338,8 +339,16 @@ export class AccountWriter {
     lane: Lane,
     /** Checked before each commit step: false stops the write there (`WriteStoppedError`); what landed stays. */
     keepGoing: () => boolean = () => true,
+    /**
+     * Writes of the caller's own that land with the plan's last commit, in its fenced transaction
+     * (all or nothing with it); in a fenced transaction of their own when the plan writes nothing.
+     */
+    alongside?: AlongsideWrite,
   ): Promise<PlanStats | undefined> {
-    if (events.length === 0) return undefined;
+    if (events.length === 0) {
+      if (alongside) await this.#alone(alongside);
+      return undefined;
+    }
     const startedAt = Date.now();
     for (let attempt = 1; ; attempt++) {
       if (this.#closed) throw new WriteStoppedError(this.accountId, 'the writer is closed');
@@ -348,7 +357,7 @@ export class AccountWriter {
       const release = holdGate ? await this.#gate.acquire(lane) : undefined;
       const gateMs = Date.now() - startedAt;
       try {
-        const done = await this.#planAndCommit(events, lane, release !== undefined, keepGoing);
+        const done = await this.#planAndCommit(events, lane, release !== undefined, keepGoing, alongside);
         if (done) {
           const ms = Date.now() - startedAt;
           this.#deps.log.debug({ lane, events: events.length, attempt, gateMs, ms }, 'write landed');
@@ -408,6 +417,7 @@ export class AccountWriter {
     lane: Lane,
     holding: boolean,
     keepGoing: () => boolean,
+    alongside: AlongsideWrite | undefined,
   ): Promise<PlanStats | undefined> {
     const self = this.#deps.self();
     if (!self) throw new NotPairedError(this.accountId);
@@ -417,6 +427,8 @@ export class AccountWriter {
     if (watch) this.#watches.add(watch);
     try {
       const plan = await this.#plan(events, self, versions, watch);
+      const last = plan.commits.at(-1);
+      if (alongside && !last) await this.#alone(alongside);
       for (const group of commitGroups(plan.commits, this.options.commitConcurrency)) {
         // The live lane holds the gate throughout; history takes it per step and checks that
         // nothing it read changed since.
@@ -429,7 +441,9 @@ export class AccountWriter {
           if (holding) await this.#budget(group, lane);
           // Every commit of the step settles before the gate goes or the plan is made again (a
           // failed one must not leave its step-mate in flight); each one that landed told the watches.
-          const settled = await Promise.allSettled(group.map((commit) => this.#commit(commit, versions, watch)));
+          const settled = await Promise.allSettled(
+            group.map((commit) => this.#commit(commit, versions, watch, commit === last ? alongside : undefined)),
+          );
           const failed = settled.find((result) => result.status === 'rejected');
           if (failed) throw failed.reason;
         } finally {
@@ -449,11 +463,27 @@ export class AccountWriter {
     if (budget) await Promise.all(group.map((commit) => budget.acquire(this.accountId, commit.writes, lane)));
   }
 
-  async #commit(commit: Commit, versions: Versions, own?: ReadWatch): Promise<void> {
+  /** `alongside` of a write whose plan has no commit: in a fenced transaction of its own, retried like a commit. */
+  async #alone(alongside: AlongsideWrite): Promise<void> {
+    await withRetry(
+      async () => {
+        try {
+          return await this.#deps.fence.run((tx) => alongside(tx));
+        } catch (err) {
+          if (isLeaseLost(err)) this.close();
+          throw err;
+        }
+      },
+      this.options.retry,
+      { shouldStop: () => this.#closed, onRetry: () => (this.counters.retries += 1) },
+    );
+  }
+
+  async #commit(commit: Commit, versions: Versions, own?: ReadWatch, alongside?: AlongsideWrite): Promise<void> {
     const outcome = await withRetry(
       async () => {
         try {
-          return await this.#executor.run(commit, versions, this.#deps.fence);
+          return await this.#executor.run(commit, versions, this.#deps.fence, alongside);
         } catch (err) {
           if (isLeaseLost(err)) this.close();
           // The outcome is unknown (the commit may have landed): forget what we knew of its documents,

@@ -12,7 +12,7 @@ import { deliver, dmReceipt, live, SELF } from '../../../../shared/test/support/
 import { eventsOf, planAndApply } from '../../../../shared/test/support/pipeline.ts';
 import { anchors, deliveries, T } from '../../../../shared/test/support/world.ts';
 import { testDb } from '../../../../test/support/firestore.ts';
-import { leaseFence, unfenced } from '../../../src/accounts/fence.ts';
+import { type Fence, leaseFence, unfenced } from '../../../src/accounts/fence.ts';
 import { LeaseStore } from '../../../src/accounts/lease.ts';
 import { isLeaseLost } from '../../../src/accounts/lease-errors.ts';
 import { createLogger } from '../../../src/log.ts';
@@ -206,7 +206,7 @@ describe('account writer (Firestore)', function () {
     const startsAfterFailure: number[] = [];
     const fence: typeof real = {
       ...real,
-      async run(write) {
+      async run(write, read) {
         const run = ++runs;
         if (run === 1) {
           throw Object.assign(new Error('9 FAILED_PRECONDITION (injected)'), { code: 9 });
@@ -214,13 +214,13 @@ describe('account writer (Firestore)', function () {
         if (run === 2) {
           await new Promise((resolve) => setTimeout(resolve, 300));
           try {
-            return await real.run(write);
+            return await real.run(write, read);
           } finally {
             slowSettledAt = performance.now();
           }
         }
         startsAfterFailure.push(performance.now());
-        return real.run(write);
+        return real.run(write, read);
       },
     };
     const writer = await AccountWriter.open({
@@ -252,8 +252,8 @@ describe('account writer (Firestore)', function () {
     let lost = 0;
     const fence: typeof real = {
       ...real,
-      async run(write) {
-        const result = await real.run(write);
+      async run(write, read) {
+        const result = await real.run(write, read);
         if (lost++ === 0) throw Object.assign(new Error('4 DEADLINE_EXCEEDED (injected)'), { code: 4 });
         return result;
       },
@@ -342,5 +342,54 @@ describe('account writer (Firestore)', function () {
     const model = new InMemoryStore(accountId);
     for (const events of [history, message]) planAndApply(model, events, { receivedAt: NOW, now: NOW });
     assert.deepEqual(await accountDocs(db, accountId), modelDocs(model));
+  });
+
+  it("lands a caller's own writes in its last commit's transaction, or alone when the plan writes nothing", async () => {
+    // What a send's `sending` marker relies on: it lands with the `pending` message, all or nothing.
+    const db = testDb();
+    const accountId = `alongside-${randomUUID()}`;
+    const real = unfenced(db, accountId);
+    let transactions = 0;
+    const counting: Fence = {
+      accountId,
+      epoch: 0,
+      run: (write, read) => {
+        transactions++;
+        return real.run(write, read);
+      },
+    };
+    const writer = await openWriter(accountId, counting);
+    const marker = db.doc(`alongsideMarkers/${accountId}`);
+    const message = await liveDm('3EB0AB0000000000000001', T, true);
+    await writer.write(message, 'live', undefined, (tx) => tx.set(marker, { n: 1 }));
+    assert.equal(transactions, 1, 'message, thread and marker in one transaction');
+    assert.equal((await marker.get()).get('n'), 1);
+    const path = paths.message(accountId, threadDocId(PEER.pn), 'me~3EB0AB0000000000000001');
+    assert.equal((await db.doc(path).get()).get('status'), 'server_ack');
+
+    // The same message again: nothing to write, the caller's write still lands.
+    await writer.write(message, 'live', undefined, (tx) => tx.set(marker, { n: 2 }));
+    assert.equal((await marker.get()).get('n'), 2);
+
+    // A commit that fails lands neither the plan's writes nor the caller's.
+    const failing: Fence = {
+      accountId,
+      epoch: 0,
+      run: (write, read) =>
+        real.run(async (tx, snapshots) => {
+          await write(tx, snapshots);
+          throw Object.assign(new Error('refused (injected, not transient)'), { code: 7 });
+        }, read),
+    };
+    const refused = await openWriter(accountId, failing);
+    await assert.rejects(
+      refused.write(await liveDm('3EB0AB0000000000000002', T + 1, true), 'live', undefined, (tx) =>
+        tx.set(marker, { n: 3 }),
+      ),
+      /refused/,
+    );
+    assert.equal((await marker.get()).get('n'), 2);
+    const second = paths.message(accountId, threadDocId(PEER.pn), 'me~3EB0AB0000000000000002');
+    assert.equal((await db.doc(second).get()).exists, false);
   });
 });
