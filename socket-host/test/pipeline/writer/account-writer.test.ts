@@ -314,6 +314,55 @@ describe('account writer (Firestore)', function () {
     assert.deepEqual(await accountDocs(db, accountId), modelDocs(model));
   });
 
+  it('lands a live write beside a history commit step still in flight, and the import stays right', async () => {
+    // A live message used to wait for the history step holding the gate (two commits of up to 500
+    // writes): the step's commits are held in flight here until the live write has landed.
+    const db = testDb();
+    const accountId = `beside-${randomUUID()}`;
+    const real = unfenced(db, accountId);
+    let hold: { blocked: () => void; until: Promise<void> } | undefined;
+    const fence: Fence = {
+      ...real,
+      async run(write, read) {
+        const held = hold;
+        hold = undefined;
+        if (held) {
+          held.blocked();
+          await held.until;
+        }
+        return real.run(write, read);
+      },
+    };
+    const writer = await AccountWriter.open({
+      db,
+      accountId,
+      fence,
+      self: () => SELF,
+      log,
+      options: { now: () => NOW, maxWritesPerCommit: 20, commitConcurrency: 1 },
+    });
+    const history = unrelatedHistory('beside');
+    const message = await liveDm('3EB0BE0000000000000001', T);
+    const importing = writer.write(history, 'history');
+    await landed(writer, 1);
+    let releaseStep!: () => void;
+    const until = new Promise<void>((resolve) => (releaseStep = resolve));
+    const blocked = new Promise<void>((resolve) => (hold = { blocked: resolve, until }));
+    await blocked; // the next history commit is in flight, holding the gate
+    const inFlight = writer.counters.commits;
+    const outcome = await Promise.race([
+      writer.write(message, 'live').then(() => 'landed'),
+      new Promise((resolve) => setTimeout(resolve, 15_000, 'waited for the history step')),
+    ]);
+    assert.equal(outcome, 'landed');
+    assert.equal(writer.counters.commits, inFlight + 1, 'only the live commit landed meanwhile');
+    releaseStep();
+    await importing;
+    const model = new InMemoryStore(accountId);
+    for (const events of [history, message]) planAndApply(model, events, { receivedAt: NOW, now: NOW });
+    assert.deepEqual(await accountDocs(db, accountId), modelDocs(model));
+  });
+
   it('re-plans a history plan when a live commit lands a message it read as absent', async () => {
     // The history plan keeps a read receipt as a pending update (its message is not stored); the
     // message lands live between two of its commit steps: the receipt must end on the message.
