@@ -114,22 +114,16 @@ async function importFigures(db: Firestore, meter: FirestoreMeter, history: Benc
     vs_naive: round(rate / naiveRate),
   });
   emit({ metric: 'sync.import.naive_throughput', value: round(naiveRate), unit: 'msg/s', messages: naiveMessages });
-  emit({
-    metric: 'sync.import.writes_per_message',
-    value: round(used.writes / messages),
-    unit: 'writes',
-    ...common,
-    writer_only: round(summary.writes / messages),
-    naive: round(naive.writes / naiveMessages),
-  });
-  emit({
-    metric: 'sync.import.reads_per_message',
-    value: round(used.reads / messages),
-    unit: 'reads',
-    ...common,
-    writer_only: round(summary.reads / messages),
-    naive: round(naive.reads / naiveMessages),
-  });
+  for (const kind of ['writes', 'reads'] as const) {
+    emit({
+      metric: `sync.import.${kind}_per_message`,
+      value: round(used[kind] / messages),
+      unit: kind,
+      ...common,
+      writer_only: round(summary[kind] / messages),
+      naive: round(naive[kind] / naiveMessages),
+    });
+  }
   emit({
     metric: 'sync.import.commits_per_1k_messages',
     value: round((used.commits / messages) * 1000),
