@@ -341,6 +341,7 @@ async function liveFigures(db: Firestore, observer: Firestore, emit: Emit, fresh
       history: during.summary.historyMessages,
       import_seconds: round(during.summary.seconds),
       history_replans: during.summary.replans,
+      live_beside_fallbacks: during.summary.besideFallbacks,
       every_ms: LIVE_EVERY_MS,
       event_loop_delay_p99_ms: round(during.loopP99Ms),
       event_loop_delay_max_ms: round(during.loopMaxMs),
