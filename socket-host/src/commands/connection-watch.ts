@@ -1,9 +1,12 @@
 /**
  * What the command executor needs to know about an account's socket, read from the events the
  * host hands to the seam (in order): whether a socket is open now (sends and history requests
- * wait for it) and when its offline backlog has been delivered (`receivedPendingNotifications`:
- * backfill after that). Pairing asks the session itself (connection/session-control.ts).
+ * wait for it), when its offline backlog has been delivered (`receivedPendingNotifications`:
+ * backfill after that), and whether the account was logged out (a socket closed with 401 and the
+ * like: no socket opens again in this ownership, so nothing waiting for one should wait on).
+ * Pairing asks the session itself (connection/session-control.ts).
  */
+import { reactionTo } from '../connection/disconnect-policy.ts';
 import type { BaileysEventBatch } from '../pipeline/consumer.ts';
 import type { HistorySet } from '../pipeline/history/raw-codec.ts';
 
@@ -12,8 +15,11 @@ type Waiter = () => void;
 export class ConnectionWatch {
   #open = false;
   #openWaiters: Waiter[] = [];
+  #loggedOutWaiters: Waiter[] = [];
   #onDrained: Array<(epochSocket: number) => void> = [];
   #onHistory: Array<(set: HistorySet) => void> = [];
+  #onLoggedOut: Array<(reason: string) => void> = [];
+  #loggedOut: string | undefined;
   #closed = false;
 
   get isOpen(): boolean {
@@ -27,9 +33,16 @@ export class ConnectionWatch {
     if (!update) return;
     if (update.connection === 'open') {
       this.#open = true;
-      this.#release();
+      this.#loggedOut = undefined;
+      this.#release('open');
     }
     if (update.connection === 'close' || update.connection === 'connecting') this.#open = false;
+    const reaction = update.connection === 'close' ? reactionTo(update.lastDisconnect?.error) : undefined;
+    if (reaction?.kind === 'logged_out') {
+      this.#loggedOut = reaction.reason;
+      for (const listener of this.#onLoggedOut) listener(reaction.reason);
+      this.#release('loggedOut');
+    }
     if (update.receivedPendingNotifications === true && this.#open) {
       for (const listener of this.#onDrained) listener(socket);
     }
@@ -41,9 +54,28 @@ export class ConnectionWatch {
     return new Promise((resolve) => this.#openWaiters.push(resolve));
   }
 
+  /**
+   * `whenOpen`, or once the account is logged out (at once if it is): what a send waits for, as
+   * no socket opens again after a logout in this ownership (callers look at `loggedOut`).
+   */
+  whenOpenOrLoggedOut(): Promise<void> {
+    if (this.#loggedOut !== undefined) return Promise.resolve();
+    return Promise.race([this.whenOpen(), new Promise<void>((resolve) => this.#loggedOutWaiters.push(resolve))]);
+  }
+
   /** `listener(set)` sees every history set (backfill answers among them), as Baileys emitted it. */
   onHistory(listener: (set: HistorySet) => void): void {
     this.#onHistory.push(listener);
+  }
+
+  /** Why the account was logged out (the close's reason), while no socket opened since; else undefined. */
+  get loggedOut(): string | undefined {
+    return this.#loggedOut;
+  }
+
+  /** `listener(reason)` runs when a socket closes because the account was logged out (401, 403, 406, 411). */
+  onLoggedOut(listener: (reason: string) => void): void {
+    this.#onLoggedOut.push(listener);
   }
 
   /** `listener(socketNo)` runs each time an open socket has delivered its offline backlog. */
@@ -54,16 +86,18 @@ export class ConnectionWatch {
   /** The account is let go: every waiter is released (and must see `closed`). */
   close(): void {
     this.#closed = true;
-    this.#release();
+    this.#release('open');
+    this.#release('loggedOut');
   }
 
   get closed(): boolean {
     return this.#closed;
   }
 
-  #release(): void {
-    const waiters = this.#openWaiters;
-    this.#openWaiters = [];
+  #release(which: 'open' | 'loggedOut'): void {
+    let waiters: Waiter[];
+    if (which === 'open') [waiters, this.#openWaiters] = [this.#openWaiters, []];
+    else [waiters, this.#loggedOutWaiters] = [this.#loggedOutWaiters, []];
     for (const wake of waiters) wake();
   }
 }

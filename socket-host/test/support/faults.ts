@@ -4,7 +4,7 @@
  * (DEADLINE_EXCEEDED after the commit, as a lost response does) — the writer must not lose the
  * first kind nor duplicate the second.
  */
-import type { Transaction } from 'firebase-admin/firestore';
+import type { DocumentReference, DocumentSnapshot, Transaction } from 'firebase-admin/firestore';
 import type { Fence } from '../../src/accounts/fence.ts';
 
 const UNAVAILABLE = 14;
@@ -39,14 +39,14 @@ export function faultyFence(fence: Fence, rate: number, random: () => number): F
     accountId: fence.accountId,
     epoch: fence.epoch,
     faults,
-    async run(write) {
+    async run(write, read) {
       faults.runs++;
       const roll = random();
       if (roll < rate / 2) {
         faults.failedBefore++;
         throw grpcError(UNAVAILABLE, 'UNAVAILABLE: connection reset');
       }
-      const result = await fence.run(write);
+      const result = await fence.run(write, read);
       if (roll < rate) {
         faults.failedAfter++;
         throw grpcError(DEADLINE_EXCEEDED, 'DEADLINE_EXCEEDED: response lost');
@@ -62,8 +62,11 @@ export function outageFence(fence: Fence): Fence & { down: boolean; refused: num
   return Object.assign(state, {
     accountId: fence.accountId,
     epoch: fence.epoch,
-    run: <T>(write: (tx: Transaction) => Promise<T> | T): Promise<T> => {
-      if (!state.down) return fence.run(write);
+    run: <T>(
+      write: (tx: Transaction, snapshots: DocumentSnapshot[]) => Promise<T> | T,
+      read?: readonly DocumentReference[],
+    ): Promise<T> => {
+      if (!state.down) return fence.run(write, read);
       state.refused++;
       return Promise.reject(grpcError(UNAVAILABLE, 'UNAVAILABLE: Firestore unreachable'));
     },
