@@ -274,7 +274,8 @@ async function seedParkedAccounts(): Promise<void> {
       me: { id: '4915100000001:7@s.whatsapp.net', name: 'Shop Berlin' },
       connection: {
         state: 'error',
-        lastError: '10 connection attempts failed in a row; last: getaddrinfo ENOTFOUND web.whatsapp.com',
+        lastError:
+          'connect_failed: 10 connects in a row failed for a reason this host does not know; last: Connection Failure (405)',
         updatedAt: ago(600_000),
       },
       lastConnectedAt: ago(7_200_000),

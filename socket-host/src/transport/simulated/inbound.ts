@@ -60,6 +60,8 @@ export interface InboundContext {
   readonly ev: BaileysEventEmitter;
   readonly logger: ILogger;
   upsertMessage(msg: WAMessage, type: MessageUpsertType): Promise<void>;
+  /** The socket's `shouldIgnoreJid` (status@broadcast unless status posts are mirrored). */
+  shouldIgnoreJid?: (jid: string) => boolean | undefined;
   /** Hands a node to the server (retry receipts). */
   send(node: BinaryNode): Promise<void>;
 }
@@ -74,6 +76,8 @@ export class InboundStanzas {
 
   /** messages-recv.js `handleMessage`; resolves with what was upserted (undefined: nothing). */
   async message(node: BinaryNode): Promise<WAMessage | undefined> {
+    // messages-recv.js acks an ignored JID's stanza and drops it before decrypting.
+    if (this.ctx.shouldIgnoreJid?.(node.attrs.from!)) return undefined;
     const { creds, signalRepository, logger } = this.ctx;
     const {
       fullMessage: msg,

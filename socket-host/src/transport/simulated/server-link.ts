@@ -1,4 +1,5 @@
 /** What a simulated socket gets from the simulated server it belongs to, and the server's timings. */
+import type { WAVersion } from '@whiskeysockets/baileys';
 import type { SimulatedMediaServer } from './media.ts';
 import type { SimulatedPhone } from './phone.ts';
 import type { SimulatedSocket } from './socket.ts';
@@ -43,6 +44,10 @@ export interface SimulatedServerLink {
   linked(deviceJid: string): void;
   /** The device logged out: forget it. */
   unlinked(): void;
+  /** The oldest WhatsApp Web version the server accepts; older clients get a 405 failure. */
+  minVersion(): WAVersion;
+  /** False while WhatsApp is unreachable (`SimulatedWhatsApp.outage`). */
+  reachable(): boolean;
   /** The socket reached `open`: WhatsApp replaces any other connection of this account (440). */
   opened(socket: SimulatedSocket): void;
   ended(socket: SimulatedSocket): void;

@@ -38,12 +38,12 @@ import {
   type AnyMessageContent,
   addTransactionCapability,
   type BinaryNode,
-  Browsers,
   buildPairingQRData,
   configureSuccessfulPairing,
   DisconnectReason,
   type GroupMetadata,
   generateWAMessage,
+  getCodeFromWSError,
   getErrorCodeFromStreamError,
   type MessageUpsertType,
   type MiscMessageGenerationOptions,
@@ -55,7 +55,9 @@ import {
 } from '@whiskeysockets/baileys';
 import { makeLibSignalRepository } from '@whiskeysockets/baileys/lib/Signal/libsignal.js';
 import { extractGroupMetadata } from '@whiskeysockets/baileys/lib/Socket/groups.js';
+import { BROWSER } from '../browser.ts';
 import type { ConnectOptions, WhatsAppSocket } from '../types.ts';
+import { BUILT_IN_WA_VERSION, isNewer, OUTDATED_CLIENT } from '../wa-version.ts';
 import { makeAppStateResync } from './app-state.ts';
 import { historyNotification } from './history-delivery.ts';
 import { InboundStanzas } from './inbound.ts';
@@ -76,6 +78,8 @@ export class SimulatedSocket implements WhatsAppSocket {
   #closed = false;
   #isOpen = false;
   #timers = new Set<NodeJS.Timeout>();
+  /** socket.js `socketEndHandlers`: run by `end` before the `close` update, while the emitter lives. */
+  readonly #endHandlers: ((error: Error | undefined) => void | Promise<void>)[] = [];
   #qr: { refs: string[]; timer?: NodeJS.Timeout } | undefined;
   #didBuffer = false;
   readonly #keys;
@@ -112,6 +116,7 @@ export class SimulatedSocket implements WhatsAppSocket {
       logger,
       upsertMessage: this.#upsertMessage,
       send: (node) => this.#toServer(node),
+      ...(options.shouldIgnoreJid && { shouldIgnoreJid: options.shouldIgnoreJid }),
     });
     this.#receipts = new ReceiptScheduler(
       server.phone,
@@ -145,7 +150,10 @@ export class SimulatedSocket implements WhatsAppSocket {
     return this.#closed;
   }
 
-  /** Ends the connection like Baileys' `end`: one `close` update carrying the error, then the emitter dies. */
+  /**
+   * Ends the connection like Baileys' `end`: the registered end handlers, one `close` update
+   * carrying the error, then the emitter dies — with whatever it still buffered (`destroy`).
+   */
   end = async (error: Error | undefined): Promise<void> => {
     if (this.#closed) return;
     this.#closed = true;
@@ -153,9 +161,20 @@ export class SimulatedSocket implements WhatsAppSocket {
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     this.server.ended(this);
+    for (const handler of this.#endHandlers) {
+      try {
+        await handler(error);
+      } catch (err) {
+        this.options.logger.error({ err }, 'error in socket end handler');
+      }
+    }
     this.ev.emit('connection.update', { connection: 'close', lastDisconnect: { error, date: new Date() } });
     this.ev.removeAllListeners('connection.update');
     this.ev.destroy();
+  };
+
+  registerSocketEndHandler = (handler: (error: Error | undefined) => void | Promise<void>): void => {
+    this.#endHandlers.push(handler);
   };
 
   logout = async (msg?: string): Promise<void> => {
@@ -220,6 +239,15 @@ export class SimulatedSocket implements WhatsAppSocket {
     }
     this.ev.emit('groups.update', Object.values(data));
     return data;
+  };
+
+  /** groups.js `groupMetadata`: one group's `w:g2` query, read by Baileys' `extractGroupMetadata`. */
+  groupMetadata = async (jid: string): Promise<GroupMetadata> => {
+    this.#assertOpen();
+    const node = this.server.phone.groupNodes().find((n) => `${n.attrs.id}@g.us` === jid);
+    // A query error as `assertNodeErrorFree` throws it: a group the account is not in.
+    if (!node) throw new Boom('item-not-found', { data: 404 });
+    return extractGroupMetadata({ tag: 'result', attrs: {}, content: [node] });
   };
 
   /** The phone scans the QR (or confirms the pairing code). */
@@ -290,6 +318,22 @@ export class SimulatedSocket implements WhatsAppSocket {
     return this.#inbound.groupNotification(node);
   }
 
+  /**
+   * A contact posts a status update (`status@broadcast`, the sender as participant, sender keys);
+   * undefined when the socket ignores the JID (`shouldIgnoreJid`), as messages-recv.js drops it unread.
+   */
+  async receiveStatus(n = this.server.nextLive()): Promise<WAMessage | undefined> {
+    const envelope = this.server.phone.liveEnvelope(n, Math.floor(Date.now() / 1000));
+    const { from, sender_pn, participant, participant_pn, ...attrs } = envelope.attrs;
+    envelope.attrs = {
+      ...attrs,
+      from: 'status@broadcast',
+      participant: participant ?? from!,
+      participant_pn: participant_pn ?? sender_pn!,
+    };
+    return this.deliver({ ...envelope, group: 'status@broadcast' });
+  }
+
   /** Receipts for a message the account sent from its phone, and `read-self` for ones it read there. */
   get receipts(): ReceiptScheduler {
     return this.#receipts;
@@ -312,6 +356,17 @@ export class SimulatedSocket implements WhatsAppSocket {
     this.#later(this.server.timings.connectMs, async () => {
       await this.server.recorded(this);
       if (this.#closed) return;
+      if (!this.server.reachable()) return void this.end(unreachable());
+      // socket.js: `<failure reason="405">` for an outdated client, before any QR or login.
+      const version = this.options.version ?? BUILT_IN_WA_VERSION;
+      if (isNewer(this.server.minVersion(), version)) {
+        return void this.end(
+          new Boom('Connection Failure', {
+            statusCode: OUTDATED_CLIENT,
+            data: { reason: String(OUTDATED_CLIENT), location: 'cln' },
+          }),
+        );
+      }
       // Baileys logs in whenever `me` is set; a companion that asked for a pairing code and was
       // never linked has `me` without `account`, which WhatsApp answers like a new one (a QR).
       if (!creds.me?.id || !creds.account) return this.#showQr();
@@ -341,7 +396,7 @@ export class SimulatedSocket implements WhatsAppSocket {
         Buffer.from(creds.noiseKey.public).toString('base64'),
         Buffer.from(creds.signedIdentityKey.public).toString('base64'),
         creds.advSecretKey,
-        Browsers.macOS('Desktop'),
+        BROWSER,
       );
       this.ev.emit('connection.update', { qr });
       this.#qr.timer = this.#later(lifetime, next);
@@ -487,6 +542,12 @@ export function streamError(attrs: Record<string, string>, children: BinaryNode[
   const node: BinaryNode = { tag: 'stream:error', attrs, content: children };
   const { reason, statusCode } = getErrorCodeFromStreamError(node);
   return new Boom(`Stream Errored (${reason})`, { statusCode, data: children[0] ?? node });
+}
+
+/** What socket.js `mapWebSocketError` makes of a refused connection (`getCodeFromWSError`: 408). */
+function unreachable(): Boom {
+  const error = Object.assign(new Error('connect ECONNREFUSED 157.240.0.53:443'), { code: 'ECONNREFUSED' });
+  return new Boom(`WebSocket Error (${error.message})`, { statusCode: getCodeFromWSError(error), data: error });
 }
 
 function delay(ms: number): Promise<void> {
