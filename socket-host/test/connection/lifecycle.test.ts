@@ -122,13 +122,15 @@ describe('connection lifecycle (simulated WhatsApp, in-process host)', function 
     // Creds (with pairing result) and keys written to Firestore, encrypted.
     const creds = await testDb().doc(paths.authState('acc-new')).get();
     assert.ok(creds.get('kid') && creds.get('ct'));
-    assert.ok(
-      (
-        await testDb()
-          .collection(`${paths.authState('acc-new')}/keys`)
-          .get()
-      ).size > 0,
-    );
+    // Signal keys are written behind (within ~200 ms, longer under load): wait for them.
+    const keys = testDb().collection(`${paths.authState('acc-new')}/keys`);
+    const keysDeadline = Date.now() + 10_000;
+    let keyCount = (await keys.get()).size;
+    while (keyCount === 0 && Date.now() < keysDeadline) {
+      await sleep(100);
+      keyCount = (await keys.get()).size;
+    }
+    assert.ok(keyCount > 0, 'Signal keys reached Firestore');
   });
 
   it('records the QR with its expiry, then parks as closed when nobody scans (no loop)', async () => {
