@@ -15,7 +15,8 @@ import type { Logger } from '../log.ts';
 import { withTimeout } from '../util/timeout.ts';
 import type { Directory } from './directory.ts';
 import { fairShare, planClaims, planShed } from './fair-share.ts';
-import { HeldLease, type LeaseStore } from './lease.ts';
+import { HeldLease } from './held-lease.ts';
+import type { LeaseStore } from './lease.ts';
 import type { LeaseLostError } from './lease-errors.ts';
 
 export interface OwnershipOptions {
