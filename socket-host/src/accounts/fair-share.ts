@@ -90,6 +90,8 @@ export function planClaims(input: ClaimInput): string[] {
 
 export interface ShedInput extends FleetView {
   held: readonly string[];
+  /** How many accounts the fleet should run. */
+  wanted: number;
   target: number;
   /** Whether an account may move now (not pairing, not in a history sync, not rescued by this host). */
   movable: (accountId: string) => boolean;
@@ -99,28 +101,41 @@ export interface ShedInput extends FleetView {
  * One account to give up, when this host holds two or more accounts more than the live host
  * holding fewest and that host is below its share: the movable account this host likes least. One
  * per round, so a rebalance moves accounts gradually instead of dropping many connections at once.
+ * A host never sheds down below the even share (accounts ÷ live hosts, rounded down): a view of the
+ * others that lags behind their claims must not make it give up what it should keep.
  */
 export function planShed(input: ShedInput): string | undefined {
   const counts = countsOf(input, input.held.length);
   counts.delete(input.hostId);
   const fewest = Math.min(...counts.values());
-  if (!(input.held.length - fewest >= 2 && fewest < input.target)) return undefined;
+  const evenShare = Math.min(input.target, Math.floor(input.wanted / input.liveHosts.length));
+  const crowded = input.held.length > evenShare && input.held.length - fewest >= 2;
+  if (!crowded || fewest >= input.target) return undefined;
   return input.held
     .filter((id) => input.movable(id))
     .sort((a, b) => preference(input.hostId, b).localeCompare(preference(input.hostId, a)))[0];
 }
 
-/** Per account, the consecutive rounds in which this host saw it without an owner. */
+/**
+ * Per account, the consecutive rounds in which this host saw it without an owner. Rounds closer
+ * together than `minRoundMs` count once: a directory change brings a round forward, and a host
+ * still working through its claims must not look like one that cannot run them.
+ */
 export class UnownedRounds {
   readonly #rounds = new Map<string, number>();
+  #countedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly minRoundMs = 0) {}
 
   /** Records a round in which `unowned` had no owner; returns those unowned for too many rounds. */
-  observe(unowned: Iterable<string>): Set<string> {
+  observe(unowned: Iterable<string>, now = 0): Set<string> {
     const seen = new Set(unowned);
     for (const id of this.#rounds.keys()) if (!seen.has(id)) this.#rounds.delete(id);
+    const counts = now - this.#countedAt >= this.minRoundMs;
+    if (counts) this.#countedAt = now;
     const stranded = new Set<string>();
     for (const id of seen) {
-      const rounds = (this.#rounds.get(id) ?? 0) + 1;
+      const rounds = (this.#rounds.get(id) ?? 0) + (counts || !this.#rounds.has(id) ? 1 : 0);
       this.#rounds.set(id, rounds);
       if (rounds > STRANDED_AFTER_ROUNDS) stranded.add(id);
     }

@@ -58,7 +58,7 @@ export class Ownership {
   /** Accounts being let go: not run any more, but their socket may still be closing. Never claimed meanwhile. */
   readonly #releasing = new Set<string>();
   readonly #cooldown = new Map<string, number>();
-  readonly #unowned = new UnownedRounds();
+  readonly #unowned: UnownedRounds;
   /** Accounts claimed because nobody else took them: not shed, or they would bounce between hosts. */
   readonly #rescued = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
@@ -74,7 +74,9 @@ export class Ownership {
     private readonly createSession: SessionFactory,
     private readonly options: OwnershipOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.#unowned = new UnownedRounds(options.roundEveryMs);
+  }
 
   /** Account ids this host runs now. */
   held(): string[] {
@@ -151,7 +153,10 @@ export class Ownership {
     const target = fairShare(wanted.length, liveHosts.length, options.maxAccounts);
     const held = new Set(this.held());
     const claimable = (id: string) => this.leases.claimable(directory.leases.get(id), held.has(id));
-    const stranded = this.#unowned.observe(wanted.filter((id) => !held.has(id) && claimable(id)));
+    const stranded = this.#unowned.observe(
+      wanted.filter((id) => !held.has(id) && claimable(id)),
+      now,
+    );
     const claims = planClaims({
       ...fleet,
       wanted,
@@ -170,6 +175,7 @@ export class Ownership {
     const shed = planShed({
       ...fleet,
       held: this.held(),
+      wanted: wanted.length,
       target,
       movable: (id) => !this.#rescued.has(id) && directory.movable(id, now),
     });

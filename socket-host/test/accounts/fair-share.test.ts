@@ -127,6 +127,12 @@ describe('fair share', () => {
     assert.deepEqual([...rounds.observe(['acc-8'])], []);
   });
 
+  it('counts rounds closer together than a regular round once', () => {
+    const rounds = new UnownedRounds(1_000);
+    for (const at of [0, 10, 20, 990, 1_000, 1_500]) assert.deepEqual([...rounds.observe(['x'], at)], [], `at ${at}`);
+    assert.deepEqual([...rounds.observe(['x'], 2_000)], ['x'], 'the third regular round');
+  });
+
   it('sheds one account when two or more above the host holding fewest, if that host has room', () => {
     const held = ids(20);
     const heldBy = new Map([
@@ -134,34 +140,56 @@ describe('fair share', () => {
       ['h2', 10],
     ]);
     const movable = () => true;
-    const shed = planShed({ hostId: 'h1', held, target: 10, liveHosts: ['h1', 'h2', 'h3'], heldBy, movable });
+    const shed = planShed({
+      hostId: 'h1',
+      held,
+      wanted: 30,
+      target: 10,
+      liveHosts: ['h1', 'h2', 'h3'],
+      heldBy,
+      movable,
+    });
     assert.ok(shed && held.includes(shed));
     assert.equal(
-      planShed({ hostId: 'h1', held, target: 10, liveHosts: ['h1', 'h2'], heldBy, movable }),
+      planShed({ hostId: 'h1', held, wanted: 30, target: 10, liveHosts: ['h1', 'h2'], heldBy, movable }),
       undefined,
       'nobody has room',
     );
     const near = new Map([['h2', 10]]);
     assert.equal(
-      planShed({ hostId: 'h1', held: ids(11), target: 11, liveHosts: ['h1', 'h2'], heldBy: near, movable }),
+      planShed({ hostId: 'h1', held: ids(11), wanted: 21, target: 11, liveHosts: ['h1', 'h2'], heldBy: near, movable }),
       undefined,
       'one apart: stays',
     );
     assert.ok(
-      planShed({ hostId: 'h1', held: ids(12), target: 11, liveHosts: ['h1', 'h2'], heldBy: near, movable }),
+      planShed({ hostId: 'h1', held: ids(12), wanted: 22, target: 11, liveHosts: ['h1', 'h2'], heldBy: near, movable }),
       'two apart: moves',
     );
     assert.equal(
-      planShed({ hostId: 'h1', held: ids(5), target: 10, liveHosts: ['h1'], heldBy, movable }),
+      planShed({ hostId: 'h1', held: ids(5), wanted: 5, target: 10, liveHosts: ['h1'], heldBy, movable }),
       undefined,
       'alone',
+    );
+    // 2 / 2 of 4 accounts, but the view of h2 lags behind its claims (it shows none yet).
+    assert.equal(
+      planShed({
+        hostId: 'h1',
+        held: ids(2),
+        wanted: 4,
+        target: 2,
+        liveHosts: ['h1', 'h2'],
+        heldBy: new Map(),
+        movable,
+      }),
+      undefined,
+      'never below the even share',
     );
   });
 
   it('never sheds an account that may not move (pairing, history sync, rescued)', () => {
     const held = ids(6);
     const heldBy = new Map([['h2', 0]]);
-    const input = { hostId: 'h1', held, target: 3, liveHosts: ['h1', 'h2'], heldBy };
+    const input = { hostId: 'h1', held, wanted: 6, target: 3, liveHosts: ['h1', 'h2'], heldBy };
     const first = planShed({ ...input, movable: () => true })!;
     const second = planShed({ ...input, movable: (id) => id !== first })!;
     assert.ok(second && second !== first, 'the next one it likes least instead');
@@ -233,6 +261,7 @@ class FleetModel {
         ...fleet,
         heldBy: this.counts(),
         held: this.heldBy(hostId),
+        wanted: this.accounts.length,
         target,
         movable: (id) => !rescued.has(id),
       });

@@ -166,14 +166,19 @@ describe('ownership rounds (one host, real leases and directory)', () => {
     await testDb().doc(paths.host('mute')).set({ hostId: 'mute', heartbeatAt: new Date() });
     const { factory } = fakeSessions();
     const { ownership } = await ownershipOf('solo', factory, {
+      roundEveryMs: 200,
       cooldownMs: { ...MANUAL.cooldownMs, afterShed: 60_000 },
     });
     await ownership.runRound();
     assert.equal(ownership.held().length, 1, 'its share: one of two');
     const [mine] = ownership.held();
     const theirs = mine === 'acc-1' ? 'acc-2' : 'acc-1';
+    for (let i = 0; i < 3; i++) await ownership.runRound();
+    assert.deepEqual(ownership.held(), [mine], 'rounds brought forward count once');
+    await sleep(200);
     await ownership.runRound();
     assert.deepEqual(ownership.held(), [mine], 'second round: still left to the other host');
+    await sleep(200);
     await ownership.runRound();
     assert.ok(ownership.held().includes(theirs), 'third round unowned: claimed beyond the share');
     for (let i = 0; i < 3; i++) await ownership.runRound();
