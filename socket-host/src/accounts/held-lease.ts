@@ -124,7 +124,9 @@ export class HeldLease {
       if (this.store.now() >= this.#deadline) return;
       this.#state = next;
       this.#armDeadline(Math.min(start, next.renewedAt));
-      this.#scheduleRenewal(this.options.renewEveryMs);
+      // Every renewEveryMs from the START of this one, not from its end: a slow commit must not
+      // also delay the next, or commits slower than (ttl − margin − renewEveryMs) / 2 lose the lease.
+      this.#scheduleRenewal(Math.max(0, start + this.options.renewEveryMs - this.store.now()));
     } catch (err) {
       if (err instanceof LeaseLostError) return this.#lose(err);
       this.options.log.warn({ err, accountId: this.accountId }, 'lease renewal failed; retrying');

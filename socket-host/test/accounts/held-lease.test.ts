@@ -110,4 +110,33 @@ describe('HeldLease', () => {
       held.abandon();
     }
   });
+
+  it('keeps its lease when each renewal commit takes a third of the TTL (renewals are timed from their start)', async () => {
+    const ttl = 1_500;
+    const [a] = hosts(1, Date.now, ttl);
+    const slow = Object.create(a!) as LeaseStore;
+    slow.renew = async (state) => {
+      await sleep(400); // a loaded Firestore
+      return a!.renew(state);
+    };
+    const lost: LeaseLostError[] = [];
+    // Deadline 1.2 s after a renewal starts. Timed from the end, the next renewal would start at
+    // 0.4 + 0.5 and land at 1.3 s: too late. Timed from the start, it lands at 0.9 s.
+    const held = new HeldLease(slow, (await a!.claim('acc', undefined))!, {
+      renewEveryMs: 500,
+      marginMs: 300,
+      onLost: (e) => lost.push(e),
+      log,
+    });
+    try {
+      await sleep(3_000);
+      assert.deepEqual(
+        lost.map((e) => e.reason),
+        [],
+      );
+      assert.ok(held.isValid());
+    } finally {
+      held.abandon();
+    }
+  });
 });
