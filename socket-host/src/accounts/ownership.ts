@@ -167,10 +167,10 @@ export class Ownership {
       stranded,
       cap: options.maxAccounts,
     });
-    for (const id of claims) {
-      if (this.#stopped) return;
-      await this.#claim(id, stranded.has(id));
-    }
+    // Together, not one after another: each claim is three round trips (lease, claim, account), and
+    // after a host dies the last of its accounts should not wait for all the others' claims.
+    await Promise.all(claims.map((id) => this.#claim(id, stranded.has(id))));
+    if (this.#stopped) return;
 
     const shed = planShed({
       ...fleet,
