@@ -114,22 +114,16 @@ async function importFigures(db: Firestore, meter: FirestoreMeter, history: Benc
     vs_naive: round(rate / naiveRate),
   });
   emit({ metric: 'sync.import.naive_throughput', value: round(naiveRate), unit: 'msg/s', messages: naiveMessages });
-  emit({
-    metric: 'sync.import.writes_per_message',
-    value: round(used.writes / messages),
-    unit: 'writes',
-    ...common,
-    writer_only: round(summary.writes / messages),
-    naive: round(naive.writes / naiveMessages),
-  });
-  emit({
-    metric: 'sync.import.reads_per_message',
-    value: round(used.reads / messages),
-    unit: 'reads',
-    ...common,
-    writer_only: round(summary.reads / messages),
-    naive: round(naive.reads / naiveMessages),
-  });
+  for (const kind of ['writes', 'reads'] as const) {
+    emit({
+      metric: `sync.import.${kind}_per_message`,
+      value: round(used[kind] / messages),
+      unit: kind,
+      ...common,
+      writer_only: round(summary[kind] / messages),
+      naive: round(naive[kind] / naiveMessages),
+    });
+  }
   emit({
     metric: 'sync.import.commits_per_1k_messages',
     value: round((used.commits / messages) * 1000),
@@ -347,6 +341,7 @@ async function liveFigures(db: Firestore, observer: Firestore, emit: Emit, fresh
       history: during.summary.historyMessages,
       import_seconds: round(during.summary.seconds),
       history_replans: during.summary.replans,
+      live_beside_fallbacks: during.summary.besideFallbacks,
       every_ms: LIVE_EVERY_MS,
       event_loop_delay_p99_ms: round(during.loopP99Ms),
       event_loop_delay_max_ms: round(during.loopMaxMs),

@@ -14,8 +14,9 @@ export type ConnectionState = (typeof CONNECTION_STATES)[number];
 
 /**
  * States in which no socket host runs the account until someone acts on it: `logged_out` (the
- * device was unlinked: pair again), `closed` (the QR was not scanned in time, or another client
- * replaced the session: pair or resume), `error` (too many failed connects in a row). Setting
+ * device was unlinked: pair again), `closed` (the QR or pairing code was not used in time, or
+ * another client replaced the session: pair or resume), `error` (an auth state that does not
+ * decrypt, or connects failing for a reason the host does not know; never an outage). Setting
  * `connection.state` back to `idle` (what a pair/resume command does) hands the account to the
  * hosts again. `idle` itself means "no socket, waiting for a host": a host writes it when it lets
  * go of an account on purpose (shutdown, rebalancing).

@@ -35,6 +35,7 @@ import { FirestoreSocketLedger } from './transport/simulated/ledger.ts';
 import { SimulatedMediaServer } from './transport/simulated/media.ts';
 import { SimulatedWhatsApp } from './transport/simulated/simulator.ts';
 import type { WhatsAppTransport } from './transport/types.ts';
+import { BUILT_IN_WA_VERSION, WaVersionSource } from './transport/wa-version.ts';
 
 export interface RunningHost {
   config: HostConfig;
@@ -148,12 +149,27 @@ export async function startHost(
     shutdown.register('simulated inbox', async () => stopInbox());
   }
   const transport = overrides.transport ?? simulator?.transport() ?? baileysTransport;
+  // One WhatsApp Web version for every account of the host; the first connect waits for its fetch.
+  const waVersion = new WaVersionSource(
+    {
+      ...options.waVersion,
+      fetch: transport.latestVersion ?? (async () => ({ version: BUILT_IN_WA_VERSION, isLatest: true })),
+    },
+    log,
+  );
+  void waVersion.start();
+  shutdown.register('wa version', async () => waVersion.stop());
   const media = openMedia(db, getStorage(app), options, transport, log);
   const pipeline = overrides.consumer ? undefined : new SyncConsumer(db, options.pipeline, media);
   const scheduler = options.scheduling && new BackfillScheduler(app, options.scheduling, log);
   const commands = new CommandsConsumer(db, overrides.consumer ?? pipeline!, pipeline, {
     ...(media ? { fetchMedia: (accountId, ref) => media.fetchMediaNow(accountId, ref) } : {}),
     executor: options.commands,
+    // Pairing and logout go through the session that owns the account under the same lease epoch.
+    sessionOf: (accountId, epoch) => {
+      const session = ownership.session(accountId)?.session;
+      return session?.epoch === epoch ? session : undefined;
+    },
     ...(scheduler
       ? {
           onBacklogDrained: (context, socket) =>
@@ -199,6 +215,7 @@ export async function startHost(
           return now?.holder === hostId && now.epoch === epoch ? 'this host' : 'another host';
         },
         transport,
+        waVersion,
         auth: new AccountAuthStore({ db, keyring, log: accountLog }, accountId, fence),
         contents,
         consumer,

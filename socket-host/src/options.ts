@@ -12,6 +12,7 @@ import type { SessionOptions } from './connection/account-session.ts';
 import { type BackoffOptions, DEFAULT_BACKOFF } from './connection/backoff.ts';
 import { type MediaOptions, mediaOptions } from './media/options.ts';
 import type { PipelineOptions } from './pipeline/sync-consumer.ts';
+import type { WaVersionOptions } from './transport/wa-version.ts';
 
 export interface HostOptions {
   hostId: string;
@@ -28,6 +29,8 @@ export interface HostOptions {
   /** Reconnect backfills through Cloud Tasks; undefined against a Firestore emulator without the Tasks emulator. */
   scheduling: ScheduleOptions | undefined;
   transport: HostConfig['transport'];
+  /** The WhatsApp Web version's refresh (where it is fetched from is the transport's). */
+  waVersion: Omit<WaVersionOptions, 'fetch'>;
   baileysLogLevel: HostConfig['baileysLogLevel'];
 }
 
@@ -60,6 +63,7 @@ export function hostOptions(config: HostConfig, overrides: { backoff?: Partial<B
       backoff: { ...DEFAULT_BACKOFF, ...overrides.backoff },
       drainTimeoutMs: 3_000,
       reencrypt: keyring.ids.length > 1,
+      includeStatusBroadcast: config.includeStatusBroadcast,
     },
     keyring,
     pipeline: {
@@ -94,6 +98,7 @@ export function hostOptions(config: HostConfig, overrides: { backoff?: Partial<B
             jitterMaxS: config.backfillJitterMaxSeconds,
           },
     transport: config.transport,
+    waVersion: { refreshEveryMs: DAY_MS, minFetchIntervalMs: 60_000 },
     baileysLogLevel: config.baileysLogLevel,
   };
 }

@@ -7,11 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Boom } from '@hapi/boom';
 import { type MessageStatus, messageDocId, paths, threadDocId } from '@wasync/shared';
+import { DisconnectReason } from '@whiskeysockets/baileys';
 import { testApi } from '../../functions/test/support/api.ts';
 import { newUser, type Persona, seedAccount } from '../../functions/test/support/fixtures.ts';
 import type { RunningHost } from '../../socket-host/src/host.ts';
 import { SimulatedWhatsApp } from '../../socket-host/src/transport/simulated/simulator.ts';
+import type { WhatsAppTransport } from '../../socket-host/src/transport/types.ts';
 import { recordingTransport, waitForCommand, writeCommandDoc } from '../../socket-host/test/support/commands.ts';
 import { startTestHost, stateIs, waitForAccount } from '../../socket-host/test/support/host.ts';
 import { clearFirestore, testDb } from '../support/firestore.ts';
@@ -143,6 +146,67 @@ describe('commands: send (API → command → socket host → simulated WhatsApp
       sends.map((s) => s.text),
       ['queued 1', 'queued 2', 'queued 3'],
     );
+  });
+
+  it('a logout (socket closed 401) fails the sends still waiting, queued or in flight, with failed_precondition', async () => {
+    const accountId = 'send-logged-out';
+    await seedAccount(testDb(), accountId, { [agent.uid]: 'agent' });
+    const sim = new SimulatedWhatsApp({ seed: accountId, autoPairAfterMs: 50, timings: FAST });
+    const recording = recordingTransport(sim);
+    // The first send hangs in the socket until the socket closes, then fails as Baileys' does on
+    // a closed socket (428): the chat's next sends stay queued behind it, pending.
+    let closeStuck: (() => void) | undefined;
+    const transport: WhatsAppTransport = {
+      kind: 'simulated',
+      connect(options) {
+        const socket = recording.transport.connect(options);
+        socket.ev.on('connection.update', (update) => {
+          if (update.connection === 'close') closeStuck?.();
+        });
+        const send = socket.sendMessage;
+        socket.sendMessage = async (jid, content, opts) => {
+          if ('text' in content && content.text === 'stuck') {
+            await new Promise<void>((resolve) => (closeStuck = resolve));
+            throw new Boom('Connection Closed', { statusCode: DisconnectReason.connectionClosed });
+          }
+          return send(jid, content, opts);
+        };
+        return socket;
+      },
+    };
+    host = await startTestHost({
+      hostId: `host-${accountId}`,
+      simulator: sim,
+      transport,
+      env: { SEND_INTERVAL_MS: '0', SEND_JITTER_MS: '0' },
+    });
+    await waitForAccount(accountId, (d) => d.connection?.state === 'open' && d.me !== undefined, 20_000);
+    const jid = sim.phone(accountId).chats.find((c) => c.kind === 'dm' && c.jid.endsWith('@s.whatsapp.net'))!.jid;
+    const ids: string[] = [];
+    let stuck = '';
+    for (const text of ['stuck', 'queued 1', 'queued 2']) {
+      const res = await send({ accountId, to: jid, text, clientMessageId: text.replace(' ', '-') });
+      assert.equal(res.status, 202, JSON.stringify(res.body));
+      ids.push(res.body.commandId);
+      stuck ||= res.body.messageId;
+    }
+    await waitForCommand(accountId, ids[0]!, 'running');
+    while (!closeStuck) await sleep(20);
+    for (const id of ids.slice(1))
+      assert.equal((await testDb().doc(paths.command(accountId, id)).get()).get('state'), 'pending');
+
+    await sim.disconnect(accountId, 401);
+    for (const id of ids) {
+      const failed = await waitForCommand(accountId, id, 'failed', 10_000);
+      assert.equal(failed.error.code, 'failed_precondition', JSON.stringify(failed.error));
+      assert.match(failed.error.message, /^logged_out: /);
+    }
+    await waitForAccount(accountId, stateIs('logged_out'));
+    assert.deepEqual(recording.sends, [], 'nothing reached WhatsApp');
+    const message = testDb().doc(paths.message(accountId, threadDocId(jid), messageDocId(null, true, stuck)));
+    const deadline = Date.now() + 10_000;
+    while ((await message.get()).get('status') !== 'error' && Date.now() < deadline) await sleep(100);
+    assert.equal((await message.get()).get('status'), 'error', 'the message stored pending did not go out');
   });
 
   it('a payload that fails the schema fails at once with invalid_argument, and is never sent', async () => {

@@ -5,15 +5,22 @@
  * the new owner wrote, even with writes that were already queued when it lost it.
  */
 import { paths } from '@wasync/shared';
-import type { Firestore, Transaction } from 'firebase-admin/firestore';
+import type { DocumentReference, DocumentSnapshot, Firestore, Transaction } from 'firebase-admin/firestore';
 import { LeaseLostError } from './lease-errors.ts';
 
 export interface Fence {
   readonly accountId: string;
   /** The lease epoch this fence checks; 0 for `unfenced`. */
   readonly epoch: number;
-  /** Runs `write` after checking the lease inside the same transaction; throws LeaseLostError if it moved. */
-  run<T>(write: (tx: Transaction) => Promise<T> | T): Promise<T>;
+  /**
+   * Runs `write` after checking the lease inside the same transaction; throws LeaseLostError if it
+   * moved. `read`: documents the write needs, read in the same round trip as the lease (one read
+   * less per transaction than reading them in `write`); their snapshots are `write`'s second argument.
+   */
+  run<T>(
+    write: (tx: Transaction, snapshots: DocumentSnapshot[]) => Promise<T> | T,
+    read?: readonly DocumentReference[],
+  ): Promise<T>;
 }
 
 /** The lease fields a fence compares. */
@@ -36,10 +43,11 @@ export function leaseFence(
   return {
     accountId,
     epoch,
-    run: (write) => {
+    run: (write, read = []) => {
       if (!stillValid()) return Promise.reject(new LeaseLostError(accountId, epoch, 'lease no longer valid locally'));
       return db.runTransaction(async (tx) => {
-        const head = (await tx.get(ref)).data() as LeaseHeadFields | undefined;
+        const [lease, ...snapshots] = await tx.getAll(ref, ...read);
+        const head = lease!.data() as LeaseHeadFields | undefined;
         if (head?.holder !== holder || head.epoch !== epoch) {
           const err = new LeaseLostError(
             accountId,
@@ -49,7 +57,7 @@ export function leaseFence(
           onLost(err);
           throw err;
         }
-        return write(tx);
+        return write(tx, snapshots);
       });
     },
   };
@@ -57,5 +65,10 @@ export function leaseFence(
 
 /** A plain transaction, for tools and tests that run outside any lease. */
 export function unfenced(db: Firestore, accountId: string): Fence {
-  return { accountId, epoch: 0, run: (write) => db.runTransaction(async (tx) => write(tx)) };
+  return {
+    accountId,
+    epoch: 0,
+    run: (write, read = []) =>
+      db.runTransaction(async (tx) => write(tx, read.length > 0 ? await tx.getAll(...read) : [])),
+  };
 }

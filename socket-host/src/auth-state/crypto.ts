@@ -5,7 +5,7 @@
  * the current key (all new writes) and any previous ones (read only). A key id is a hash of the
  * key, so it identifies the key without revealing it and needs no separate configuration.
  *
- * The additional authenticated data binds each ciphertext to its place (account, document, part):
+ * The additional authenticated data binds each ciphertext to its place (account, document):
  * a sealed value copied into another account's or key's document fails to open instead of being
  * accepted as that account's secret.
  */
@@ -30,7 +30,6 @@ export interface Sealed {
 export interface SealContext {
   accountId: string;
   docId: string;
-  part: number;
 }
 
 /**
@@ -137,6 +136,10 @@ export class Keyring {
   }
 }
 
-function aad({ accountId, docId, part }: SealContext): Buffer {
-  return Buffer.from(`${AAD_PREFIX}\0${accountId}\0${docId}\0${part}`, 'utf8');
+/**
+ * The trailing `0` is what was once a part number (always 0: a value in parts is sealed whole
+ * before it is split). Stored ciphertexts were authenticated with it, so it stays.
+ */
+function aad({ accountId, docId }: SealContext): Buffer {
+  return Buffer.from(`${AAD_PREFIX}\0${accountId}\0${docId}\0${0}`, 'utf8');
 }

@@ -11,11 +11,19 @@
  * values, and JIDs are no more secret here than in the thread documents.
  *
  * Writes are fenced (see accounts/fence.ts): a host that lost the account cannot overwrite the new
- * owner's ratchets, which is exactly what makes WhatsApp sessions fail with "Bad MAC". Every
- * `keys.set()` is one transaction, so a Baileys key transaction lands whole or not at all. The
- * only exception is a set larger than one commit (Baileys' first upload of 812 pre-keys): it is
- * committed in order in several fenced transactions. A partial pre-key write is harmless: Baileys
- * re-generates and re-uploads unacknowledged pre-keys.
+ * owner's ratchets, which is exactly what makes WhatsApp sessions fail with "Bad MAC".
+ *
+ * Keys are written behind (key-buffer.ts): Baileys' key transactions land in memory and are
+ * committed together within a short bound, each commit one fenced transaction (a batch larger than
+ * one commit — Baileys' first upload of 812 pre-keys — in order in several).
+ *
+ * Creds never go back. A write of pre-keys carries the creds in its first commit, with the pre-key
+ * counters (`nextPreKeyId`, `firstUnuploadedPreKeyId`) raised past the keys it writes: keys never
+ * land without the counter that names them (otherwise the next start would generate keys with the
+ * same ids and overwrite the ones already uploaded to WhatsApp). The counters are also stored in
+ * the clear on the creds document (they are not secret), and no creds write lowers them. Between
+ * sockets of one session the creds object stays in memory (`load()` hands it out again), so a
+ * reconnect logs in with the newest creds even while Firestore has not taken them yet.
  */
 
 import { paths, safeDocId } from '@wasync/shared';
@@ -40,6 +48,8 @@ import { isLeaseLost } from '../accounts/lease-errors.ts';
 import type { Logger } from '../log.ts';
 import { decodeKey, decodeValue, encodeValue, KEY_TYPES, type KeyType } from './codec.ts';
 import type { Keyring, Sealed } from './crypto.ts';
+import { DEFAULT_KEY_BUFFER, type KeyBufferOptions, KeyWriteBuffer } from './key-buffer.ts';
+import { DEFAULT_SAVE_RETRY, retryUntilSavedOrLeaseLost, type SaveRetryOptions } from './save-retry.ts';
 
 /** Ciphertext bytes per document; well under Firestore's 1 MiB so the other fields always fit. */
 export const MAX_PART_BYTES = 700_000;
@@ -64,7 +74,13 @@ interface AuthDocFields {
   epoch: number;
   updatedAt: Date;
   type?: string;
+  /** Creds only, in the clear: the pre-key counters, which no creds write may lower. */
+  nextPreKeyId?: number;
+  firstUnuploadedPreKeyId?: number;
 }
+
+/** The creds fields that name pre-keys: they only grow. */
+type PreKeyCounters = Pick<AuthenticationCreds, 'nextPreKeyId' | 'firstUnuploadedPreKeyId'>;
 
 interface Put {
   ref: DocumentReference;
@@ -72,17 +88,24 @@ interface Put {
   type: string | undefined;
   sealed: Sealed;
   large: boolean;
+  /** Creds only: their pre-key counters, stored in the clear as well. */
+  counters?: PreKeyCounters;
 }
 interface Del {
   ref: DocumentReference;
   large: boolean;
 }
-type Op = { put: Put } | { del: Del };
+/** The whole creds object: sealed inside the transaction, with pre-key counters no lower than stored. */
+type Op = { put: Put } | { del: Del } | { creds: AuthenticationCreds };
 
 export interface AuthStoreDeps {
   db: Firestore;
   keyring: Keyring;
   log: Logger;
+  /** How Signal keys are written: behind a buffer (default), or one fenced commit per write (the baseline). */
+  keyWrites?: KeyBufferOptions | 'direct';
+  /** Delays between retries of a failed key commit. */
+  saveRetry?: SaveRetryOptions;
 }
 
 export class AccountAuthStore {
@@ -93,6 +116,10 @@ export class AccountAuthStore {
   readonly #inFlight = new Set<Promise<void>>();
   /** The generation of each creds object `load()` handed out: a wipe retires them with their key stores. */
   readonly #credsGeneration = new WeakMap<AuthenticationCreds, number>();
+  /** The creds the last `load()` handed out: the newest there are, whatever reached Firestore. */
+  #live: AuthenticationCreds | undefined;
+  /** Key writes not yet committed; undefined on the direct path. */
+  readonly #buffer: KeyWriteBuffer | undefined;
 
   constructor(
     private readonly deps: AuthStoreDeps,
@@ -100,37 +127,60 @@ export class AccountAuthStore {
     private readonly fence: Fence,
   ) {
     this.#root = deps.db.doc(paths.authState(accountId));
+    const keyWrites = deps.keyWrites ?? DEFAULT_KEY_BUFFER;
+    if (keyWrites !== 'direct') {
+      this.#buffer = new KeyWriteBuffer(
+        {
+          commit: (data) => this.#setKeys(data, this.#live),
+          read: (type, ids) => this.#getKeys(type, ids),
+          retry: retryUntilSavedOrLeaseLost(deps.log, 'auth-state keys', deps.saveRetry ?? DEFAULT_SAVE_RETRY),
+        },
+        keyWrites,
+      );
+    }
   }
-
-  /** The raw signal key store (no cache); `load()` wraps it in Baileys' read-through cache. */
-  readonly keys: SignalKeyStore = this.#keyStore(() => true);
 
   /**
    * Creds and a cached key store, ready for `makeWASocket`. New accounts get fresh creds (QR
-   * pairing). The key store stops writing once the auth state is wiped: a closed socket's
-   * processing may still be running, and its writes must not bring keys back after a logout.
+   * pairing). Within one store (one session) the creds handed out before are handed out again:
+   * they are newer than what Firestore may hold while a save is still being retried. The key store
+   * stops writing once the auth state is wiped: a closed socket's processing may still be
+   * running, and its writes must not bring keys back after a logout.
    */
   async load(): Promise<{ state: AuthenticationState; isNew: boolean }> {
-    const stored = await this.readCreds();
+    const live = this.#live && this.#isCurrent(this.#live) ? this.#live : undefined;
+    const stored = live ?? (await this.readCreds());
     // Keys without creds are what a wipe leaves when the process dies half-way (creds go first):
     // finish it, or the new pairing would run on the old identity's sessions and app-state keys.
     if (stored === undefined) await this.#deleteKeys();
     const creds = stored ?? initAuthCreds();
     const generation = ++this.#generation;
-    this.#credsGeneration.set(creds, generation);
+    if (!live) this.#credsGeneration.set(creds, generation);
+    this.#live = creds;
     const keys = makeCacheableSignalKeyStore(
-      this.#keyStore(() => generation >= this.#retiredBelow),
+      this.#keyStore(creds, () => generation >= this.#retiredBelow),
       this.deps.log,
     );
     return { state: { creds, keys }, isNew: stored === undefined };
   }
 
-  #keyStore(writable: () => boolean): SignalKeyStore {
+  /** Resolves once every key write made so far has landed (or was dropped for a lost lease). */
+  flush(): Promise<void> {
+    return this.#buffer?.flush() ?? Promise.resolve();
+  }
+
+  #isCurrent(creds: AuthenticationCreds): boolean {
+    return (this.#credsGeneration.get(creds) ?? Infinity) >= this.#retiredBelow;
+  }
+
+  #keyStore(creds: AuthenticationCreds, writable: () => boolean): SignalKeyStore {
+    const buffer = this.#buffer;
     return {
-      get: (type, ids) => this.#getKeys(type, ids),
+      get: (type, ids) => (buffer ? buffer.get(type, ids) : this.#getKeys(type, ids)),
       set: async (data) => {
         if (!writable()) return;
-        const write = this.#setKeys(data);
+        for (const type of Object.keys(data)) assertKeyType(type);
+        const write = buffer ? buffer.set(data) : this.#setKeys(data, creds);
         this.#inFlight.add(write);
         try {
           await write;
@@ -152,12 +202,14 @@ export class AccountAuthStore {
     return (await this.#root.get()).get('kid') as string | undefined;
   }
 
-  /** Writes the whole creds object (Baileys merges every `creds.update` into it in place). */
+  /**
+   * Writes the whole creds object (Baileys merges every `creds.update` into it in place), its
+   * pre-key counters never below the stored ones.
+   */
   async writeCreds(creds: AuthenticationCreds): Promise<void> {
     // Creds of a socket from before a wipe (logged out) must not come back.
-    if ((this.#credsGeneration.get(creds) ?? Infinity) < this.#retiredBelow) return;
-    const put = this.#put(this.#root, CREDS_DOC_ID, undefined, creds, true);
-    await this.#commit([{ put }]);
+    if (!this.#isCurrent(creds)) return;
+    await this.#commit([{ creds }]);
   }
 
   /**
@@ -168,6 +220,8 @@ export class AccountAuthStore {
    */
   async wipe(): Promise<void> {
     this.#retiredBelow = this.#generation + 1;
+    this.#live = undefined;
+    await this.#buffer?.discard();
     await Promise.allSettled([...this.#inFlight]);
     // The account's pairing generation moves in the same transaction as the creds go: commands
     // written for this session are never run in the next one (shared/src/commands.ts).
@@ -216,8 +270,9 @@ export class AccountAuthStore {
             ref: snap.ref,
             docId,
             type: snap.get('type') as string | undefined,
-            sealed: keyring.seal(plain, { accountId: this.accountId, docId, part: 0 }),
+            sealed: keyring.seal(plain, { accountId: this.accountId, docId }),
             large: true,
+            ...(docId === CREDS_DOC_ID ? { counters: storedCounters(snap) } : {}),
           });
         }
         this.#applyPuts(tx, puts, new Map(snaps.map((s) => [s.ref.path, partsOf(s)])));
@@ -243,8 +298,13 @@ export class AccountAuthStore {
     return out;
   }
 
-  async #setKeys(data: SignalDataSet): Promise<void> {
+  /**
+   * Commits keys; pre-keys go with `creds` in the first commit, their counters raised past the
+   * highest pre-key id written (in memory too: the next socket of this store logs in with them).
+   */
+  async #setKeys(data: SignalDataSet, creds: AuthenticationCreds | undefined): Promise<void> {
     const ops: Op[] = [];
+    let lastPreKeyId = 0;
     for (const [type, values] of Object.entries(data)) {
       assertKeyType(type);
       for (const [id, value] of Object.entries(values ?? {})) {
@@ -254,13 +314,19 @@ export class AccountAuthStore {
         ops.push(
           value == null ? { del: { ref, large } } : { put: this.#put(ref, keyDocId(type, id), type, value, large) },
         );
+        if (type === 'pre-key' && value != null) lastPreKeyId = Math.max(lastPreKeyId, Number(id) || 0);
       }
+    }
+    if (lastPreKeyId > 0 && creds && this.#isCurrent(creds)) {
+      creds.nextPreKeyId = Math.max(creds.nextPreKeyId, lastPreKeyId + 1);
+      creds.firstUnuploadedPreKeyId = Math.max(creds.firstUnuploadedPreKeyId, lastPreKeyId + 1);
+      ops.unshift({ creds });
     }
     await this.#commit(ops);
   }
 
   #put(ref: DocumentReference, docId: string, type: string | undefined, value: unknown, large: boolean): Put {
-    const sealed = this.deps.keyring.seal(encodeValue(value), { accountId: this.accountId, docId, part: 0 });
+    const sealed = this.deps.keyring.seal(encodeValue(value), { accountId: this.accountId, docId });
     return { ref, docId, type, sealed, large: large || sealed.ct.length > MAX_PART_BYTES };
   }
 
@@ -284,17 +350,21 @@ export class AccountAuthStore {
   async #commitFenced(ops: Op[], alsoWrite?: (tx: Transaction) => void): Promise<void> {
     for (const [i, group] of commitGroups(ops).entries()) {
       await this.fence.run(async (tx) => {
-        // Values that may span parts: learn the old part count so no stale part stays behind.
-        const large = group.map((op) => ('put' in op ? op.put : op.del)).filter((o) => o.large);
-        const oldParts = new Map<string, number>();
-        if (large.length > 0) {
-          for (const snap of await tx.getAll(...large.map((o) => o.ref))) oldParts.set(snap.ref.path, partsOf(snap));
-        }
-        this.#applyPuts(
-          tx,
-          group.flatMap((op) => ('put' in op ? [op.put] : [])),
-          oldParts,
-        );
+        // Values that may span parts: learn the old part count so no stale part stays behind. The
+        // creds document is read for its counters too, which also orders creds writes.
+        const refs = group.flatMap((op) => {
+          if ('creds' in op) return [this.#root];
+          const { ref, large } = 'put' in op ? op.put : op.del;
+          return large ? [ref] : [];
+        });
+        const snaps = refs.length > 0 ? await tx.getAll(...refs) : [];
+        const oldParts = new Map(snaps.map((snap) => [snap.ref.path, partsOf(snap)]));
+        const storedCreds = snaps.find((snap) => snap.ref.path === this.#root.path);
+        const puts = group.flatMap((op) => {
+          if ('put' in op) return [op.put];
+          return 'creds' in op ? [this.#credsPut(op.creds, storedCreds)] : [];
+        });
+        this.#applyPuts(tx, puts, oldParts);
         for (const op of group) {
           if (!('del' in op)) continue;
           tx.delete(op.del.ref);
@@ -305,9 +375,19 @@ export class AccountAuthStore {
     }
   }
 
+  /** `creds` sealed as they are now, their pre-key counters raised to the stored ones if those are higher. */
+  #credsPut(creds: AuthenticationCreds, stored: DocumentSnapshot | undefined): Put {
+    const before = stored && storedCounters(stored);
+    const counters: PreKeyCounters = {
+      nextPreKeyId: Math.max(creds.nextPreKeyId, before?.nextPreKeyId ?? 0),
+      firstUnuploadedPreKeyId: Math.max(creds.firstUnuploadedPreKeyId, before?.firstUnuploadedPreKeyId ?? 0),
+    };
+    return { ...this.#put(this.#root, CREDS_DOC_ID, undefined, { ...creds, ...counters }, true), counters };
+  }
+
   #applyPuts(tx: Transaction, puts: Put[], oldParts: ReadonlyMap<string, number>): void {
     const updatedAt = new Date();
-    for (const { ref, type, sealed } of puts) {
+    for (const { ref, type, sealed, counters } of puts) {
       const chunks = splitBytes(sealed.ct, MAX_PART_BYTES);
       const fields: AuthDocFields = {
         kid: sealed.kid,
@@ -318,6 +398,7 @@ export class AccountAuthStore {
         updatedAt,
       };
       if (type !== undefined) fields.type = type;
+      if (counters) Object.assign(fields, counters);
       tx.set(ref, fields);
       for (let n = 1; n < chunks.length; n++) tx.set(partRef(ref, n), { ct: chunks[n] });
       for (let n = chunks.length; n < (oldParts.get(ref.path) ?? 1); n++) tx.delete(partRef(ref, n));
@@ -345,10 +426,7 @@ export class AccountAuthStore {
       const rest = await tx.getAll(...refs);
       bytes = Buffer.concat([bytes, ...rest.map((p) => Buffer.from((p.get('ct') as Buffer | undefined) ?? []))]);
     }
-    return this.deps.keyring.open(
-      { kid, iv: Buffer.from(iv), ct: bytes },
-      { accountId: this.accountId, docId, part: 0 },
-    );
+    return this.deps.keyring.open({ kid, iv: Buffer.from(iv), ct: bytes }, { accountId: this.accountId, docId });
   }
 
   #keyRef(type: string, id: string): DocumentReference {
@@ -362,6 +440,14 @@ export function keyDocId(type: string, id: string): string {
 
 function assertKeyType(type: string): asserts type is KeyType {
   if (!KEY_TYPE_SET.has(type)) throw new TypeError(`unknown signal key type "${type}"`);
+}
+
+/** The pre-key counters stored in the clear on a creds document (0 where absent). */
+function storedCounters(snap: DocumentSnapshot): PreKeyCounters {
+  return {
+    nextPreKeyId: (snap.get('nextPreKeyId') as number | undefined) ?? 0,
+    firstUnuploadedPreKeyId: (snap.get('firstUnuploadedPreKeyId') as number | undefined) ?? 0,
+  };
 }
 
 function partsOf(snap: DocumentSnapshot): number {
@@ -386,8 +472,10 @@ function commitGroups(ops: Op[]): Op[][] {
   let writes = 0;
   let bytes = 0;
   for (const op of ops) {
-    const opBytes = 'put' in op ? op.put.sealed.ct.length + 200 : 100;
-    const opWrites = 'put' in op ? Math.ceil(op.put.sealed.ct.length / MAX_PART_BYTES) + 1 : 2;
+    // Creds are sealed inside the transaction; a few KiB, more with a large `processedHistoryMessages`.
+    const ctBytes = 'put' in op ? op.put.sealed.ct.length : 'creds' in op ? 64_000 : 0;
+    const opBytes = ctBytes + 200;
+    const opWrites = 'del' in op ? 2 : Math.ceil(ctBytes / MAX_PART_BYTES) + 1;
     if (current.length > 0 && (writes + opWrites > MAX_WRITES_PER_COMMIT || bytes + opBytes > MAX_BYTES_PER_COMMIT)) {
       groups.push(current);
       current = [];

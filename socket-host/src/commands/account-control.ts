@@ -1,20 +1,16 @@
 /**
- * What the command executor may do to an account's connection, behind one narrow interface.
- *
- * MERGE NOTE (issue 14): the socket host's part two gives the session its own pairing API (a
- * pairing code requested at the right moment, QR refs not ending the attempt, `logout()`); at the
- * merge, `sessionControl` below is replaced by an adapter onto that API and nothing else in
- * `commands/` changes. What it does today, on the session as it is:
- * - `pair({ phoneNumber })`: waits until the current socket shows a QR (it reached WhatsApp and
- *   waits to be linked), then `requestPairingCode(phoneNumber)` on it;
- * - `pair({})` (QR): a socket whose QR came before the request is ended with `restartRequired`
- *   (515), which the session answers with a new socket and so a fresh QR;
- * - `logout()`: Baileys' `logout()` on the live socket; the socket closes with 401, and the
- *   session's reaction to 401 wipes the auth state (bumping `pairingGeneration`) and parks the
- *   account `logged_out` (no reconnect).
+ * What the command executor may do to an account's connection, behind one narrow interface: an
+ * adapter onto the account session's own API (connection/session-control.ts), which knows when a
+ * socket can take a pairing code and keeps the QR refs from ending a code attempt early. Only the
+ * socket for sends and history requests is read from the event seam (the executor's watch sees
+ * `open` in event order).
  */
-import { Boom } from '@hapi/boom';
-import { DisconnectReason } from '@whiskeysockets/baileys';
+import {
+  type PairRequest,
+  type SessionControl,
+  SessionControlError,
+  type SessionControlErrorCode,
+} from '../connection/session-control.ts';
 import type { AccountContext } from '../pipeline/consumer.ts';
 import type { WhatsAppSocket } from '../transport/types.ts';
 import type { ConnectionWatch } from './connection-watch.ts';
@@ -22,12 +18,7 @@ import type { ConnectionWatch } from './connection-watch.ts';
 /** The socket calls the executor makes itself. */
 export type CommandSocket = Pick<WhatsAppSocket, 'sendMessage' | 'fetchMessageHistory'>;
 
-export interface PairRequest {
-  /** E.164 digits without `+`: pair by code; absent: by QR. */
-  phoneNumber?: string;
-  /** When the pairing was asked for: a QR shown before it is not "fresh". */
-  requestedAt: number;
-}
+export type { PairRequest } from '../connection/session-control.ts';
 
 export interface AccountControl {
   /** The socket, while one is open (sends, history requests); undefined otherwise. */
@@ -50,41 +41,42 @@ export class ControlError extends Error {
   }
 }
 
-/** How long `pair` waits for the socket to reach WhatsApp before giving up. */
-const SOCKET_READY_MS = 60_000;
+/** The command error code for each refusal of the session. */
+const COMMAND_CODE: Record<SessionControlErrorCode, string> = {
+  linked: 'failed_precondition',
+  not_linked: 'failed_precondition',
+  not_connected: 'unavailable',
+  stopped: 'unavailable',
+  invalid_phone_number: 'invalid_argument',
+};
 
-export function sessionControl(context: AccountContext, watch: ConnectionWatch): AccountControl {
-  const live = () => context.socket();
+/**
+ * `session()` is the account's session under the executor's lease epoch, looked up per call
+ * (undefined once this host let the account go).
+ */
+export function sessionControl(
+  session: () => SessionControl | undefined,
+  context: AccountContext,
+  watch: ConnectionWatch,
+): AccountControl {
+  const current = (): SessionControl => {
+    const found = session();
+    if (!found || watch.closed) throw new ControlError('unavailable', 'this host is letting the account go');
+    return found;
+  };
   return {
-    openSocket: () => (watch.isOpen ? live() : undefined),
-    isPaired: () => context.me() !== undefined && watch.isOpen,
-    async pair({ phoneNumber, requestedAt }) {
-      if (watch.isOpen) throw new ControlError('failed_precondition', 'the account is linked already; log out first');
-      if (phoneNumber === undefined) {
-        const shownAt = watch.qrShownAt;
-        // A QR from before the request may be about to expire: a new socket starts a new series.
-        if (shownAt !== undefined && shownAt < requestedAt) {
-          await live()?.end(new Boom('fresh QR requested', { statusCode: DisconnectReason.restartRequired }));
-        }
-        return {};
-      }
-      await withDeadline(watch.whenQrShown(), SOCKET_READY_MS, 'the socket did not reach WhatsApp in time');
-      const socket = live();
-      if (!socket || watch.closed) throw new ControlError('unavailable', 'the account has no socket now');
-      return { pairingCode: await socket.requestPairingCode(phoneNumber) };
-    },
-    async logout() {
-      const socket = live();
-      if (!socket || !watch.isOpen) throw new ControlError('unavailable', 'the account has no open socket');
-      await socket.logout();
-    },
+    openSocket: () => (watch.isOpen ? context.socket() : undefined),
+    isPaired: () => session()?.paired === true,
+    pair: (request) => asControlError(() => current().pair(request)),
+    logout: () => asControlError(() => current().logout()),
   };
 }
 
-function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ControlError('unavailable', message)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+async function asControlError<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof SessionControlError) throw new ControlError(COMMAND_CODE[err.code], err.message);
+    throw err;
+  }
 }

@@ -4,10 +4,10 @@
  * first): a host that lost the account can neither claim nor finish a command.
  *
  * Stored by the host besides the contract fields: `claim{ epoch, at }` (who runs it) and
- * `sending{ epoch, at }` (written just before a send is handed to the socket).
+ * `sending{ epoch, at }` (written with the `pending` message, just before a send is handed to the socket).
  */
 import { type CommandError, type EpochMs, paths } from '@wasync/shared';
-import { type DocumentSnapshot, type Firestore, Timestamp } from 'firebase-admin/firestore';
+import { type DocumentSnapshot, type Firestore, Timestamp, type Transaction } from 'firebase-admin/firestore';
 import type { Fence } from '../accounts/fence.ts';
 import { type ClaimDecision, claimDecision, type StoredCommand } from './claim.ts';
 
@@ -20,6 +20,9 @@ export interface SeenCommand {
   createdAt: EpochMs;
   expiresAt: EpochMs;
 }
+
+/** Commands failed per transaction (Firestore's 500 writes, with room). */
+const FAIL_BATCH = 400;
 
 const millis = (value: unknown): number => (value instanceof Timestamp ? value.toMillis() : Number.NaN);
 
@@ -79,30 +82,40 @@ export class CommandStore {
   claim(commandId: string, now = Date.now()): Promise<ClaimDecision> {
     const ref = this.#ref(commandId);
     const account = this.db.doc(paths.account(this.accountId));
-    return this.fence.run(async (tx) => {
-      const [snapshot, accountSnapshot] = await tx.getAll(ref, account);
-      if (!snapshot!.exists) return { kind: 'skip', why: 'gone' } as const;
-      const generation: unknown = accountSnapshot!.get('pairingGeneration');
-      const decision = claimDecision(
-        storedCommand(snapshot!),
-        typeof generation === 'number' ? generation : undefined,
-        this.fence.epoch,
-        now,
-        this.sendTtlMs,
-      );
-      const at = Timestamp.fromMillis(now);
-      if (decision.kind === 'run') {
-        tx.update(ref, { state: 'running', claim: { epoch: this.fence.epoch, at }, updatedAt: at });
-      } else if (decision.kind === 'fail') {
-        tx.update(ref, { state: 'failed', error: decision.error, updatedAt: at });
-      }
-      return decision;
-    });
+    return this.fence.run(
+      (tx, [snapshot, accountSnapshot]) => {
+        if (!snapshot!.exists) return { kind: 'skip', why: 'gone' } as const;
+        const generation: unknown = accountSnapshot!.get('pairingGeneration');
+        const decision = claimDecision(
+          storedCommand(snapshot!),
+          typeof generation === 'number' ? generation : undefined,
+          this.fence.epoch,
+          now,
+          this.sendTtlMs,
+        );
+        const at = Timestamp.fromMillis(now);
+        if (decision.kind === 'run') {
+          tx.update(ref, { state: 'running', claim: { epoch: this.fence.epoch, at }, updatedAt: at });
+        } else if (decision.kind === 'fail') {
+          tx.update(ref, { state: 'failed', error: decision.error, updatedAt: at });
+        }
+        return decision;
+      },
+      [ref, account],
+    );
   }
 
-  /** Records that the send is being handed to the socket now (only while this owner runs it). */
-  markSending(commandId: string): Promise<void> {
-    return this.#whileOurs(commandId, (at) => ({ sending: { epoch: this.fence.epoch, at } }));
+  /**
+   * The write that records a send is being handed to the socket now, to add to another fenced
+   * transaction of this owner: the one that stores the message `pending` (a transaction of its
+   * own would cost every send one more round of fenced writes). Written without
+   * reading the command: under the fence nobody but this owner writes a command it claimed (the
+   * functions only create commands; another host cannot pass the fence), and it is `running` under
+   * our claim from the claim until this owner records its end, which comes after the send.
+   */
+  sendingMarker(commandId: string): (tx: Transaction) => void {
+    const ref = this.#ref(commandId);
+    return (tx) => tx.update(ref, { sending: { epoch: this.fence.epoch, at: Timestamp.now() } });
   }
 
   finish(commandId: string, result: Record<string, unknown>): Promise<void> {
@@ -116,12 +129,33 @@ export class CommandStore {
   /** Fails a command still pending (a send that waited past its TTL), in one fenced transaction. */
   async failIfPending(commandId: string, error: CommandError): Promise<boolean> {
     const ref = this.#ref(commandId);
-    return this.fence.run(async (tx) => {
-      const snapshot = await tx.get(ref);
-      if (snapshot.get('state') !== 'pending') return false;
-      tx.update(ref, { state: 'failed', error, updatedAt: Timestamp.now() });
-      return true;
-    });
+    return this.fence.run(
+      (tx, [snapshot]) => {
+        if (snapshot!.get('state') !== 'pending') return false;
+        tx.update(ref, { state: 'failed', error, updatedAt: Timestamp.now() });
+        return true;
+      },
+      [ref],
+    );
+  }
+
+  /**
+   * Fails those of `commandIds` still pending, in fenced transactions of at most `FAIL_BATCH`
+   * commands each; returns the ids failed.
+   */
+  async failAllPending(commandIds: readonly string[], error: CommandError): Promise<string[]> {
+    const failed: string[] = [];
+    for (let i = 0; i < commandIds.length; i += FAIL_BATCH) {
+      const refs = commandIds.slice(i, i + FAIL_BATCH).map((id) => this.#ref(id));
+      const ids = await this.fence.run((tx, snapshots) => {
+        const at = Timestamp.now();
+        const pending = snapshots.filter((snapshot) => snapshot.get('state') === 'pending');
+        for (const snapshot of pending) tx.update(snapshot.ref, { state: 'failed', error, updatedAt: at });
+        return pending.map((snapshot) => snapshot.id);
+      }, refs);
+      failed.push(...ids);
+    }
+    return failed;
   }
 
   /** Reads a command (outside any transaction). */
@@ -132,13 +166,15 @@ export class CommandStore {
   /** Applies `fields` if the command is still running under this owner's claim; else nothing. */
   #whileOurs(commandId: string, fields: (at: Timestamp) => Record<string, unknown>): Promise<void> {
     const ref = this.#ref(commandId);
-    return this.fence.run(async (tx) => {
-      const snapshot = await tx.get(ref);
-      if (snapshot.get('state') !== 'running' || snapshot.get('claim.epoch') !== this.fence.epoch) {
-        throw new Error(`command ${commandId} is no longer running under epoch ${this.fence.epoch}`);
-      }
-      tx.update(ref, fields(Timestamp.now()));
-    });
+    return this.fence.run(
+      (tx, [snapshot]) => {
+        if (snapshot!.get('state') !== 'running' || snapshot!.get('claim.epoch') !== this.fence.epoch) {
+          throw new Error(`command ${commandId} is no longer running under epoch ${this.fence.epoch}`);
+        }
+        tx.update(ref, fields(Timestamp.now()));
+      },
+      [ref],
+    );
   }
 
   #ref(commandId: string) {

@@ -6,6 +6,7 @@
  */
 import type { MediaState } from '@wasync/shared';
 import type { Firestore } from 'firebase-admin/firestore';
+import type { SessionControl } from '../connection/session-control.ts';
 import type {
   AccountContext,
   AccountEventConsumer,
@@ -20,6 +21,8 @@ import { AccountCommands, type BackfillRunner, type ExecutorOptions } from './ex
 
 export interface CommandsConsumerOptions {
   executor: ExecutorOptions;
+  /** The account's session under lease `epoch` (pairing, logout); undefined once it is let go. */
+  sessionOf: (accountId: string, epoch: number) => SessionControl | undefined;
   /** Backfill per account (its runner needs the account's pipeline and watch). */
   backfill?: (context: AccountContext, watch: ConnectionWatch, pipeline: SyncConsumer) => BackfillRunner;
   /** Told when an open socket has delivered its offline backlog (backfill scheduling). */
@@ -54,7 +57,7 @@ export class CommandsConsumer implements AccountEventConsumer {
       db: this.db,
       accountId,
       fence: context.fence,
-      control: sessionControl(context, watch),
+      control: sessionControl(() => this.options.sessionOf(accountId, context.epoch), context, watch),
       watch,
       writer: () => pipeline?.account(accountId),
       me: () => context.me(),

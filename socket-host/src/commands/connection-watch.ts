@@ -1,9 +1,12 @@
 /**
  * What the command executor needs to know about an account's socket, read from the events the
  * host hands to the seam (in order): whether a socket is open now (sends and history requests
- * wait for it), whether the current socket has shown a QR (it is ready for a pairing code), and
- * when its offline backlog has been delivered (`receivedPendingNotifications`: backfill after that).
+ * wait for it), when its offline backlog has been delivered (`receivedPendingNotifications`:
+ * backfill after that), and whether the account was logged out (a socket closed with 401 and the
+ * like: no socket opens again in this ownership, so nothing waiting for one should wait on).
+ * Pairing asks the session itself (connection/session-control.ts).
  */
+import { reactionTo } from '../connection/disconnect-policy.ts';
 import type { BaileysEventBatch } from '../pipeline/consumer.ts';
 import type { HistorySet } from '../pipeline/history/raw-codec.ts';
 
@@ -11,21 +14,16 @@ type Waiter = () => void;
 
 export class ConnectionWatch {
   #open = false;
-  #qrAt: number | undefined;
   #openWaiters: Waiter[] = [];
-  #qrWaiters: Waiter[] = [];
+  #loggedOutWaiters: Waiter[] = [];
   #onDrained: Array<(epochSocket: number) => void> = [];
   #onHistory: Array<(set: HistorySet) => void> = [];
-  #socket = 0;
+  #onLoggedOut: Array<(reason: string) => void> = [];
+  #loggedOut: string | undefined;
   #closed = false;
 
   get isOpen(): boolean {
     return this.#open && !this.#closed;
-  }
-
-  /** When the current socket showed its first QR (undefined: none yet, or a new socket since). */
-  get qrShownAt(): number | undefined {
-    return this.#qrAt;
   }
 
   observe(events: BaileysEventBatch, socket: number): void {
@@ -33,20 +31,18 @@ export class ConnectionWatch {
     if (history) for (const listener of this.#onHistory) listener(history);
     const update = events['connection.update'];
     if (!update) return;
-    if (socket !== this.#socket) {
-      this.#socket = socket;
-      this.#qrAt = undefined;
-    }
-    if (update.qr) {
-      this.#qrAt ??= Date.now();
-      this.#release('qr');
-    }
     if (update.connection === 'open') {
       this.#open = true;
-      this.#qrAt = undefined;
+      this.#loggedOut = undefined;
       this.#release('open');
     }
     if (update.connection === 'close' || update.connection === 'connecting') this.#open = false;
+    const reaction = update.connection === 'close' ? reactionTo(update.lastDisconnect?.error) : undefined;
+    if (reaction?.kind === 'logged_out') {
+      this.#loggedOut = reaction.reason;
+      for (const listener of this.#onLoggedOut) listener(reaction.reason);
+      this.#release('loggedOut');
+    }
     if (update.receivedPendingNotifications === true && this.#open) {
       for (const listener of this.#onDrained) listener(socket);
     }
@@ -58,15 +54,28 @@ export class ConnectionWatch {
     return new Promise((resolve) => this.#openWaiters.push(resolve));
   }
 
-  /** Resolves once the current socket shows a QR (it reached WhatsApp and waits to be linked). */
-  whenQrShown(): Promise<void> {
-    if (this.#qrAt !== undefined && !this.#closed) return Promise.resolve();
-    return new Promise((resolve) => this.#qrWaiters.push(resolve));
+  /**
+   * `whenOpen`, or once the account is logged out (at once if it is): what a send waits for, as
+   * no socket opens again after a logout in this ownership (callers look at `loggedOut`).
+   */
+  whenOpenOrLoggedOut(): Promise<void> {
+    if (this.#loggedOut !== undefined) return Promise.resolve();
+    return Promise.race([this.whenOpen(), new Promise<void>((resolve) => this.#loggedOutWaiters.push(resolve))]);
   }
 
   /** `listener(set)` sees every history set (backfill answers among them), as Baileys emitted it. */
   onHistory(listener: (set: HistorySet) => void): void {
     this.#onHistory.push(listener);
+  }
+
+  /** Why the account was logged out (the close's reason), while no socket opened since; else undefined. */
+  get loggedOut(): string | undefined {
+    return this.#loggedOut;
+  }
+
+  /** `listener(reason)` runs when a socket closes because the account was logged out (401, 403, 406, 411). */
+  onLoggedOut(listener: (reason: string) => void): void {
+    this.#onLoggedOut.push(listener);
   }
 
   /** `listener(socketNo)` runs each time an open socket has delivered its offline backlog. */
@@ -78,17 +87,17 @@ export class ConnectionWatch {
   close(): void {
     this.#closed = true;
     this.#release('open');
-    this.#release('qr');
+    this.#release('loggedOut');
   }
 
   get closed(): boolean {
     return this.#closed;
   }
 
-  #release(which: 'open' | 'qr'): void {
-    const waiters = which === 'open' ? this.#openWaiters : this.#qrWaiters;
-    if (which === 'open') this.#openWaiters = [];
-    else this.#qrWaiters = [];
+  #release(which: 'open' | 'loggedOut'): void {
+    let waiters: Waiter[];
+    if (which === 'open') [waiters, this.#openWaiters] = [this.#openWaiters, []];
+    else [waiters, this.#loggedOutWaiters] = [this.#loggedOutWaiters, []];
     for (const wake of waiters) wake();
   }
 }

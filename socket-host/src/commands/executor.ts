@@ -30,7 +30,7 @@ import { CommandStore, type SeenCommand } from './command-store.ts';
 import type { ConnectionWatch } from './connection-watch.ts';
 import { SendPacer } from './pacer.ts';
 import { writePairingCode } from './pairing-doc.ts';
-import { type MessageWriter, runSend } from './send.ts';
+import { loggedOutError, type MessageWriter, runSend } from './send.ts';
 
 export interface ExecutorOptions {
   sendTtlMs: number;
@@ -68,6 +68,8 @@ export class AccountCommands {
   readonly #deps: ExecutorDeps;
   readonly #pacer: SendPacer;
   readonly #seen = new Set<string>();
+  /** Pending sends seen and not claimed yet: what a logout fails at once. */
+  readonly #waiting = new Set<string>();
   readonly #chats = new Map<string, Promise<void>>();
   readonly #work = new Set<Promise<void>>();
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -81,6 +83,7 @@ export class AccountCommands {
   }
 
   start(): this {
+    this.#deps.watch.onLoggedOut((reason) => this.#track(this.#failWaiting([...this.#waiting], reason)));
     this.#unsubscribe = this.store.listen(
       (commands) => {
         for (const command of commands) this.#accept(command);
@@ -109,26 +112,39 @@ export class AccountCommands {
     this.#seen.add(command.id);
     const to = (command.payload as { to?: unknown } | undefined)?.to;
     if (command.type === 'send' && typeof to === 'string') {
-      // One chain per chat: sends to a chat go out in the order they were created.
+      // One chain per chat: sends to a chat go out in the order they were created. A send lets the
+      // next one go once the socket took it (its own `done` and `server_ack` writes need not be
+      // waited for), or once it ended some other way.
+      const { loggedOut } = this.#deps.watch;
+      if (loggedOut !== undefined && command.state === 'pending') {
+        this.#track(this.#failWaiting([command.id], loggedOut));
+        return;
+      }
+      if (command.state === 'pending') this.#waiting.add(command.id);
       const previous = this.#chats.get(to) ?? Promise.resolve();
-      const next = previous.then(() => this.#guard(command, () => this.#send(command)));
-      this.#chats.set(to, next);
-      this.#track(next);
+      let handedOver!: () => void;
+      const turn = new Promise<void>((resolve) => (handedOver = resolve));
+      const work = previous.then(() => this.#guard(command, () => this.#send(command, handedOver))).finally(handedOver);
+      this.#chats.set(to, turn);
+      this.#track(work);
       if (command.state === 'pending') this.#expireLater(command);
     } else {
       this.#track(this.#guard(command, () => this.#other(command)));
     }
   }
 
-  async #send(command: SeenCommand): Promise<void> {
-    await this.#deps.watch.whenOpen();
-    if (this.#closed) return;
+  async #send(command: SeenCommand, handedOver: () => void): Promise<void> {
+    await this.#deps.watch.whenOpenOrLoggedOut();
+    // A pending send is failed by the logout itself (`#failWaiting`); one resumed goes on, and fails in `runSend`.
+    if (this.#closed || (this.#deps.watch.loggedOut !== undefined && command.state === 'pending')) return;
+    this.#waiting.delete(command.id);
     const decision = await this.#claim(command);
     if (decision?.kind !== 'run') return;
     await runSend(command.id, decision.command.payload as SendPayload, {
       ...this.#deps,
       store: this.store,
       pacer: this.#pacer,
+      handedOver,
     });
   }
 
@@ -158,6 +174,22 @@ export class AccountCommands {
     );
     timer.unref();
     this.#timers.add(timer);
+  }
+
+  /**
+   * The account was logged out: no socket opens again in this ownership (the session parks the
+   * account), so sends still waiting for one fail now, visibly, instead of staying pending until a
+   * new pairing (whose owner would fail them: they belong to the old pairing generation).
+   */
+  async #failWaiting(ids: string[], reason: string): Promise<void> {
+    if (ids.length === 0) return;
+    for (const id of ids) this.#waiting.delete(id);
+    try {
+      const failed = await this.store.failAllPending(ids, loggedOutError(reason));
+      this.#deps.log.info({ failed: failed.length, reason }, 'logged out: waiting sends failed');
+    } catch (err) {
+      if (!isLeaseLost(err)) this.#deps.log.warn({ err, commands: ids.length }, 'failing sends after a logout failed');
+    }
   }
 
   async #other(command: SeenCommand): Promise<void> {

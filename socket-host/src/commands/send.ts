@@ -1,28 +1,33 @@
 /**
  * Executes one `send` command, exactly once as far as WhatsApp's recipient is concerned:
  *
- *   claimed (running) → message document `pending` through the sync pipeline (content kept for
- *   retry receipts) → the account's send pace → `sending` marker on the command (fenced) →
- *   `sendMessage(jid, content, { messageId })` with the id the functions chose → command `done`
- *   and the message `server_ack` (receipts then move it on through the pipeline)
+ *   claimed (running) → the account's send pace → message document `pending` through the sync
+ *   pipeline's writer, with the `sending` marker on the command in the same fenced transaction
+ *   (content kept for retry receipts, stored beside it) → `sendMessage(jid, content, { messageId })`
+ *   with the id the functions chose → command `done` and the message `server_ack` (receipts then
+ *   move it on through the pipeline)
  *
  * Crashes: a command found `running` under an older epoch without `sending` never reached the
  * socket, and is sent normally. With `sending` and not `done`, the old owner died between handing
  * the stanza over and recording it: whether WhatsApp got it is unknown, so it is sent again with
  * the SAME message id — WhatsApp clients treat a message id they already have as that message
  * (Baileys' own retry path, `sendMessagesAgain`, re-relays with the original id), so the recipient
- * sees it once. The window for that second stanza is one fenced write long.
+ * sees it once. The window for that second stanza is the socket call plus one fenced write. The
+ * marker and the `pending` message land together or not at all: a command without the marker has
+ * no message out, one with it has its message stored.
  *
  * A socket that closes before or during the send (Baileys throws `Connection Closed`, 428) makes
  * the send wait for the next open socket; any other error WhatsApp gives fails the command with
- * `send_failed` (the status code in the message) and marks the message `error`.
+ * `send_failed` (the status code in the message) and marks the message `error`. A logout (a socket
+ * closed with 401 and the like) ends the wait: no socket opens again in this pairing, so the send
+ * fails with `failed_precondition` (`logged_out: …`) and a message stored `pending` becomes `error`.
  */
 
 import { Boom } from '@hapi/boom';
-import type { SendPayload } from '@wasync/shared';
+import type { CommandError, SendPayload } from '@wasync/shared';
 import { paths } from '@wasync/shared';
 import { generateWAMessage, isJidGroup, proto, type WAMessage } from '@whiskeysockets/baileys';
-import type { Firestore } from 'firebase-admin/firestore';
+import type { Firestore, Transaction } from 'firebase-admin/firestore';
 import { isLeaseLost } from '../accounts/lease-errors.ts';
 import type { Logger } from '../log.ts';
 import type { AccountIdentity } from '../pipeline/consumer.ts';
@@ -33,7 +38,13 @@ import type { SendPacer } from './pacer.ts';
 
 /** What writes our messages: the account's sync pipeline (`AccountSync.writeMessages`). */
 export interface MessageWriter {
-  writeMessages(messages: readonly WAMessage[], source: 'send' | 'realtime'): Promise<void>;
+  writeMessages(
+    messages: readonly WAMessage[],
+    source: 'send' | 'realtime',
+    receivedAt?: number,
+    /** Writes of the caller's landing in the same fenced transaction as the messages. */
+    alongside?: (tx: Transaction) => void,
+  ): Promise<void>;
 }
 
 export interface SendDeps {
@@ -48,10 +59,24 @@ export interface SendDeps {
   log: Logger;
   /** Called with the socket's `sendMessage` arguments just before the call (benchmarks, tests). */
   onSend?: (commandId: string) => void;
+  /** Called once the socket took the message (`sendMessage` resolved): the chat's next send may go. */
+  handedOver?: () => void;
 }
 
 /** Baileys' status code for a socket that is not open (`Connection Closed`). */
 const CONNECTION_CLOSED = 428;
+const ERROR = proto.WebMessageInfo.Status.ERROR;
+
+/**
+ * Why a send fails once its account was logged out: no socket opens again in this pairing, and a
+ * later one is another pairing generation, whose owner would fail it too (`commandRunnable`).
+ */
+export function loggedOutError(reason: string): CommandError {
+  return {
+    code: 'failed_precondition',
+    message: `logged_out: the account was logged out (${reason}) before this message went out; pair it again, then send again`,
+  };
+}
 
 export class SendFailed extends Error {
   constructor(
@@ -70,6 +95,7 @@ export async function runSend(commandId: string, payload: SendPayload, deps: Sen
   const { store, log } = deps;
   try {
     const quoted = payload.quotedId ? await quotedMessage(deps, payload) : undefined;
+    let written: WAMessage | undefined;
     for (;;) {
       const socket = deps.control.openSocket();
       const me = deps.me();
@@ -77,16 +103,31 @@ export async function runSend(commandId: string, payload: SendPayload, deps: Sen
       if (socket && me && !writer)
         throw new SendFailed('unavailable', 'this host runs no sync pipeline to store sends');
       if (!socket || !me || !writer) {
+        // Logged out before let go: recorded now (the fence still holds), the next owner cannot run it.
+        const { loggedOut } = deps.watch;
+        if (loggedOut !== undefined) {
+          // The command first and at once: the account is being let go, and its pipeline may be
+          // busy. The message an attempt stored `pending` (the socket refused it: closed) is `error`.
+          await Promise.all([
+            store.fail(commandId, loggedOutError(loggedOut)).catch((e) => {
+              if (!isLeaseLost(e)) log.warn({ err: e, commandId }, 'recording a send failed by a logout failed');
+            }),
+            written && writer
+              ? writer.writeMessages([{ ...written, status: ERROR }], 'send').catch(() => {})
+              : undefined,
+          ]);
+          return;
+        }
         if (deps.watch.closed) return;
         // Between sockets the watch may still say open for a moment: never spin.
-        await Promise.all([deps.watch.whenOpen(), pause(100)]);
+        await Promise.all([deps.watch.whenOpenOrLoggedOut(), pause(100)]);
         if (deps.watch.closed) return;
         continue;
       }
       const message = await outgoing(payload, me, quoted);
-      await writer.writeMessages([message], 'send');
       await deps.pacer.turn();
-      await store.markSending(commandId);
+      await writer.writeMessages([message], 'send', Date.now(), store.sendingMarker(commandId));
+      written = message;
       deps.onSend?.(commandId);
       try {
         await socket.sendMessage(
@@ -100,13 +141,14 @@ export async function runSend(commandId: string, payload: SendPayload, deps: Sen
           continue;
         }
         const status = statusOf(err);
-        await writer.writeMessages([{ ...message, status: proto.WebMessageInfo.Status.ERROR }], 'send');
+        await writer.writeMessages([{ ...message, status: ERROR }], 'send');
         throw new SendFailed(
           'send_failed',
           `WhatsApp refused the message${status ? ` (${status})` : ''}: ${errorText(err)}`,
         );
       }
       const sentAt = Date.now();
+      deps.handedOver?.();
       await Promise.all([
         store.finish(commandId, { messageId: payload.messageId, sentAt }),
         writer.writeMessages([{ ...message, status: proto.WebMessageInfo.Status.SERVER_ACK }], 'send'),

@@ -1,12 +1,17 @@
 /**
  * Reconnect delays: exponential, capped, with "equal jitter" — half the delay is fixed, half
  * random — so a fleet of accounts that lost WhatsApp together does not come back in lockstep, and
- * no attempt comes back sooner than half its step.
+ * no attempt comes back sooner than half its step. Transient failures (an outage of WhatsApp or of
+ * the network) retry at the cap for as long as they last; they never park an account.
  */
 export interface BackoffOptions {
   baseMs: number;
   maxMs: number;
-  /** Consecutive failed connects after which the account is parked as `error`. */
+  /**
+   * Consecutive connects that failed for a reason the disconnect policy does not know (`unknown`:
+   * a status such as 400 or 405) after which the account is parked as `error` for someone to look
+   * at. Transient reasons, a temporary ban and 515s never count here.
+   */
   maxFailures: number;
   /**
    * A connection counts as a success only after staying open this long. Resetting the count on

@@ -12,6 +12,7 @@ import { isLeaseLost } from '../accounts/lease-errors.ts';
 import { pairingWrite } from '../commands/pairing-doc.ts';
 import type { Logger } from '../log.ts';
 import { SerialWriter } from '../util/serial-writer.ts';
+import { sleep } from '../util/sleep.ts';
 
 export interface ConnectionPatch {
   /**
@@ -60,7 +61,7 @@ export class ConnectionWriter {
         }
         log.warn({ err, accountId, attempt }, 'connection state write failed');
         if (attempt >= 3) return false;
-        await new Promise((r) => setTimeout(r, 250 * attempt));
+        await sleep(250 * attempt);
         return true;
       },
     );

@@ -30,6 +30,7 @@ import { RawHistoryStore } from './history/raw-store.ts';
 import { LiveLane } from './live/live-lane.ts';
 import type { MessageContentStore } from './message-content.ts';
 import { pollVoteDecrypter } from './poll-votes.ts';
+import type { AlongsideWrite } from './store/commit-executor.ts';
 import { AccountWriter, type WriterCounters, type WriterOptions } from './writer/account-writer.ts';
 import { withRetry } from './writer/retry.ts';
 import type { WriteBudget } from './writer/write-budget.ts';
@@ -271,9 +272,16 @@ export class AccountSync implements AccountEventSink {
   /**
    * For other work on this account — the command executor's sends, backfill answers it collects:
    * Baileys messages written now on the live lane as `source` (`send` for ours: their content is
-   * kept for `getMessage`). Resolves once they landed; throws what the writer throws.
+   * kept for `getMessage`, stored beside the write). `alongside`: the caller's own writes, landing
+   * in the same fenced transaction as the messages (`AccountWriter.write`). Resolves once they
+   * landed; throws what the writer throws.
    */
-  async writeMessages(messages: readonly WAMessage[], source: MessageSource, receivedAt = Date.now()): Promise<void> {
+  async writeMessages(
+    messages: readonly WAMessage[],
+    source: MessageSource,
+    receivedAt = Date.now(),
+    alongside?: AlongsideWrite,
+  ): Promise<void> {
     const self = selfOf(this.#deps.me());
     if (!self) throw new Error(`account ${this.#deps.accountId} has no identity yet`);
     const events: PlannerEvent[] = [];
@@ -288,11 +296,12 @@ export class AccountSync implements AccountEventSink {
       else events.push(result);
     }
     if (this.#media) this.#track(this.#media.seen(messages, source === 'backfill' ? 'lazy' : 'eager'));
-    if (source === 'send') {
-      const contents = messages.filter((m) => m.message);
-      if (contents.length > 0) await this.#retry(() => this.#deps.contents.put(this.#deps.accountId, contents));
-    }
-    await this.writer.write(events, 'live');
+    // Our content is needed once the message is out (retry receipts), not by the write: both at once.
+    const contents = source === 'send' ? messages.filter((m) => m.message) : [];
+    await Promise.all([
+      contents.length > 0 ? this.#retry(() => this.#deps.contents.put(this.#deps.accountId, contents)) : undefined,
+      this.writer.write(events, 'live', undefined, alongside),
+    ]);
   }
 
   /** Resolves once everything accepted so far is written (live flushed, history imported). */

@@ -101,43 +101,79 @@ export const discardingConsumer: AccountEventConsumer = {
   openAccount: () => ({ handle: async () => {}, close: async () => {} }),
 };
 
+/** When the account's socket is paused because its events wait for the pipeline (`EventQueue`). */
+export interface QueueLimits {
+  /** Waiting batches from which the socket is paused. */
+  pauseAt: number;
+  /** Waiting history batches (each one a decoded chunk, up to tens of MB) from which the socket is paused. */
+  pauseAtHistory: number;
+  /** A paused socket comes back once no history and at most this many batches wait. */
+  resumeAt: number;
+  /** From this many waiting batches a warning is logged (doubling). */
+  warnAt: number;
+}
+
+export const DEFAULT_QUEUE_LIMITS: QueueLimits = { pauseAt: 5_000, pauseAtHistory: 8, resumeAt: 500, warnAt: 1_000 };
+
 /**
  * Delivers an account's event maps to its sink strictly one after another. `ev.process` listeners
  * are not awaited by Baileys, so without this queue two batches would be handled concurrently and
  * could complete out of order. A sink that throws does not stop the stream (DESIGN I8): the error
  * is logged with the batch's event names, and the next batch is delivered.
  *
- * Memory (nothing here can push back on Baileys, which does not wait for its listeners): a batch
- * stays in this queue until the sink has taken it. The sync pipeline's sink takes a batch as soon
- * as its history is stored raw — durable, so it may leave memory: the history import keeps at most
- * two payloads decoded and reloads the rest from the raw store when their turn comes — and its
- * live events are queued for the next flush (live traffic is never dropped). So the queue does not
- * grow with a long or slow import; it grows only while Firestore cannot take the raw history at
- * all, when nothing can be made durable and every batch must be kept (logged from `warnDepth` on).
+ * Memory, and the policy when the pipeline falls behind. Nothing here can push back on Baileys,
+ * which does not wait for its listeners, and nothing in it is ever dropped: Baileys has already
+ * acknowledged every message it emitted, so WhatsApp will not deliver it again. The sync
+ * pipeline's sink takes a batch as soon as its history is stored raw — durable first, so it may
+ * leave memory: the import keeps at most two payloads decoded and reloads the rest from the raw
+ * store when their turn comes — and its live events once their content is kept. So the queue stays
+ * short while Firestore takes writes, however long or slow an import is; it grows when Firestore
+ * cannot take them (an outage, a throttled project). Then it is bounded by pausing the source:
+ * from `pauseAt` waiting batches, or `pauseAtHistory` waiting history chunks, `full` turns true and
+ * the session closes the socket. WhatsApp keeps what it has not delivered to a device that is
+ * offline and hands it over as the offline backlog when the socket comes back (`whenResumable`:
+ * no history and at most `resumeAt` batches left). Live traffic is delayed, never dropped.
  */
 export class EventQueue {
   #tail: Promise<void> = Promise.resolve();
   #depth = 0;
+  #historyDepth = 0;
   #seq = 0;
   #closed = false;
   #warnedAt = 0;
+  #drained: (() => void)[] = [];
+  readonly #limits: QueueLimits;
 
   constructor(
     private readonly sink: AccountEventSink,
     private readonly log: Logger,
-    /** Above this many waiting batches a warning is logged (the pipeline falls behind). */
-    private readonly warnDepth = 1000,
-  ) {}
+    limits: Partial<QueueLimits> = {},
+  ) {
+    this.#limits = { ...DEFAULT_QUEUE_LIMITS, ...limits };
+  }
 
   get depth(): number {
     return this.#depth;
   }
 
+  /** Too much waits: the source must pause (see the class comment). */
+  get full(): boolean {
+    return this.#depth >= this.#limits.pauseAt || this.#historyDepth >= this.#limits.pauseAtHistory;
+  }
+
+  /** Resolves once a paused source may come back: no history and at most `resumeAt` batches wait. */
+  whenResumable(): Promise<void> {
+    if (this.#resumable()) return Promise.resolve();
+    return new Promise((resolve) => this.#drained.push(resolve));
+  }
+
   push(events: BaileysEventBatch, socket: number): void {
     if (this.#closed) return;
     const meta: EventMeta = { socket, seq: ++this.#seq, receivedAt: Date.now() };
+    const history = events['messaging-history.set'] ? 1 : 0;
     this.#depth++;
-    if (this.#depth >= this.warnDepth && this.#depth >= this.#warnedAt * 2) {
+    this.#historyDepth += history;
+    if (this.#depth >= this.#limits.warnAt && this.#depth >= this.#warnedAt * 2) {
       this.#warnedAt = this.#depth;
       this.log.warn({ depth: this.#depth }, 'event consumer falls behind');
     }
@@ -148,6 +184,8 @@ export class EventQueue {
         this.log.error({ err, events: Object.keys(events), seq: meta.seq }, 'event consumer failed on a batch');
       } finally {
         this.#depth--;
+        this.#historyDepth -= history;
+        if (this.#drained.length > 0 && this.#resumable()) for (const resolve of this.#drained.splice(0)) resolve();
       }
     });
   }
@@ -157,5 +195,9 @@ export class EventQueue {
     this.#closed = true;
     await this.#tail;
     await this.sink.close(reason);
+  }
+
+  #resumable(): boolean {
+    return this.#historyDepth === 0 && this.#depth <= this.#limits.resumeAt;
   }
 }

@@ -13,6 +13,7 @@ import type {
   WAMessageKey,
 } from '@whiskeysockets/baileys';
 import type { ILogger } from '@whiskeysockets/baileys/lib/Utils/logger.js';
+import type { FetchLatestVersion } from './wa-version.ts';
 
 export type BaileysSocket = ReturnType<typeof makeWASocket>;
 
@@ -20,6 +21,7 @@ export type WhatsAppSocket = Pick<
   BaileysSocket,
   | 'ev'
   | 'end'
+  | 'registerSocketEndHandler'
   | 'logout'
   | 'sendMessage'
   | 'fetchMessageHistory'
@@ -27,10 +29,19 @@ export type WhatsAppSocket = Pick<
   | 'user'
   | 'signalRepository'
   | 'groupFetchAllParticipating'
+  | 'groupMetadata'
   | 'updateMediaMessage'
 >;
 
-export interface ConnectOptions {
+/**
+ * Baileys options the host sets per account (absent: Baileys' defaults). The caches outlive one
+ * socket: the account session makes them once and hands the same ones to every reconnect.
+ */
+type AccountSocketConfig = Partial<
+  Pick<SocketConfig, 'version' | 'shouldIgnoreJid' | 'msgRetryCounterCache' | 'cachedGroupMetadata'>
+>;
+
+export interface ConnectOptions extends AccountSocketConfig {
   accountId: string;
   auth: AuthenticationState;
   /** A pino child logger for this account (Baileys' ILogger is pino-compatible). */
@@ -49,10 +60,9 @@ export interface WhatsAppTransport {
    * WhatsApp itself; the simulated transport routes downloads to its loopback media server.
    */
   readonly mediaDownloadOptions?: MediaDownloadOptions;
+  /**
+   * Asks this transport's WhatsApp Web for its current version (wa-version.ts); absent (stand-ins
+   * tests make), sockets announce Baileys' built-in version.
+   */
+  readonly latestVersion?: FetchLatestVersion;
 }
-
-/** Subset of `SocketConfig` both transports honour, re-exported for the Baileys transport. */
-export type TransportSocketConfig = Pick<
-  SocketConfig,
-  'auth' | 'logger' | 'syncFullHistory' | 'shouldSyncHistoryMessage' | 'getMessage'
->;

@@ -4,6 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { paths } from '@wasync/shared';
+import { jidNormalizedUser } from '@whiskeysockets/baileys';
 import { clearFirestore, testDb } from '../../../test/support/firestore.ts';
 import { unfenced } from '../../src/accounts/fence.ts';
 import { Keyring } from '../../src/auth-state/crypto.ts';
@@ -14,6 +17,9 @@ import { createLogger } from '../../src/log.ts';
 import { discardingConsumer } from '../../src/pipeline/consumer.ts';
 import { FirestoreMessageContentStore } from '../../src/pipeline/message-content.ts';
 import { SimulatedWhatsApp } from '../../src/transport/simulated/simulator.ts';
+import type { ConnectOptions } from '../../src/transport/types.ts';
+import { WaVersionSource } from '../../src/transport/wa-version.ts';
+import { outageFence } from '../support/faults.ts';
 
 const log = createLogger(process.env.WASYNC_TEST_LOG ?? 'silent');
 const keyring = new Keyring(randomBytes(32));
@@ -40,14 +46,30 @@ function sessionDeps(accountId: string, sim: SimulatedWhatsApp, holder: 'this ho
   };
 }
 
-function session(accountId: string, sim: SimulatedWhatsApp, holder: 'this host' | 'another host') {
+function session(
+  accountId: string,
+  sim: SimulatedWhatsApp,
+  holder: 'this host' | 'another host',
+  auth?: AccountAuthStore,
+) {
   const writes: ConnectionPatch[] = [];
   const connection = {
     write: async (p: ConnectionPatch) => void writes.push(p),
     flush: async () => {},
   } as unknown as ConnectionWriter;
-  const s = new AccountSession({ ...sessionDeps(accountId, sim, holder), connection }).start();
+  const s = new AccountSession({
+    ...sessionDeps(accountId, sim, holder),
+    ...(auth ? { auth } : {}),
+    connection,
+  }).start();
   return { session: s, writes };
+}
+
+function recorder(writes: ConnectionPatch[]): ConnectionWriter {
+  return {
+    write: async (p: ConnectionPatch) => void writes.push(p),
+    flush: async () => {},
+  } as unknown as ConnectionWriter;
 }
 
 async function until(probe: () => boolean, ms = 5000): Promise<void> {
@@ -135,6 +157,326 @@ describe('AccountSession', () => {
     } finally {
       await s.stop('test');
     }
+  });
+
+  it("Baileys' retry counts and group metadata outlive reconnects: one set of caches per session, given to every socket", async () => {
+    const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
+    const connects: ConnectOptions[] = [];
+    const writes: ConnectionPatch[] = [];
+    let groupsSeen = 0;
+    const s = new AccountSession({
+      ...sessionDeps('g', sim),
+      consumer: {
+        openAccount: () => ({
+          handle: async (events) => {
+            groupsSeen += events['groups.update']?.length ?? 0;
+          },
+          close: async () => {},
+        }),
+      },
+      transport: {
+        ...sim.transport(),
+        connect: (options) => {
+          connects.push(options);
+          return sim.connect(options);
+        },
+      },
+      connection: recorder(writes),
+    }).start();
+    const opens = () => writes.filter((w) => w.connection.state === 'open').length;
+    try {
+      await until(() => opens() === 1);
+      const group = sim.phone('g').chats.find((c) => c.kind === 'group')!;
+      // What the pipeline does after each connect: the group list arrives as `groups.update`.
+      await sim.socket('g')!.groupFetchAllParticipating();
+      // Emitted once the socket's buffer is flushed (after the offline backlog).
+      await until(() => groupsSeen > 0);
+      const retries = connects.at(-1)!.msgRetryCounterCache!;
+      await retries.set('failed-msg', 2);
+      await sim.disconnect('g', 428);
+      await until(() => opens() === 2);
+      const last = connects.at(-1)!;
+      assert.equal(connects.length, 3, 'pairing socket, its restart, the reconnect');
+      assert.equal(last.msgRetryCounterCache, retries, 'the same retry counter');
+      assert.equal(await last.msgRetryCounterCache!.get('failed-msg'), 2);
+
+      const socket = sim.socket('g')!;
+      let queries = 0;
+      const query = socket.groupMetadata;
+      socket.groupMetadata = (jid) => {
+        queries++;
+        return query(jid);
+      };
+      const cached = await last.cachedGroupMetadata!(group.jid);
+      assert.equal(cached?.id, group.jid);
+      assert.equal(cached?.participants.length, group.members.length + 1);
+      assert.equal(queries, 0, 'known from the list the previous socket fetched');
+      const seen = groupsSeen;
+      socket.ev.emit('groups.update', [{ id: group.jid, subject: 'renamed' }]);
+      await until(() => groupsSeen > seen);
+      assert.equal((await last.cachedGroupMetadata!(group.jid))?.subject, 'renamed');
+      assert.equal((await last.cachedGroupMetadata!(group.jid))?.participants.length, group.members.length + 1);
+      // A member change: the next send asks WhatsApp once, and the answer is kept.
+      socket.ev.emit('group-participants.update', {
+        id: group.jid,
+        author: sim.phone('g').meJid,
+        participants: [],
+        action: 'remove',
+      });
+      assert.equal((await last.cachedGroupMetadata!(group.jid))?.subject, group.name);
+      assert.equal(queries, 1);
+      await last.cachedGroupMetadata!(group.jid);
+      assert.equal(queries, 1);
+    } finally {
+      await s.stop('test');
+    }
+  });
+
+  for (const includeStatusBroadcast of [false, true]) {
+    it(`status updates ${includeStatusBroadcast ? 'reach the pipeline when mirrored' : 'are ignored by the socket (shouldIgnoreJid) when not mirrored'}`, async () => {
+      const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
+      const id = `st-${includeStatusBroadcast}`;
+      const upserted: string[] = [];
+      const writes: ConnectionPatch[] = [];
+      const deps = sessionDeps(id, sim);
+      const s = new AccountSession({
+        ...deps,
+        options: { ...deps.options, includeStatusBroadcast },
+        consumer: {
+          openAccount: () => ({
+            handle: async (events) => {
+              for (const m of events['messages.upsert']?.messages ?? []) upserted.push(m.key.remoteJid!);
+            },
+            close: async () => {},
+          }),
+        },
+        connection: recorder(writes),
+      }).start();
+      try {
+        await until(() => writes.some((w) => w.connection.state === 'open'));
+        const status = await sim.receiveStatus(id);
+        const live = await sim.receive(id);
+        await until(() => upserted.includes(live.key.remoteJid!));
+        assert.equal(status?.key.remoteJid, includeStatusBroadcast ? 'status@broadcast' : undefined);
+        assert.equal(upserted.includes('status@broadcast'), includeStatusBroadcast);
+      } finally {
+        await s.stop('test');
+      }
+    });
+  }
+
+  it('405 with a newer WhatsApp Web version: reconnects at once, no failure; with none newer: a failure, with backoff', async () => {
+    const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
+    const versions = new WaVersionSource(
+      { fetch: sim.transport().latestVersion!, refreshEveryMs: 86_400_000, minFetchIntervalMs: 0 },
+      log,
+    );
+    const writes: ConnectionPatch[] = [];
+    const s = new AccountSession({
+      ...sessionDeps('v', sim),
+      waVersion: versions,
+      connection: recorder(writes),
+    }).start();
+    const opens = () => writes.filter((w) => w.connection.state === 'open').length;
+    const failures = () => writes.filter((w) => /Connection Failure \(405\)/.test(w.connection.lastError ?? ''));
+    try {
+      await until(() => opens() === 1);
+      const [major, minor, patch] = sim.version;
+      sim.release([major, minor, patch + 1]);
+      await sim.disconnect('v', 405);
+      await until(() => opens() === 2);
+      assert.deepEqual(versions.version, [major, minor, patch + 1]);
+      assert.deepEqual(failures(), [], 'no backoff, no failure counted');
+      // Refused again, and WhatsApp Web has nothing newer: that is a failure of this connection.
+      await sim.disconnect('v', 405);
+      await until(() => opens() === 3);
+      // Counted once (the reconnect's own `connecting` write keeps the reason visible too).
+      assert.ok(failures().length >= 1);
+      for (const f of failures()) assert.match(f.connection.lastError!, /reconnecting in [\d.]+ s \(1 in a row\)/);
+    } finally {
+      await s.stop('test');
+      versions.stop();
+    }
+  });
+
+  it('a pipeline that falls behind pauses the socket (no failure, nothing dropped) until it caught up', async () => {
+    const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
+    let release!: () => void;
+    const stuck = new Promise<void>((r) => {
+      release = r;
+    });
+    let blocking = false;
+    let caughtUp = false;
+    const handled: string[] = [];
+    const writes: ConnectionPatch[] = [];
+    const deps = sessionDeps('p', sim);
+    const s = new AccountSession({
+      ...deps,
+      options: { ...deps.options, queue: { pauseAt: 12, resumeAt: 1 } },
+      consumer: {
+        openAccount: () => ({
+          handle: async (events) => {
+            if (blocking) await stuck;
+            if (events['connection.update']?.receivedPendingNotifications) caughtUp = true;
+            for (const m of events['messages.upsert']?.messages ?? []) handled.push(m.key.id!);
+          },
+          close: async () => {},
+        }),
+      },
+      connection: recorder(writes),
+    }).start();
+    try {
+      await until(() => caughtUp); // the offline backlog is in: live messages come one batch each
+      blocking = true; // Firestore stops taking writes
+      const received: string[] = [];
+      for (let i = 0; i < 30 && sim.socket('p')?.isOpen; i++) {
+        received.push((await sim.receive('p')).key.id!);
+        await sleep(120); // past the buffer's 100 ms flush: one batch each
+      }
+      assert.ok(received.length >= 6 && received.length <= 12, `${received.length} messages until the pause`);
+      const opened = sim.counters('p').opened;
+      await sleep(300);
+      assert.equal(sim.counters('p').live, 0, 'no socket while the pipeline is behind');
+      assert.equal(sim.counters('p').opened, opened, 'no reconnect loop');
+      assert.match(writes.at(-1)?.connection.lastError ?? '', /^paused: \d+ event batches wait for the pipeline/);
+      const opens = writes.filter((w) => w.connection.state === 'open').length;
+      release();
+      await until(() => writes.filter((w) => w.connection.state === 'open').length === opens + 1);
+      assert.equal(sim.counters('p').opened, opened + 1);
+      assert.ok(!writes.some((w) => /attempt \d+ of/.test(w.connection.lastError ?? '')), 'not counted as a failure');
+      await until(() => received.every((id) => handled.includes(id)));
+    } finally {
+      await s.stop('test');
+    }
+  });
+
+  it("the pause delivers what Baileys' event buffer holds before it ends the socket", async () => {
+    const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
+    let release!: () => void;
+    const stuck = new Promise<void>((r) => {
+      release = r;
+    });
+    let blocking = false;
+    let caughtUp = false;
+    const chatUpdates: string[] = [];
+    const writes: ConnectionPatch[] = [];
+    const deps = sessionDeps('q', sim);
+    const s = new AccountSession({
+      ...deps,
+      options: { ...deps.options, queue: { pauseAt: 5, resumeAt: 0 } },
+      consumer: {
+        openAccount: () => ({
+          handle: async (events) => {
+            if (blocking) await stuck;
+            if (events['connection.update']?.receivedPendingNotifications) caughtUp = true;
+            for (const c of events['chats.update'] ?? []) chatUpdates.push(c.id!);
+          },
+          close: async () => {},
+        }),
+      },
+      connection: recorder(writes),
+    }).start();
+    try {
+      await until(() => caughtUp);
+      blocking = true;
+      const socket = sim.socket('q')!;
+      // Baileys buffering (e.g. its offline backlog): a chat update held, direct events still flow.
+      socket.ev.buffer();
+      socket.ev.emit('chats.update', [{ id: 'buffered@s.whatsapp.net', unreadCount: 1 }]);
+      for (let i = 0; i < 6 && !socket.isClosed; i++) socket.ev.emit('connection.update', { isOnline: true });
+      await until(() => socket.isClosed);
+      release();
+      await until(() => writes.filter((w) => w.connection.state === 'open').length === 2);
+      assert.deepEqual(chatUpdates, ['buffered@s.whatsapp.net']);
+    } finally {
+      await s.stop('test');
+    }
+  });
+
+  it('a Firestore outage during pairing loses no pairing: the restart logs in paired, the creds land once it is back', async function () {
+    this.timeout(30_000);
+    const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
+    // Every auth-state commit fails while Firestore is down; the creds save is retried past the
+    // 5 tries it used to give up after (≈ 2 s), then a reconnect loaded older creds: a new pairing.
+    const outage = outageFence(unfenced(testDb(), 'p'));
+    outage.down = true;
+    let credsFailures = 0;
+    const auth = new (class extends AccountAuthStore {
+      override async writeCreds(creds: Parameters<AccountAuthStore['writeCreds']>[0]) {
+        try {
+          return await super.writeCreds(creds);
+        } catch (err) {
+          credsFailures++;
+          throw err;
+        }
+      }
+    })({ db: testDb(), keyring, log }, 'p', outage);
+    const identities: string[] = [];
+    const transport = {
+      kind: 'simulated' as const,
+      connect: (options: Parameters<ReturnType<SimulatedWhatsApp['transport']>['connect']>[0]) => {
+        identities.push(Buffer.from(options.auth.creds.signedIdentityKey.public).toString('hex'));
+        return sim.connect(options);
+      },
+    };
+    const writes: ConnectionPatch[] = [];
+    const connection = {
+      write: async (p: ConnectionPatch) => void writes.push(p),
+      flush: async () => {},
+    } as unknown as ConnectionWriter;
+    const s = new AccountSession({ ...sessionDeps('p', sim), auth, transport, connection }).start();
+    try {
+      await until(() => writes.some((w) => w.connection.state === 'open'));
+      const me = writes.find((w) => w.me)?.me?.id;
+      assert.ok(me, 'paired');
+      // Down for longer than the 5 tries took.
+      await new Promise((r) => setTimeout(r, 4000));
+      assert.ok(credsFailures > 5, `${credsFailures} failed creds saves`);
+      outage.down = false;
+      // Reads are not part of the outage: what a fresh host would load once the save landed.
+      const fresh = () => new AccountAuthStore({ db: testDb(), keyring, log }, 'p', unfenced(testDb(), 'p'));
+      const landed = async () => {
+        for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+          const creds = await fresh().readCreds();
+          if (creds?.me) return creds;
+        }
+        return undefined;
+      };
+      const stored = await landed();
+      assert.equal(stored?.me?.id && jidNormalizedUser(stored.me.id), me, 'the paired creds landed');
+      assert.equal(writes.filter((w) => w.connection.state === 'qr').length, 1, 'one QR: no second pairing');
+      assert.equal(new Set(identities).size, 1, 'every socket logged in with the same identity');
+      assert.ok(identities.length >= 2, 'the restart after pairing (515) logged in again');
+    } finally {
+      await s.stop('test');
+    }
+    // A host starting now logs in paired, without a QR.
+    const again = session('p', sim, 'this host');
+    await until(() => again.writes.some((w) => w.connection.state === 'open'));
+    assert.ok(!again.writes.some((w) => w.connection.state === 'qr'), 'no new pairing needed');
+    await again.session.stop('test');
+  });
+
+  it('keys written behind reach Firestore when the session stops, however long their bound', async () => {
+    const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
+    const keyWrites = { flushMs: 600_000, flushKeys: 10_000, maxKeys: 100_000 };
+    const auth = new AccountAuthStore({ db: testDb(), keyring, log, keyWrites }, 'k', unfenced(testDb(), 'k'));
+    const { session: s, writes } = session('k', sim, 'this host', auth);
+    await until(() => writes.filter((w) => w.connection.state === 'open').length > 0);
+    const types = async () =>
+      new Set(
+        (
+          await testDb()
+            .collection(`${paths.authState('k')}/keys`)
+            .get()
+        ).docs.map((d) => d.get('type')),
+      );
+    // The login stored the account's own LID mapping and device list: still in memory.
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual([...(await types())], []);
+    await s.stop('test');
+    const stored = await types();
+    assert.ok(stored.has('lid-mapping') && stored.has('device-list'), `stored: ${[...stored].join(', ')}`);
   });
 
   it('an auth state sealed with an unknown key: a clear error, state idle, no socket, no crash', async () => {

@@ -6,11 +6,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Boom } from '@hapi/boom';
 import { paths } from '@wasync/shared';
 import { DisconnectReason } from '@whiskeysockets/baileys';
 import { clearFirestore, testDb } from '../../../test/support/firestore.ts';
 import { LeaseStore } from '../../src/accounts/lease.ts';
 import { keyIdOf } from '../../src/auth-state/crypto.ts';
+import type { BackoffOptions } from '../../src/connection/backoff.ts';
+import { statusCodeOf } from '../../src/connection/disconnect-policy.ts';
 import type { RunningHost } from '../../src/host.ts';
 import {
   type AccountContext,
@@ -20,8 +23,13 @@ import {
   type EventMeta,
 } from '../../src/pipeline/consumer.ts';
 import { FirestoreMessageContentStore } from '../../src/pipeline/message-content.ts';
-import { type SimulatedDisconnect, SimulatedWhatsApp } from '../../src/transport/simulated/simulator.ts';
+import {
+  disconnectError,
+  type SimulatedDisconnect,
+  SimulatedWhatsApp,
+} from '../../src/transport/simulated/simulator.ts';
 import type { WhatsAppTransport } from '../../src/transport/types.ts';
+import { BUILT_IN_WA_VERSION } from '../../src/transport/wa-version.ts';
 import { account, createAccount, startTestHost, stateIs, waitForAccount } from '../support/host.ts';
 
 const FAST = { connectMs: 20, historyChunkMs: 1, receiptMs: 150, onDemandMs: 20 };
@@ -102,7 +110,12 @@ describe('connection lifecycle (simulated WhatsApp, in-process host)', function 
       'arrival times in delivery order',
     );
     assert.ok(times[0]! > Date.now() - 30_000 && times.at(-1)! <= Date.now());
-    await sleep(300);
+    // The first login's backlog is flushed once all of it is in (stored keys on the way): under
+    // load that can take a while after `open`.
+    const deadline = Date.now() + 10_000;
+    while (!seen.some((s) => s.events['messaging-history.set']?.messages.length) && Date.now() < deadline) {
+      await sleep(50);
+    }
     assert.ok(
       seen.some((s) => s.events['messaging-history.set']?.messages.length),
       'history reached the consumer',
@@ -110,13 +123,15 @@ describe('connection lifecycle (simulated WhatsApp, in-process host)', function 
     // Creds (with pairing result) and keys written to Firestore, encrypted.
     const creds = await testDb().doc(paths.authState('acc-new')).get();
     assert.ok(creds.get('kid') && creds.get('ct'));
-    assert.ok(
-      (
-        await testDb()
-          .collection(`${paths.authState('acc-new')}/keys`)
-          .get()
-      ).size > 0,
-    );
+    // Signal keys are written behind (within ~200 ms, longer under load): wait for them.
+    const keys = testDb().collection(`${paths.authState('acc-new')}/keys`);
+    const keysDeadline = Date.now() + 10_000;
+    let keyCount = (await keys.get()).size;
+    while (keyCount === 0 && Date.now() < keysDeadline) {
+      await sleep(100);
+      keyCount = (await keys.get()).size;
+    }
+    assert.ok(keyCount > 0, 'Signal keys reached Firestore');
   });
 
   it('records the QR with its expiry, then parks as closed when nobody scans (no loop)', async () => {
@@ -221,41 +236,118 @@ describe('connection lifecycle (simulated WhatsApp, in-process host)', function 
     });
   }
 
-  it('consecutive failures back off exponentially with jitter, then park as error', async () => {
-    const sim = new SimulatedWhatsApp({ seed: 'flaky', autoPairAfterMs: 50, timings: FAST });
+  it('405: the host asks WhatsApp Web for its version again (once for all accounts) and they reconnect at once', async () => {
+    const [major, minor, patch] = BUILT_IN_WA_VERSION;
+    // WhatsApp Web is already past Baileys' built-in version: only the start-up fetch lets them in.
+    const sim = new SimulatedWhatsApp({
+      seed: 'v405',
+      autoPairAfterMs: 50,
+      timings: FAST,
+      version: [major, minor, patch + 1],
+    });
+    const base = sim.transport();
+    let fetches = 0;
+    const refused: string[] = [];
+    const transport: WhatsAppTransport = {
+      ...base,
+      latestVersion: () => {
+        fetches++;
+        return base.latestVersion!();
+      },
+      connect: (options) => {
+        const socket = base.connect(options);
+        socket.ev.on('connection.update', (u) => {
+          if (statusCodeOf(u.lastDisconnect?.error) === 405) refused.push(options.accountId);
+        });
+        return socket;
+      },
+    };
+    const ids = ['acc-v1', 'acc-v2'];
+    for (const id of ids) await createAccount(id);
+    host = await startTestHost({
+      hostId: 'host-405',
+      simulator: sim,
+      transport,
+      backoff: { baseMs: 100, maxMs: 400, maxFailures: 3 },
+    });
+    for (const id of ids) await waitForAccount(id, stateIs('open'));
+    assert.deepEqual(refused, [], 'the start-up fetch gave the current version to the first connects');
+    assert.equal(fetches, 1, 'one fetch for the host, not one per account');
+
+    sim.release([major, minor, patch + 2]);
+    const at = Date.now();
+    for (const id of ids) await sim.disconnect(id, 428);
+    for (const id of ids) await waitForAccount(id, (d) => stateIs('open')(d) && d.connection.updatedAt.toMillis() > at);
+    // The first to reconnect is refused and refreshes; the other is refused too or already connects
+    // with the new version, depending on its backoff — never refused twice, never a second fetch.
+    assert.ok(refused.length >= 1, 'refused with the old version');
+    assert.deepEqual([...new Set(refused)], refused, 'no account refused twice');
+    assert.equal(fetches, 2, 'one more fetch for the host');
+    for (const id of ids) assert.equal(sim.counters(id).maxLive, 1);
+  });
+
+  /** A host whose account opens once, then fails every connect with `failure` while `failing.on`. */
+  async function failingAccount(id: string, failure: () => Error, backoff: Partial<BackoffOptions>) {
+    const sim = new SimulatedWhatsApp({ seed: id, autoPairAfterMs: 50, timings: FAST });
     const connects: number[] = [];
-    let failing = false;
-    // WhatsApp unavailable: every connection fails with 503 right after connecting.
+    const failing = { on: false };
     const flaky: WhatsAppTransport = {
       kind: 'simulated',
       connect: (options) => {
         const socket = sim.connect(options);
-        if (failing) {
+        if (failing.on) {
           connects.push(Date.now());
-          setTimeout(() => void sim.disconnect(options.accountId, 503), 30);
+          setTimeout(() => void socket.end(failure()), 30);
         }
         return socket;
       },
     };
-    await createAccount('acc-flaky');
-    host = await startTestHost({
-      hostId: 'host-flaky',
-      simulator: sim,
-      transport: flaky,
-      backoff: { baseMs: 200, maxMs: 2000, maxFailures: 4 },
+    await createAccount(id);
+    host = await startTestHost({ hostId: `host-${id}`, simulator: sim, transport: flaky, backoff });
+    await waitForAccount(id, stateIs('open'));
+    failing.on = true;
+    await sim.socket(id)!.end(failure());
+    return { sim, connects, failing };
+  }
+
+  it('transient failures back off exponentially with jitter up to the cap, never park, and recover by themselves', async () => {
+    const { connects, failing } = await failingAccount('acc-flaky', () => disconnectError(503), {
+      baseMs: 100,
+      maxMs: 400,
+      maxFailures: 3,
     });
-    await waitForAccount('acc-flaky', stateIs('open'));
-    failing = true;
-    await sim.disconnect('acc-flaky', 503);
-    const parked = await waitForAccount('acc-flaky', stateIs('error'));
+    const deadline = Date.now() + 20_000;
+    while (connects.length < 8 && Date.now() < deadline) await sleep(50);
+    const retrying = await account('acc-flaky');
+    assert.equal(retrying?.connection.state, 'connecting', 'not parked after more than maxFailures transient failures');
     assert.match(
-      parked.connection.lastError,
-      /^4 connection attempts failed in a row; last: Connection Failure \(503\)/,
+      retrying?.connection.lastError,
+      /^Connection Failure \(503\); reconnecting in [\d.]+ s \(\d+ in a row\)$/,
     );
-    assert.equal(connects.length, 3, 'three reconnects after the first failure, then the cap');
     const gaps = connects.slice(1).map((t, i) => t - connects[i]!);
-    // Equal jitter: attempt n waits between half and all of 200·2^(n-1) ms (plus connect time).
-    assert.ok(gaps[0]! >= 200 && gaps[1]! >= 400, `gaps ${gaps.join(', ')} ms grow`);
+    // Equal jitter: attempt n waits at least half of 100·2^(n-1) ms, capped at 400 ms.
+    assert.ok(gaps[0]! >= 100 && gaps[1]! >= 200, `gaps ${gaps.join(', ')} ms grow`);
+    assert.ok(
+      gaps.slice(3).every((g) => g >= 200),
+      `at the cap: ${gaps.join(', ')} ms`,
+    );
+    failing.on = false;
+    const back = await waitForAccount('acc-flaky', stateIs('open'));
+    assert.equal(back.connection.lastError, undefined);
+  });
+
+  it('a reason the host does not know (405) parks as error after maxFailures in a row', async () => {
+    const { connects } = await failingAccount(
+      'acc-405',
+      () => new Boom('Connection Failure', { statusCode: 405, data: { reason: '405' } }),
+      { baseMs: 100, maxMs: 400, maxFailures: 4 },
+    );
+    const parked = await waitForAccount('acc-405', stateIs('error'));
+    assert.equal(
+      parked.connection.lastError,
+      'connect_failed: 4 connects in a row failed for a reason this host does not know; last: Connection Failure (405)',
+    );
+    assert.equal(connects.length, 3, 'three reconnects after the first failure, then parked');
     await sleep(1000);
     assert.equal(connects.length, 3, 'parked: no further attempts');
   });

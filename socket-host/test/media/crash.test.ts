@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { mediaObjectPaths, mediaSourceId, paths } from '@wasync/shared';
-import { proto, type WAMessage } from '@whiskeysockets/baileys';
+import type { WAMessage } from '@whiskeysockets/baileys';
 import { REPO_ROOT } from '../../../scripts/lib/firebase-emulators.ts';
 import { PEER } from '../../../shared/test/fixtures/wa-messages.ts';
 import { deliver, history } from '../../../shared/test/support/baileys-feed.ts';
@@ -18,6 +18,7 @@ import { pseudoRandomStream, sha256Of } from '../../../test/support/bytes.ts';
 import { firestoreHost, testDb } from '../../../test/support/firestore.ts';
 import { TEST_BUCKET, testBucket } from '../../../test/support/storage.ts';
 import { SimulatedMediaServer } from '../../src/transport/simulated/media.ts';
+import { recentHistoryOf } from '../support/history-gen.ts';
 import { MiB, messageId, openMediaSync } from '../support/media.ts';
 import { feed } from '../support/sync.ts';
 
@@ -44,24 +45,15 @@ describe('media/crash mid-upload', function () {
       const id = messageId();
       const maps = await deliver(
         [
-          history(`h-${id}`, 1_700_000_100, () => ({
-            syncType: proto.HistorySync.HistorySyncType.RECENT,
-            conversations: [
+          history(`h-${id}`, 1_700_000_100, () =>
+            recentHistoryOf(PEER.pn, [
               {
-                id: PEER.pn,
-                messages: [
-                  {
-                    msgOrderId: 1,
-                    message: {
-                      key: { remoteJid: PEER.pn, fromMe: false, id },
-                      messageTimestamp: 1_700_000_000,
-                      message: content,
-                    } as WAMessage,
-                  },
-                ],
-              },
-            ],
-          })),
+                key: { remoteJid: PEER.pn, fromMe: false, id },
+                messageTimestamp: 1_700_000_000,
+                message: content,
+              } as WAMessage,
+            ]),
+          ),
         ],
         false,
       );

@@ -4,13 +4,14 @@
  * expired link, too-large files never downloaded, and the per-account bound.
  */
 import assert from 'node:assert/strict';
-import { assertMediaContent, proto, type WAMessage } from '@whiskeysockets/baileys';
+import { assertMediaContent, type proto } from '@whiskeysockets/baileys';
 import { PEER } from '../../../shared/test/fixtures/wa-messages.ts';
 import { deliver, history } from '../../../shared/test/support/baileys-feed.ts';
 import { pseudoRandomBytes, sha256Of } from '../../../test/support/bytes.ts';
 import { testDb } from '../../../test/support/firestore.ts';
 import { testBucket } from '../../../test/support/storage.ts';
 import { SimulatedMediaServer } from '../../src/transport/simulated/media.ts';
+import { recentHistoryOf } from '../support/history-gen.ts';
 import { liveMedia, type MediaSync, MiB, messageId, openMediaSync } from '../support/media.ts';
 import { feed } from '../support/sync.ts';
 
@@ -173,20 +174,14 @@ describe('media/fetcher', function () {
 
 /** A RECENT history payload of PEER's chat with these media messages. */
 function historyOf(items: Array<{ id: string; t: number; content: proto.IMessage }>) {
-  return history(`h-${items[0]!.id}`, items[0]!.t + 3600, () => ({
-    syncType: proto.HistorySync.HistorySyncType.RECENT,
-    conversations: [
-      {
-        id: PEER.pn,
-        messages: items.map((item, i) => ({
-          msgOrderId: i + 1,
-          message: {
-            key: { remoteJid: PEER.pn, fromMe: false, id: item.id },
-            messageTimestamp: item.t,
-            message: item.content,
-          } as WAMessage,
-        })),
-      },
-    ],
-  }));
+  return history(`h-${items[0]!.id}`, items[0]!.t + 3600, () =>
+    recentHistoryOf(
+      PEER.pn,
+      items.map((item) => ({
+        key: { remoteJid: PEER.pn, fromMe: false, id: item.id },
+        messageTimestamp: item.t,
+        message: item.content,
+      })),
+    ),
+  );
 }

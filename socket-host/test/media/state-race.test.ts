@@ -15,6 +15,7 @@ import { testDb } from '../../../test/support/firestore.ts';
 import { unfenced } from '../../src/accounts/fence.ts';
 import { writeMediaState } from '../../src/media/media-state.ts';
 import { SimulatedMediaServer } from '../../src/transport/simulated/media.ts';
+import { recentHistoryOf } from '../support/history-gen.ts';
 import { type MediaSync, messageId, openMediaSync } from '../support/media.ts';
 import { feed } from '../support/sync.ts';
 
@@ -38,25 +39,16 @@ describe('media/state against the pipeline (sequences)', function () {
 
   /** Our image message as history (so nothing fetches it by itself). */
   function ourHistory(id: string): Delivery {
-    return history(`h-${id}`, T + 100, () => ({
-      syncType: proto.HistorySync.HistorySyncType.RECENT,
-      conversations: [
+    return history(`h-${id}`, T + 100, () =>
+      recentHistoryOf(PEER.pn, [
         {
-          id: PEER.pn,
-          messages: [
-            {
-              msgOrderId: 1,
-              message: {
-                key: { remoteJid: PEER.pn, fromMe: true, id },
-                messageTimestamp: T,
-                status: proto.WebMessageInfo.Status.SERVER_ACK,
-                message: content,
-              } as WAMessage,
-            },
-          ],
-        },
-      ],
-    }));
+          key: { remoteJid: PEER.pn, fromMe: true, id },
+          messageTimestamp: T,
+          status: proto.WebMessageInfo.Status.SERVER_ACK,
+          message: content,
+        } as WAMessage,
+      ]),
+    );
   }
 
   async function storedState(m: MediaSync, path: string) {

@@ -15,7 +15,7 @@ import { testDb } from '../../../test/support/firestore.ts';
 import { createLogger } from '../../src/log.ts';
 import { rawHistoryPaths } from '../../src/pipeline/history/raw-store.ts';
 import { accountDocs, modelDocs } from '../support/account-docs.ts';
-import { type GeneratedThread, generateHistory, historyMaps } from '../support/history-gen.ts';
+import { type GeneratedThread, generateHistory, historyMaps, recentHistoryOf } from '../support/history-gen.ts';
 import { feed, openSync } from '../support/sync.ts';
 
 const NOW = (T + 3600) * 1000;
@@ -59,23 +59,15 @@ describe('account pipeline (sink)', function () {
     // the set carries a tombstone under the revoke's own id (event-buffer.js, process-message.js).
     // The pipeline takes the history apart from the live events of the same map.
     const [target, revoke] = ['3EB0AC0000000000000001', '3EB0AC0000000000000002'];
-    const chunk = history('recent', T + 5, () => ({
-      syncType: proto.HistorySync.HistorySyncType.RECENT,
-      conversations: [
+    const chunk = history('recent', T + 5, () =>
+      recentHistoryOf(PEER.pn, [
         {
-          id: PEER.pn,
-          messages: [
-            {
-              message: {
-                key: { remoteJid: PEER.pn, fromMe: false, id: target },
-                messageTimestamp: T + 2,
-                message: { conversation: 'oops' },
-              },
-            },
-          ],
+          key: { remoteJid: PEER.pn, fromMe: false, id: target },
+          messageTimestamp: T + 2,
+          message: { conversation: 'oops' },
         },
-      ],
-    }));
+      ]),
+    );
     const revoked = live(
       'revoke',
       { from: PEER.pn, id: revoke, t: String(T + 6) },
@@ -111,23 +103,15 @@ describe('account pipeline (sink)', function () {
 
   it("files a group admin's revoke the buffer merged into a history message under the author's message", async () => {
     const [target, revoke] = ['3EB0AD0000000000000001', '3EB0AD0000000000000002'];
-    const chunk = history('recent', T + 5, () => ({
-      syncType: proto.HistorySync.HistorySyncType.RECENT,
-      conversations: [
+    const chunk = history('recent', T + 5, () =>
+      recentHistoryOf(GROUP, [
         {
-          id: GROUP,
-          messages: [
-            {
-              message: {
-                key: { remoteJid: GROUP, fromMe: false, id: target, participant: OTHER.pn },
-                messageTimestamp: T + 2,
-                message: { conversation: 'off topic' },
-              },
-            },
-          ],
+          key: { remoteJid: GROUP, fromMe: false, id: target, participant: OTHER.pn },
+          messageTimestamp: T + 2,
+          message: { conversation: 'off topic' },
         },
-      ],
-    }));
+      ]),
+    );
     // PEER, an admin, deletes OTHER's message for everyone: the revoke's key names the author.
     const revoked = live(
       'admin revoke',

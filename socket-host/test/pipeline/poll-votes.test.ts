@@ -11,7 +11,7 @@ import { GROUP, ME, PEER } from '../../../shared/test/fixtures/wa-messages.ts';
 import { silentLogger } from '../../../shared/test/support/baileys-feed.ts';
 import { testDb } from '../../../test/support/firestore.ts';
 import { FirestoreMessageContentStore } from '../../src/pipeline/message-content.ts';
-import { historyMaps } from '../support/history-gen.ts';
+import { historyMaps, recentHistoryOf } from '../support/history-gen.ts';
 import { encryptPollVote } from '../support/poll-vote.ts';
 import { feed, openSync } from '../support/sync.ts';
 
@@ -98,23 +98,13 @@ describe('poll votes (account pipeline)', function () {
     );
     const secret = poll.message!.messageContextInfo!.messageSecret!;
     const [chunk] = historyMaps([
-      {
-        syncType: proto.HistorySync.HistorySyncType.RECENT,
-        conversations: [
-          {
-            id: GROUP,
-            messages: [
-              {
-                message: {
-                  key: { remoteJid: GROUP, fromMe: true, id: poll.key.id },
-                  messageTimestamp: NOW / 1000,
-                  message: poll.message,
-                },
-              },
-            ],
-          },
-        ],
-      },
+      recentHistoryOf(GROUP, [
+        {
+          key: { remoteJid: GROUP, fromMe: true, id: poll.key.id },
+          messageTimestamp: NOW / 1000,
+          message: poll.message,
+        },
+      ]),
     ]);
     const vote = decodeMessageNode(
       {

@@ -4,6 +4,7 @@
  * (DEADLINE_EXCEEDED after the commit, as a lost response does) — the writer must not lose the
  * first kind nor duplicate the second.
  */
+import type { DocumentReference, DocumentSnapshot, Transaction } from 'firebase-admin/firestore';
 import type { Fence } from '../../src/accounts/fence.ts';
 
 const UNAVAILABLE = 14;
@@ -38,14 +39,14 @@ export function faultyFence(fence: Fence, rate: number, random: () => number): F
     accountId: fence.accountId,
     epoch: fence.epoch,
     faults,
-    async run(write) {
+    async run(write, read) {
       faults.runs++;
       const roll = random();
       if (roll < rate / 2) {
         faults.failedBefore++;
         throw grpcError(UNAVAILABLE, 'UNAVAILABLE: connection reset');
       }
-      const result = await fence.run(write);
+      const result = await fence.run(write, read);
       if (roll < rate) {
         faults.failedAfter++;
         throw grpcError(DEADLINE_EXCEEDED, 'DEADLINE_EXCEEDED: response lost');
@@ -53,4 +54,21 @@ export function faultyFence(fence: Fence, rate: number, random: () => number): F
       return result;
     },
   };
+}
+
+/** `fence` with an outage switch: while `down`, every run fails before anything lands (UNAVAILABLE). */
+export function outageFence(fence: Fence): Fence & { down: boolean; refused: number } {
+  const state = { down: false, refused: 0 };
+  return Object.assign(state, {
+    accountId: fence.accountId,
+    epoch: fence.epoch,
+    run: <T>(
+      write: (tx: Transaction, snapshots: DocumentSnapshot[]) => Promise<T> | T,
+      read?: readonly DocumentReference[],
+    ): Promise<T> => {
+      if (!state.down) return fence.run(write, read);
+      state.refused++;
+      return Promise.reject(grpcError(UNAVAILABLE, 'UNAVAILABLE: Firestore unreachable'));
+    },
+  });
 }

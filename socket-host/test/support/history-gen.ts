@@ -196,3 +196,14 @@ export function largeHistorySet(endS: number) {
   );
   return processHistoryMessage(sync);
 }
+
+/**
+ * A RECENT history payload of one chat holding `messages` (in this order), as the phone sends
+ * one after pairing: what tests that need "this message arrived by history sync" build.
+ */
+export function recentHistoryOf(chat: string, messages: readonly proto.IWebMessageInfo[]): proto.IHistorySync {
+  return {
+    syncType: RECENT,
+    conversations: [{ id: chat, messages: messages.map((message, i) => ({ msgOrderId: i + 1, message })) }],
+  };
+}

@@ -9,15 +9,18 @@ import type { Boom } from '@hapi/boom';
 import {
   type BaileysEventMap,
   DisconnectReason,
+  isJidStatusBroadcast,
   jidNormalizedUser,
   proto,
   type WAMessage,
+  type WAVersion,
 } from '@whiskeysockets/baileys';
 import { acceptAllHistory } from '../../src/connection/history-policy.ts';
 import { createLogger } from '../../src/log.ts';
 import { HISTORY_END_S, ON_DEMAND_MAX } from '../../src/transport/simulated/phone.ts';
 import { type SimulatedDisconnect, SimulatedWhatsApp } from '../../src/transport/simulated/simulator.ts';
 import type { WhatsAppSocket } from '../../src/transport/types.ts';
+import { BUILT_IN_WA_VERSION } from '../../src/transport/wa-version.ts';
 import { memoryAuthState } from '../support/memory-auth.ts';
 
 const log = createLogger('silent');
@@ -218,6 +221,7 @@ describe('simulated WhatsApp', () => {
   for (const [reason, expected] of [
     [401, 'Connection Failure'],
     [403, 'Connection Failure'],
+    [405, 'Connection Failure'],
     [406, 'Connection Failure'],
     [408, 'Connection was lost'],
     [428, 'Connection Terminated'],
@@ -270,6 +274,52 @@ describe('simulated WhatsApp', () => {
     assert.deepEqual(sim.counters('acc'), { live: 1, maxLive: 2, opened: 3, replaced: 1 });
     await newer.end(undefined);
     assert.equal(sim.counters('acc').live, 0);
+  });
+
+  it('refuses an outdated WhatsApp Web version with the 405 Connection Failure socket.js makes, before any QR or login', async () => {
+    const current = BUILT_IN_WA_VERSION;
+    const sim = new SimulatedWhatsApp({ seed: 's9', autoPairAfterMs: 10, timings: FAST, version: current });
+    const { options } = await pairedAndOpen(sim, 'acc');
+    assert.deepEqual(await sim.transport().latestVersion!(), { version: current, isLatest: true });
+    const newer: WAVersion = [current[0], current[1], current[2] + 1];
+    sim.release(newer);
+    assert.deepEqual((await sim.transport().latestVersion!()).version, newer);
+    for (const version of [undefined, current]) {
+      // Logged in or new: the refusal comes first either way.
+      for (const auth of [options.auth, memoryAuthState()]) {
+        const refused = record(sim.connect({ ...options, auth, ...(version && { version }) }));
+        const error = await refused.closed;
+        assert.equal(error?.output.statusCode, 405);
+        assert.equal(error?.message, 'Connection Failure');
+        assert.deepEqual(error?.data, { reason: '405', location: 'cln' });
+        const updates = all(refused.batches, 'connection.update');
+        assert.ok(!updates.some((u) => u.qr || u.connection === 'open'), 'no QR, no login');
+      }
+    }
+    const accepted = record(sim.connect({ ...options, version: newer }));
+    await until('open with the current version', () =>
+      all(accepted.batches, 'connection.update').some((u) => u.connection === 'open'),
+    );
+  });
+
+  it('ignores status@broadcast when the socket says so (shouldIgnoreJid), like messages-recv.js', async () => {
+    const sim = new SimulatedWhatsApp({ seed: 's10', autoPairAfterMs: 10, timings: FAST });
+    const { options, second } = await pairedAndOpen(sim, 'acc');
+    const status = await sim.receiveStatus('acc');
+    assert.equal(status?.key.remoteJid, 'status@broadcast');
+    assert.match(status?.key.participant ?? '', /@lid$/);
+    await until('status delivered', () =>
+      all(second.batches, 'messages.upsert').some((u) => u.messages[0]?.key.remoteJid === 'status@broadcast'),
+    );
+    const ignoring = record(sim.connect({ ...options, shouldIgnoreJid: isJidStatusBroadcast }));
+    await until('open', () => all(ignoring.batches, 'connection.update').some((u) => u.connection === 'open'));
+    assert.equal(await sim.receiveStatus('acc'), undefined);
+    const live = await sim.receive('acc');
+    await until('a live message delivered', () =>
+      all(ignoring.batches, 'messages.upsert').some((u) => u.messages[0]?.key.id === live.key.id),
+    );
+    const upserted = all(ignoring.batches, 'messages.upsert').flatMap((u) => u.messages);
+    assert.ok(!upserted.some((m) => m.key.remoteJid === 'status@broadcast'), 'no status reached the events');
   });
 
   it('refuses a device the phone unlinked (401 on the next login)', async () => {

@@ -39,7 +39,18 @@ describe('dashboard page: advice from the runbook', () => {
     assert.equal(pick('idle'), '—');
     assert.equal(pick('idle', 'auth_key_unknown: sealed with key k123 this host does not have'), 'auth_key_unknown:');
     assert.equal(pick('idle', 'session_failed: Error: 14 UNAVAILABLE'), 'session_failed:');
-    assert.equal(pick('connecting', 'Connection Failure (503); attempt 3 of 10 in 4.2 s'), '—');
+    assert.equal(pick('connecting', 'Connection Failure (503); reconnecting in 4.2 s (3 in a row)'), '—');
+    assert.equal(
+      pick(
+        'connecting',
+        'temporary_ban: Connection Failure (402); WhatsApp banned the number until 2026-01-01T00:00:00Z',
+      ),
+      'temporary_ban:',
+    );
+    assert.equal(
+      pick('closed', 'pairing_code_expired: QR refs attempts ended (408); nobody entered the pairing code'),
+      'pairing_code_expired:',
+    );
     assert.equal(pick('closed', 'qr_expired: QR refs attempts ended (408)'), 'qr_expired:');
     assert.equal(
       pick('closed', 'connection_replaced: Stream Errored (conflict) (440); another client …'),
@@ -47,8 +58,8 @@ describe('dashboard page: advice from the runbook', () => {
     );
     assert.equal(pick('logged_out', 'logged_out: Connection Failure (401)'), 'logged_out:');
     assert.equal(
-      pick('error', '10 connection attempts failed in a row; last: getaddrinfo ENOTFOUND'),
-      '10 connection attempts failed in a row; last:',
+      pick('error', 'connect_failed: 10 connects in a row failed for a reason this host does not know; last: x (405)'),
+      'connect_failed:',
     );
     assert.equal(
       pick('error', 'auth_state_corrupt: unsupported state or unable to authenticate data'),

@@ -34,6 +34,12 @@ import type { Fence } from '../../accounts/fence.ts';
 import { documents } from './documents.ts';
 import type { VersionedDoc, Versions } from './versioned.ts';
 
+/**
+ * Writes a caller adds to a commit's transaction (after the commit's own): they land all or nothing
+ * with it, under the same fence. They must be writes only (the transaction has done its reads).
+ */
+export type AlongsideWrite = (tx: Transaction) => void;
+
 /** A commit's write failed its precondition: the plan was made on stale reads. */
 export class StaleWriteError extends Error {
   override readonly name = 'StaleWriteError';
@@ -113,7 +119,7 @@ export class CommitExecutor {
    * `StaleWriteError` when a precondition failed (nothing was written), `LeaseLostError` when the
    * lease moved, or the Firestore error (transient ones are the writer's to retry).
    */
-  async run(commit: Commit, versions: Versions, fence: Fence): Promise<CommitOutcome> {
+  async run(commit: Commit, versions: Versions, fence: Fence, alongside?: AlongsideWrite): Promise<CommitOutcome> {
     let response: (() => CommitResponseLike | undefined) | undefined;
     const written: Array<{ path: string; data: WrittenDoc | undefined }> = [];
     try {
@@ -121,6 +127,8 @@ export class CommitExecutor {
         response = captureCommit(tx);
         written.length = 0;
         for (const op of commit.ops) this.#apply(tx, op, versions, written);
+        // After the commit's own writes: the response's write results keep their indexes.
+        alongside?.(tx);
       });
     } catch (err) {
       if (isStaleWrite(err)) throw new StaleWriteError(commitPaths(commit), err);

@@ -45,6 +45,7 @@ import type { Firestore } from 'firebase-admin/firestore';
 import type { Fence } from '../../accounts/fence.ts';
 import { isLeaseLost } from '../../accounts/lease-errors.ts';
 import type { Logger } from '../../log.ts';
+import type { AlongsideWrite } from '../store/commit-executor.ts';
 import { CommitExecutor, type CommitOutcome, commitPaths, StaleWriteError } from '../store/commit-executor.ts';
 import { documents, kindOfPath } from '../store/documents.ts';
 import { FirestoreReader } from '../store/firestore-reader.ts';
@@ -83,6 +84,8 @@ export interface WriterCounters {
   plans: number;
   /** Plans made again: on stale reads, or after another lane committed in between. */
   replans: number;
+  /** Live plans beside a history step that touched what it had in flight, planned again holding the gate. */
+  besideFallbacks: number;
   /** Commits refused by a precondition. */
   staleCommits: number;
   /** Transient Firestore failures retried. */
@@ -104,6 +107,7 @@ export function emptyWriterCounters(): WriterCounters {
     commits: 0,
     plans: 0,
     replans: 0,
+    besideFallbacks: 0,
     staleCommits: 0,
     retries: 0,
     messagesWritten: 0,
@@ -193,6 +197,13 @@ class ReadWatch {
   }
 }
 
+/** How a plan stands to the commit gate (`#planAndCommit`). */
+type PlanMode = 'holding' | 'optimistic' | 'beside';
+
+function learnsPairs(commit: Commit): boolean {
+  return commit.ops.some((op) => op.kind === 'lidPnPair');
+}
+
 /** Thread docs, thread deletions and pairs summarise or follow the rest: they wait for every earlier commit. */
 function isBarrier(commit: Commit): boolean {
   return commit.ops.some((op) => op.kind === 'thread' || op.kind === 'lidPnPair');
@@ -238,8 +249,10 @@ export class AccountWriter {
   readonly #threadsTouched = new Set<string>();
   /** Pair documents a failed commit may have written: read again before the next plan. */
   readonly #stalePairs = new Set<string>();
-  /** Open history plans, told what every other plan lands. */
+  /** Open watched plans (history, live beside a history step), told what every other plan lands. */
   readonly #watches = new Set<ReadWatch>();
+  /** Commits in flight: a watched plan opened meanwhile counts them as landed. */
+  readonly #inFlight = new Set<Commit>();
   #closed = false;
   readonly #messageListeners: Array<(path: string, doc: MessageDoc) => void> = [];
 
@@ -338,17 +351,32 @@ export class AccountWriter {
     lane: Lane,
     /** Checked before each commit step: false stops the write there (`WriteStoppedError`); what landed stays. */
     keepGoing: () => boolean = () => true,
+    /**
+     * Writes of the caller's own that land with the plan's last commit, in its fenced transaction
+     * (all or nothing with it); in a fenced transaction of their own when the plan writes nothing.
+     */
+    alongside?: AlongsideWrite,
   ): Promise<PlanStats | undefined> {
-    if (events.length === 0) return undefined;
+    if (events.length === 0) {
+      if (alongside) await this.#alone(alongside);
+      return undefined;
+    }
     const startedAt = Date.now();
+    /** The previous try ran beside a history step: planning again holding the gate is its fallback, not a re-plan. */
+    let besideBefore = false;
     for (let attempt = 1; ; attempt++) {
       if (this.#closed) throw new WriteStoppedError(this.accountId, 'the writer is closed');
-      if (attempt > 1) this.counters.replans += 1;
-      const holdGate = lane === 'live' || attempt > OPTIMISTIC_REPLANS;
+      if (attempt > 1 && !besideBefore) this.counters.replans += 1;
+      // Live goes beside a watched history step when it can (first try only), else holds the gate.
+      const beside = lane === 'live' && attempt === 1 ? this.#gate.tryBeside() : undefined;
+      besideBefore = beside !== undefined;
+      const holdGate = !beside && (lane === 'live' || attempt > OPTIMISTIC_REPLANS);
       const release = holdGate ? await this.#gate.acquire(lane) : undefined;
       const gateMs = Date.now() - startedAt;
       try {
-        const done = await this.#planAndCommit(events, lane, release !== undefined, keepGoing);
+        const mode: PlanMode = release ? 'holding' : beside ? 'beside' : 'optimistic';
+        const done = await this.#planAndCommit(events, lane, mode, keepGoing, alongside);
+        if (!done && besideBefore) this.counters.besideFallbacks += 1;
         if (done) {
           const ms = Date.now() - startedAt;
           this.#deps.log.debug({ lane, events: events.length, attempt, gateMs, ms }, 'write landed');
@@ -361,6 +389,7 @@ export class AccountWriter {
         this.#deps.log.debug({ paths: err.paths.length, attempt }, 'commit met newer documents; planning again');
       } finally {
         release?.();
+        beside?.();
       }
       // Pairs are known from memory, not read per plan: what the failed commit wrote of them is read now.
       if (this.#stalePairs.size > 0) await this.#refreshPairs();
@@ -402,34 +431,54 @@ export class AccountWriter {
     );
   }
 
-  /** One plan and its commits; undefined when it must be planned again (another plan committed first). */
+  /**
+   * One plan and its commits; undefined when it must be planned again (another plan committed
+   * first). `holding`: the gate is held throughout; `optimistic` (history): planned without it,
+   * taken per commit step; `beside` (live): planned and committed beside a watched history step
+   * holding it. The last two are watched.
+   */
   async #planAndCommit(
     events: readonly PlannerEvent[],
     lane: Lane,
-    holding: boolean,
+    mode: PlanMode,
     keepGoing: () => boolean,
+    alongside: AlongsideWrite | undefined,
   ): Promise<PlanStats | undefined> {
     const self = this.#deps.self();
     if (!self) throw new NotPairedError(this.accountId);
+    const holding = mode === 'holding';
     const versions: Versions = new Map();
-    // Without the gate, what other plans land from now on is checked against what this one read.
+    // Without the gate, what other plans land or have in flight is checked against what this one read.
     const watch = holding ? undefined : new ReadWatch(versions);
-    if (watch) this.#watches.add(watch);
+    if (watch) {
+      for (const commit of this.#inFlight) watch.noteCommit(commit);
+      this.#watches.add(watch);
+    }
     try {
       const plan = await this.#plan(events, self, versions, watch);
+      // Pairs change how every other plan keys its documents: learned holding the gate, not beside.
+      if (mode === 'beside' && plan.commits.some(learnsPairs)) return undefined;
+      const last = plan.commits.at(-1);
+      if (alongside && !last) await this.#alone(alongside);
       for (const group of commitGroups(plan.commits, this.options.commitConcurrency)) {
-        // The live lane holds the gate throughout; history takes it per step and checks that
-        // nothing it read changed since.
+        // The live lane holds the gate throughout (or runs beside a history step); history takes
+        // it per step and checks that nothing it read changed since.
         if (!keepGoing()) throw new WriteStoppedError(this.accountId, 'stopped between commits');
         // The budget before the gate: a throttled import must not hold the gate while it waits.
         if (!holding) await this.#budget(group, lane);
-        const release = holding ? undefined : await this.#gate.acquire(lane);
+        const release = mode === 'optimistic' ? await this.#gate.acquire(lane, true) : undefined;
         try {
           if (watch?.stale) return undefined;
           if (holding) await this.#budget(group, lane);
+          // From the check on, synchronously: the step's commits are in flight for every watch.
+          this.#starting(group, watch);
           // Every commit of the step settles before the gate goes or the plan is made again (a
           // failed one must not leave its step-mate in flight); each one that landed told the watches.
-          const settled = await Promise.allSettled(group.map((commit) => this.#commit(commit, versions, watch)));
+          const settled = await Promise.allSettled(
+            group.map((commit) => this.#commit(commit, versions, watch, commit === last ? alongside : undefined)),
+          ).finally(() => {
+            for (const commit of group) this.#inFlight.delete(commit);
+          });
           const failed = settled.find((result) => result.status === 'rejected');
           if (failed) throw failed.reason;
         } finally {
@@ -449,11 +498,27 @@ export class AccountWriter {
     if (budget) await Promise.all(group.map((commit) => budget.acquire(this.accountId, commit.writes, lane)));
   }
 
-  async #commit(commit: Commit, versions: Versions, own?: ReadWatch): Promise<void> {
+  /** `alongside` of a write whose plan has no commit: in a fenced transaction of its own, retried like a commit. */
+  async #alone(alongside: AlongsideWrite): Promise<void> {
+    await withRetry(
+      async () => {
+        try {
+          return await this.#deps.fence.run((tx) => alongside(tx));
+        } catch (err) {
+          if (isLeaseLost(err)) this.close();
+          throw err;
+        }
+      },
+      this.options.retry,
+      { shouldStop: () => this.#closed, onRetry: () => (this.counters.retries += 1) },
+    );
+  }
+
+  async #commit(commit: Commit, versions: Versions, own?: ReadWatch, alongside?: AlongsideWrite): Promise<void> {
     const outcome = await withRetry(
       async () => {
         try {
-          return await this.#executor.run(commit, versions, this.#deps.fence);
+          return await this.#executor.run(commit, versions, this.#deps.fence, alongside);
         } catch (err) {
           if (isLeaseLost(err)) this.close();
           // The outcome is unknown (the commit may have landed): forget what we knew of its documents,
@@ -478,7 +543,15 @@ export class AccountWriter {
     this.#landed(commit, own);
   }
 
-  /** Tells every other open history plan what `commit` (of the plan watched by `own`, if any) touched. */
+  /** `group` goes out now: every other open plan's watch counts it as landed (it may be, at any moment). */
+  #starting(group: readonly Commit[], own: ReadWatch | undefined): void {
+    for (const commit of group) {
+      this.#inFlight.add(commit);
+      this.#landed(commit, own);
+    }
+  }
+
+  /** Tells every other open watched plan what `commit` (of the plan watched by `own`, if any) touched. */
   #landed(commit: Commit, own: ReadWatch | undefined): void {
     for (const watch of this.#watches) {
       if (watch !== own) watch.noteCommit(commit);

@@ -10,8 +10,9 @@
  * processes.
  */
 import { Boom } from '@hapi/boom';
-import { DisconnectReason, proto } from '@whiskeysockets/baileys';
+import { DisconnectReason, proto, type WAVersion } from '@whiskeysockets/baileys';
 import type { ConnectOptions, WhatsAppSocket, WhatsAppTransport } from '../types.ts';
+import { BUILT_IN_WA_VERSION, OUTDATED_CLIENT } from '../wa-version.ts';
 import type { SocketLedger } from './ledger.ts';
 import type { PublishMediaInput, SimulatedMediaServer } from './media.ts';
 import { type PhoneOptions, SimulatedPhone } from './phone.ts';
@@ -38,6 +39,12 @@ export interface SimulatorOptions {
   onLedgerError?: (err: unknown) => void;
   /** Where the phones' media lives (`receiveMedia`, re-uploads); without it there is no media. */
   media?: SimulatedMediaServer;
+  /**
+   * The current WhatsApp Web version: what the transport's `latestVersion` answers, and the oldest
+   * a socket may announce (older: a 405 failure, as WhatsApp refuses an outdated client). Default:
+   * Baileys' built-in version.
+   */
+  version?: WAVersion;
 }
 
 export interface SocketCounters {
@@ -52,7 +59,7 @@ export interface SocketCounters {
 }
 
 /** A disconnect reason the simulator can produce on demand. */
-export type SimulatedDisconnect = 401 | 403 | 406 | 408 | 411 | 428 | 440 | 500 | 503 | 515 | 'qr-timeout';
+export type SimulatedDisconnect = 401 | 402 | 403 | 405 | 406 | 408 | 411 | 428 | 440 | 500 | 503 | 515 | 'qr-timeout';
 
 interface AccountState {
   phone: SimulatedPhone;
@@ -71,10 +78,24 @@ export class SimulatedWhatsApp {
   readonly #accounts = new Map<string, AccountState>();
   #socketSeq = 0;
   #mediaSeq = 0;
+  #version: WAVersion;
+  /** Until when WhatsApp is unreachable (`outage`). */
+  #outageUntil = 0;
 
   constructor(private readonly options: SimulatorOptions = {}) {
     this.seed = options.seed ?? 'wasync-simulated';
     this.timings = { ...DEFAULT_TIMINGS, ...options.timings };
+    this.#version = [...(options.version ?? BUILT_IN_WA_VERSION)];
+  }
+
+  /** The current WhatsApp Web version (see `SimulatorOptions.version`). */
+  get version(): WAVersion {
+    return [...this.#version];
+  }
+
+  /** WhatsApp Web ships a new version: from now on, connects announcing an older one are refused (405). */
+  release(version: WAVersion): void {
+    this.#version = [...version];
   }
 
   /** The transport the host uses: each `connect` is a new simulated `makeWASocket`. */
@@ -83,6 +104,7 @@ export class SimulatedWhatsApp {
     return {
       kind: 'simulated',
       connect: (options) => this.connect(options),
+      latestVersion: async () => ({ version: this.version, isLatest: true }),
       ...(media && { mediaDownloadOptions: media.downloadOptions() }),
     };
   }
@@ -134,6 +156,11 @@ export class SimulatedWhatsApp {
     return this.#require(accountId).receive();
   }
 
+  /** A contact posts a status update; undefined when the socket ignores `status@broadcast`. */
+  receiveStatus(accountId: string) {
+    return this.#require(accountId).receiveStatus();
+  }
+
   /** A contact sends media: the phone publishes the file (`media`), then the message arrives live. */
   async receiveMedia(accountId: string, input: PublishMediaInput) {
     const content = await this.#media().publish(input);
@@ -177,6 +204,17 @@ export class SimulatedWhatsApp {
     return socket.end(disconnectError(reason));
   }
 
+  /**
+   * WhatsApp unreachable for `ms`: every live socket drops as a lost connection (408), and every
+   * connect until then fails the way a refused WebSocket does. Resolves when the outage is over.
+   */
+  async outage(ms: number): Promise<void> {
+    this.#outageUntil = Date.now() + ms;
+    const live = [...this.#accounts.values()].flatMap((a) => [...a.sockets]);
+    await Promise.all(live.map((socket) => socket.end(disconnectError(408))));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, this.#outageUntil - Date.now())));
+  }
+
   #account(accountId: string): AccountState {
     let account = this.#accounts.get(accountId);
     if (!account) {
@@ -203,6 +241,7 @@ export class SimulatedWhatsApp {
     return {
       phone: account.phone,
       timings: this.timings,
+      minVersion: () => this.#version,
       // Devices paired in another process are unknown here; accept them (creds are the proof).
       acceptsLogin: (deviceJid) => !account.linkedDevices || account.linkedDevices.has(deviceJid),
       linked: (deviceJid) => {
@@ -224,6 +263,7 @@ export class SimulatedWhatsApp {
         void this.#record('closed', socket, Date.now());
       },
       nextLive: () => ++account.liveCount,
+      reachable: () => Date.now() >= this.#outageUntil,
       recorded: (socket) => account.recorded.get(socket) ?? Promise.resolve(),
       ...(this.options.media && { media: this.options.media }),
     };
@@ -247,6 +287,8 @@ export class SimulatedWhatsApp {
 /** The Boom error a real socket ends with for `reason` (messages as lib/Socket/socket.js makes them). */
 export function disconnectError(reason: SimulatedDisconnect): Boom {
   switch (reason) {
+    case 402:
+      return temporaryBanError(3_600, 101);
     case 440:
       return streamError({}, [{ tag: 'conflict', attrs: { type: 'replaced' } }]);
     case 515:
@@ -261,8 +303,18 @@ export function disconnectError(reason: SimulatedDisconnect): Boom {
       return new Boom('Connection Terminated', { statusCode: DisconnectReason.connectionClosed });
     case 411:
       return new Boom('Multi-device beta not joined', { statusCode: DisconnectReason.multideviceMismatch });
+    case OUTDATED_CLIENT:
+      return new Boom('Connection Failure', { statusCode: reason, data: { reason: String(reason), location: 'cln' } });
     default:
       // 401 / 403 / 406 / 503: `<failure reason=…>` from the server.
       return new Boom('Connection Failure', { statusCode: reason, data: { reason: String(reason) } });
   }
+}
+
+/** `<failure reason="402" code=… expire=…>`: banned for `expireS` seconds (socket.js keeps the attributes as data). */
+export function temporaryBanError(expireS: number, code = 101): Boom {
+  return new Boom('Connection Failure', {
+    statusCode: 402,
+    data: { reason: '402', code: String(code), expire: String(expireS) },
+  });
 }

@@ -31,7 +31,6 @@ import {
   type AnyMessageContent,
   addTransactionCapability,
   type BinaryNode,
-  Browsers,
   buildPairingQRData,
   cleanMessage,
   configureSuccessfulPairing,
@@ -39,6 +38,7 @@ import {
   decodeMessageNode,
   type GroupMetadata,
   generateWAMessage,
+  getCodeFromWSError,
   getErrorCodeFromStreamError,
   getHistoryMsg,
   getStatusFromReceiptType,
@@ -51,11 +51,14 @@ import {
   proto,
   type WAMessage,
   type WAMessageKey,
+  type WAVersion,
 } from '@whiskeysockets/baileys';
 import { makeLibSignalRepository } from '@whiskeysockets/baileys/lib/Signal/libsignal.js';
 import { extractGroupMetadata } from '@whiskeysockets/baileys/lib/Socket/groups.js';
 import processMessage from '@whiskeysockets/baileys/lib/Utils/process-message.js';
+import { BROWSER } from '../browser.ts';
 import type { ConnectOptions, WhatsAppSocket } from '../types.ts';
+import { BUILT_IN_WA_VERSION, isNewer, OUTDATED_CLIENT } from '../wa-version.ts';
 import type { SimulatedMediaServer } from './media.ts';
 import { onDemandLedger } from './on-demand.ts';
 import { pairSuccessStanza } from './pairing.ts';
@@ -99,11 +102,15 @@ export interface SimulatedServerLink {
   linked(deviceJid: string): void;
   /** The device logged out: forget it. */
   unlinked(): void;
+  /** The oldest WhatsApp Web version the server accepts; older clients get a 405 failure. */
+  minVersion(): WAVersion;
   /** The socket reached `open`: WhatsApp replaces any other connection of this account (440). */
   opened(socket: SimulatedSocket): void;
   ended(socket: SimulatedSocket): void;
   /** The next live message number of this account (ids and texts are derived from it). */
   nextLive(): number;
+  /** False while WhatsApp is unreachable (`SimulatedWhatsApp.outage`). */
+  reachable(): boolean;
   /** Resolves once the socket's lifetime is on record (the ledger): only then may it reach the server. */
   recorded(socket: SimulatedSocket): Promise<void>;
   /** The phone's media (files it sent, re-uploads); absent: media requests fail as for a phone without the file. */
@@ -116,6 +123,8 @@ export class SimulatedSocket implements WhatsAppSocket {
   #closed = false;
   #isOpen = false;
   #timers = new Set<NodeJS.Timeout>();
+  /** socket.js `socketEndHandlers`: run by `end` before the `close` update, while the emitter lives. */
+  readonly #endHandlers: ((error: Error | undefined) => void | Promise<void>)[] = [];
   #qr: { refs: string[]; timer?: NodeJS.Timeout } | undefined;
   #didBuffer = false;
   /** chats.js `historySyncStatus`: which milestones this connection has reported. */
@@ -177,7 +186,10 @@ export class SimulatedSocket implements WhatsAppSocket {
     return this.#closed;
   }
 
-  /** Ends the connection like Baileys' `end`: one `close` update carrying the error, then the emitter dies. */
+  /**
+   * Ends the connection like Baileys' `end`: the registered end handlers, one `close` update
+   * carrying the error, then the emitter dies — with whatever it still buffered (`destroy`).
+   */
   end = async (error: Error | undefined): Promise<void> => {
     if (this.#closed) return;
     this.#closed = true;
@@ -185,9 +197,20 @@ export class SimulatedSocket implements WhatsAppSocket {
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     this.server.ended(this);
+    for (const handler of this.#endHandlers) {
+      try {
+        await handler(error);
+      } catch (err) {
+        this.options.logger.error({ err }, 'error in socket end handler');
+      }
+    }
     this.ev.emit('connection.update', { connection: 'close', lastDisconnect: { error, date: new Date() } });
     this.ev.removeAllListeners('connection.update');
     this.ev.destroy();
+  };
+
+  registerSocketEndHandler = (handler: (error: Error | undefined) => void | Promise<void>): void => {
+    this.#endHandlers.push(handler);
   };
 
   logout = async (msg?: string): Promise<void> => {
@@ -254,6 +277,15 @@ export class SimulatedSocket implements WhatsAppSocket {
     return data;
   };
 
+  /** groups.js `groupMetadata`: one group's `w:g2` query, read by Baileys' `extractGroupMetadata`. */
+  groupMetadata = async (jid: string): Promise<GroupMetadata> => {
+    this.#assertOpen();
+    const node = this.server.phone.groupNodes().find((n) => `${n.attrs.id}@g.us` === jid);
+    // A query error as `assertNodeErrorFree` throws it: a group the account is not in.
+    if (!node) throw new Boom('item-not-found', { data: 404 });
+    return extractGroupMetadata({ tag: 'result', attrs: {}, content: [node] });
+  };
+
   /** The phone scans the QR (or confirms the pairing code). */
   pair(): void {
     const { creds } = this.options.auth;
@@ -299,8 +331,31 @@ export class SimulatedSocket implements WhatsAppSocket {
    */
   async receive(n = this.server.nextLive(), content?: proto.IMessage): Promise<WAMessage> {
     this.#assertOpen();
-    const { creds } = this.options.auth;
     const stanza = this.server.phone.liveStanza(n, Math.floor(Date.now() / 1000));
+    return (await this.#receiveStanza(stanza, content))!;
+  }
+
+  /**
+   * A contact posts a status update (`status@broadcast`, the sender as participant); undefined
+   * when the socket ignores the JID (`shouldIgnoreJid`), as messages-recv.js drops it unread.
+   */
+  async receiveStatus(n = this.server.nextLive()): Promise<WAMessage | undefined> {
+    this.#assertOpen();
+    const stanza = this.server.phone.liveStanza(n, Math.floor(Date.now() / 1000));
+    const { from, sender_pn, participant, participant_pn, ...attrs } = stanza.attrs;
+    stanza.attrs = {
+      ...attrs,
+      from: 'status@broadcast',
+      participant: participant ?? from!,
+      participant_pn: participant_pn ?? sender_pn!,
+    };
+    return this.#receiveStanza(stanza);
+  }
+
+  async #receiveStanza(stanza: BinaryNode, content?: proto.IMessage): Promise<WAMessage | undefined> {
+    // messages-recv.js acks an ignored JID's stanza and drops it before decoding.
+    if (this.options.shouldIgnoreJid?.(stanza.attrs.from!)) return undefined;
+    const { creds } = this.options.auth;
     const { fullMessage } = decodeMessageNode(stanza, creds.me!.id, creds.me!.lid ?? '');
     // Decryption is the one step skipped: the stanza carries the plaintext.
     fullMessage.message = content ?? { conversation: this.server.phone.liveText(stanza) };
@@ -326,6 +381,17 @@ export class SimulatedSocket implements WhatsAppSocket {
     this.#later(this.server.timings.connectMs, async () => {
       await this.server.recorded(this);
       if (this.#closed) return;
+      if (!this.server.reachable()) return void this.end(unreachable());
+      // socket.js: `<failure reason="405">` for an outdated client, before any QR or login.
+      const version = this.options.version ?? BUILT_IN_WA_VERSION;
+      if (isNewer(this.server.minVersion(), version)) {
+        return void this.end(
+          new Boom('Connection Failure', {
+            statusCode: OUTDATED_CLIENT,
+            data: { reason: String(OUTDATED_CLIENT), location: 'cln' },
+          }),
+        );
+      }
       // Baileys logs in whenever `me` is set; a companion that asked for a pairing code and was
       // never linked has `me` without `account`, which WhatsApp answers like a new one (a QR).
       if (!creds.me?.id || !creds.account) return this.#showQr();
@@ -355,7 +421,7 @@ export class SimulatedSocket implements WhatsAppSocket {
         Buffer.from(creds.noiseKey.public).toString('base64'),
         Buffer.from(creds.signedIdentityKey.public).toString('base64'),
         creds.advSecretKey,
-        Browsers.macOS('Desktop'),
+        BROWSER,
       );
       this.ev.emit('connection.update', { qr });
       this.#qr.timer = this.#later(lifetime, next);
@@ -508,6 +574,12 @@ export function streamError(attrs: Record<string, string>, children: BinaryNode[
   const node: BinaryNode = { tag: 'stream:error', attrs, content: children };
   const { reason, statusCode } = getErrorCodeFromStreamError(node);
   return new Boom(`Stream Errored (${reason})`, { statusCode, data: children[0] ?? node });
+}
+
+/** What socket.js `mapWebSocketError` makes of a refused connection (`getCodeFromWSError`: 408). */
+function unreachable(): Boom {
+  const error = Object.assign(new Error('connect ECONNREFUSED 157.240.0.53:443'), { code: 'ECONNREFUSED' });
+  return new Boom(`WebSocket Error (${error.message})`, { statusCode: getCodeFromWSError(error), data: error });
 }
 
 function delay(ms: number): Promise<void> {

@@ -12,7 +12,7 @@ import { deliver, dmReceipt, live, SELF } from '../../../../shared/test/support/
 import { eventsOf, planAndApply } from '../../../../shared/test/support/pipeline.ts';
 import { anchors, deliveries, T } from '../../../../shared/test/support/world.ts';
 import { testDb } from '../../../../test/support/firestore.ts';
-import { leaseFence, unfenced } from '../../../src/accounts/fence.ts';
+import { type Fence, leaseFence, unfenced } from '../../../src/accounts/fence.ts';
 import { LeaseStore } from '../../../src/accounts/lease.ts';
 import { isLeaseLost } from '../../../src/accounts/lease-errors.ts';
 import { createLogger } from '../../../src/log.ts';
@@ -206,7 +206,7 @@ describe('account writer (Firestore)', function () {
     const startsAfterFailure: number[] = [];
     const fence: typeof real = {
       ...real,
-      async run(write) {
+      async run(write, read) {
         const run = ++runs;
         if (run === 1) {
           throw Object.assign(new Error('9 FAILED_PRECONDITION (injected)'), { code: 9 });
@@ -214,13 +214,13 @@ describe('account writer (Firestore)', function () {
         if (run === 2) {
           await new Promise((resolve) => setTimeout(resolve, 300));
           try {
-            return await real.run(write);
+            return await real.run(write, read);
           } finally {
             slowSettledAt = performance.now();
           }
         }
         startsAfterFailure.push(performance.now());
-        return real.run(write);
+        return real.run(write, read);
       },
     };
     const writer = await AccountWriter.open({
@@ -252,8 +252,8 @@ describe('account writer (Firestore)', function () {
     let lost = 0;
     const fence: typeof real = {
       ...real,
-      async run(write) {
-        const result = await real.run(write);
+      async run(write, read) {
+        const result = await real.run(write, read);
         if (lost++ === 0) throw Object.assign(new Error('4 DEADLINE_EXCEEDED (injected)'), { code: 4 });
         return result;
       },
@@ -314,6 +314,55 @@ describe('account writer (Firestore)', function () {
     assert.deepEqual(await accountDocs(db, accountId), modelDocs(model));
   });
 
+  it('lands a live write beside a history commit step still in flight, and the import stays right', async () => {
+    // A live message used to wait for the history step holding the gate (two commits of up to 500
+    // writes): the step's commits are held in flight here until the live write has landed.
+    const db = testDb();
+    const accountId = `beside-${randomUUID()}`;
+    const real = unfenced(db, accountId);
+    let hold: { blocked: () => void; until: Promise<void> } | undefined;
+    const fence: Fence = {
+      ...real,
+      async run(write, read) {
+        const held = hold;
+        hold = undefined;
+        if (held) {
+          held.blocked();
+          await held.until;
+        }
+        return real.run(write, read);
+      },
+    };
+    const writer = await AccountWriter.open({
+      db,
+      accountId,
+      fence,
+      self: () => SELF,
+      log,
+      options: { now: () => NOW, maxWritesPerCommit: 20, commitConcurrency: 1 },
+    });
+    const history = unrelatedHistory('beside');
+    const message = await liveDm('3EB0BE0000000000000001', T);
+    const importing = writer.write(history, 'history');
+    await landed(writer, 1);
+    let releaseStep!: () => void;
+    const until = new Promise<void>((resolve) => (releaseStep = resolve));
+    const blocked = new Promise<void>((resolve) => (hold = { blocked: resolve, until }));
+    await blocked; // the next history commit is in flight, holding the gate
+    const inFlight = writer.counters.commits;
+    const outcome = await Promise.race([
+      writer.write(message, 'live').then(() => 'landed'),
+      new Promise((resolve) => setTimeout(resolve, 15_000, 'waited for the history step')),
+    ]);
+    assert.equal(outcome, 'landed');
+    assert.equal(writer.counters.commits, inFlight + 1, 'only the live commit landed meanwhile');
+    releaseStep();
+    await importing;
+    const model = new InMemoryStore(accountId);
+    for (const events of [history, message]) planAndApply(model, events, { receivedAt: NOW, now: NOW });
+    assert.deepEqual(await accountDocs(db, accountId), modelDocs(model));
+  });
+
   it('re-plans a history plan when a live commit lands a message it read as absent', async () => {
     // The history plan keeps a read receipt as a pending update (its message is not stored); the
     // message lands live between two of its commit steps: the receipt must end on the message.
@@ -342,5 +391,54 @@ describe('account writer (Firestore)', function () {
     const model = new InMemoryStore(accountId);
     for (const events of [history, message]) planAndApply(model, events, { receivedAt: NOW, now: NOW });
     assert.deepEqual(await accountDocs(db, accountId), modelDocs(model));
+  });
+
+  it("lands a caller's own writes in its last commit's transaction, or alone when the plan writes nothing", async () => {
+    // What a send's `sending` marker relies on: it lands with the `pending` message, all or nothing.
+    const db = testDb();
+    const accountId = `alongside-${randomUUID()}`;
+    const real = unfenced(db, accountId);
+    let transactions = 0;
+    const counting: Fence = {
+      accountId,
+      epoch: 0,
+      run: (write, read) => {
+        transactions++;
+        return real.run(write, read);
+      },
+    };
+    const writer = await openWriter(accountId, counting);
+    const marker = db.doc(`alongsideMarkers/${accountId}`);
+    const message = await liveDm('3EB0AB0000000000000001', T, true);
+    await writer.write(message, 'live', undefined, (tx) => tx.set(marker, { n: 1 }));
+    assert.equal(transactions, 1, 'message, thread and marker in one transaction');
+    assert.equal((await marker.get()).get('n'), 1);
+    const path = paths.message(accountId, threadDocId(PEER.pn), 'me~3EB0AB0000000000000001');
+    assert.equal((await db.doc(path).get()).get('status'), 'server_ack');
+
+    // The same message again: nothing to write, the caller's write still lands.
+    await writer.write(message, 'live', undefined, (tx) => tx.set(marker, { n: 2 }));
+    assert.equal((await marker.get()).get('n'), 2);
+
+    // A commit that fails lands neither the plan's writes nor the caller's.
+    const failing: Fence = {
+      accountId,
+      epoch: 0,
+      run: (write, read) =>
+        real.run(async (tx, snapshots) => {
+          await write(tx, snapshots);
+          throw Object.assign(new Error('refused (injected, not transient)'), { code: 7 });
+        }, read),
+    };
+    const refused = await openWriter(accountId, failing);
+    await assert.rejects(
+      refused.write(await liveDm('3EB0AB0000000000000002', T + 1, true), 'live', undefined, (tx) =>
+        tx.set(marker, { n: 3 }),
+      ),
+      /refused/,
+    );
+    assert.equal((await marker.get()).get('n'), 2);
+    const second = paths.message(accountId, threadDocId(PEER.pn), 'me~3EB0AB0000000000000002');
+    assert.equal((await db.doc(second).get()).exists, false);
   });
 });
