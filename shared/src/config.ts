@@ -320,6 +320,11 @@ const HOST_VARS = {
     'warn',
     'Log level of the Baileys library (a child logger per account); its info level logs every stanza.',
   ),
+  simulatedTrafficPerMinute: integerVar(
+    'WHATSAPP_SIMULATED_TRAFFIC_PER_MINUTE',
+    { fallback: 0, min: 0, max: 6000 },
+    'With `WHATSAPP_TRANSPORT=simulated`: live events (messages, reactions, edits, group changes, …) per minute per account, for load tests; 0 sends only what is asked for.',
+  ),
   authStateKey: {
     name: 'AUTH_STATE_KEY',
     description:

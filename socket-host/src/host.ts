@@ -140,6 +140,8 @@ export async function startHost(
           hostId,
           ...(simulatedMedia && { media: simulatedMedia }),
           autoPairAfterMs: SIMULATED_AUTO_PAIR_MS,
+          trafficPerMinute: config.simulatedTrafficPerMinute,
+          onTrafficError: (err, accountId) => log.warn({ err, accountId }, 'simulated traffic not delivered'),
           ledger: new FirestoreSocketLedger(db),
           onLedgerError: (err) => log.warn({ err }, 'simulated socket ledger write failed'),
         })
@@ -147,6 +149,7 @@ export async function startHost(
   if (simulator) {
     const stopInbox = listenToSimulatedInbox(db, simulator, log);
     shutdown.register('simulated inbox', async () => stopInbox());
+    shutdown.register('simulated traffic', async () => simulator.traffic.stop());
   }
   const transport = overrides.transport ?? simulator?.transport() ?? baileysTransport;
   // One WhatsApp Web version for every account of the host; the first connect waits for its fetch.
@@ -239,7 +242,8 @@ export async function startHost(
   // Registered last, so it runs first: stop taking work, then let every account go.
   shutdown.register('accounts', async () => {
     await ownership.stop();
-    if (simulator) log.info({ counters: simulator.allCounters() }, 'simulated WhatsApp counters');
+    if (simulator)
+      log.info({ counters: simulator.allCounters(), traffic: simulator.traffic.counts }, 'simulated WhatsApp counters');
   });
   await ownership.start();
 

@@ -4,10 +4,7 @@
  * on-demand answers, and every disconnect reason as a real Boom error.
  */
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Boom } from '@hapi/boom';
 import {
-  type BaileysEventMap,
   DisconnectReason,
   isJidStatusBroadcast,
   jidNormalizedUser,
@@ -16,65 +13,11 @@ import {
   type WAVersion,
 } from '@whiskeysockets/baileys';
 import { acceptAllHistory } from '../../src/connection/history-policy.ts';
-import { createLogger } from '../../src/log.ts';
 import { HISTORY_END_S, ON_DEMAND_MAX } from '../../src/transport/simulated/phone.ts';
 import { type SimulatedDisconnect, SimulatedWhatsApp } from '../../src/transport/simulated/simulator.ts';
-import type { WhatsAppSocket } from '../../src/transport/types.ts';
 import { BUILT_IN_WA_VERSION } from '../../src/transport/wa-version.ts';
 import { memoryAuthState } from '../support/memory-auth.ts';
-
-const log = createLogger('silent');
-const FAST = { connectMs: 10, receiptMs: 20, onDemandMs: 20, historyChunkMs: 1 };
-type Batch = Partial<BaileysEventMap>;
-
-function record(socket: WhatsAppSocket): { batches: Batch[]; closed: Promise<Boom | undefined> } {
-  const batches: Batch[] = [];
-  let resolve!: (e: Boom | undefined) => void;
-  const closed = new Promise<Boom | undefined>((r) => {
-    resolve = r;
-  });
-  socket.ev.process((events) => {
-    batches.push(events);
-    const update = events['connection.update'];
-    if (update?.connection === 'close') resolve(update.lastDisconnect?.error as Boom | undefined);
-  });
-  return { batches, closed };
-}
-
-async function until<T>(what: string, probe: () => T | undefined, ms = 3000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
-const all = <K extends keyof BaileysEventMap>(batches: Batch[], event: K) =>
-  batches.flatMap((b) => (b[event] === undefined ? [] : [b[event] as BaileysEventMap[K]]));
-
-/** Pairs a fresh account and returns its auth state plus the socket that logged in afterwards. */
-async function pairedAndOpen(sim: SimulatedWhatsApp, accountId: string, shouldSync = acceptAllHistory) {
-  const auth = memoryAuthState();
-  const options = {
-    accountId,
-    auth,
-    logger: log,
-    syncFullHistory: true,
-    shouldSyncHistoryMessage: shouldSync,
-    getMessage: async () => undefined,
-  };
-  const first = record(sim.connect(options));
-  const restart = await first.closed;
-  assert.equal(restart?.output.statusCode, DisconnectReason.restartRequired);
-  const socket = sim.connect(options);
-  const second = record(socket);
-  await until('history delivered', () =>
-    all(second.batches, 'connection.update').some((u) => u.receivedPendingNotifications),
-  );
-  return { auth, socket, first, second, options };
-}
+import { all, FAST, log, pairedAndOpen, record, until } from '../support/simulated.ts';
 
 describe('simulated WhatsApp', () => {
   it('pairs by QR, restarts (515), logs in and delivers the pairing history through Baileys', async () => {
@@ -107,7 +50,8 @@ describe('simulated WhatsApp', () => {
       { syncType: HistorySyncType.INITIAL_BOOTSTRAP, status: 'complete', explicit: true },
       { syncType: HistorySyncType.RECENT, status: 'complete', explicit: true },
     ]);
-    assert.equal(auth.creds.processedHistoryMessages.length, 5, 'one per non-ON_DEMAND notification');
+    // INITIAL_BOOTSTRAP, RECENT ×2, PUSH_NAME, NON_BLOCKING_DATA and FULL in three chunks.
+    assert.equal(auth.creds.processedHistoryMessages.length, 8, 'one per non-ON_DEMAND notification');
     assert.equal(auth.creds.accountSyncCounter, 1);
     // Baileys stored the LID↔PN mappings from history and the tc token, in the key store.
     const [contact] = phone.contacts;

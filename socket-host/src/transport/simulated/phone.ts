@@ -6,12 +6,13 @@
  * The content is shaped like WhatsApp's: DMs keyed by LID (with `pnJid`) and by phone number (with
  * `lidJid`), groups with LID participants, history newest first with timestamps as protobuf
  * numbers, outgoing messages with `userReceipt`, texts in `conversation` and `extendedTextMessage`,
- * an occasional tc token. Live messages are stanzas for Baileys' `decodeMessageNode`, LID-addressed
- * with the phone number as the alternate, as v7 delivers them.
+ * an occasional tc token. Live messages are envelopes (stanza attributes and plaintext) that the
+ * sender's device encrypts, LID-addressed with the phone number as the alternate, as v7 delivers them.
  */
 import { type BinaryNode, proto } from '@whiskeysockets/baileys';
 import type { PhoneIdentity } from './pairing.ts';
 import { Random, stableMessageId } from './random.ts';
+import type { Envelope } from './wire.ts';
 
 const { HistorySyncType } = proto.HistorySync;
 
@@ -73,6 +74,8 @@ export interface PhoneOptions {
   recentPerChat?: number;
   /** Further messages per chat in the FULL sync (only when full history was requested). */
   fullPerChat?: number;
+  /** Notifications the FULL sync is cut into (chats split between them, progress rising to 100). */
+  fullChunks?: number;
 }
 
 export const pnJid = (pn: string) => `${pn}@s.whatsapp.net`;
@@ -85,11 +88,13 @@ export class SimulatedPhone {
   readonly #seed: string;
   readonly #recent: number;
   readonly #full: number;
+  readonly #fullChunks: number;
 
   constructor(seed: string, accountId: string, options: PhoneOptions = {}) {
     this.#seed = `${seed}\0${accountId}`;
     this.#recent = options.recentPerChat ?? 12;
     this.#full = options.fullPerChat ?? 24;
+    this.#fullChunks = Math.max(1, options.fullChunks ?? 3);
     const rnd = new Random(this.#seed);
     this.identity = {
       pn: `1555${rnd.digits(7)}`,
@@ -175,8 +180,10 @@ export class SimulatedPhone {
 
   /**
    * What the phone sends after pairing, in order: INITIAL_BOOTSTRAP (chat list, a few messages,
-   * LID↔PN mappings), RECENT in two chunks with progress, PUSH_NAME, and FULL when the companion
-   * asked for the full history at pairing.
+   * LID↔PN mappings), RECENT in two chunks with progress, PUSH_NAME, NON_BLOCKING_DATA (the groups'
+   * past participants), and FULL when the companion asked for the full history at pairing — cut
+   * into several notifications like the phone cuts it, each chat whole in one of them, the past
+   * participants again with the groups they belong to.
    */
   pairingHistory(fullSync: boolean): proto.IHistorySync[] {
     const bootstrapCount = Math.min(3, this.#recent);
@@ -209,13 +216,24 @@ export class SimulatedPhone {
         pushnames: this.contacts.map((c) => ({ id: pnJid(c.pn), pushname: c.name })),
       },
     ];
+    syncs.push({
+      syncType: HistorySyncType.NON_BLOCKING_DATA,
+      chunkOrder: 4,
+      pastParticipants: this.chats.filter((c) => c.kind === 'group').map((c) => this.pastParticipants(c)),
+    });
     if (fullSync && this.#full > 0) {
-      syncs.push({
-        syncType: HistorySyncType.FULL,
-        chunkOrder: 4,
-        progress: 100,
-        conversations: this.chats.map((c) => this.conversation(c, this.#recent, this.#full)),
-      });
+      const per = Math.ceil(this.chats.length / this.#fullChunks);
+      for (let i = 0; i * per < this.chats.length; i++) {
+        const chats = this.chats.slice(i * per, (i + 1) * per);
+        const last = (i + 1) * per >= this.chats.length;
+        syncs.push({
+          syncType: HistorySyncType.FULL,
+          chunkOrder: 5 + i,
+          progress: last ? 100 : Math.round((100 * (i + 1) * per) / this.chats.length),
+          conversations: chats.map((c) => this.conversation(c, this.#recent, this.#full)),
+          pastParticipants: chats.filter((c) => c.kind === 'group').map((c) => this.pastParticipants(c)),
+        });
+      }
     }
     return syncs;
   }
@@ -262,8 +280,12 @@ export class SimulatedPhone {
       }));
   }
 
-  /** Live message `n` from a contact (a DM, or in a group every third time), as WhatsApp's stanza. */
-  liveStanza(n: number, nowS: number): BinaryNode {
+  /**
+   * Live message `n` from a contact (a DM, or in a group every third time): the stanza attributes
+   * WhatsApp sends (LID-addressed, the phone number as alternate) and the plaintext its sender
+   * encrypts.
+   */
+  liveEnvelope(n: number, nowS: number): Envelope {
     const rnd = new Random(`${this.#seed}\0live\0${n}`);
     const contact = this.contacts[n % this.contacts.length]!;
     const group = n % 3 === 2 ? this.chats.find((c) => c.kind === 'group' && c.members.includes(contact)) : undefined;
@@ -278,16 +300,60 @@ export class SimulatedPhone {
       Object.assign(attrs, { from: group.jid, participant: lidJid(contact.lid), participant_pn: pnJid(contact.pn) });
     else Object.assign(attrs, { from: lidJid(contact.lid), sender_pn: pnJid(contact.pn) });
     return {
-      tag: 'message',
       attrs,
-      content: [{ tag: 'enc', attrs: { v: '2', type: 'msg' }, content: Buffer.from(sentence(rnd)) }],
+      message: { conversation: sentence(rnd) },
+      sender: lidJid(contact.lid),
+      ...(group && { group: group.jid }),
     };
   }
 
-  /** The text a live stanza carries (what decryption would yield). */
-  liveText(stanza: BinaryNode): string {
-    const enc = Array.isArray(stanza.content) ? stanza.content[0] : undefined;
-    return Buffer.from((enc?.content as Uint8Array | undefined) ?? []).toString('utf8');
+  /**
+   * Message `n` the account sends from its phone (its other device): to a DM it travels as a
+   * `deviceSentMessage` with the chat in `recipient`, from the account's own LID; in a group as
+   * the account's own group message. The companion upserts it `fromMe`.
+   */
+  fromPhoneEnvelope(n: number, nowS: number): Envelope {
+    const rnd = new Random(`${this.#seed}\0phone\0${n}`);
+    const chat = this.chats[n % this.chats.length]!;
+    const text = sentence(rnd);
+    const attrs: Record<string, string> = {
+      id: stableMessageId(this.#seed, 'phone', String(n)),
+      t: String(nowS),
+      type: 'text',
+      addressing_mode: 'lid',
+    };
+    if (chat.kind === 'group') {
+      Object.assign(attrs, { from: chat.jid, participant: this.meLid, participant_pn: this.meJid });
+      return { attrs, message: { conversation: text }, sender: this.meLid, group: chat.jid };
+    }
+    const [contact] = chat.members;
+    // The alternate names the chat's other identity (`peer_recipient_*`): decodeMessageNode makes
+    // it `remoteJidAlt`, and handleMessage stores it as the chat's LID↔PN mapping.
+    Object.assign(attrs, { from: this.meLid, recipient: chat.jid });
+    if (chat.jid.endsWith('@lid')) attrs.peer_recipient_pn = pnJid(contact!.pn);
+    else Object.assign(attrs, { addressing_mode: 'pn', peer_recipient_lid: lidJid(contact!.lid) });
+    return {
+      attrs,
+      message: { deviceSentMessage: { destinationJid: chat.jid, message: { conversation: text } } },
+      sender: this.meLid,
+    };
+  }
+
+  /**
+   * The members who left a group before the history ends: contacts not in it, one left, one
+   * removed (LID-addressed, leave time in seconds as WhatsApp sends it).
+   */
+  pastParticipants(chat: SimChat): proto.IPastParticipants {
+    const gone = this.contacts.filter((c) => !chat.members.includes(c)).slice(0, 2);
+    const { LEFT, REMOVED } = proto.PastParticipant.LeaveReason;
+    return {
+      groupJid: chat.jid,
+      pastParticipants: gone.map((c, i) => ({
+        userJid: lidJid(c.lid),
+        leaveReason: i === 0 ? LEFT : REMOVED,
+        leaveTs: HISTORY_END_S - chat.offsetS - (i + 1) * 7 * SPACING_S,
+      })),
+    };
   }
 
   private conversation(chat: SimChat, from: number, count: number, withMeta = false): proto.IConversation {

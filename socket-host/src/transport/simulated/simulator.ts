@@ -10,10 +10,14 @@
  * processes.
  */
 import { Boom } from '@hapi/boom';
-import { DisconnectReason, proto, type WAVersion } from '@whiskeysockets/baileys';
+import { DisconnectReason, proto, type WAMessage, type WAVersion } from '@whiskeysockets/baileys';
+import { createLogger } from '../../log.ts';
 import type { ConnectOptions, WhatsAppSocket, WhatsAppTransport } from '../types.ts';
 import { BUILT_IN_WA_VERSION, OUTDATED_CLIENT } from '../wa-version.ts';
+import { AppStateServer } from './app-state.ts';
+import { deterministicBytes } from './inbox.ts';
 import type { SocketLedger } from './ledger.ts';
+import { LIVE_KINDS, type LiveKind, liveEvent } from './live-events.ts';
 import type { PublishMediaInput, SimulatedMediaServer } from './media.ts';
 import { type PhoneOptions, SimulatedPhone } from './phone.ts';
 import { stableMessageId } from './random.ts';
@@ -24,6 +28,8 @@ import {
   type SimulatedTimings,
   streamError,
 } from './socket.ts';
+import { SimulatedTraffic } from './traffic.ts';
+import { AccountWire } from './wire.ts';
 
 export interface SimulatorOptions {
   seed?: string;
@@ -39,6 +45,10 @@ export interface SimulatorOptions {
   onLedgerError?: (err: unknown) => void;
   /** Where the phones' media lives (`receiveMedia`, re-uploads); without it there is no media. */
   media?: SimulatedMediaServer;
+  /** Live events per minute per account (traffic.ts); 0 or absent: only what tests ask for. */
+  trafficPerMinute?: number;
+  /** Failures of generated traffic are reported here. */
+  onTrafficError?: (err: unknown, accountId: string) => void;
   /**
    * The current WhatsApp Web version: what the transport's `latestVersion` answers, and the oldest
    * a socket may announce (older: a 405 failure, as WhatsApp refuses an outdated client). Default:
@@ -70,7 +80,12 @@ interface AccountState {
   liveCount: number;
   /** Pending ledger writes of sockets that have not reached the server yet. */
   recorded: WeakMap<SimulatedSocket, Promise<void>>;
+  /** WhatsApp's side: the companion's key bundle, the sending devices, the offline backlog. */
+  wire: AccountWire;
 }
+
+/** The simulated server's own devices log nothing (their failures surface on the companion). */
+const SILENT = createLogger('silent');
 
 export class SimulatedWhatsApp {
   readonly seed: string;
@@ -78,6 +93,7 @@ export class SimulatedWhatsApp {
   readonly #accounts = new Map<string, AccountState>();
   #socketSeq = 0;
   #mediaSeq = 0;
+  readonly traffic: SimulatedTraffic;
   #version: WAVersion;
   /** Until when WhatsApp is unreachable (`outage`). */
   #outageUntil = 0;
@@ -85,6 +101,15 @@ export class SimulatedWhatsApp {
   constructor(private readonly options: SimulatorOptions = {}) {
     this.seed = options.seed ?? 'wasync-simulated';
     this.timings = { ...DEFAULT_TIMINGS, ...options.timings };
+    this.traffic = new SimulatedTraffic(options.trafficPerMinute ?? 0, {
+      live: async (accountId) => {
+        if (!this.socket(accountId)?.isOpen) return false;
+        await this.live(accountId);
+        return true;
+      },
+      keep: (accountId) => void this.receiveOffline(accountId, 1),
+      onError: (err, accountId) => options.onTrafficError?.(err, accountId),
+    });
     this.#version = [...(options.version ?? BUILT_IN_WA_VERSION)];
   }
 
@@ -113,6 +138,7 @@ export class SimulatedWhatsApp {
     const account = this.#account(options.accountId);
     const socketId = `${process.pid}-${++this.#socketSeq}`;
     const socket = new SimulatedSocket(socketId, options, this.#link(account));
+    this.traffic.start(options.accountId);
     account.sockets.add(socket);
     account.counters.opened++;
     account.counters.live = account.sockets.size;
@@ -149,6 +175,20 @@ export class SimulatedWhatsApp {
   /** Scans the QR of the account's connecting socket. */
   pair(accountId: string): void {
     this.#require(accountId).pair();
+  }
+
+  /**
+   * The account writes from its phone (its other device); resolves with the message as Baileys
+   * upserted it (`fromMe`). Its recipients' receipts follow.
+   */
+  async sendFromPhone(accountId: string) {
+    const account = this.#account(accountId);
+    const socket = this.#require(accountId);
+    const envelope = account.phone.fromPhoneEnvelope(++account.liveCount, Math.floor(Date.now() / 1000));
+    const msg = await socket.deliver(envelope);
+    if (!msg) throw new Error(`message from the phone ${envelope.attrs.id} was not upserted`);
+    socket.receipts.sent(msg.key.remoteJid!, msg.key.id!);
+    return msg;
   }
 
   /** A contact writes to the account; resolves with the message as Baileys upserted it. */
@@ -192,6 +232,62 @@ export class SimulatedWhatsApp {
     return message;
   }
 
+  /** The account's side of WhatsApp (key bundle, sending devices, offline backlog): tests look at it. */
+  wire(accountId: string): AccountWire {
+    return this.#account(accountId).wire;
+  }
+
+  /**
+   * Contacts write while the account has no open connection: WhatsApp keeps `count` messages and
+   * delivers them at the next login, before `receivedPendingNotifications` (as `append`).
+   * Resolves with the envelopes kept.
+   */
+  receiveOffline(accountId: string, count = 1) {
+    const account = this.#account(accountId);
+    const now = Math.floor(Date.now() / 1000);
+    return Array.from({ length: count }, () => {
+      const envelope = account.phone.liveEnvelope(++account.liveCount, now);
+      account.wire.queue(envelope);
+      return envelope;
+    });
+  }
+
+  /** The account changes a chat setting on its phone (archive, mute): the companion resyncs that collection. */
+  async changeAppState(accountId: string): Promise<void> {
+    const account = this.#account(accountId);
+    const collection = await account.wire.appState.change(++account.liveCount);
+    await this.#require(accountId).appStateChanged(collection);
+  }
+
+  /**
+   * The account's next live event (live-events.ts): `kind`, or the next of LIVE_KINDS. Resolves
+   * with what Baileys upserted (undefined for an event that upserts nothing).
+   */
+  async live(accountId: string, kind?: LiveKind): Promise<WAMessage | undefined> {
+    const account = this.#account(accountId);
+    const socket = this.#require(accountId);
+    const n = ++account.liveCount;
+    const chosen = kind ?? LIVE_KINDS[n % LIVE_KINDS.length]!;
+    const media = this.options.media;
+    const file = (type: 'image' | 'audio') =>
+      media!.publish({ type, plaintext: deterministicBytes(4096, `${accountId}\0${n}`) });
+    const published = {
+      ...(chosen === 'view-once' && media && { image: (await file('image')).imageMessage! }),
+      ...(chosen === 'voice' && media && { audio: (await file('audio')).audioMessage! }),
+    };
+    const event = liveEvent(account.phone, chosen, n, Math.floor(Date.now() / 1000), published);
+    if (!event) return undefined;
+    if ('notification' in event) return socket.notify(event.notification);
+    const msg = await socket.deliver(event.envelope);
+    if (!msg?.key.id) return msg;
+    // The other side acts on it: recipients acknowledge what the phone sent; the phone reads a
+    // contact's message now and then.
+    if (msg.key.fromMe) socket.receipts.sent(msg.key.remoteJid!, msg.key.id, !!msg.message?.audioMessage?.ptt);
+    else if (n % 2 === 0 && chosen !== 'reaction' && chosen !== 'edit' && chosen !== 'revoke')
+      socket.receipts.readOnPhone(msg.key.remoteJid!, msg.key.id);
+    return msg;
+  }
+
   #media(): SimulatedMediaServer {
     if (!this.options.media) throw new Error('this simulated WhatsApp has no media server');
     return this.options.media;
@@ -218,13 +314,19 @@ export class SimulatedWhatsApp {
   #account(accountId: string): AccountState {
     let account = this.#accounts.get(accountId);
     if (!account) {
+      const phone = new SimulatedPhone(this.seed, accountId, this.options.phone);
       account = {
-        phone: new SimulatedPhone(this.seed, accountId, this.options.phone),
+        phone,
         sockets: new Set(),
         counters: { live: 0, maxLive: 0, opened: 0, replaced: 0 },
         linkedDevices: undefined,
         liveCount: 0,
         recorded: new WeakMap(),
+        wire: new AccountWire(
+          SILENT,
+          `${this.seed}\0${accountId}`,
+          new AppStateServer(phone, `${this.seed}\0${accountId}`),
+        ),
       };
       this.#accounts.set(accountId, account);
     }
@@ -241,6 +343,7 @@ export class SimulatedWhatsApp {
     return {
       phone: account.phone,
       timings: this.timings,
+      wire: account.wire,
       minVersion: () => this.#version,
       // Devices paired in another process are unknown here; accept them (creds are the proof).
       acceptsLogin: (deviceJid) => !account.linkedDevices || account.linkedDevices.has(deviceJid),

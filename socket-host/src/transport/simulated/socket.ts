@@ -1,5 +1,8 @@
 /**
- * One simulated connection: the stand-in for `makeWASocket` that the simulated transport returns.
+ * One simulated connection: the stand-in for `makeWASocket` that the simulated transport returns —
+ * its lifecycle (connect, QR pairing, login, close) and its requests. What arrives on it is read
+ * by inbound.ts (messages, receipts, group notifications, ported from messages-recv.js); history
+ * notifications are built by history-delivery.ts; receipts are scheduled server-side (receipts.ts).
  *
  * It follows Baileys' socket (lib/Socket/socket.js, chats.js, messages-recv.js) step by step and
  * produces its events with Baileys' own functions, so the host and the pipeline see what a real
@@ -10,112 +13,64 @@
  * - QR pairing: `connection.update {qr}` built with `buildPairingQRData`, 60 s then 20 s per ref,
  *   `QR refs attempts ended` (408) when no ref is left; a scan is a real `pair-success` stanza
  *   checked by `configureSuccessfulPairing`, then `isNewLogin` and a 515 restart from the server;
- * - login: `creds.update {me.lid}`, `open`, own LID mapping stored through Baileys' signal
- *   repository (so `lid-mapping` and `device-list` keys land in the auth store);
+ * - login (socket.js `CB:success`): the pre-key upload when the server holds too few
+ *   (`getNextPreKeysNode` in a key transaction, 812 at first login), `creds.update {me.lid}`,
+ *   `open`, own LID mapping stored through Baileys' signal repository, then the offline backlog:
+ *   the phone's history notifications at first login and every message that arrived while no
+ *   connection was open, delivered as `append`, then `receivedPendingNotifications`;
  * - history: inline-payload HISTORY_SYNC_NOTIFICATION messages upserted and processed by Baileys'
  *   `processMessage` (→ `downloadAndProcessHistorySyncNotification`, `messaging-history.set`,
  *   `creds.update {processedHistoryMessages}`, tc tokens), filtered by the host's
  *   `shouldSyncHistoryMessage` and Baileys' PROCESSABLE_HISTORY_TYPES like the real socket, with
  *   chats.js' `messaging-history.status` milestones;
- * - live messages: stanzas through `decodeMessageNode` (LID-addressed with PN alternates) and
- *   `cleanMessage`; `sendMessage` builds with `generateWAMessage`, upserts as `append`, then
- *   receipts in the shapes of messages-recv.js `handleReceipt`;
+ * - live messages: encrypted by their sender's device for this companion (peer-device.ts) and
+ *   decrypted with `decryptMessageNode` through the socket's signal repository, so every message
+ *   writes session keys through the host's key store; `sendMessage` builds with
+ *   `generateWAMessage`, upserts as `append`, then receipt stanzas come back;
  * - `fetchMessageHistory` answers with an ON_DEMAND notification carrying the request id as
  *   `peerDataRequestSessionId`;
  * - disconnects are Boom errors made the way socket.js makes them (stream errors through
  *   `getErrorCodeFromStreamError`, `Connection Failure` with the failure reason, …).
  */
-import { deflateSync } from 'node:zlib';
 import { Boom } from '@hapi/boom';
 import {
+  ALL_WA_PATCH_NAMES,
   type AnyMessageContent,
   addTransactionCapability,
   type BinaryNode,
   buildPairingQRData,
-  cleanMessage,
   configureSuccessfulPairing,
   DisconnectReason,
-  decodeMessageNode,
   type GroupMetadata,
   generateWAMessage,
   getCodeFromWSError,
   getErrorCodeFromStreamError,
-  getHistoryMsg,
-  getStatusFromReceiptType,
-  isJidGroup,
-  jidNormalizedUser,
   type MessageUpsertType,
   type MiscMessageGenerationOptions,
   makeEventBuffer,
-  PROCESSABLE_HISTORY_TYPES,
-  proto,
+  type proto,
   type WAMessage,
   type WAMessageKey,
-  type WAVersion,
+  type WAPatchName,
 } from '@whiskeysockets/baileys';
 import { makeLibSignalRepository } from '@whiskeysockets/baileys/lib/Signal/libsignal.js';
 import { extractGroupMetadata } from '@whiskeysockets/baileys/lib/Socket/groups.js';
-import processMessage from '@whiskeysockets/baileys/lib/Utils/process-message.js';
 import { BROWSER } from '../browser.ts';
 import type { ConnectOptions, WhatsAppSocket } from '../types.ts';
 import { BUILT_IN_WA_VERSION, isNewer, OUTDATED_CLIENT } from '../wa-version.ts';
-import type { SimulatedMediaServer } from './media.ts';
+import { makeAppStateResync } from './app-state.ts';
+import { historyNotification } from './history-delivery.ts';
+import { InboundStanzas } from './inbound.ts';
 import { onDemandLedger } from './on-demand.ts';
 import { pairSuccessStanza } from './pairing.ts';
-import type { SimulatedPhone } from './phone.ts';
+import { uploadPreKeysIfRequired } from './prekey-upload.ts';
 import { stableMessageId } from './random.ts';
+import { ReceiptScheduler } from './receipts.ts';
+import type { SimulatedServerLink } from './server-link.ts';
+import { makeUpsertMessage } from './upsert.ts';
+import type { Companion, Envelope } from './wire.ts';
 
-/** Timings of the simulated server, all overridable (tests shrink them). */
-export interface SimulatedTimings {
-  /** From `makeWASocket` to the server's first answer (QR or login). */
-  connectMs: number;
-  /** Lifetime of the first QR and of each later one (Baileys: 60 s, then 20 s). */
-  firstQrMs: number;
-  nextQrMs: number;
-  /** QR refs the server hands out before it gives up (`QR refs attempts ended`). */
-  qrRefs: number;
-  /** Delay between the phone's receipts (server ack → delivered → read). */
-  receiptMs: number;
-  /** How long the phone takes to answer an on-demand history request. */
-  onDemandMs: number;
-  /** Gap between two history notifications after login. */
-  historyChunkMs: number;
-}
-
-export const DEFAULT_TIMINGS: SimulatedTimings = {
-  connectMs: 150,
-  firstQrMs: 60_000,
-  nextQrMs: 20_000,
-  qrRefs: 6,
-  receiptMs: 400,
-  onDemandMs: 300,
-  historyChunkMs: 20,
-};
-
-/** What a socket needs from the simulated server it belongs to. */
-export interface SimulatedServerLink {
-  readonly phone: SimulatedPhone;
-  readonly timings: SimulatedTimings;
-  /** The server accepted a login with these creds (false after the phone unlinked the device). */
-  acceptsLogin(deviceJid: string): boolean;
-  /** The phone linked this companion (a scan or pairing code): remember it. */
-  linked(deviceJid: string): void;
-  /** The device logged out: forget it. */
-  unlinked(): void;
-  /** The oldest WhatsApp Web version the server accepts; older clients get a 405 failure. */
-  minVersion(): WAVersion;
-  /** The socket reached `open`: WhatsApp replaces any other connection of this account (440). */
-  opened(socket: SimulatedSocket): void;
-  ended(socket: SimulatedSocket): void;
-  /** The next live message number of this account (ids and texts are derived from it). */
-  nextLive(): number;
-  /** False while WhatsApp is unreachable (`SimulatedWhatsApp.outage`). */
-  reachable(): boolean;
-  /** Resolves once the socket's lifetime is on record (the ledger): only then may it reach the server. */
-  recorded(socket: SimulatedSocket): Promise<void>;
-  /** The phone's media (files it sent, re-uploads); absent: media requests fail as for a phone without the file. */
-  readonly media?: SimulatedMediaServer;
-}
+export { DEFAULT_TIMINGS, type SimulatedServerLink, type SimulatedTimings } from './server-link.ts';
 
 export class SimulatedSocket implements WhatsAppSocket {
   readonly ev: ReturnType<typeof makeEventBuffer>;
@@ -127,11 +82,12 @@ export class SimulatedSocket implements WhatsAppSocket {
   readonly #endHandlers: ((error: Error | undefined) => void | Promise<void>)[] = [];
   #qr: { refs: string[]; timer?: NodeJS.Timeout } | undefined;
   #didBuffer = false;
-  /** chats.js `historySyncStatus`: which milestones this connection has reported. */
-  #historyComplete = { initialBootstrap: false, recent: false };
   readonly #keys;
   readonly signalRepository;
   readonly #upsertMessage: (msg: WAMessage, type: MessageUpsertType) => Promise<void>;
+  readonly #inbound: InboundStanzas;
+  readonly #receipts: ReceiptScheduler;
+  readonly #resyncAppState: ReturnType<typeof makeAppStateResync>;
 
   constructor(
     readonly socketId: string,
@@ -144,28 +100,36 @@ export class SimulatedSocket implements WhatsAppSocket {
     this.ev.on('creds.update', (update) => Object.assign(auth.creds, update));
     this.#keys = addTransactionCapability(auth.keys, logger, { maxCommitRetries: 10, delayBetweenTriesMs: 3000 });
     this.signalRepository = makeLibSignalRepository({ creds: auth.creds, keys: this.#keys }, logger);
-    this.#upsertMessage = this.ev.createBufferedFunction(async (msg: WAMessage, type: MessageUpsertType) => {
-      this.ev.emit('messages.upsert', { messages: [msg], type });
-      if (msg.pushName && !msg.key.fromMe) {
-        const jid = jidNormalizedUser(msg.key.participant || msg.key.remoteJid!);
-        this.ev.emit('contacts.update', [{ id: jid, notify: msg.pushName }]);
-      }
-      const historyMsg = getHistoryMsg(msg.message!);
-      const shouldProcessHistoryMsg = historyMsg
-        ? options.shouldSyncHistoryMessage(historyMsg) &&
-          (PROCESSABLE_HISTORY_TYPES as readonly number[]).includes(historyMsg.syncType ?? -1)
-        : false;
-      if (historyMsg && shouldProcessHistoryMsg) this.#historyMilestone(historyMsg);
-      await processMessage(msg, {
-        shouldProcessHistoryMsg,
-        ev: this.ev,
-        creds: auth.creds,
-        keyStore: this.#keys,
-        signalRepository: this.signalRepository,
-        logger,
-        options: {},
-        getMessage: options.getMessage,
-      });
+    this.#upsertMessage = makeUpsertMessage({
+      ev: this.ev,
+      creds: auth.creds,
+      keys: this.#keys,
+      signalRepository: this.signalRepository,
+      logger,
+      options,
+    });
+    this.#inbound = new InboundStanzas({
+      creds: auth.creds,
+      keys: this.#keys,
+      signalRepository: this.signalRepository,
+      ev: this.ev,
+      logger,
+      upsertMessage: this.#upsertMessage,
+      send: (node) => this.#toServer(node),
+      ...(options.shouldIgnoreJid && { shouldIgnoreJid: options.shouldIgnoreJid }),
+    });
+    this.#receipts = new ReceiptScheduler(
+      server.phone,
+      server.timings.receiptMs,
+      (ms, fn) => this.#later(ms, fn),
+      (node) => !this.#closed && this.#inbound.receipt(node),
+    );
+    this.#resyncAppState = makeAppStateResync({
+      ev: this.ev,
+      keys: this.#keys,
+      creds: auth.creds,
+      logger,
+      server: server.wire.appState,
     });
     process.nextTick(() => this.#connect());
   }
@@ -240,7 +204,7 @@ export class SimulatedSocket implements WhatsAppSocket {
       upload: () => Promise.reject(new Boom('the simulated transport has no media upload', { statusCode: 400 })),
     });
     await this.#upsertMessage(msg, 'append');
-    this.#scheduleReceipts(msg.key);
+    this.#receipts.sent(jid, msg.key.id!);
     return msg;
   };
 
@@ -327,41 +291,52 @@ export class SimulatedSocket implements WhatsAppSocket {
 
   /**
    * A message arrives from a contact (`n` picks sender and text deterministically); `content`, when
-   * given, is what it carries instead of the text (media the phone published).
+   * given, is what it carries instead of the text (media the phone published). Resolves with the
+   * message as Baileys upserted it.
    */
   async receive(n = this.server.nextLive(), content?: proto.IMessage): Promise<WAMessage> {
-    this.#assertOpen();
-    const stanza = this.server.phone.liveStanza(n, Math.floor(Date.now() / 1000));
-    return (await this.#receiveStanza(stanza, content))!;
+    const envelope = this.server.phone.liveEnvelope(n, Math.floor(Date.now() / 1000));
+    if (content) envelope.message = content;
+    const msg = await this.deliver(envelope);
+    if (!msg) throw new Error(`simulated message ${envelope.attrs.id} was not upserted`);
+    return msg;
   }
 
   /**
-   * A contact posts a status update (`status@broadcast`, the sender as participant); undefined
-   * when the socket ignores the JID (`shouldIgnoreJid`), as messages-recv.js drops it unread.
+   * WhatsApp pushes `envelope` to this connection: its sender encrypts it for this companion, the
+   * socket decrypts and upserts it (inbound.ts). Resolves with what was upserted.
+   */
+  async deliver(envelope: Envelope): Promise<WAMessage | undefined> {
+    this.#assertOpen();
+    const node = await this.server.wire.seal(envelope, this.#companion());
+    return this.#inbound.message(node);
+  }
+
+  /** A `<notification>` (group changes) reaches this connection. */
+  notify(node: BinaryNode): Promise<WAMessage | undefined> {
+    this.#assertOpen();
+    return this.#inbound.groupNotification(node);
+  }
+
+  /**
+   * A contact posts a status update (`status@broadcast`, the sender as participant, sender keys);
+   * undefined when the socket ignores the JID (`shouldIgnoreJid`), as messages-recv.js drops it unread.
    */
   async receiveStatus(n = this.server.nextLive()): Promise<WAMessage | undefined> {
-    this.#assertOpen();
-    const stanza = this.server.phone.liveStanza(n, Math.floor(Date.now() / 1000));
-    const { from, sender_pn, participant, participant_pn, ...attrs } = stanza.attrs;
-    stanza.attrs = {
+    const envelope = this.server.phone.liveEnvelope(n, Math.floor(Date.now() / 1000));
+    const { from, sender_pn, participant, participant_pn, ...attrs } = envelope.attrs;
+    envelope.attrs = {
       ...attrs,
       from: 'status@broadcast',
       participant: participant ?? from!,
       participant_pn: participant_pn ?? sender_pn!,
     };
-    return this.#receiveStanza(stanza);
+    return this.deliver({ ...envelope, group: 'status@broadcast' });
   }
 
-  async #receiveStanza(stanza: BinaryNode, content?: proto.IMessage): Promise<WAMessage | undefined> {
-    // messages-recv.js acks an ignored JID's stanza and drops it before decoding.
-    if (this.options.shouldIgnoreJid?.(stanza.attrs.from!)) return undefined;
-    const { creds } = this.options.auth;
-    const { fullMessage } = decodeMessageNode(stanza, creds.me!.id, creds.me!.lid ?? '');
-    // Decryption is the one step skipped: the stanza carries the plaintext.
-    fullMessage.message = content ?? { conversation: this.server.phone.liveText(stanza) };
-    cleanMessage(fullMessage, creds.me!.id, creds.me!.lid ?? '');
-    await this.#upsertMessage(fullMessage, 'notify');
-    return fullMessage;
+  /** Receipts for a message the account sent from its phone, and `read-self` for ones it read there. */
+  get receipts(): ReceiptScheduler {
+    return this.#receipts;
   }
 
   /** Baileys' retry-receipt path: a recipient device asks for a message again; returns what `getMessage` gave. */
@@ -433,6 +408,11 @@ export class SimulatedSocket implements WhatsAppSocket {
   async #login(): Promise<void> {
     const { creds } = this.options.auth;
     const { phone, timings } = this.server;
+    await uploadPreKeysIfRequired(
+      { creds, keys: this.#keys, ev: this.ev, logger: this.options.logger, isOpen: () => !this.#closed },
+      this.server.wire.preKeys,
+    );
+    if (this.#closed) return;
     this.#isOpen = true;
     this.ev.emit('creds.update', { me: { ...creds.me!, lid: `${phone.identity.lid}:${phone.identity.device}@lid` } });
     this.ev.emit('connection.update', { connection: 'open' });
@@ -444,8 +424,11 @@ export class SimulatedSocket implements WhatsAppSocket {
     } catch (err) {
       this.options.logger.warn({ err }, 'simulated login: storing own LID mapping failed');
     }
-    // The offline backlog: on the first login after pairing, the phone's history notifications.
-    if (!creds.accountSyncCounter) {
+    // The offline backlog: on the first login after pairing, the phone's history notifications;
+    // then whatever arrived while the account had no open connection.
+    const firstSync = !creds.accountSyncCounter;
+    if (firstSync) {
+      await this.#deliverKeyShare();
       const fullSync = this.options.syncFullHistory;
       for (const history of phone.pairingHistory(fullSync)) {
         await delay(timings.historyChunkMs);
@@ -453,10 +436,73 @@ export class SimulatedSocket implements WhatsAppSocket {
         await this.#deliverHistory(history, undefined, 'append');
       }
     }
+    await this.#deliverOfflineBacklog();
+    // chats.js `doAppStateSync`: every collection, as an initial sync, before the buffer is flushed.
+    if (firstSync && !this.#closed) await this.#appStateSync(ALL_WA_PATCH_NAMES, true);
     if (this.#closed) return;
     if (this.#didBuffer) this.ev.flush();
     this.ev.emit('connection.update', { receivedPendingNotifications: true });
     if (!creds.accountSyncCounter) this.ev.emit('creds.update', { accountSyncCounter: 1 });
+  }
+
+  /** The phone shares its app-state sync key (a peer message, in the offline backlog of the first login). */
+  async #deliverKeyShare(): Promise<void> {
+    const envelope = this.server.wire.appState.keyShareEnvelope(Math.floor(Date.now() / 1000));
+    try {
+      const node = await this.server.wire.seal(envelope, this.#companion());
+      await this.#inbound.message({ ...node, attrs: { ...node.attrs, offline: '1' } });
+    } catch (err) {
+      this.options.logger.error({ err }, 'simulated app-state key share not delivered');
+    }
+  }
+
+  /** messages-recv.js `server_sync` notification: the phone changed `collection`; resync it. */
+  appStateChanged(collection: WAPatchName): Promise<void> {
+    this.#assertOpen();
+    return this.#appStateSync([collection], false);
+  }
+
+  async #appStateSync(collections: readonly WAPatchName[], initial: boolean): Promise<void> {
+    try {
+      await this.#resyncAppState(collections, initial);
+    } catch (err) {
+      if (!this.#closed) this.options.logger.error({ err }, 'simulated app-state sync failed');
+    }
+  }
+
+  /**
+   * Messages WhatsApp kept while no connection was open, each stanza marked `offline`, oldest
+   * first. One the socket could not handle (closed, a key write failed) stays for the next login,
+   * as an unacknowledged stanza does.
+   */
+  async #deliverOfflineBacklog(): Promise<void> {
+    const companion = this.#companion();
+    for (let envelope = this.server.wire.nextOffline(); envelope; envelope = this.server.wire.nextOffline()) {
+      if (this.#closed) return;
+      try {
+        await this.#inbound.message(await this.server.wire.seal(envelope, companion));
+      } catch (err) {
+        this.options.logger.error({ err, id: envelope.attrs.id }, 'simulated offline message not delivered');
+        return;
+      }
+      if (this.#closed) return;
+      this.server.wire.ackOffline();
+    }
+  }
+
+  /** A node from the companion to the server: the answer to a retry receipt comes back as a stanza. */
+  async #toServer(node: BinaryNode): Promise<void> {
+    if (node.tag !== 'receipt' || node.attrs.type !== 'retry') return;
+    const companion = this.#companion();
+    const again = await this.server.wire.retry(node, companion);
+    // The sender's answer arrives after this stanza is handled (messages-recv.js runs it in a mutex).
+    if (again) this.#later(0, () => void this.#inbound.message(again).catch(() => undefined));
+  }
+
+  #companion(): Companion {
+    const { me } = this.options.auth.creds;
+    const { phone } = this.server;
+    return { deviceJid: me!.id, lidDeviceJid: me!.lid ?? `${phone.identity.lid}:${phone.identity.device}@lid` };
   }
 
   /** The phone sends a history payload now (e.g. old media for tests of lazy fetching). */
@@ -467,89 +513,11 @@ export class SimulatedSocket implements WhatsAppSocket {
 
   async #deliverHistory(history: proto.IHistorySync, requestId?: string, type: MessageUpsertType = 'notify') {
     if (this.#closed) return;
-    const { creds } = this.options.auth;
-    const notification: proto.Message.IHistorySyncNotification = {
-      syncType: history.syncType,
-      chunkOrder: history.chunkOrder,
-      progress: history.progress,
-      // Inline payload: Baileys inflates and decodes it exactly like a downloaded blob.
-      initialHistBootstrapInlinePayload: deflateSync(proto.HistorySync.encode(history).finish()),
-      ...(requestId ? { peerDataRequestSessionId: requestId } : {}),
-    };
-    const msg: WAMessage = {
-      key: {
-        remoteJid: jidNormalizedUser(creds.me!.id),
-        fromMe: true,
-        id: stableMessageId(
-          this.socketId,
-          'hist',
-          String(history.syncType),
-          String(history.chunkOrder),
-          requestId ?? '',
-        ),
-      },
-      messageTimestamp: Math.floor(Date.now() / 1000),
-      message: {
-        protocolMessage: {
-          type: proto.Message.ProtocolMessage.Type.HISTORY_SYNC_NOTIFICATION,
-          historySyncNotification: notification,
-        },
-      },
-    };
+    const msg = historyNotification(history, this.options.auth.creds.me!.id, this.socketId, requestId);
     try {
       await this.#upsertMessage(msg, type);
     } catch (err) {
       if (!this.#closed) this.options.logger.error({ err }, 'simulated history delivery failed');
-    }
-  }
-
-  /**
-   * `messaging-history.status` as chats.js `upsertMessage` emits it, before the notification is
-   * processed (the event is not bufferable, so it can arrive before its `messaging-history.set`):
-   * INITIAL_BOOTSTRAP complete on arrival, RECENT complete with progress 100. Baileys' `paused`
-   * (no RECENT chunk for 120 s) cannot happen here: the phone always sends RECENT to 100.
-   */
-  #historyMilestone({ syncType, progress }: proto.Message.IHistorySyncNotification): void {
-    const { INITIAL_BOOTSTRAP, RECENT } = proto.HistorySync.HistorySyncType;
-    const done = this.#historyComplete;
-    if (syncType === INITIAL_BOOTSTRAP && !done.initialBootstrap) {
-      done.initialBootstrap = true;
-      this.ev.emit('messaging-history.status', { syncType: INITIAL_BOOTSTRAP, status: 'complete', explicit: true });
-    }
-    if (syncType === RECENT && progress === 100 && !done.recent) {
-      done.recent = true;
-      this.ev.emit('messaging-history.status', { syncType: RECENT, status: 'complete', explicit: true });
-    }
-  }
-
-  /** The recipient's devices acknowledge, then read (messages-recv.js handleReceipt shapes). */
-  #scheduleReceipts(key: WAMessageKey): void {
-    const { receiptMs } = this.server.timings;
-    const jid = key.remoteJid!;
-    const group = isJidGroup(jid) ? this.server.phone.chat(jid) : undefined;
-    for (const [i, type] of [undefined, 'read'].entries()) {
-      this.#later(receiptMs * (i + 1), () => {
-        if (this.#closed) return;
-        const status = getStatusFromReceiptType(type)!;
-        const t = Math.floor(Date.now() / 1000);
-        if (group) {
-          const field = status === proto.WebMessageInfo.Status.DELIVERY_ACK ? 'receiptTimestamp' : 'readTimestamp';
-          this.ev.emit(
-            'message-receipt.update',
-            group.members.map((m) => ({
-              key: { remoteJid: jid, id: key.id, fromMe: true, participant: `${m.lid}@lid` },
-              receipt: { userJid: jidNormalizedUser(`${m.lid}@lid`), [field]: t },
-            })),
-          );
-        } else {
-          this.ev.emit('messages.update', [
-            {
-              key: { remoteJid: jid, id: key.id, fromMe: true, participant: undefined },
-              update: { status, messageTimestamp: t },
-            },
-          ]);
-        }
-      });
     }
   }
 
