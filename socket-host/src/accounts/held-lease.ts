@@ -81,9 +81,14 @@ export class HeldLease {
     }
   }
 
-  /** Stops renewing without writing (the lease was lost, or the host is going away hard). */
-  abandon(): void {
+  /**
+   * Stops renewing without writing (the lease was lost, or the host is going away hard). A renewal
+   * already in flight may still land; the promise settles once it has, for callers (and tests)
+   * that must know no write of this lease is left.
+   */
+  async abandon(): Promise<void> {
     this.#stop();
+    await this.#renewing?.catch(() => {});
   }
 
   #stop(): void {

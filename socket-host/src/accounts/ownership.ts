@@ -240,7 +240,7 @@ export class Ownership {
     const now = this.leases.now();
     const { cooldownMs } = this.options;
     if (outcome === 'yielded') {
-      owned.lease.abandon();
+      void owned.lease.abandon(); // yielded: the new owner holds it; nothing to wait for
       this.#cooldown.set(accountId, now + cooldownMs.afterYield);
       return;
     }

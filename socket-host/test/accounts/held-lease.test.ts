@@ -107,7 +107,7 @@ describe('HeldLease', () => {
       assert.equal((await ref.get()).get('v'), 'in time', 'nothing written after the deadline');
       assert.equal((await a!.read('acc'))?.holder, 'host-0', 'the fence refused on its own, not from Firestore');
     } finally {
-      held.abandon();
+      await held.abandon();
     }
   });
 
@@ -136,7 +136,7 @@ describe('HeldLease', () => {
       );
       assert.ok(held.isValid());
     } finally {
-      held.abandon();
+      await held.abandon();
     }
   });
 });
