@@ -116,7 +116,15 @@ export async function startHost(
   }
   log.info({ keyIds: keyring.ids, writesWith: keyring.currentId }, 'auth-state keys');
 
-  const heartbeat = new Heartbeat(db, hostId, config.cloudRunRevision, log, options.renewEveryMs);
+  const heartbeat = new Heartbeat(db, hostId, config.cloudRunRevision, log, {
+    intervalMs: options.renewEveryMs,
+    staleAfterMs: options.ownership.hostStaleAfterMs,
+    // Another run took this HOST_ID over (this one was frozen past the stale limit): it keeps it.
+    onConflict: () => {
+      process.exitCode = 1;
+      void shutdown.run('HOST_ID taken over by another instance');
+    },
+  });
   await heartbeat.start();
   shutdown.register('heartbeat', () => heartbeat.stop());
 

@@ -92,6 +92,42 @@ describe('socket host', () => {
       for (const line of logs) assert.ok(typeof line.severity === 'string' && typeof line.message === 'string');
     });
 
+    it('refuses to run a second instance with the same HOST_ID; a restart after kill -9 waits out the dead run', async () => {
+      const env = { PORT: '0', HOST_ID: 'host-dup', WHATSAPP_TRANSPORT: 'simulated', LEASE_TTL_MS: '5000' };
+      const first = startProcess(env);
+      const processes = [first];
+      try {
+        const ready = await waitForLog(first.logs, 'socket host ready');
+        const second = startProcess(env);
+        processes.push(second);
+        const [code] = await once(second.child, 'exit');
+        assert.equal(code, 1, 'the second instance exits');
+        const fatal = second.logs.find((l) => l.severity === 'CRITICAL');
+        assert.match(JSON.stringify(fatal), /HOST_ID host-dup is in use by another running instance/);
+        assert.equal(
+          second.logs.find((l) => l.message === 'socket host ready'),
+          undefined,
+          'it never ran',
+        );
+        assert.equal(first.child.exitCode, null, 'the first keeps running');
+        assert.equal((await fetch(`${ready.health}/readyz`)).status, 200);
+
+        // A crashed run leaves a fresh heartbeat behind: its restart waits until it is stale, then runs.
+        first.child.kill('SIGKILL');
+        await once(first.child, 'exit');
+        const restartedAt = Date.now();
+        const third = startProcess(env);
+        processes.push(third);
+        await waitForLog(third.logs, 'socket host ready');
+        assert.ok(Date.now() - restartedAt < 5_000 + 5_000, 'within the stale limit (LEASE_TTL_MS) and start-up');
+        third.child.kill('SIGTERM');
+        assert.deepEqual(await once(third.child, 'exit'), [0, null]);
+      } finally {
+        for (const p of processes)
+          if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+      }
+    });
+
     it('refuses to start on bad configuration, listing every problem', async () => {
       const { child, logs } = startProcess({ PORT: 'x', HOST_ID: 'h', WHATSAPP_BACKFILL_COUNT: 'abc' });
       const [code] = await once(child, 'exit');

@@ -86,13 +86,22 @@ describe('commands: reconnect backfill scheduled through Cloud Tasks (Functions 
     assert.equal(done.createdBy, 'system:reconnect');
     assert.equal(done.payload.reason, 'reconnect');
     assert.ok(done.result.received > 0, JSON.stringify(done.result));
-    const backfilled = await testDb()
-      .collectionGroup('messages')
-      .where('accountId', '==', ACCOUNT)
-      .where('source', '==', 'backfill')
-      .count()
-      .get();
-    assert.equal(backfilled.data().count, done.result.received, 'older messages stored as backfill');
+    // `received` counts the phone's answers as they arrive; the pipeline commits them behind.
+    const backfilled = async () =>
+      (
+        await testDb()
+          .collectionGroup('messages')
+          .where('accountId', '==', ACCOUNT)
+          .where('source', '==', 'backfill')
+          .count()
+          .get()
+      ).data().count;
+    let stored = await backfilled();
+    for (const until = Date.now() + 20_000; stored < done.result.received && Date.now() < until; ) {
+      await sleep(200);
+      stored = await backfilled();
+    }
+    assert.equal(stored, done.result.received, 'older messages stored as backfill');
     const account = (await testDb().doc(paths.account(ACCOUNT)).get()).data()!;
     assert.equal(account.backfill.state, 'done');
     assert.ok(account.lastBackfillAt);

@@ -6,10 +6,11 @@
  * nobody waits for.
  *
  * The view can lag a little; decisions built on it are checked by the lease compare-and-set, so a
- * stale view costs at most a failed claim, never a second owner.
+ * stale view costs at most a failed claim, never a second owner — and a claim re-reads the account
+ * (`reread`) before running it, so a stale view never runs (un-parks) a parked account either.
  */
-import { COLLECTIONS, isParkedConnectionState } from '@wasync/shared';
-import type { Firestore, Timestamp } from 'firebase-admin/firestore';
+import { COLLECTIONS, isParkedConnectionState, paths } from '@wasync/shared';
+import type { DocumentSnapshot, Firestore, Timestamp } from 'firebase-admin/firestore';
 import type { Logger } from '../log.ts';
 import { fromDoc, type LeaseState } from './lease.ts';
 
@@ -17,6 +18,46 @@ export interface AccountView {
   id: string;
   state: string | undefined;
   parked: boolean;
+  /** Showing a QR (or waiting for a pairing code to be typed), or logging in for the first time after it. */
+  pairing: boolean;
+  /** The pipeline's history sync progress (`historySync`), when the account has one. */
+  historySync: { progress: number | null; updatedAt: number } | undefined;
+}
+
+/**
+ * A history sync whose last chunk is older than this is over (or paused: WhatsApp itself calls a
+ * RECENT sync paused after 120 s without a chunk, Baileys' HISTORY_SYNC_PAUSED_TIMEOUT_MS).
+ */
+export const HISTORY_SYNC_QUIET_MS = 120_000;
+
+/** The account as ownership sees it. */
+export function accountView(d: DocumentSnapshot): AccountView {
+  const state = d.get('connection.state') as string | undefined;
+  const syncedAt = d.get('historySync.updatedAt') as Timestamp | undefined;
+  return {
+    id: d.id,
+    state,
+    parked: isParkedConnectionState(state),
+    pairing: state === 'qr' || (state === 'connecting' && !d.get('me.id')),
+    historySync: syncedAt
+      ? {
+          progress: (d.get('historySync.progress') as number | null | undefined) ?? null,
+          updatedAt: syncedAt.toMillis(),
+        }
+      : undefined,
+  };
+}
+
+/**
+ * Whether moving the account to another host now costs nothing: not while it pairs (the QR or the
+ * code on the phone belongs to this socket) nor while a history sync streams in (WhatsApp sends
+ * it once, to the socket that is connected).
+ */
+export function isMovable(view: AccountView | undefined, now: number): boolean {
+  if (!view) return true;
+  if (view.pairing) return false;
+  const sync = view.historySync;
+  return !sync || sync.progress === 100 || now - sync.updatedAt >= HISTORY_SYNC_QUIET_MS;
 }
 
 /** Re-subscribe this long after a listener failed (listeners end on error). */
@@ -38,10 +79,7 @@ export class Directory {
     this.ready = Promise.all([
       this.#listen(COLLECTIONS.accounts, (snap) => {
         const before = this.#wantedKey();
-        this.#sync(this.accounts, snap.docs, (d) => {
-          const state = d.get('connection.state') as string | undefined;
-          return { id: d.id, state, parked: isParkedConnectionState(state) };
-        });
+        this.#sync(this.accounts, snap.docs, accountView);
         // Only a change of which accounts should run matters to ownership (not every state change).
         return this.#wantedKey() !== before;
       }),
@@ -57,6 +95,26 @@ export class Directory {
     ]);
     this.#sync(this.hosts, hosts.docs, (d) => (d.get('heartbeatAt') as Timestamp | undefined)?.toMillis() ?? 0);
     this.#sync(this.leases, leases.docs, (d) => fromDoc(d.id, d.data()));
+  }
+
+  /**
+   * Reads the account now (not from the listener, which may lag) and updates the view with it;
+   * undefined when the account is gone.
+   */
+  async reread(accountId: string): Promise<AccountView | undefined> {
+    const snap = await this.db.doc(paths.account(accountId)).get();
+    if (!snap.exists) {
+      this.accounts.delete(accountId);
+      return undefined;
+    }
+    const view = accountView(snap);
+    this.accounts.set(accountId, view);
+    return view;
+  }
+
+  /** Whether the account may move to another host now (see `isMovable`). */
+  movable(accountId: string, now: number): boolean {
+    return isMovable(this.accounts.get(accountId), now);
   }
 
   /** Calls `listener` after every change of the accounts. */

@@ -14,16 +14,21 @@
  * commit's FIRST write anyway: a store that applies a commit's writes in order and stops at the
  * first failure (the unpatched embedded emulator did) then still writes nothing for a lost race.
  *
- * Why two owners cannot overlap: a holder renews every ttl/3 and closes its socket when its last
- * successful renewal is older than ttl − margin (HeldLease's deadline), while a takeover needs
- * `expiresAt = lastRenewalStart + ttl` to have passed on the taker's clock. The margin absorbs
- * clock skew between hosts. A renewal that races a takeover loses the compare-and-set, so the old
- * holder learns of the takeover at its next renewal at the latest, and fenced writes (fence.ts)
- * already refuse it from the moment of the takeover.
+ * A holder keeps its lease through HeldLease (held-lease.ts): renewal, the local deadline that
+ * closes the socket before anyone else may take the account, and the report of a loss. A renewal
+ * that races a takeover loses the compare-and-set, so the old holder learns of the takeover at its
+ * next renewal at the latest, and fenced writes (fence.ts) already refuse it from the moment of
+ * the takeover.
+ *
+ * Why not a plain transaction (read the head, check, write) now that the test Firestore isolates
+ * transactions: a takeover follows a dead holder, and a dead client's open transactions keep
+ * their locks until they time out (30 s in the embedded emulator) — a transactional takeover would
+ * wait for the fenced writes the dead host left open, past TTL + 5 s, where the emulator lets a
+ * batch commit abort them. The versions are also the lease's history (the fleet test checks one
+ * holder per epoch from it). Parked accounts are checked after the claim instead (ownership.ts).
  */
 import { paths } from '@wasync/shared';
 import { type DocumentData, type Firestore, Timestamp } from 'firebase-admin/firestore';
-import type { Logger } from '../log.ts';
 import { type Fence, leaseFence } from './fence.ts';
 import { LeaseLostError } from './lease-errors.ts';
 
@@ -165,132 +170,6 @@ export class LeaseStore {
       throw err;
     }
     return { ...next, seq };
-  }
-}
-
-export interface HeldLeaseOptions {
-  /** How often to renew; ttl/3 leaves two chances before the deadline. */
-  renewEveryMs: number;
-  /** The deadline is `lastRenewalStart + ttl − marginMs`; covers clock skew and a slow socket close. */
-  marginMs: number;
-  /** Called once when the lease is lost (takeover seen, or the deadline passed without renewal). */
-  onLost: (err: LeaseLostError) => void;
-  log: Logger;
-}
-
-/**
- * A lease this host holds: renews it in the background and reports its loss, at the latest when
- * the renewal deadline passes, so the socket is closed before anyone else may take the account.
- */
-export class HeldLease {
-  #state: LeaseState;
-  #deadline = 0;
-  #renewTimer: NodeJS.Timeout | undefined;
-  #deadlineTimer: NodeJS.Timeout | undefined;
-  #lost = false;
-  #stopped = false;
-  #renewing: Promise<void> | undefined;
-  readonly fence: Fence;
-
-  constructor(
-    private readonly store: LeaseStore,
-    state: LeaseState,
-    private readonly options: HeldLeaseOptions,
-  ) {
-    this.#state = state;
-    this.fence = store.fence(
-      state,
-      () => this.isValid(),
-      (err) => this.#lose(err),
-    );
-    this.#armDeadline(state.renewedAt);
-    this.#scheduleRenewal(options.renewEveryMs);
-  }
-
-  get accountId(): string {
-    return this.#state.accountId;
-  }
-
-  get epoch(): number {
-    return this.#state.epoch;
-  }
-
-  get state(): LeaseState {
-    return this.#state;
-  }
-
-  /** True while this host may act for the account: not lost, and the renewal deadline not passed. */
-  isValid(): boolean {
-    return !this.#lost && !this.#stopped && this.store.now() < this.#deadline;
-  }
-
-  /** Stops renewing and gives the lease up (best effort; it expires anyway). */
-  async release(): Promise<void> {
-    this.#stop();
-    await this.#renewing?.catch(() => {});
-    try {
-      await this.store.release(this.#state);
-    } catch (err) {
-      this.options.log.warn({ err, accountId: this.accountId }, 'lease release failed; it will expire');
-    }
-  }
-
-  /** Stops renewing without writing (the lease was lost, or the host is going away hard). */
-  abandon(): void {
-    this.#stop();
-  }
-
-  #stop(): void {
-    this.#stopped = true;
-    clearTimeout(this.#renewTimer);
-    clearTimeout(this.#deadlineTimer);
-  }
-
-  #armDeadline(renewalStart: number): void {
-    const { ttlMs } = this.store;
-    this.#deadline = renewalStart + ttlMs - this.options.marginMs;
-    clearTimeout(this.#deadlineTimer);
-    this.#deadlineTimer = setTimeout(
-      () =>
-        this.#lose(
-          new LeaseLostError(this.accountId, this.epoch, 'renewal deadline passed without a successful renewal'),
-        ),
-      Math.max(0, this.#deadline - this.store.now()),
-    );
-    this.#deadlineTimer.unref();
-  }
-
-  #scheduleRenewal(delayMs: number): void {
-    if (this.#stopped) return;
-    this.#renewTimer = setTimeout(() => {
-      this.#renewing = this.#renew();
-    }, delayMs);
-    this.#renewTimer.unref();
-  }
-
-  async #renew(): Promise<void> {
-    if (this.#stopped) return;
-    const start = this.store.now();
-    try {
-      const next = await this.store.renew(this.#state);
-      if (this.#stopped) return;
-      // A renewal that completes after the deadline does not count: the socket is already closed.
-      if (this.store.now() >= this.#deadline) return;
-      this.#state = next;
-      this.#armDeadline(Math.min(start, next.renewedAt));
-      this.#scheduleRenewal(this.options.renewEveryMs);
-    } catch (err) {
-      if (err instanceof LeaseLostError) return this.#lose(err);
-      this.options.log.warn({ err, accountId: this.accountId }, 'lease renewal failed; retrying');
-      this.#scheduleRenewal(Math.min(1000, this.options.renewEveryMs / 2));
-    }
-  }
-
-  #lose(err: LeaseLostError): void {
-    if (this.#lost || this.#stopped) return;
-    this.#lost = true;
-    this.#stop();
-    this.options.onLost(err);
   }
 }
 

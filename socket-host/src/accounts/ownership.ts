@@ -2,8 +2,16 @@
  * Which accounts this host runs. Each round (on a timer, and soon after the directory changes):
  *
  * 1. stop sessions of accounts nobody should run any more (parked or deleted);
- * 2. below its fair share, claim accounts whose lease is free, expired, or a dead previous run's;
- * 3. above it while another live host has room, give one account up (rebalancing).
+ * 2. claim accounts whose lease is free, expired, or a dead previous run's: this host's part of
+ *    them (fair-share.ts), and any that stayed unowned for more than two rounds (rescued: kept,
+ *    never shed, since another host evidently cannot run them);
+ * 3. two or more above the host holding fewest, give one account up (rebalancing) — never one
+ *    that is pairing or in a history sync.
+ *
+ * A claimed account is read again before its session starts: the directory's listener may lag, and
+ * a claim must never run (so un-park) an account that was parked meanwhile. The read comes AFTER
+ * the claim on purpose: from the claim on, the previous holder's fenced writes are refused, so the
+ * state read then is the last one it wrote.
  *
  * A claimed account gets a HeldLease (renewal, deadline) and an AccountSession. When the lease is
  * lost the session is stopped at once: the socket closes before anyone else may take the account.
@@ -14,8 +22,9 @@ import type { ConnectionPatch } from '../connection/connection-writer.ts';
 import type { Logger } from '../log.ts';
 import { withTimeout } from '../util/timeout.ts';
 import type { Directory } from './directory.ts';
-import { fairShare, planClaims, planShed } from './fair-share.ts';
-import { HeldLease, type LeaseStore } from './lease.ts';
+import { fairShare, planClaims, planShed, UnownedRounds } from './fair-share.ts';
+import { HeldLease } from './held-lease.ts';
+import type { LeaseStore } from './lease.ts';
 import type { LeaseLostError } from './lease-errors.ts';
 
 export interface OwnershipOptions {
@@ -49,6 +58,9 @@ export class Ownership {
   /** Accounts being let go: not run any more, but their socket may still be closing. Never claimed meanwhile. */
   readonly #releasing = new Set<string>();
   readonly #cooldown = new Map<string, number>();
+  readonly #unowned: UnownedRounds;
+  /** Accounts claimed because nobody else took them: not shed, or they would bounce between hosts. */
+  readonly #rescued = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #round: Promise<void> | undefined;
   #again = false;
@@ -62,7 +74,9 @@ export class Ownership {
     private readonly createSession: SessionFactory,
     private readonly options: OwnershipOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.#unowned = new UnownedRounds(options.roundEveryMs);
+  }
 
   /** Account ids this host runs now. */
   held(): string[] {
@@ -135,22 +149,36 @@ export class Ownership {
     }
 
     const liveHosts = directory.liveHosts(this.hostId, now, options.hostStaleAfterMs);
+    const fleet = { hostId: this.hostId, liveHosts, heldBy: directory.heldBy(now) };
     const target = fairShare(wanted.length, liveHosts.length, options.maxAccounts);
     const held = new Set(this.held());
+    const claimable = (id: string) => this.leases.claimable(directory.leases.get(id), held.has(id));
+    const stranded = this.#unowned.observe(
+      wanted.filter((id) => !held.has(id) && claimable(id)),
+      now,
+    );
     const claims = planClaims({
-      hostId: this.hostId,
+      ...fleet,
       wanted,
       held,
       coolingDown: new Set([...this.#cooldown.keys(), ...this.#releasing]),
-      claimable: (id) => this.leases.claimable(directory.leases.get(id), held.has(id)),
+      claimable,
       target,
+      stranded,
+      cap: options.maxAccounts,
     });
-    for (const id of claims) {
-      if (this.#stopped) return;
-      await this.#claim(id);
-    }
+    // Together, not one after another: each claim is three round trips (lease, claim, account), and
+    // after a host dies the last of its accounts should not wait for all the others' claims.
+    await Promise.all(claims.map((id) => this.#claim(id, stranded.has(id))));
+    if (this.#stopped) return;
 
-    const shed = planShed({ hostId: this.hostId, held: this.held(), target, liveHosts, heldBy: directory.heldBy(now) });
+    const shed = planShed({
+      ...fleet,
+      held: this.held(),
+      wanted: wanted.length,
+      target,
+      movable: (id) => !this.#rescued.has(id) && directory.movable(id, now),
+    });
     if (shed) {
       this.log.info({ accountId: shed, held: this.#owned.size, target }, 'rebalancing: giving an account up');
       this.#cooldown.set(shed, now + options.cooldownMs.afterShed);
@@ -158,17 +186,32 @@ export class Ownership {
     }
   }
 
-  async #claim(accountId: string): Promise<void> {
+  async #claim(accountId: string, rescue: boolean): Promise<void> {
     let state: Awaited<ReturnType<LeaseStore['claim']>>;
     try {
       state = await this.leases.claim(accountId, await this.leases.read(accountId));
+      if (!state) return;
+      const now = await this.directory.reread(accountId);
+      if (!now || now.parked) {
+        this.log.info(
+          { accountId, state: now?.state ?? 'deleted' },
+          'claimed account is parked or gone; not running it',
+        );
+        await this.leases.release(state);
+        return;
+      }
     } catch (err) {
       this.log.warn({ err, accountId }, 'claiming the account failed');
-      return;
-    }
-    if (!state || this.#stopped) {
       if (state) await this.leases.release(state).catch(() => {});
       return;
+    }
+    if (this.#stopped) {
+      await this.leases.release(state).catch(() => {});
+      return;
+    }
+    if (rescue) {
+      this.#rescued.add(accountId);
+      this.log.info({ accountId }, 'account unowned for several rounds: claimed beyond the fair share');
     }
     const lease = new HeldLease(this.leases, state, {
       renewEveryMs: this.options.renewEveryMs,
@@ -193,10 +236,11 @@ export class Ownership {
     const owned = this.#owned.get(accountId);
     if (!owned || owned.session !== session || outcome === 'stopped') return;
     this.#owned.delete(accountId);
+    this.#rescued.delete(accountId);
     const now = this.leases.now();
     const { cooldownMs } = this.options;
     if (outcome === 'yielded') {
-      owned.lease.abandon();
+      void owned.lease.abandon(); // yielded: the new owner holds it; nothing to wait for
       this.#cooldown.set(accountId, now + cooldownMs.afterYield);
       return;
     }
@@ -215,6 +259,7 @@ export class Ownership {
     const owned = this.#owned.get(accountId);
     if (!owned) return;
     this.#owned.delete(accountId);
+    this.#rescued.delete(accountId);
     this.#releasing.add(accountId);
     const { session, lease } = owned;
     try {

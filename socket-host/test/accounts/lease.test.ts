@@ -4,19 +4,11 @@
  * arbitrates a version is replaced by a plain `set` (tried: several winners per round).
  */
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { paths } from '@wasync/shared';
-import { clearFirestore, requires, testDb } from '../../../test/support/firestore.ts';
-import { HeldLease, KEEP_VERSIONS, type LeaseState, LeaseStore } from '../../src/accounts/lease.ts';
+import { clearFirestore, testDb } from '../../../test/support/firestore.ts';
+import { KEEP_VERSIONS, type LeaseState, LeaseStore } from '../../src/accounts/lease.ts';
 import { LeaseLostError } from '../../src/accounts/lease-errors.ts';
-import { createLogger } from '../../src/log.ts';
-
-const log = createLogger('silent');
-const TTL = 5_000;
-
-function hosts(n: number, clock: () => number = Date.now): LeaseStore[] {
-  return Array.from({ length: n }, (_, i) => new LeaseStore(testDb(), { hostId: `host-${i}`, ttlMs: TTL, now: clock }));
-}
+import { leaseStores as hosts, LEASE_TTL as TTL } from '../support/leases.ts';
 
 describe('account leases', () => {
   beforeEach(clearFirestore);
@@ -44,6 +36,25 @@ describe('account leases', () => {
       a!.renew(held),
       (err: unknown) => err instanceof LeaseLostError && /held by host-1/.test(err.message),
     );
+  });
+
+  it('is not claimable one tick before it expires, after a claim and after a renewal', async () => {
+    const claimedAt = 1_000_000;
+    let now = claimedAt;
+    const [a, b] = hosts(2, () => now);
+    const held = (await a!.claim('acc', undefined))!;
+    assert.equal(held.expiresAt, claimedAt + TTL, 'a claim lasts the whole TTL');
+    now = claimedAt + TTL - 1;
+    assert.equal(b!.claimable(await b!.read('acc'), false), false, 'one tick before expiry');
+    assert.equal(await b!.claim('acc', await b!.read('acc')), undefined);
+
+    const renewedAt = now;
+    const renewed = await a!.renew(held);
+    assert.equal(renewed.expiresAt, renewedAt + TTL, 'a renewal lasts the whole TTL from its start');
+    now = renewedAt + TTL - 1;
+    assert.equal(await b!.claim('acc', await b!.read('acc')), undefined, 'one tick before the renewed expiry');
+    now = renewedAt + TTL;
+    assert.equal((await b!.claim('acc', await b!.read('acc')))?.epoch, 2, 'claimable at its expiry');
   });
 
   it('renews in place (same epoch) and releases so another host can claim at once', async () => {
@@ -127,85 +138,5 @@ describe('account leases', () => {
       .collection(`${paths.lease('acc')}/versions`)
       .get();
     assert.equal(versions.size, KEEP_VERSIONS);
-  });
-
-  describe('HeldLease', () => {
-    it('renews in the background and stays valid', async () => {
-      const [a] = hosts(1);
-      const lost: LeaseLostError[] = [];
-      const held = new HeldLease(a!, (await a!.claim('acc', undefined))!, {
-        renewEveryMs: 100,
-        marginMs: 1000,
-        onLost: (e) => lost.push(e),
-        log,
-      });
-      await sleep(450);
-      assert.ok(held.isValid());
-      assert.ok(held.state.seq >= 3, `renewed ${held.state.seq - 1} times`);
-      await held.release();
-      assert.equal((await a!.read('acc'))?.holder, null);
-      assert.deepEqual(lost, []);
-    });
-
-    it('reports the loss as soon as a renewal sees a takeover', async () => {
-      const offset = 0;
-      const clock = () => Date.now() + offset;
-      const [a, b] = hosts(2, clock);
-      const lost: LeaseLostError[] = [];
-      const held = new HeldLease(a!, (await a!.claim('acc', undefined))!, {
-        renewEveryMs: 150,
-        marginMs: 100,
-        onLost: (e) => lost.push(e),
-        log,
-      });
-      // host-1's clock runs past the expiry; it takes over before host-0's next renewal.
-      const bStore = new LeaseStore(testDb(), { hostId: 'host-1', ttlMs: TTL, now: () => Date.now() + TTL + 1 });
-      assert.ok(await bStore.claim('acc', await b!.read('acc')));
-      await sleep(400);
-      assert.equal(lost.length, 1);
-      assert.equal(held.isValid(), false);
-      await held.release();
-      assert.equal((await b!.read('acc'))?.holder, 'host-1', 'a lost lease is not released over the new owner');
-    });
-
-    it('gives up before the TTL ends when renewals keep failing (deadline)', async () => {
-      const [a] = hosts(1);
-      const claimed = (await a!.claim('acc', undefined))!;
-      const failing = Object.create(a!) as LeaseStore;
-      failing.renew = async () => {
-        throw new Error('UNAVAILABLE: Firestore unreachable');
-      };
-      const lostAt: number[] = [];
-      const held = new HeldLease(failing, claimed, {
-        renewEveryMs: 50,
-        marginMs: TTL - 600,
-        onLost: () => lostAt.push(Date.now()),
-        log,
-      });
-      await sleep(900);
-      assert.equal(lostAt.length, 1);
-      assert.ok(lostAt[0]! - claimed.renewedAt < TTL, 'lost well before the lease could expire');
-      assert.equal(held.isValid(), false);
-    });
-  });
-
-  it('fenced writes racing a takeover never land after it', async function () {
-    requires(this, 'isolatedTransactions');
-    let now = 1_000_000;
-    const [a, b] = hosts(2, () => now);
-    const held = (await a!.claim('acc', undefined))!;
-    const fence = a!.fence(held);
-    now += TTL + 1;
-    const ref = testDb().doc('accounts/acc');
-    await ref.set({ v: 'initial' });
-    const write = fence.run(async (tx) => {
-      await sleep(300); // the takeover commits while this transaction is open
-      tx.set(ref, { v: 'stale owner' });
-    });
-    await sleep(50);
-    const taken = await b!.claim('acc', await b!.read('acc'));
-    assert.equal(taken?.epoch, 2);
-    await assert.rejects(write, LeaseLostError);
-    assert.equal((await ref.get()).get('v'), 'initial');
   });
 });
