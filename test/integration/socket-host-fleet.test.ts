@@ -24,6 +24,8 @@ import { clearFirestore, testDb } from '../support/firestore.ts';
 const ACCOUNTS = 30;
 const TTL_MS = 6_000;
 const HOSTS = ['fleet-a', 'fleet-b', 'fleet-c'];
+/** Live simulated traffic per account (messages, reactions, edits, group changes, …): one event every 10 s. */
+const TRAFFIC_PER_MINUTE = 6;
 
 interface Host {
   id: string;
@@ -37,6 +39,7 @@ function startHost(id: string): Host {
     PORT: '0',
     LEASE_TTL_MS: String(TTL_MS),
     WHATSAPP_TRANSPORT: 'simulated',
+    WHATSAPP_SIMULATED_TRAFFIC_PER_MINUTE: String(TRAFFIC_PER_MINUTE),
     LOG_LEVEL: 'info',
   });
   return { id, child, logs };
@@ -220,6 +223,16 @@ describe('socket-host fleet: 3 processes, 30 simulated accounts, kill -9 and SIG
       for (const [id, c] of Object.entries(counters))
         assert.ok(c.maxLive <= 1, `${host.id}: ${id} had ${c.maxLive} sockets`);
     }
+    const traffic = survivors.map(
+      (h) => h.logs.find((l) => l.message === 'simulated WhatsApp counters')?.traffic as { live: number; kept: number },
+    );
+    console.log(
+      `      simulated traffic (live / kept offline): ${traffic.map((t) => `${t.live} / ${t.kept}`).join(', ')}`,
+    );
+    assert.ok(
+      traffic.every((t) => t.live > 0),
+      'live traffic flowed on every surviving host',
+    );
     const end = await snapshot();
     for (const id of ids) {
       assert.equal(end.lease.get(id)?.holder, null, `${id} lease released`);
