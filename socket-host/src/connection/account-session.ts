@@ -142,6 +142,8 @@ export class AccountSession implements SessionControl {
   readonly #caches = new AccountSocketCaches((jid) => this.#current?.socket.groupMetadata(jid));
   /** Consecutive closes without a stable connection in between (the backoff's exponent). */
   #failures = 0;
+  /** A parked state was queued: a later `stop()` must not write its final `idle` over it. */
+  #parking = false;
   /** Consecutive closes for a reason the policy does not know (parks at `maxFailures`). */
   #unknownInRow = 0;
   #sockets = 0;
@@ -225,7 +227,10 @@ export class AccountSession implements SessionControl {
     await this.#current?.socket.end(undefined);
     // Queued right away (behind any state still being written), not after the drain: under load the
     // drain can take seconds, and the state should say `idle` as soon as the socket is gone.
-    const final = finalState && this.deps.isOwner() ? this.deps.connection.write(finalState) : undefined;
+    // Not over a park already queued: `idle` would hand a logged-out or replaced account to the
+    // next host. (A park that comes after this write lands after it, so it wins either way.)
+    const final =
+      finalState && this.deps.isOwner() && !this.#parking ? this.deps.connection.write(finalState) : undefined;
     await this.done;
     await final?.catch(() => {});
     await this.deps.connection.flush();
@@ -559,6 +564,7 @@ export class AccountSession implements SessionControl {
   }
 
   async #park(state: 'logged_out' | 'closed' | 'error', lastError: string): Promise<void> {
+    this.#parking = true;
     this.deps.log.warn({ state, lastError }, 'account parked until someone acts on it');
     await this.deps.connection.write({ connection: { state, lastError } });
   }

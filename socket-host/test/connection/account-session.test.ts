@@ -106,6 +106,32 @@ describe('AccountSession', () => {
     assert.match(writes.at(-1)?.connection.lastError ?? '', /^connection_replaced/);
   });
 
+  it('a stop (rebalancing, shutdown) that comes while the session parks never writes idle over the park', async () => {
+    const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
+    const writes: ConnectionPatch[] = [];
+    let stopping: Promise<void> | undefined;
+    const s: AccountSession = new AccountSession({
+      ...sessionDeps('pk', sim),
+      connection: {
+        write: async (p: ConnectionPatch) => {
+          writes.push(p);
+          // The owner lets the account go the moment the park is queued (a rebalancing round).
+          if (p.connection.state === 'closed') stopping = s.stop('rebalance', { connection: { state: 'idle' } });
+        },
+        flush: async () => {},
+      } as unknown as ConnectionWriter,
+    }).start();
+    await until(() => writes.some((w) => w.connection.state === 'open'));
+    await sim.disconnect('pk', 440);
+    await until(() => stopping !== undefined);
+    await stopping;
+    assert.deepEqual(
+      writes.slice(-1).map((w) => w.connection.state),
+      ['closed'],
+      'parked stays parked: a host taking it would reconnect a replaced or logged-out account',
+    );
+  });
+
   it('stop() closes the socket without logging out and ends the session', async () => {
     const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
     const { session: s, writes } = session('c', sim, 'this host');
