@@ -314,9 +314,11 @@ export class AccountMedia {
         if (status === 404 || status === 410) {
           if (reuploaded) return failure('expired', 'media_expired', err, thumbnailPath);
           reuploaded = true;
-          await this.#deps.sources.update(accountId, source.id, { reuploadRequested: true });
-          const renewed = await this.#reupload(message);
-          if (!renewed) return failure('expired', 'media_expired', err, thumbnailPath);
+          const renewed = await this.#reupload(message, source);
+          if (renewed === 'refused') return failure('expired', 'media_expired', err, thumbnailPath);
+          // The phone never got the request (no socket, timed out, connection closed): not the
+          // phone's answer, so `failed`, which the next request or background pass tries again.
+          if (renewed === 'unavailable') return failure('failed', 'media_reupload_unavailable', err, thumbnailPath);
           message = renewed;
           await this.#deps.sources.update(accountId, source.id, { message: renewed });
           continue;
@@ -334,18 +336,32 @@ export class AccountMedia {
     }
   }
 
-  /** One re-upload request to the phone; the renewed message, or undefined when the phone has no file. */
-  async #reupload(message: WAMessage): Promise<WAMessage | undefined> {
+  /**
+   * One re-upload request to the phone: the renewed message; `refused` when the phone answered that
+   * it cannot (Baileys' Boom with the device's result: 404 not found, 412 decryption error, 418
+   * general error); `unavailable` when it never got or never answered the request (no socket
+   * between reconnects, Baileys' 408 timeout or 428 connection closed).
+   */
+  async #reupload(message: WAMessage, source: MediaSource): Promise<WAMessage | 'refused' | 'unavailable'> {
     const socket = this.#deps.socket();
-    if (!socket) return undefined;
+    if (!socket) {
+      this.#deps.log.info({ id: message.key.id }, 'media link expired while no socket is open; trying again later');
+      return 'unavailable';
+    }
     this.counters.reuploads++;
+    await this.#deps.sources.update(this.accountId, source.id, { reuploadRequested: true });
     try {
       const renewed = await socket.updateMediaMessage({ key: message.key, message: structuredClone(message.message) });
       this.#deps.log.info({ id: message.key.id }, 'media re-uploaded by the phone');
       return renewed;
     } catch (err) {
-      this.#deps.log.info({ err, id: message.key.id }, 'media re-upload refused: expired');
-      return undefined;
+      const status = (err as { output?: { statusCode?: number } }).output?.statusCode;
+      if (status === 404 || status === 412 || status === 418) {
+        this.#deps.log.info({ err, id: message.key.id }, 'media re-upload refused by the phone: expired');
+        return 'refused';
+      }
+      this.#deps.log.warn({ err, id: message.key.id }, 'media re-upload request unanswered; trying again later');
+      return 'unavailable';
     }
   }
 

@@ -109,6 +109,26 @@ describe('media/fetcher', function () {
     assert.equal(server.requests.length, requests, 'no download either');
   });
 
+  it('a link that expires while no socket is open is `failed`, not `expired`, and is stored once the socket is back', async () => {
+    let connected = false;
+    const m = await account({ connected: () => connected });
+    const plaintext = pseudoRandomBytes(200_000, 'between reconnects');
+    const content = await server.publish({ type: 'image', plaintext, expiry: 'once' });
+    const { id, maps } = await liveMedia(content);
+    await feed(m.sync, maps, Date.now());
+    await settle(m);
+    const found = await m.message(id);
+    assert.equal(found.doc.media?.state, 'failed', 'the phone was never asked: not its answer');
+    assert.equal(found.doc.media?.error?.code, 'media_reupload_unavailable');
+    assert.equal(server.reuploadRequests.filter((r) => r === id).length, 0);
+    assert.equal(m.media.counters.reuploads, 0);
+    connected = true;
+    const [threadId, , messageDocId] = found.path.split('/').slice(3);
+    assert.equal(await m.media.fetchNow({ threadId: threadId!, messageDocId: messageDocId! }), 'stored');
+    assert.equal((await m.message(id)).doc.media?.sha256, await sha256Of(plaintext));
+    assert.equal(server.reuploadRequests.filter((r) => r === id).length, 1);
+  });
+
   it('too large: `too_large` from the declared length, nothing downloaded', async () => {
     const m = await account({ maxBytes: MiB });
     const content = await server.publish({ type: 'video', plaintext: pseudoRandomBytes(MiB + 1, 'big') });

@@ -34,7 +34,14 @@ export interface MediaSync {
 
 export async function openMediaSync(
   server: SimulatedMediaServer,
-  o: { fetch?: Partial<MediaFetchOptions>; maxBytes?: number; perHost?: number; service?: MediaService } = {},
+  o: {
+    fetch?: Partial<MediaFetchOptions>;
+    maxBytes?: number;
+    perHost?: number;
+    service?: MediaService;
+    /** Whether the account has an open socket now (between reconnects it has none). */
+    connected?: () => boolean;
+  } = {},
 ): Promise<MediaSync> {
   await sharedStorage();
   const db = testDb();
@@ -59,7 +66,7 @@ export async function openMediaSync(
     accountId,
     fence: unfenced(db, accountId),
     log,
-    socket: () => socket,
+    socket: () => (o.connected?.() === false ? undefined : socket),
     writer: sync.writer,
   });
   sync.attachMedia(media);
