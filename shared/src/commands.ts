@@ -112,9 +112,9 @@ export const logoutResultSchema = z.object({}).strict();
 // ---- pair ------------------------------------------------------------------------------------
 
 /**
- * Starts pairing. `qr`: the host publishes rotating QR codes in `account.connection.qr`;
- * `code`: the host requests a pairing code for `phoneNumber` and publishes it in
- * `account.connection.pairingCode` (and in the result).
+ * Starts pairing. `qr`: the host publishes rotating QR codes in the admin-only pairing document
+ * (`accounts/{id}/private/pairing`); `code`: the host requests a pairing code for `phoneNumber`
+ * and publishes it there (and in the result).
  */
 export const pairPayloadSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('qr') }).strict(),

@@ -322,7 +322,7 @@ export const paths = {
   /** `threadId` is the thread's document id. */
   backfillThread: (accountId: string, threadId: string) =>
     `${paths.account(accountId)}/${COLLECTIONS.backfillThreads}/${threadId}`,
-  /** The pairing QR and code (`PairingDoc`): admins of the account and operators only. */
+  /** The pairing QR and code (`PairingDoc`): under the rules admins of the account only; operators read it through the functions. */
   pairing: (accountId: string) => `${paths.account(accountId)}/${COLLECTIONS.private}/pairing`,
   lease: (accountId: string) => `${COLLECTIONS.leases}/${accountId}`,
   host: (hostId: string) => `${COLLECTIONS.hosts}/${hostId}`,
