@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { AppError } from './errors.ts';
+import type { MessageType } from './schema.ts';
 
 /** The environment to read; callers pass `process.env` or a literal in tests. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -59,6 +60,8 @@ interface EnvVar<T> {
   readonly description: string;
   /** Secret values are never echoed, neither in errors nor by `redactConfig`. */
   readonly secret: boolean;
+  /** What exactly is wrong with a bad value, added to the error (which entry of a list). */
+  readonly explain?: (raw: string) => string;
 }
 
 type EnvVars = Readonly<Record<string, EnvVar<unknown>>>;
@@ -108,6 +111,33 @@ function enumVar<const T extends readonly [string, ...string[]]>(
   } satisfies EnvVar<T[number]>;
 }
 
+/**
+ * A comma-separated subset of `values` (case-insensitive, repeats allowed), in `values`' order;
+ * `none` is the empty set. Unset: all of them.
+ */
+function subsetVar<const T extends readonly [string, ...string[]]>(name: string, values: T, description: string) {
+  const entries = (raw: string) => raw.split(',').map((part) => part.trim().toLowerCase());
+  const unknown = (raw: string) => entries(raw).filter((entry) => !(values as readonly string[]).includes(entry));
+  return {
+    name,
+    description,
+    defaultLabel: values.join(','),
+    expected: `expected a comma-separated list of ${values.join(', ')} (or none)`,
+    schema: z
+      .string()
+      .refine((raw) => raw.toLowerCase() === 'none' || unknown(raw).length === 0)
+      .transform((raw): readonly T[number][] =>
+        values.filter((v) => raw.toLowerCase() !== 'none' && entries(raw).includes(v)),
+      )
+      .default(values),
+    secret: false,
+    explain: (raw: string) =>
+      `not one of them: ${unknown(raw)
+        .map((entry) => JSON.stringify(entry))
+        .join(', ')}`,
+  } satisfies EnvVar<readonly T[number][]>;
+}
+
 function patternVar(name: string, pattern: RegExp, expected: string, description: string) {
   return {
     name,
@@ -149,6 +179,9 @@ const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
 const AUTH_STATE_KEY_BYTES = 32;
 const PINO_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const TRANSPORTS = ['baileys', 'simulated'] as const;
+/** The message types whose media the socket host stores. */
+export const MEDIA_TYPES = ['image', 'audio', 'video', 'document', 'sticker'] as const satisfies readonly MessageType[];
+export type MediaType = (typeof MEDIA_TYPES)[number];
 
 /** One AES-256 key in base64, wrapped so it cannot be printed. */
 function base64Key() {
@@ -393,6 +426,11 @@ const HOST_VARS = {
     { fallback: 100 * 1024 * 1024, min: 1024 * 1024, max: 2 * 1024 * 1024 * 1024 },
     'Largest media file stored, in bytes; larger ones are marked `too_large`.',
   ),
+  mediaEagerTypes: subsetVar(
+    'MEDIA_EAGER_TYPES',
+    MEDIA_TYPES,
+    'Live media of these types (comma-separated; `none`: no type) is fetched as soon as it arrives; live media of other types is fetched like history media: on its first request and by the background pass (MEDIA_PREFETCH_NEWEST).',
+  ),
   mediaDownloadsPerAccount: integerVar(
     'MEDIA_DOWNLOADS_PER_ACCOUNT',
     { fallback: 3, min: 1, max: 50 },
@@ -406,7 +444,7 @@ const HOST_VARS = {
   mediaPrefetchNewest: integerVar(
     'MEDIA_PREFETCH_NEWEST',
     { fallback: 20, min: 0, max: 1000 },
-    "History and backfill media is fetched on its first request, and in the background for each thread's newest this many messages (0: only on request).",
+    "History and backfill media, and live media of types not in MEDIA_EAGER_TYPES, is fetched on its first request, and in the background for each thread's newest this many messages (0: only on request).",
   ),
   syncWritesPerSecond: integerVar(
     'SYNC_WRITES_PER_SECOND',
@@ -505,7 +543,8 @@ function parseVars<V extends EnvVars>(vars: V, env: Env, problems: ConfigProblem
       values[key] = result.data;
     } else {
       const got = spec.secret ? ' (value not shown)' : `, got ${quote(raw)}`;
-      problems.push({ variable: spec.name, reason: `${spec.expected}${got}` });
+      const why = !spec.secret && raw !== undefined && spec.explain ? `: ${spec.explain(raw)}` : '';
+      problems.push({ variable: spec.name, reason: `${spec.expected}${got}${why}` });
     }
   }
   return values as Partial<ValuesOf<V>>;

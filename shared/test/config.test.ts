@@ -115,6 +115,7 @@ describe('config', () => {
           backfillRetries: 1,
           backfillConcurrency: 1,
           mediaMaxBytes: 104_857_600,
+          mediaEagerTypes: ['image', 'audio', 'video', 'document', 'sticker'],
           mediaDownloadsPerAccount: 3,
           mediaDownloadsPerHost: 12,
           mediaPrefetchNewest: 20,
@@ -176,6 +177,7 @@ describe('config', () => {
         BACKFILL_RETRIES: '0',
         MEDIA_BUCKET: 'my-project.appspot.com',
         MEDIA_MAX_BYTES: '2147483648',
+        MEDIA_EAGER_TYPES: 'document, Image',
         MEDIA_DOWNLOADS_PER_ACCOUNT: '4',
         MEDIA_DOWNLOADS_PER_HOST: '9',
         MEDIA_PREFETCH_NEWEST: '0',
@@ -216,6 +218,7 @@ describe('config', () => {
         backfillRetries: 0,
         backfillConcurrency: 2,
         mediaMaxBytes: 2_147_483_648,
+        mediaEagerTypes: ['image', 'document'],
         mediaDownloadsPerAccount: 4,
         mediaDownloadsPerHost: 9,
         mediaPrefetchNewest: 0,
@@ -342,6 +345,26 @@ describe('config', () => {
       assert.deepEqual(problemVariables(err), ['MEDIA_BUCKET', 'FIREBASE_STORAGE_EMULATOR_HOST', 'MEDIA_MAX_BYTES']);
       const ok = parseFunctionsConfig({ MEDIA_BUCKET: 'acme-wa.firebasestorage.app' });
       assert.equal(ok.mediaBucket, 'acme-wa.firebasestorage.app');
+    });
+
+    it('reads MEDIA_EAGER_TYPES as a set of media types (none: no type) and names a bad entry', () => {
+      const eager = (value: string) => parseHostConfig({ ...HOST_BASE, MEDIA_EAGER_TYPES: value }).mediaEagerTypes;
+      assert.deepEqual(eager('sticker,audio,sticker'), ['audio', 'sticker'], 'in a fixed order, once each');
+      assert.deepEqual(eager(' VIDEO '), ['video']);
+      assert.deepEqual(eager('None'), []);
+      assert.deepEqual(eager(''), ['image', 'audio', 'video', 'document', 'sticker'], 'empty is unset');
+      const expected = 'expected a comma-separated list of image, audio, video, document, sticker (or none)';
+      const err = configError(() => parseHostConfig({ ...HOST_BASE, MEDIA_EAGER_TYPES: 'image,gif,,Voice' }));
+      assert.deepEqual(err.problems, [
+        {
+          variable: 'MEDIA_EAGER_TYPES',
+          reason: `${expected}, got "image,gif,,Voice": not one of them: "gif", "", "voice"`,
+        },
+      ]);
+      assert.deepEqual(configError(() => parseHostConfig({ ...HOST_BASE, MEDIA_EAGER_TYPES: 'none,image' })).problems, [
+        { variable: 'MEDIA_EAGER_TYPES', reason: `${expected}, got "none,image": not one of them: "none"` },
+      ]);
+      assert.equal('mediaEagerTypes' in parseFunctionsConfig({}), false, 'the functions do not read it');
     });
 
     it('validates region, emulator host and project ids', () => {

@@ -1,6 +1,9 @@
 /**
  * End to end, as a developer sees it: `WHATSAPP_TRANSPORT=simulated npm start` (its script, on free ports,
- * `WASYNC_START_PORTS=free`, against the test Firestore). The demo account pairs by itself; its
+ * `WASYNC_START_PORTS=free`, against the test Firestore). The first thing it prints after its
+ * progress lines is the dashboard's URL and the seeded operator's email and password; signing in
+ * with exactly those (where the page itself signs in) lists the demo account through the
+ * dashboard's own endpoint. The demo account pairs by itself; its
  * simulated phone's history lands as named threads with their messages, `historySync` and
  * `lastHistorySyncAt` are set, the HTTPS API (Functions emulator, a real ID token) lists those
  * threads and messages, and a message a simulated contact sends appears (its latency printed).
@@ -153,6 +156,61 @@ describe('npm start with the simulated WhatsApp (end to end)', function () {
     } finally {
       unsubscribe();
     }
+  });
+
+  it('prints the dashboard URL and the operator’s credentials first; signing in with them there shows the demo account', async () => {
+    assert.ok(stack, 'the stack of the first test runs');
+    // What comes before the summary: progress lines only, nothing a reader could take for the
+    // thing to open (no URL) or for credentials, and none of the children's held-back output.
+    const ready = lines.findIndex((l) => /^\[start\] ready\./.test(l));
+    assert.ok(ready >= 0, `no summary printed:\n${lines.join('\n')}`);
+    for (const line of lines.slice(0, ready)) {
+      assert.doesNotMatch(line, /https?:\/\/|email|password|^\[(emulators|host)\]/i, `before the summary: ${line}`);
+    }
+    const dashboardUrl = /^\[start\] ready\. Open the dashboard: (http:\/\/\S+)$/.exec(lines[ready]!)?.[1];
+    assert.ok(dashboardUrl, `the first summary line names the dashboard: ${lines[ready]}`);
+    const credential = (name: string) => {
+      const at = lines.findIndex((l, i) => i > ready && new RegExp(`^\\[start\\]\\s+${name}\\s`).test(l));
+      return { at, value: lines[at]?.trim().split(/\s+/)[2] };
+    };
+    const email = credential('email');
+    const password = credential('password');
+    // Right under the dashboard line (after the one saying whom to sign in as), email then password.
+    assert.deepEqual([email.at, password.at], [ready + 2, ready + 3], lines.slice(ready, ready + 5).join('\n'));
+    assert.ok(email.value && password.value);
+
+    // Following them: the page at that URL, signing in where its inlined configuration says, as the page does.
+    const page = await fetch(dashboardUrl);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+    const configJson = /<script type="application\/json" id="dashboard-config">(.*?)<\/script>/s.exec(
+      await page.text(),
+    )?.[1];
+    const pageConfig = JSON.parse(configJson ?? 'null') as { apiKey: string; authEmulatorUrl: string };
+    assert.ok(pageConfig?.authEmulatorUrl && pageConfig.apiKey, `the page's configuration: ${configJson}`);
+    const signIn = await fetch(
+      `${pageConfig.authEmulatorUrl}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=${pageConfig.apiKey}`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: email.value, password: password.value, returnSecureToken: true }),
+      },
+    );
+    assert.equal(signIn.status, 200, `signing in with the printed credentials: ${await signIn.clone().text()}`);
+    const { idToken } = (await signIn.json()) as { idToken: string };
+    // The page asks `dashboard/accounts` relative to itself (page/api.ts).
+    const res = await fetch(new URL('dashboard/accounts', dashboardUrl), {
+      headers: { authorization: `Bearer ${idToken}` },
+    });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as {
+      operator: boolean;
+      accounts: Array<{ accountId: string; connection: { state: string } }>;
+    };
+    assert.equal(body.operator, true, 'the printed user is an operator');
+    const demo = body.accounts.find((a) => a.accountId === ACCOUNT);
+    assert.ok(demo, `the demo account is listed: ${JSON.stringify(body.accounts.map((a) => a.accountId))}`);
+    assert.equal(demo.connection.state, 'open');
   });
 
   it('media: a live image stored with the phone’s bytes and streamed to a viewer; history media on request; expired links', async () => {

@@ -2,12 +2,13 @@
  * One account's media fetching: which media is fetched when, how many at once, and what a failure
  * leaves on the message.
  *
- * - **Live** media (`messages.upsert` notify/append, our own sends) is fetched as soon as its
- *   message document landed (eager), marked `wanted` on its source first so a host that takes the
- *   account over after a crash finishes it.
- * - **History and backfill** media is fetched lazily: on the first request (`fetchNow`, from the
- *   API's `fetch_media` command) and by a background pass over each thread's newest
- *   `prefetchNewest` messages, once per thread per ownership, after its history landed.
+ * - **Live** media (`messages.upsert` notify/append, our own sends) of the `eagerTypes`
+ *   (MEDIA_EAGER_TYPES) is fetched as soon as its message document landed (eager), marked `wanted`
+ *   on its source first so a host that takes the account over after a crash finishes it.
+ * - **History and backfill** media, and live media of other types, is fetched lazily: on the
+ *   first request (`fetchNow`, from the API's `fetch_media` command) and by a background pass over
+ *   each thread's newest `prefetchNewest` messages, once per thread per ownership, after its
+ *   messages landed.
  * - **Bounds**: at most `perAccount` downloads of this account at once, and at most `perHost` of
  *   all accounts of the host together (`MediaLimits`); requests go before the background pass.
  * - **Failures**: a 404/410 from WhatsApp's media server means the link expired: one re-upload
@@ -16,7 +17,7 @@
  *   failures are retried `attempts` times with exponential backoff and jitter, then `failed`. Too
  *   large and hash mismatches are final at once.
  */
-import type { MediaState, MessageDoc } from '@wasync/shared';
+import { MEDIA_TYPES, type MediaState, type MediaType, type MessageDoc, type MessageType } from '@wasync/shared';
 import {
   downloadMediaMessage,
   getContentType,
@@ -31,7 +32,7 @@ import type { Logger } from '../log.ts';
 import { documents } from '../pipeline/store/documents.ts';
 import { MediaError } from './errors.ts';
 import { type MediaStorageFields, writeMediaState } from './media-state.ts';
-import { type MediaSource, type MediaSourceStore, mediaContent } from './sources.ts';
+import { type MediaSource, type MediaSourceStore, mediaContent, mediaTypeOf } from './sources.ts';
 import type { MediaStore } from './store.ts';
 
 export interface MediaFetchOptions {
@@ -45,6 +46,8 @@ export interface MediaFetchOptions {
   backoffMs: number;
   /** MEDIA_RETENTION_DAYS: media of older messages is not fetched (the lifecycle rule would delete it); 0: no limit. */
   maxAgeMs: number;
+  /** MEDIA_EAGER_TYPES: live media of these types is fetched on arrival, of the others lazily. */
+  eagerTypes: readonly MediaType[];
 }
 
 export const DEFAULT_MEDIA_FETCH_OPTIONS: MediaFetchOptions = {
@@ -53,6 +56,7 @@ export const DEFAULT_MEDIA_FETCH_OPTIONS: MediaFetchOptions = {
   attempts: 3,
   backoffMs: 500,
   maxAgeMs: 0,
+  eagerTypes: MEDIA_TYPES,
 };
 
 /** The host-wide bound: every account's downloads pass through one queue of `perHost`. */
@@ -149,16 +153,25 @@ export class AccountMedia {
   }
 
   /**
-   * Media messages the pipeline saw: their sources are kept; `eager` (live, sends) ones are
-   * marked wanted and fetched once their document is written (`messageWritten`).
+   * Media messages the pipeline saw: their sources are kept; `eager` (live, sends) ones of the
+   * eager types are marked wanted and fetched once their document is written (`messageWritten`).
    */
   seen(messages: readonly WAMessage[], mode: 'eager' | 'lazy'): Promise<void> {
     const media = messages.filter((m) => m.key.id && m.message && hasMedia(m));
     if (media.length === 0 || this.#closed) return Promise.resolve();
-    const put = this.#deps.sources.put(this.accountId, media, mode === 'eager');
+    const isEager = (m: WAMessage) => mode === 'eager' && this.#eagerType(mediaTypeOf(mediaContent(m.message)!));
+    const eager = media.filter(isEager);
+    for (const m of eager) this.#eager.add(eagerKey(!!m.key.fromMe, m.key.id!));
+    const lazy = media.filter((m) => !isEager(m));
+    return Promise.all([this.#putSources(eager, true), this.#putSources(lazy, false)]).then(() => undefined);
+  }
+
+  /** Keeps the sources of `media` (`wanted` when eager); a fetch of one of them waits for it. */
+  #putSources(media: readonly WAMessage[], wanted: boolean): Promise<void> {
+    if (media.length === 0) return Promise.resolve();
+    const put = this.#deps.sources.put(this.accountId, media, wanted);
     for (const m of media) {
       const id = eagerKey(!!m.key.fromMe, m.key.id!);
-      if (mode === 'eager') this.#eager.add(id);
       this.#sourcePuts.set(id, put);
       void put.finally(() => {
         if (this.#sourcePuts.get(id) === put) this.#sourcePuts.delete(id);
@@ -170,11 +183,17 @@ export class AccountMedia {
     );
   }
 
+  /** Whether live media of `type` is fetched on arrival (MEDIA_EAGER_TYPES). */
+  #eagerType(type: MessageType | undefined): boolean {
+    return type !== undefined && (this.options.eagerTypes as readonly string[]).includes(type);
+  }
+
   /** The pipeline's writer landed a message document (`AccountWriter.onMessageWritten`). */
   messageWritten(path: string, doc: MessageDoc): void {
     if (this.#closed || !doc.media || doc.deleted) return;
     const key = eagerKey(doc.fromMe, doc.id);
-    if (this.#eager.delete(key) || doc.source === 'realtime' || doc.source === 'send') {
+    const live = doc.source === 'realtime' || doc.source === 'send';
+    if (this.#eager.delete(key) || (live && this.#eagerType(doc.type))) {
       if (doc.media.state === undefined) void this.#enqueue(path, 'live');
       return;
     }

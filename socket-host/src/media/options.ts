@@ -17,7 +17,11 @@ export function mediaOptions(
     Partial<
       Pick<
         HostConfig,
-        'mediaDownloadsPerAccount' | 'mediaDownloadsPerHost' | 'mediaPrefetchNewest' | 'mediaRetentionDays'
+        | 'mediaDownloadsPerAccount'
+        | 'mediaDownloadsPerHost'
+        | 'mediaPrefetchNewest'
+        | 'mediaRetentionDays'
+        | 'mediaEagerTypes'
       >
     >,
 ): MediaOptions {
@@ -27,6 +31,7 @@ export function mediaOptions(
   if (config.mediaDownloadsPerAccount !== undefined) fetch.perAccount = config.mediaDownloadsPerAccount;
   if (config.mediaPrefetchNewest !== undefined) fetch.prefetchNewest = config.mediaPrefetchNewest;
   if (config.mediaRetentionDays) fetch.maxAgeMs = config.mediaRetentionDays * DAY_MS;
+  if (config.mediaEagerTypes !== undefined) fetch.eagerTypes = config.mediaEagerTypes;
   return {
     bucket: config.mediaBucket ?? fallback,
     maxBytes: config.mediaMaxBytes,

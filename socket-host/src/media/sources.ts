@@ -8,19 +8,19 @@
  * One write per media message the pipeline sees (live or history); `wanted` is only ever set, never
  * cleared, by a sighting (a history replay must not cancel a fetch a live message asked for).
  */
-import { type MediaSourceDoc, mediaSourceId, paths } from '@wasync/shared';
+import { type MediaSourceDoc, type MediaType, mediaSourceId, paths } from '@wasync/shared';
 import { getContentType, proto, type WAMessage, type WAMessageKey } from '@whiskeysockets/baileys';
 import { FieldValue, type Firestore, Timestamp } from 'firebase-admin/firestore';
 import type { UploadSession } from './store.ts';
 
-/** Content entries whose file the host stores (the message types image, video, audio, document, sticker). */
-const MEDIA_ENTRIES = new Set([
-  'imageMessage',
-  'videoMessage',
-  'audioMessage',
-  'documentMessage',
-  'stickerMessage',
-  'ptvMessage',
+/** Content entries whose file the host stores, and their message type (a video note is a video). */
+const MEDIA_ENTRIES: ReadonlyMap<string, MediaType> = new Map([
+  ['imageMessage', 'image'],
+  ['videoMessage', 'video'],
+  ['audioMessage', 'audio'],
+  ['documentMessage', 'document'],
+  ['stickerMessage', 'sticker'],
+  ['ptvMessage', 'video'],
 ]);
 
 /** Wrappers whose inner message carries the media (view-once, ephemeral, captioned documents). */
@@ -48,6 +48,12 @@ export function mediaContent(message: proto.IMessage | null | undefined): proto.
   const entry = inner[type] as { mediaKey?: Uint8Array | null; directPath?: string | null; url?: string | null };
   if (!entry?.mediaKey?.length || !(entry.directPath || entry.url)) return undefined;
   return { [type]: entry };
+}
+
+/** The message type of a media entry `mediaContent` returned (`{ imageMessage: … }` → `image`). */
+export function mediaTypeOf(content: proto.IMessage): MediaType | undefined {
+  const type = getContentType(content);
+  return type ? MEDIA_ENTRIES.get(type) : undefined;
 }
 
 /** What a source gives back: the message to download (key + media entry) and the fetch state. */

@@ -159,6 +159,56 @@ describe('media/fetcher', function () {
     assert.equal((await m.message(id)).doc.media?.sha256, await sha256Of(plaintext));
   });
 
+  it('live media of a type not in MEDIA_EAGER_TYPES is lazy: not fetched on arrival, fetched on request or by the background pass', async () => {
+    const arrive = async (m: MediaSync) => {
+      const photo = await server.publish({ type: 'image', plaintext: pseudoRandomBytes(40_000, 'eager photo') });
+      const voice = await server.publish({ type: 'audio', ptt: true, plaintext: pseudoRandomBytes(30_000, 'voice') });
+      const clip = await server.publish({ type: 'video', plaintext: pseudoRandomBytes(50_000, 'clip') });
+      const arrived = [await liveMedia(photo), await liveMedia(voice), await liveMedia(clip)];
+      const before = server.requests.length;
+      // One batch, as Baileys' event buffer hands them over together.
+      await feed(
+        m.sync,
+        arrived.flatMap((a) => a.maps),
+        Date.now(),
+      );
+      await settle(m);
+      const [image, audio, video] = await Promise.all(arrived.map((a) => m.message(a.id)));
+      return {
+        image: image!,
+        audio: audio!,
+        video: video!,
+        contents: { voice },
+        downloads: server.requests.length - before,
+      };
+    };
+
+    // Only images eager, no background pass: the voice note and the video wait for a request.
+    const m = await account({ fetch: { eagerTypes: ['image'], prefetchNewest: 0 } });
+    const { image, audio, video, contents, downloads } = await arrive(m);
+    assert.equal(image.doc.media?.state, 'stored');
+    assert.deepEqual([audio.doc.media?.state, video.doc.media?.state], [undefined, undefined], 'not looked at');
+    assert.equal(downloads, 1, 'only the image downloaded');
+    const sources = await testDb().collection(`mediaSources/${m.accountId}/messages`).get();
+    assert.deepEqual(
+      sources.docs.map((d) => d.get('wanted') === true),
+      [false, false, false],
+      'no fetch owed to a next owner either',
+    );
+    const [threadId, , messageDocId] = audio.path.split('/').slice(3);
+    assert.equal(await m.media.fetchNow({ threadId: threadId!, messageDocId: messageDocId! }), 'stored');
+    assert.equal((await m.message(audio.doc.id)).doc.media?.sha256, fileSha(contents.voice));
+    assert.equal((await m.message(video.doc.id)).doc.media?.state, undefined, 'the video still waits');
+
+    // With the background pass, lazy live media is fetched like history media.
+    const other = await account({ fetch: { eagerTypes: ['image'], prefetchNewest: 5 } });
+    const later = await arrive(other);
+    assert.deepEqual(
+      [later.image, later.audio, later.video].map((x) => x.doc.media?.state),
+      ['stored', 'stored', 'stored'],
+    );
+  });
+
   it('the background pass fetches each thread’s newest N history media only', async () => {
     const m = await account({ fetch: { prefetchNewest: 2 } });
     const items = [];

@@ -10,7 +10,7 @@ describe('media/options', () => {
       bucket: 'acme-wa.firebasestorage.app',
       maxBytes: 100 * 1024 * 1024,
       perHost: 12,
-      fetch: { perAccount: 3, prefetchNewest: 20 },
+      fetch: { perAccount: 3, prefetchNewest: 20, eagerTypes: ['image', 'audio', 'video', 'document', 'sticker'] },
     });
     const own = parseHostConfig({ ...BASE, GCLOUD_PROJECT: 'acme-wa', MEDIA_BUCKET: 'acme-wa.appspot.com' });
     assert.equal(mediaOptions(own).bucket, 'acme-wa.appspot.com');
@@ -23,9 +23,15 @@ describe('media/options', () => {
         MEDIA_DOWNLOADS_PER_HOST: '5',
         MEDIA_PREFETCH_NEWEST: '0',
         MEDIA_RETENTION_DAYS: '30',
+        MEDIA_EAGER_TYPES: 'sticker,image',
       }),
     );
-    assert.deepEqual(tuned.fetch, { perAccount: 2, prefetchNewest: 0, maxAgeMs: 30 * 86_400_000 });
+    assert.deepEqual(tuned.fetch, {
+      perAccount: 2,
+      prefetchNewest: 0,
+      maxAgeMs: 30 * 86_400_000,
+      eagerTypes: ['image', 'sticker'],
+    });
     assert.equal(tuned.perHost, 5);
   });
 });
