@@ -426,7 +426,7 @@ describe('AccountSession', () => {
   });
 
   it('a Firestore outage during pairing loses no pairing: the restart logs in paired, the creds land once it is back', async function () {
-    this.timeout(30_000);
+    this.timeout(60_000); // up to 10 s to pair, 4 s down, 10 s to open, 10 s to land, then a new login: slow on a loaded machine
     const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
     // Every auth-state commit fails while Firestore is down; the creds save is retried past the
     // 5 tries it used to give up after (≈ 2 s), then a reconnect loaded older creds: a new pairing.
