@@ -4,7 +4,8 @@
  * polling), each command claimed in a fenced transaction and run to a recorded end.
  *
  * - sends: one queue per chat, in creation order; each waits for an open socket (staying
- *   `pending` meanwhile) or its deadline (`SEND_TTL_S`, `expiresAt`), whichever comes first;
+ *   `pending` meanwhile) or its deadline (`SEND_TTL_S`, `expiresAt`), whichever comes first — also
+ *   once claimed, when the socket closed under it (send.ts);
  * - pair, logout, backfill: run as they come (logout waits for an open socket);
  * - a command left `running` by an earlier owner is resumed (claim.ts).
  *
@@ -30,7 +31,7 @@ import { CommandStore, type SeenCommand } from './command-store.ts';
 import type { ConnectionWatch } from './connection-watch.ts';
 import { SendPacer } from './pacer.ts';
 import { writePairingCode } from './pairing-doc.ts';
-import { loggedOutError, type MessageWriter, runSend } from './send.ts';
+import { expiredError, loggedOutError, type MessageWriter, runSend } from './send.ts';
 
 export interface ExecutorOptions {
   sendTtlMs: number;
@@ -145,6 +146,8 @@ export class AccountCommands {
       store: this.store,
       pacer: this.#pacer,
       handedOver,
+      // A claimed send waits for the next socket after a closed one (428) only until its deadline.
+      ...(decision.sendingBefore ? {} : { deadline: this.#deadline(command) }),
     });
   }
 
@@ -154,17 +157,13 @@ export class AccountCommands {
    * in time must fail visibly, not reach the recipient late.
    */
   #expireLater(command: SeenCommand): void {
-    const deadline = Math.min(command.createdAt + this.#deps.options.sendTtlMs, command.expiresAt);
+    const deadline = this.#deadline(command);
     const timer = setTimeout(
       () => {
         this.#timers.delete(timer);
         if (this.#closed) return;
-        const error = {
-          code: 'expired',
-          message: 'not sent before its deadline (SEND_TTL_S); the account was not connected',
-        };
         this.store
-          .failIfPending(command.id, error)
+          .failIfPending(command.id, expiredError())
           .then((failed) => failed && this.#deps.log.info({ commandId: command.id }, 'send expired while waiting'))
           .catch((err) => {
             if (!isLeaseLost(err)) this.#deps.log.warn({ err, commandId: command.id }, 'expiring a send failed');
@@ -174,6 +173,11 @@ export class AccountCommands {
     );
     timer.unref();
     this.#timers.add(timer);
+  }
+
+  /** When a send not out yet fails with `expired`: `SEND_TTL_S` after its request, or `expiresAt`. */
+  #deadline(command: SeenCommand): number {
+    return Math.min(command.createdAt + this.#deps.options.sendTtlMs, command.expiresAt);
   }
 
   /**

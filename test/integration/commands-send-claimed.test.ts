@@ -1,0 +1,102 @@
+/**
+ * Sends the executor has already claimed (`running`) that cannot go out at once: one whose socket
+ * closed under it (Baileys' 428) waits for the next socket only until its deadline, then fails
+ * with `expired` like an unclaimed one.
+ */
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Boom } from '@hapi/boom';
+import { messageDocId, paths, threadDocId } from '@wasync/shared';
+import { DisconnectReason } from '@whiskeysockets/baileys';
+import { seedAccount } from '../../functions/test/support/fixtures.ts';
+import type { RunningHost } from '../../socket-host/src/host.ts';
+import { SimulatedWhatsApp } from '../../socket-host/src/transport/simulated/simulator.ts';
+import type { WhatsAppTransport } from '../../socket-host/src/transport/types.ts';
+import { recordingTransport, waitForCommand, writeCommandDoc } from '../../socket-host/test/support/commands.ts';
+import { startTestHost, stateIs, waitForAccount } from '../../socket-host/test/support/host.ts';
+import { clearFirestore, testDb } from '../support/firestore.ts';
+
+const FAST = { connectMs: 20, historyChunkMs: 1, receiptMs: 150, onDemandMs: 20 };
+const AGENT = 'claimed-agent';
+
+describe('commands: claimed sends that cannot go out at once', function () {
+  this.timeout(90_000);
+  let host: RunningHost | undefined;
+
+  beforeEach(clearFirestore);
+  afterEach(async () => {
+    await host?.shutdown.run('test end');
+    host = undefined;
+  });
+
+  /**
+   * A host on the simulated WhatsApp whose `sendMessage` of the text `stuck` hangs until the socket
+   * closes and then fails as Baileys' does on a closed socket (428).
+   */
+  async function openHost(accountId: string, backoffMs: number) {
+    await seedAccount(testDb(), accountId, { [AGENT]: 'agent' });
+    const sim = new SimulatedWhatsApp({ seed: accountId, autoPairAfterMs: 50, timings: FAST });
+    const recording = recordingTransport(sim);
+    const stuck = { reached: false, release: undefined as (() => void) | undefined };
+    const transport: WhatsAppTransport = {
+      kind: 'simulated',
+      connect(options) {
+        const socket = recording.transport.connect(options);
+        socket.ev.on('connection.update', (update) => {
+          if (update.connection === 'close') stuck.release?.();
+        });
+        const send = socket.sendMessage;
+        socket.sendMessage = async (jid, content, opts) => {
+          if ('text' in content && content.text === 'stuck') {
+            await new Promise<void>((resolve) => {
+              stuck.release = resolve;
+              stuck.reached = true;
+            });
+            throw new Boom('Connection Closed', { statusCode: DisconnectReason.connectionClosed });
+          }
+          return send(jid, content, opts);
+        };
+        return socket;
+      },
+    };
+    host = await startTestHost({
+      hostId: `host-${accountId}`,
+      simulator: sim,
+      transport,
+      backoff: { baseMs: backoffMs, maxMs: backoffMs, maxFailures: 10 },
+      env: { SEND_INTERVAL_MS: '0', SEND_JITTER_MS: '0', SEND_TTL_S: '10' },
+    });
+    await waitForAccount(accountId, (d) => d.connection?.state === 'open' && d.me !== undefined, 20_000);
+    const jid = sim.phone(accountId).chats.find((c) => c.kind === 'dm' && c.jid.endsWith('@s.whatsapp.net'))!.jid;
+    return { sim, sends: recording.sends, stuck, jid, host };
+  }
+
+  const textSend = (jid: string, text: string, n: number) => ({
+    to: jid,
+    text,
+    clientMessageId: `c-${n}`,
+    messageId: `3EB00000000000000000${String(n).padStart(2, '0')}`,
+  });
+
+  it('a send whose socket closed under it fails with expired at its deadline, and never goes out after the reconnect', async () => {
+    const accountId = 'send-claimed-late';
+    // The reconnect comes 6 s after the close; the send's deadline (SEND_TTL_S 10) 4 s after it is written.
+    const { sim, sends, stuck, jid } = await openHost(accountId, 6_000);
+    const payload = textSend(jid, 'stuck', 1);
+    await writeCommandDoc(accountId, 'send-stuck', 'send', payload, { ageMs: 6_000 });
+    await waitForCommand(accountId, 'send-stuck', 'running', 2_000);
+    while (!stuck.reached) await sleep(20);
+
+    await sim.disconnect(accountId, 428);
+    const failed = await waitForCommand(accountId, 'send-stuck', 'failed', 8_000);
+    assert.equal(failed.error.code, 'expired', JSON.stringify(failed.error));
+
+    await waitForAccount(accountId, stateIs('open'), 20_000);
+    await sleep(1_000);
+    assert.deepEqual(sends, [], 'nothing went out late');
+    const message = await testDb()
+      .doc(paths.message(accountId, threadDocId(jid), messageDocId(null, true, payload.messageId)))
+      .get();
+    assert.equal(message.get('status'), 'error', 'the message stored pending did not go out');
+  });
+});
