@@ -80,11 +80,12 @@ describe('commands: claimed sends that cannot go out at once', function () {
 
   it('a send whose socket closed under it fails with expired at its deadline, and never goes out after the reconnect', async () => {
     const accountId = 'send-claimed-late';
-    // The reconnect comes 6 s after the close; the send's deadline (SEND_TTL_S 10) 4 s after it is written.
-    const { sim, sends, stuck, jid } = await openHost(accountId, 6_000);
+    // The reconnect comes 6–12 s after the close (backoff with equal jitter); the send's deadline
+    // (SEND_TTL_S 10) 3 s after it is written, before the close or after it.
+    const { sim, sends, stuck, jid } = await openHost(accountId, 12_000);
     const payload = textSend(jid, 'stuck', 1);
-    await writeCommandDoc(accountId, 'send-stuck', 'send', payload, { ageMs: 6_000 });
-    await waitForCommand(accountId, 'send-stuck', 'running', 2_000);
+    await writeCommandDoc(accountId, 'send-stuck', 'send', payload, { ageMs: 7_000 });
+    await waitForCommand(accountId, 'send-stuck', 'running', 3_000);
     while (!stuck.reached) await sleep(20);
 
     await sim.disconnect(accountId, 428);
@@ -94,9 +95,9 @@ describe('commands: claimed sends that cannot go out at once', function () {
     await waitForAccount(accountId, stateIs('open'), 20_000);
     await sleep(1_000);
     assert.deepEqual(sends, [], 'nothing went out late');
-    const message = await testDb()
-      .doc(paths.message(accountId, threadDocId(jid), messageDocId(null, true, payload.messageId)))
-      .get();
-    assert.equal(message.get('status'), 'error', 'the message stored pending did not go out');
+    const message = testDb().doc(
+      paths.message(accountId, threadDocId(jid), messageDocId(null, true, payload.messageId)),
+    );
+    assert.equal((await message.get()).get('status'), 'error', 'the message stored pending did not go out');
   });
 });

@@ -108,15 +108,27 @@ export async function runSend(commandId: string, payload: SendPayload, deps: Sen
   try {
     const quoted = payload.quotedId ? await quotedMessage(deps, payload) : undefined;
     let written: WAMessage | undefined;
-    const failIfLate = async () => {
-      if (deps.deadline === undefined || Date.now() < deps.deadline) return;
-      // The message an attempt stored `pending` never left (the socket refused it: closed).
-      if (written) await deps.writer()?.writeMessages([{ ...written, status: ERROR }], 'send');
-      const { code, message } = expiredError();
-      throw new SendFailed(code, message);
+    /** Past its deadline: the send is failed with `expired` (true), as an unclaimed one is. */
+    const expired = async (): Promise<boolean> => {
+      if (deps.deadline === undefined || Date.now() < deps.deadline) return false;
+      // The command first and at once (the pipeline may be busy); the message an attempt stored
+      // `pending` (it never left: the socket refused it, closed) becomes `error` beside it.
+      await Promise.all([
+        store.fail(commandId, expiredError()).catch((e) => {
+          if (!isLeaseLost(e)) log.warn({ err: e, commandId }, 'recording an expired send failed');
+        }),
+        written
+          ? deps
+              .writer()
+              ?.writeMessages([{ ...written, status: ERROR }], 'send')
+              .catch(() => {})
+          : undefined,
+      ]);
+      log.info({ commandId }, 'send expired while waiting for a socket');
+      return true;
     };
     for (;;) {
-      await failIfLate();
+      if (await expired()) return;
       const socket = deps.control.openSocket();
       const me = deps.me();
       const writer = deps.writer();
@@ -146,7 +158,7 @@ export async function runSend(commandId: string, payload: SendPayload, deps: Sen
       }
       const message = await outgoing(payload, me, quoted);
       await deps.pacer.turn();
-      await failIfLate();
+      if (await expired()) return;
       await writer.writeMessages([message], 'send', Date.now(), store.sendingMarker(commandId));
       written = message;
       deps.onSend?.(commandId);
