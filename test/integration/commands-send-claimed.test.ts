@@ -1,7 +1,8 @@
 /**
  * Sends the executor has already claimed (`running`) that cannot go out at once: one whose socket
  * closed under it (Baileys' 428) waits for the next socket only until its deadline, then fails
- * with `expired` like an unclaimed one.
+ * with `expired` like an unclaimed one; one whose claim failed on Firestore and was tried again
+ * keeps its place in its chat's queue.
  */
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -99,5 +100,25 @@ describe('commands: claimed sends that cannot go out at once', function () {
       paths.message(accountId, threadDocId(jid), messageDocId(null, true, payload.messageId)),
     );
     assert.equal((await message.get()).get('status'), 'error', 'the message stored pending did not go out');
+  });
+
+  it('a send whose claim failed on Firestore and was tried again still goes out before the later sends to its chat', async () => {
+    const accountId = 'send-claim-retry';
+    const { sends, jid, host } = await openHost(accountId, 100);
+    const store = host.commands.executor(accountId)!.store;
+    // The first claim of `send-1` fails as a Firestore transaction can (contention, unavailable).
+    const claim = store.claim.bind(store);
+    let failures = 0;
+    store.claim = (commandId, now) => {
+      if (commandId === 'send-1' && failures++ === 0) return Promise.reject(new Error('ABORTED: too much contention'));
+      return claim(commandId, now);
+    };
+    for (const n of [1, 2, 3]) await writeCommandDoc(accountId, `send-${n}`, 'send', textSend(jid, `in order ${n}`, n));
+    for (const n of [1, 2, 3]) await waitForCommand(accountId, `send-${n}`, 'done', 10_000);
+    assert.equal(failures > 0, true, 'the first claim failed');
+    assert.deepEqual(
+      sends.map((s) => s.text),
+      ['in order 1', 'in order 2', 'in order 3'],
+    );
   });
 });
