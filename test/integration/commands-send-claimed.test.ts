@@ -6,14 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Boom } from '@hapi/boom';
 import { messageDocId, paths, threadDocId } from '@wasync/shared';
-import { DisconnectReason } from '@whiskeysockets/baileys';
 import { seedAccount } from '../../functions/test/support/fixtures.ts';
 import type { RunningHost } from '../../socket-host/src/host.ts';
 import { SimulatedWhatsApp } from '../../socket-host/src/transport/simulated/simulator.ts';
-import type { WhatsAppTransport } from '../../socket-host/src/transport/types.ts';
-import { recordingTransport, waitForCommand, writeCommandDoc } from '../../socket-host/test/support/commands.ts';
+import {
+  recordingTransport,
+  stuckSendTransport,
+  waitForCommand,
+  writeCommandDoc,
+} from '../../socket-host/test/support/commands.ts';
 import { startTestHost, stateIs, waitForAccount } from '../../socket-host/test/support/host.ts';
 import { clearFirestore, testDb } from '../support/firestore.ts';
 
@@ -38,28 +40,7 @@ describe('commands: claimed sends that cannot go out at once', function () {
     await seedAccount(testDb(), accountId, { [AGENT]: 'agent' });
     const sim = new SimulatedWhatsApp({ seed: accountId, autoPairAfterMs: 50, timings: FAST });
     const recording = recordingTransport(sim);
-    const stuck = { reached: false, release: undefined as (() => void) | undefined };
-    const transport: WhatsAppTransport = {
-      kind: 'simulated',
-      connect(options) {
-        const socket = recording.transport.connect(options);
-        socket.ev.on('connection.update', (update) => {
-          if (update.connection === 'close') stuck.release?.();
-        });
-        const send = socket.sendMessage;
-        socket.sendMessage = async (jid, content, opts) => {
-          if ('text' in content && content.text === 'stuck') {
-            await new Promise<void>((resolve) => {
-              stuck.release = resolve;
-              stuck.reached = true;
-            });
-            throw new Boom('Connection Closed', { statusCode: DisconnectReason.connectionClosed });
-          }
-          return send(jid, content, opts);
-        };
-        return socket;
-      },
-    };
+    const { transport, stuck } = stuckSendTransport(recording.transport, 'stuck');
     host = await startTestHost({
       hostId: `host-${accountId}`,
       simulator: sim,
