@@ -7,15 +7,17 @@
  */
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Boom } from '@hapi/boom';
 import { type MessageStatus, messageDocId, paths, threadDocId } from '@wasync/shared';
-import { DisconnectReason } from '@whiskeysockets/baileys';
 import { testApi } from '../../functions/test/support/api.ts';
 import { newUser, type Persona, seedAccount } from '../../functions/test/support/fixtures.ts';
 import type { RunningHost } from '../../socket-host/src/host.ts';
 import { SimulatedWhatsApp } from '../../socket-host/src/transport/simulated/simulator.ts';
-import type { WhatsAppTransport } from '../../socket-host/src/transport/types.ts';
-import { recordingTransport, waitForCommand, writeCommandDoc } from '../../socket-host/test/support/commands.ts';
+import {
+  recordingTransport,
+  stuckSendTransport,
+  waitForCommand,
+  writeCommandDoc,
+} from '../../socket-host/test/support/commands.ts';
 import { startTestHost, stateIs, waitForAccount } from '../../socket-host/test/support/host.ts';
 import { clearFirestore, testDb } from '../support/firestore.ts';
 
@@ -155,25 +157,7 @@ describe('commands: send (API → command → socket host → simulated WhatsApp
     const recording = recordingTransport(sim);
     // The first send hangs in the socket until the socket closes, then fails as Baileys' does on
     // a closed socket (428): the chat's next sends stay queued behind it, pending.
-    let closeStuck: (() => void) | undefined;
-    const transport: WhatsAppTransport = {
-      kind: 'simulated',
-      connect(options) {
-        const socket = recording.transport.connect(options);
-        socket.ev.on('connection.update', (update) => {
-          if (update.connection === 'close') closeStuck?.();
-        });
-        const send = socket.sendMessage;
-        socket.sendMessage = async (jid, content, opts) => {
-          if ('text' in content && content.text === 'stuck') {
-            await new Promise<void>((resolve) => (closeStuck = resolve));
-            throw new Boom('Connection Closed', { statusCode: DisconnectReason.connectionClosed });
-          }
-          return send(jid, content, opts);
-        };
-        return socket;
-      },
-    };
+    const { transport, stuck: hanging } = stuckSendTransport(recording.transport, 'stuck');
     host = await startTestHost({
       hostId: `host-${accountId}`,
       simulator: sim,
@@ -191,7 +175,7 @@ describe('commands: send (API → command → socket host → simulated WhatsApp
       stuck ||= res.body.messageId;
     }
     await waitForCommand(accountId, ids[0]!, 'running');
-    while (!closeStuck) await sleep(20);
+    while (!hanging.reached) await sleep(20);
     for (const id of ids.slice(1))
       assert.equal((await testDb().doc(paths.command(accountId, id)).get()).get('state'), 'pending');
 

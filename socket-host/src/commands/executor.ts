@@ -4,12 +4,14 @@
  * polling), each command claimed in a fenced transaction and run to a recorded end.
  *
  * - sends: one queue per chat, in creation order; each waits for an open socket (staying
- *   `pending` meanwhile) or its deadline (`SEND_TTL_S`, `expiresAt`), whichever comes first;
+ *   `pending` meanwhile) or its deadline (`SEND_TTL_S`, `expiresAt`), whichever comes first — also
+ *   once claimed, when the socket closed under it (send.ts);
  * - pair, logout, backfill: run as they come (logout waits for an open socket);
  * - a command left `running` by an earlier owner is resumed (claim.ts).
  *
- * A claim that fails on Firestore is tried again after a pause; a lost lease ends everything
- * quietly (the next owner's listener finds the same commands).
+ * A claim that fails on Firestore is tried again after a pause, in place (a send keeps its place in
+ * its chat's queue); a lost lease ends everything quietly (the next owner's listener finds the
+ * same commands).
  */
 import type {
   BackfillPayload,
@@ -30,7 +32,7 @@ import { CommandStore, type SeenCommand } from './command-store.ts';
 import type { ConnectionWatch } from './connection-watch.ts';
 import { SendPacer } from './pacer.ts';
 import { writePairingCode } from './pairing-doc.ts';
-import { loggedOutError, type MessageWriter, runSend } from './send.ts';
+import { expiredError, loggedOutError, type MessageWriter, runSend } from './send.ts';
 
 export interface ExecutorOptions {
   sendTtlMs: number;
@@ -75,11 +77,15 @@ export class AccountCommands {
   readonly #timers = new Set<NodeJS.Timeout>();
   #unsubscribe: (() => void) | undefined;
   #closed = false;
+  /** Resolves when the executor closes: pauses end at once then. */
+  readonly #closing: Promise<void>;
+  #onClosing!: () => void;
 
   constructor(deps: ExecutorDeps) {
     this.#deps = deps;
     this.store = new CommandStore(deps.db, deps.accountId, deps.fence, deps.options.sendTtlMs);
     this.#pacer = new SendPacer(deps.options.sendIntervalMs, deps.options.sendJitterMs);
+    this.#closing = new Promise((resolve) => (this.#onClosing = resolve));
   }
 
   start(): this {
@@ -96,6 +102,7 @@ export class AccountCommands {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#onClosing();
     this.#unsubscribe?.();
     for (const timer of this.#timers) clearTimeout(timer);
     const settled = Promise.allSettled([...this.#work]);
@@ -134,17 +141,33 @@ export class AccountCommands {
   }
 
   async #send(command: SeenCommand, handedOver: () => void): Promise<void> {
-    await this.#deps.watch.whenOpenOrLoggedOut();
-    // A pending send is failed by the logout itself (`#failWaiting`); one resumed goes on, and fails in `runSend`.
-    if (this.#closed || (this.#deps.watch.loggedOut !== undefined && command.state === 'pending')) return;
-    this.#waiting.delete(command.id);
-    const decision = await this.#claim(command);
+    let decision: ClaimDecision | 'retry' | undefined;
+    do {
+      await this.#deps.watch.whenOpenOrLoggedOut();
+      if (this.#closed) return;
+      // A pending send is failed by the logout (`#failWaiting`), here when the logout came while it
+      // was being claimed (not waiting then); one resumed goes on, and fails in `runSend`.
+      const { loggedOut } = this.#deps.watch;
+      if (loggedOut !== undefined && command.state === 'pending') {
+        if (this.#waiting.has(command.id)) await this.#failWaiting([command.id], loggedOut);
+        return;
+      }
+      this.#waiting.delete(command.id);
+      decision = await this.#claim(command);
+      if (decision === 'retry') {
+        // Tried again in place: the chat's later sends stay behind this one.
+        if (command.state === 'pending') this.#waiting.add(command.id);
+        await this.#pause(this.#deps.options.retryMs);
+      }
+    } while (decision === 'retry');
     if (decision?.kind !== 'run') return;
     await runSend(command.id, decision.command.payload as SendPayload, {
       ...this.#deps,
       store: this.store,
       pacer: this.#pacer,
       handedOver,
+      // A claimed send waits for the next socket after a closed one (428) only until its deadline.
+      ...(decision.sendingBefore ? {} : { deadline: this.#deadline(command) }),
     });
   }
 
@@ -154,17 +177,13 @@ export class AccountCommands {
    * in time must fail visibly, not reach the recipient late.
    */
   #expireLater(command: SeenCommand): void {
-    const deadline = Math.min(command.createdAt + this.#deps.options.sendTtlMs, command.expiresAt);
+    const deadline = this.#deadline(command);
     const timer = setTimeout(
       () => {
         this.#timers.delete(timer);
         if (this.#closed) return;
-        const error = {
-          code: 'expired',
-          message: 'not sent before its deadline (SEND_TTL_S); the account was not connected',
-        };
         this.store
-          .failIfPending(command.id, error)
+          .failIfPending(command.id, expiredError())
           .then((failed) => failed && this.#deps.log.info({ commandId: command.id }, 'send expired while waiting'))
           .catch((err) => {
             if (!isLeaseLost(err)) this.#deps.log.warn({ err, commandId: command.id }, 'expiring a send failed');
@@ -174,6 +193,11 @@ export class AccountCommands {
     );
     timer.unref();
     this.#timers.add(timer);
+  }
+
+  /** When a send not out yet fails with `expired`: `SEND_TTL_S` after its request, or `expiresAt`. */
+  #deadline(command: SeenCommand): number {
+    return Math.min(command.createdAt + this.#deps.options.sendTtlMs, command.expiresAt);
   }
 
   /**
@@ -202,7 +226,11 @@ export class AccountCommands {
       clearTimeout(timer);
       if (this.#closed) return;
     }
-    const decision = await this.#claim(command);
+    let decision = await this.#claim(command);
+    while (decision === 'retry') {
+      await this.#pause(this.#deps.options.retryMs);
+      decision = await this.#claim(command);
+    }
     if (decision?.kind !== 'run') return;
     const { type, payload } = decision.command;
     try {
@@ -250,8 +278,12 @@ export class AccountCommands {
     await this.store.finish(commandId, {});
   }
 
-  /** Claims `command`; a Firestore failure lets it be seen again after `retryMs`. */
-  async #claim(command: SeenCommand): Promise<ClaimDecision | undefined> {
+  /**
+   * Claims `command`: its decision; `retry` when the claim failed on Firestore (the caller pauses
+   * and claims again, in place); undefined when the lease is lost or the executor closed.
+   */
+  async #claim(command: SeenCommand): Promise<ClaimDecision | 'retry' | undefined> {
+    if (this.#closed) return undefined;
     try {
       const decision = await this.store.claim(command.id);
       if (decision.kind === 'fail') {
@@ -261,12 +293,15 @@ export class AccountCommands {
     } catch (err) {
       if (isLeaseLost(err) || this.#closed) return undefined;
       this.#deps.log.warn({ err, commandId: command.id }, 'claiming a command failed; trying again');
-      setTimeout(() => {
-        this.#seen.delete(command.id);
-        this.#accept(command);
-      }, this.#deps.options.retryMs).unref();
-      return undefined;
+      return 'retry';
     }
+  }
+
+  /** Waits `ms`, or less when the executor closes. */
+  async #pause(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.#closing, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
   }
 
   async #guard(command: SeenCommand, run: () => Promise<void>): Promise<void> {

@@ -17,7 +17,9 @@
  * no message out, one with it has its message stored.
  *
  * A socket that closes before or during the send (Baileys throws `Connection Closed`, 428) makes
- * the send wait for the next open socket; any other error WhatsApp gives fails the command with
+ * the send wait for the next open socket — until its deadline (`SEND_TTL_S`, `expiresAt`): a send
+ * still waiting then fails with `expired` like an unclaimed one, and its message stored `pending`
+ * becomes `error` (a 428 means the stanza never left); any other error WhatsApp gives fails the command with
  * `send_failed` (the status code in the message) and marks the message `error`. A logout (a socket
  * closed with 401 and the like) ends the wait: no socket opens again in this pairing, so the send
  * fails with `failed_precondition` (`logged_out: …`) and a message stored `pending` becomes `error`.
@@ -61,6 +63,11 @@ export interface SendDeps {
   onSend?: (commandId: string) => void;
   /** Called once the socket took the message (`sendMessage` resolved): the chat's next send may go. */
   handedOver?: () => void;
+  /**
+   * When a send still waiting for a socket (or its turn) fails with `expired`, in epoch ms;
+   * undefined: never (a resumed send that may already be out is finished whatever the clock says).
+   */
+  deadline?: number;
 }
 
 /** Baileys' status code for a socket that is not open (`Connection Closed`). */
@@ -76,6 +83,11 @@ export function loggedOutError(reason: string): CommandError {
     code: 'failed_precondition',
     message: `logged_out: the account was logged out (${reason}) before this message went out; pair it again, then send again`,
   };
+}
+
+/** Why a send that waited past its deadline fails (claimed or not): it must not reach the recipient late. */
+export function expiredError(): CommandError {
+  return { code: 'expired', message: 'not sent before its deadline (SEND_TTL_S); the account was not connected' };
 }
 
 export class SendFailed extends Error {
@@ -96,7 +108,27 @@ export async function runSend(commandId: string, payload: SendPayload, deps: Sen
   try {
     const quoted = payload.quotedId ? await quotedMessage(deps, payload) : undefined;
     let written: WAMessage | undefined;
+    /** Past its deadline: the send is failed with `expired` (true), as an unclaimed one is. */
+    const expired = async (): Promise<boolean> => {
+      if (deps.deadline === undefined || Date.now() < deps.deadline) return false;
+      // The command first and at once (the pipeline may be busy); the message an attempt stored
+      // `pending` (it never left: the socket refused it, closed) becomes `error` beside it.
+      await Promise.all([
+        store.fail(commandId, expiredError()).catch((e) => {
+          if (!isLeaseLost(e)) log.warn({ err: e, commandId }, 'recording an expired send failed');
+        }),
+        written
+          ? deps
+              .writer()
+              ?.writeMessages([{ ...written, status: ERROR }], 'send')
+              .catch(() => {})
+          : undefined,
+      ]);
+      log.info({ commandId }, 'send expired while waiting for a socket');
+      return true;
+    };
     for (;;) {
+      if (await expired()) return;
       const socket = deps.control.openSocket();
       const me = deps.me();
       const writer = deps.writer();
@@ -120,12 +152,13 @@ export async function runSend(commandId: string, payload: SendPayload, deps: Sen
         }
         if (deps.watch.closed) return;
         // Between sockets the watch may still say open for a moment: never spin.
-        await Promise.all([deps.watch.whenOpenOrLoggedOut(), pause(100)]);
+        await Promise.all([untilOrDeadline(deps.watch.whenOpenOrLoggedOut(), deps.deadline), pause(100)]);
         if (deps.watch.closed) return;
         continue;
       }
       const message = await outgoing(payload, me, quoted);
       await deps.pacer.turn();
+      if (await expired()) return;
       await writer.writeMessages([message], 'send', Date.now(), store.sendingMarker(commandId));
       written = message;
       deps.onSend?.(commandId);
@@ -205,6 +238,15 @@ async function quotedMessage(deps: SendDeps, payload: SendPayload): Promise<WAMe
     },
     message: { conversation: typeof text === 'string' ? text : '' },
   };
+}
+
+/** `wait`, or `deadline` (epoch ms) if that comes first. */
+async function untilOrDeadline(wait: Promise<void>, deadline: number | undefined): Promise<void> {
+  if (deadline === undefined) return wait;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))));
+  await Promise.race([wait, late]);
+  clearTimeout(timer);
 }
 
 function pause(ms: number): Promise<void> {

@@ -1,5 +1,7 @@
 /** Helpers for tests of the command executor: a recording WhatsApp boundary and command documents. */
+import { Boom } from '@hapi/boom';
 import { type CommandType, commandLifetime, paths } from '@wasync/shared';
+import { DisconnectReason } from '@whiskeysockets/baileys';
 import { type DocumentData, Timestamp } from 'firebase-admin/firestore';
 import { testDb } from '../../../test/support/firestore.ts';
 import type { SimulatedWhatsApp } from '../../src/transport/simulated/simulator.ts';
@@ -41,6 +43,41 @@ export function recordingTransport(sim: SimulatedWhatsApp): { transport: WhatsAp
       },
     },
   };
+}
+
+/**
+ * `inner` with every `sendMessage` of the text `text` hanging until its socket closes, then failing
+ * as Baileys' does on a closed socket (428): a send caught by a closing socket. `stuck.reached`
+ * says a send hangs.
+ */
+export function stuckSendTransport(
+  inner: WhatsAppTransport,
+  text: string,
+): { transport: WhatsAppTransport; stuck: { reached: boolean } } {
+  const stuck = { reached: false };
+  let release: (() => void) | undefined;
+  const transport: WhatsAppTransport = {
+    kind: inner.kind,
+    connect(options) {
+      const socket = inner.connect(options);
+      socket.ev.on('connection.update', (update) => {
+        if (update.connection === 'close') release?.();
+      });
+      const send = socket.sendMessage;
+      socket.sendMessage = async (jid, content, opts) => {
+        if ('text' in content && content.text === text) {
+          await new Promise<void>((resolve) => {
+            release = resolve;
+            stuck.reached = true;
+          });
+          throw new Boom('Connection Closed', { statusCode: DisconnectReason.connectionClosed });
+        }
+        return send(jid, content, opts);
+      };
+      return socket;
+    },
+  };
+  return { transport, stuck };
 }
 
 /** Writes a command document as the functions do (`write.ts`), with `createdAt` `ageMs` in the past. */

@@ -4,7 +4,13 @@
  * echoes the id `fetchMessageHistory` returned), but Baileys' event buffer keeps only the last id
  * of sets it merged, and phones answer a request for a LID chat keyed by its phone number (and
  * the reverse). So an answer goes to the request with its id, else to the oldest waiting request
- * whose chat — any of the thread's JIDs, LID or phone number — the answer carries.
+ * whose chat — any of the thread's JIDs, LID or phone number, or an alias the answer itself maps
+ * to one of them (`lidPnMappings`, a chat's `lidJid`/`pnJid`) — the answer carries.
+ *
+ * "Nothing older" marks a thread exhausted for good, so it is said only when WhatsApp says it (the
+ * chat's end-of-history flag) or the answer really holds no message of the chat: an answer named
+ * by its id whose messages are keyed by a JID the thread does not know yet (a missing alias) is
+ * this chat's answer — its messages are those no other waiting request claims.
  */
 import { jidNormalizedUser, proto, type WAMessage } from '@whiskeysockets/baileys';
 import type { HistorySet } from '../../pipeline/history/raw-codec.ts';
@@ -57,16 +63,24 @@ export class AnswerMatcher {
     const id = set.peerDataRequestSessionId;
     const byId = id ? this.#waiting.find((w) => w.requestId === id) : undefined;
     const candidates = byId ? [byId, ...this.#waiting.filter((w) => w !== byId)] : [...this.#waiting];
-    for (const waiting of candidates) {
-      const messages = (set.messages ?? []).filter((m) => waiting.jids.has(chatOf(m)));
-      const chat = (set.chats ?? []).find((c) => waiting.jids.has(jidNormalizedUser(c.id ?? '')));
-      if (waiting !== byId && messages.length === 0 && !chat) continue;
+    const known = candidates.map((waiting) => withAliases(waiting.jids, set));
+    candidates.forEach((waiting, i) => {
+      const jids = known[i]!;
+      let messages = (set.messages ?? []).filter((m) => jids.has(chatOf(m)));
+      const chat = (set.chats ?? []).find((c) => jids.has(jidNormalizedUser(c.id ?? '')));
+      if (waiting === byId && messages.length === 0) {
+        // Named by its id: messages of chats no other waiting request knows are this chat's, under
+        // a JID the thread does not know yet.
+        const others = known.filter((_, j) => j !== i);
+        messages = (set.messages ?? []).filter((m) => !others.some((o) => o.has(chatOf(m))));
+      }
+      if (waiting !== byId && messages.length === 0 && !chat) return;
       this.#remove(waiting);
       // Nothing older: WhatsApp's end-of-history flag, when Baileys kept it — its event buffer drops
       // a chat it has seen before on this socket from later history sets (`historyCache`), flag
       // and all, so from the second answer of a chat on it only an empty answer says so.
       waiting.resolve({ messages, nothingOlder: chat?.endOfHistoryTransferType === NO_MORE || messages.length === 0 });
-    }
+    });
   }
 
   #remove(waiting: Waiting): void {
@@ -77,4 +91,24 @@ export class AnswerMatcher {
 
 function chatOf(message: WAMessage): string {
   return jidNormalizedUser(message.key?.remoteJid ?? '');
+}
+
+/** `jids` and the aliases `set` maps any of them to: its LID/PN pairs and its chats' `lidJid`/`pnJid`. */
+function withAliases(jids: ReadonlySet<string>, set: HistorySet): ReadonlySet<string> {
+  type Pair = [string | null | undefined, string | null | undefined];
+  const pairs: Pair[] = [
+    ...(set.lidPnMappings ?? []).map((p): Pair => [p.lid, p.pn]),
+    ...(set.chats ?? []).flatMap((c): Pair[] => [
+      [c.id, c.lidJid],
+      [c.id, c.pnJid],
+    ]),
+  ];
+  const all = new Set(jids);
+  for (const [a, b] of pairs) {
+    if (!a || !b) continue;
+    const [x, y] = [jidNormalizedUser(a), jidNormalizedUser(b)];
+    if (all.has(x)) all.add(y);
+    else if (all.has(y)) all.add(x);
+  }
+  return all;
 }
