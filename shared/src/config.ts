@@ -399,7 +399,7 @@ const HOST_VARS = {
   sendTtlSeconds: integerVar(
     'SEND_TTL_S',
     { fallback: 900, min: 10, max: 900 },
-    'A send not started this long after it was requested fails with `expired` instead of reaching the recipient late (at most the 15 minutes a send command is valid).',
+    'A send not sent this long after it was requested (not started, or cut off by a closed connection and still waiting for a socket) fails with `expired` instead of reaching the recipient late (at most the 15 minutes a send command is valid).',
   ),
   sendIntervalMs: integerVar(
     'SEND_INTERVAL_MS',
