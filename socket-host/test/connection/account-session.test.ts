@@ -14,7 +14,7 @@ import { AccountAuthStore } from '../../src/auth-state/store.ts';
 import { AccountSession } from '../../src/connection/account-session.ts';
 import type { ConnectionPatch, ConnectionWriter } from '../../src/connection/connection-writer.ts';
 import { createLogger } from '../../src/log.ts';
-import { discardingConsumer } from '../../src/pipeline/consumer.ts';
+import { type BaileysEventBatch, discardingConsumer, type QueueLimits } from '../../src/pipeline/consumer.ts';
 import { FirestoreMessageContentStore } from '../../src/pipeline/message-content.ts';
 import { SimulatedWhatsApp } from '../../src/transport/simulated/simulator.ts';
 import type { ConnectOptions } from '../../src/transport/types.ts';
@@ -70,6 +70,51 @@ function recorder(writes: ConnectionPatch[]): ConnectionWriter {
     write: async (p: ConnectionPatch) => void writes.push(p),
     flush: async () => {},
   } as unknown as ConnectionWriter;
+}
+
+/**
+ * A session whose consumer, once `block()` was called, holds every batch until `release()` (a
+ * pipeline that cannot write); `onBatch` sees each batch it handles.
+ */
+function blockingSession(
+  accountId: string,
+  sim: SimulatedWhatsApp,
+  queue: Partial<QueueLimits>,
+  onBatch: (events: BaileysEventBatch) => void,
+) {
+  let release!: () => void;
+  const stuck = new Promise<void>((r) => {
+    release = r;
+  });
+  let blocking = false;
+  let caughtUp = false;
+  const writes: ConnectionPatch[] = [];
+  const deps = sessionDeps(accountId, sim);
+  const session = new AccountSession({
+    ...deps,
+    options: { ...deps.options, queue },
+    consumer: {
+      openAccount: () => ({
+        handle: async (events) => {
+          if (blocking) await stuck;
+          if (events['connection.update']?.receivedPendingNotifications) caughtUp = true;
+          onBatch(events);
+        },
+        close: async () => {},
+      }),
+    },
+    connection: recorder(writes),
+  }).start();
+  return {
+    session,
+    writes,
+    /** The first login's offline backlog is in. */
+    caughtUp: () => caughtUp,
+    block: () => {
+      blocking = true;
+    },
+    release: () => release(),
+  };
 }
 
 async function until(probe: () => boolean, ms = 5000): Promise<void> {
@@ -327,33 +372,19 @@ describe('AccountSession', () => {
 
   it('a pipeline that falls behind pauses the socket (no failure, nothing dropped) until it caught up', async () => {
     const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
-    let release!: () => void;
-    const stuck = new Promise<void>((r) => {
-      release = r;
-    });
-    let blocking = false;
-    let caughtUp = false;
     const handled: string[] = [];
-    const writes: ConnectionPatch[] = [];
-    const deps = sessionDeps('p', sim);
-    const s = new AccountSession({
-      ...deps,
-      options: { ...deps.options, queue: { pauseAt: 12, resumeAt: 1 } },
-      consumer: {
-        openAccount: () => ({
-          handle: async (events) => {
-            if (blocking) await stuck;
-            if (events['connection.update']?.receivedPendingNotifications) caughtUp = true;
-            for (const m of events['messages.upsert']?.messages ?? []) handled.push(m.key.id!);
-          },
-          close: async () => {},
-        }),
-      },
-      connection: recorder(writes),
-    }).start();
+    const {
+      session: s,
+      writes,
+      caughtUp,
+      block,
+      release,
+    } = blockingSession('p', sim, { pauseAt: 12, resumeAt: 1 }, (events) => {
+      for (const m of events['messages.upsert']?.messages ?? []) handled.push(m.key.id!);
+    });
     try {
-      await until(() => caughtUp); // the offline backlog is in: live messages come one batch each
-      blocking = true; // Firestore stops taking writes
+      await until(caughtUp); // the offline backlog is in: live messages come one batch each
+      block(); // Firestore stops taking writes
       const received: string[] = [];
       for (let i = 0; i < 30 && sim.socket('p')?.isOpen; i++) {
         received.push((await sim.receive('p')).key.id!);
@@ -378,35 +409,21 @@ describe('AccountSession', () => {
 
   it("the pause delivers what Baileys' event buffer holds before it ends the socket", async () => {
     const sim = new SimulatedWhatsApp({ autoPairAfterMs: 20, timings });
-    let release!: () => void;
-    const stuck = new Promise<void>((r) => {
-      release = r;
-    });
-    let blocking = false;
-    let caughtUp = false;
     const chatUpdates: string[] = [];
-    const writes: ConnectionPatch[] = [];
-    const deps = sessionDeps('q', sim);
-    const s = new AccountSession({
-      ...deps,
-      options: { ...deps.options, queue: { pauseAt: 5, resumeAt: 0 } },
-      consumer: {
-        openAccount: () => ({
-          handle: async (events) => {
-            if (blocking) await stuck;
-            if (events['connection.update']?.receivedPendingNotifications) caughtUp = true;
-            for (const c of events['chats.update'] ?? []) chatUpdates.push(c.id!);
-          },
-          close: async () => {},
-        }),
-      },
-      connection: recorder(writes),
-    }).start();
+    const {
+      session: s,
+      writes,
+      caughtUp,
+      block,
+      release,
+    } = blockingSession('q', sim, { pauseAt: 5, resumeAt: 0 }, (events) => {
+      for (const c of events['chats.update'] ?? []) chatUpdates.push(c.id!);
+    });
     try {
-      await until(() => caughtUp);
+      await until(caughtUp);
       // (The first login's many small batches may already have paused it once at this tiny bound.)
       const opens = writes.filter((w) => w.connection.state === 'open').length;
-      blocking = true;
+      block();
       const socket = sim.socket('q')!;
       // Baileys buffering (e.g. its offline backlog): a chat update held, direct events still flow.
       socket.ev.buffer();
