@@ -11,6 +11,11 @@
  * chat's end-of-history flag) or the answer really holds no message of the chat: an answer named
  * by its id whose messages are keyed by a JID the thread does not know yet (a missing alias) is
  * this chat's answer — its messages are those no other waiting request claims.
+ *
+ * A late answer — one whose id names a request that timed out — is never taken for the request
+ * asked again in its place: that one is anchored where the late one was, but the request after it
+ * is anchored at the oldest message of its answer, and taking the late answer for it would move
+ * the thread's anchor backwards and count the same messages twice.
  */
 import { jidNormalizedUser, proto, type WAMessage } from '@whiskeysockets/baileys';
 import type { HistorySet } from '../../pipeline/history/raw-codec.ts';
@@ -31,8 +36,13 @@ interface Waiting {
 const ON_DEMAND = proto.HistorySync.HistorySyncType.ON_DEMAND;
 const NO_MORE = proto.Conversation.EndOfHistoryTransferType.COMPLETE_AND_NO_MORE_MESSAGE_REMAIN_ON_PRIMARY;
 
+/** Ids of requests that ended (answered or timed out) remembered to recognise a late answer. */
+const PAST_IDS = 256;
+
 export class AnswerMatcher {
   readonly #waiting: Waiting[] = [];
+  /** Request id → the chat's JIDs, for requests no longer waiting (oldest first, at most PAST_IDS). */
+  readonly #past = new Map<string, ReadonlySet<string>>();
 
   /**
    * Starts waiting for an answer about the chat known by `jids`, before the request is sent (an
@@ -53,7 +63,7 @@ export class AnswerMatcher {
       identify: (requestId) => {
         waiting.requestId = requestId;
       },
-      cancel: () => this.#remove(waiting),
+      cancel: () => this.#end(waiting),
     };
   }
 
@@ -62,7 +72,10 @@ export class AnswerMatcher {
     if (set.syncType !== ON_DEMAND || this.#waiting.length === 0) return;
     const id = set.peerDataRequestSessionId;
     const byId = id ? this.#waiting.find((w) => w.requestId === id) : undefined;
-    const candidates = byId ? [byId, ...this.#waiting.filter((w) => w !== byId)] : [...this.#waiting];
+    // A late answer: the chat it names is not matched by its JIDs (its messages are stored all the same).
+    const late = !byId && id ? this.#past.get(id) : undefined;
+    const matchable = late ? this.#waiting.filter((w) => !intersects(w.jids, late)) : this.#waiting;
+    const candidates = byId ? [byId, ...matchable.filter((w) => w !== byId)] : [...matchable];
     const known = candidates.map((waiting) => withAliases(waiting.jids, set));
     candidates.forEach((waiting, i) => {
       const jids = known[i]!;
@@ -87,6 +100,19 @@ export class AnswerMatcher {
     const i = this.#waiting.indexOf(waiting);
     if (i >= 0) this.#waiting.splice(i, 1);
   }
+
+  /** No longer waiting (answered, timed out or abandoned): its id is remembered as past. */
+  #end(waiting: Waiting): void {
+    this.#remove(waiting);
+    if (waiting.requestId === undefined) return;
+    this.#past.set(waiting.requestId, waiting.jids);
+    if (this.#past.size > PAST_IDS) this.#past.delete(this.#past.keys().next().value!);
+  }
+}
+
+function intersects(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  for (const x of a) if (b.has(x)) return true;
+  return false;
 }
 
 function chatOf(message: WAMessage): string {

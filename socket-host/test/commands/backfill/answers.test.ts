@@ -89,4 +89,29 @@ describe('commands: backfill answers', () => {
       undefined,
     );
   });
+
+  it('a late answer (its request timed out) is not taken for the request of its chat asked in its place', async () => {
+    const matcher = new AnswerMatcher();
+    const first = matcher.expect([PN]);
+    first.identify('req-1');
+    first.cancel(); // timed out
+    const again = matcher.expect([PN]);
+    again.identify('req-2');
+    const other = matcher.expect([OTHER]);
+    other.identify('req-3');
+    // The first request's answer comes now, merged by Baileys' buffer with the other chat's.
+    matcher.offer(onDemand([message(PN, 50), message(OTHER, 7)], { peerDataRequestSessionId: 'req-1' }));
+    const pending = Symbol('pending');
+    assert.equal(await Promise.race([again.answer, Promise.resolve(pending)]), pending, 'still waits for its own');
+    assert.deepEqual(
+      (await other.answer).messages.map((m) => m.key.remoteJid),
+      [OTHER],
+      'the other chat’s answer in the same set still counts',
+    );
+    matcher.offer(onDemand([message(PN, 49)], { peerDataRequestSessionId: 'req-2' }));
+    assert.deepEqual(
+      (await again.answer).messages.map((m) => m.key.id),
+      [message(PN, 49).key.id],
+    );
+  });
 });
