@@ -175,7 +175,14 @@ export type CommandPayload<T extends CommandType> = z.infer<(typeof COMMAND_SCHE
 export type CommandResult<T extends CommandType> = z.infer<(typeof COMMAND_SCHEMAS)[T]['result']>;
 
 /** Why a command failed: an `AppError` code plus a human-readable message. */
-export const commandErrorSchema = z.object({ code: z.string().min(1).max(64), message: z.string().max(2000) }).strict();
+export const commandErrorSchema = z
+  .object({
+    code: z.string().min(1).max(64),
+    message: z.string().max(2000),
+    /** WhatsApp's own error code, when WhatsApp refused it (`send_failed`): e.g. 404 for a group the account left. */
+    whatsappCode: z.number().int().optional(),
+  })
+  .strict();
 export type CommandError = z.infer<typeof commandErrorSchema>;
 
 /** A command document of type `T`, with domain times. `CommandDoc` in schema.ts is its untyped form. */

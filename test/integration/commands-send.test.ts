@@ -208,4 +208,25 @@ describe('commands: send (API → command → socket host → simulated WhatsApp
     await sleep(300);
     assert.equal(sends.length, 0);
   });
+
+  it('WhatsApp refusing a send fails it with send_failed and its code; the message stays, marked error', async () => {
+    const accountId = 'send-refused';
+    const { sends } = await openHost(accountId);
+    // A group the account is not in: relayMessage's group query answers <error code="404">.
+    const group = '120363099999999999@g.us';
+    const res = await send({ accountId, to: group, text: 'to a group we left', clientMessageId: 'refused-1' });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    const failed = await waitForCommand(accountId, res.body.commandId, 'failed', 20_000);
+    assert.deepEqual(failed.error, {
+      code: 'send_failed',
+      message: 'WhatsApp refused the message (404): item-not-found',
+      whatsappCode: 404,
+    });
+    assert.equal(sends.length, 1, 'handed to the socket once, never retried');
+    const doc = await testDb()
+      .doc(paths.message(accountId, threadDocId(group), messageDocId(null, true, res.body.messageId)))
+      .get();
+    assert.equal(doc.get('status'), 'error' satisfies MessageStatus);
+    assert.equal(doc.get('text'), 'to a group we left');
+  });
 });

@@ -20,7 +20,7 @@
  * the send wait for the next open socket — until its deadline (`SEND_TTL_S`, `expiresAt`): a send
  * still waiting then fails with `expired` like an unclaimed one, and its message stored `pending`
  * becomes `error` (a 428 means the stanza never left); any other error WhatsApp gives fails the command with
- * `send_failed` (the status code in the message) and marks the message `error`. A logout (a socket
+ * `send_failed` (WhatsApp's code in `error.whatsappCode`) and marks the message `error`. A logout (a socket
  * closed with 401 and the like) ends the wait: no socket opens again in this pairing, so the send
  * fails with `failed_precondition` (`logged_out: …`) and a message stored `pending` becomes `error`.
  */
@@ -94,8 +94,18 @@ export class SendFailed extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** WhatsApp's own code for a refusal. */
+    readonly whatsappCode?: number,
   ) {
     super(message);
+  }
+
+  get error(): CommandError {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.whatsappCode === undefined ? {} : { whatsappCode: this.whatsappCode }),
+    };
   }
 }
 
@@ -173,11 +183,12 @@ export async function runSend(commandId: string, payload: SendPayload, deps: Sen
           log.info({ commandId }, 'socket closed during a send; it goes out after the reconnect');
           continue;
         }
-        const status = statusOf(err);
+        const code = whatsappCodeOf(err);
         await writer.writeMessages([{ ...message, status: ERROR }], 'send');
         throw new SendFailed(
           'send_failed',
-          `WhatsApp refused the message${status ? ` (${status})` : ''}: ${errorText(err)}`,
+          `WhatsApp refused the message${code ? ` (${code})` : ''}: ${errorText(err)}`,
+          code,
         );
       }
       const sentAt = Date.now();
@@ -193,7 +204,7 @@ export async function runSend(commandId: string, payload: SendPayload, deps: Sen
     if (isLeaseLost(err) || deps.watch.closed) return;
     const failure = err instanceof SendFailed ? err : new SendFailed('internal', errorText(err));
     if (!(err instanceof SendFailed)) log.error({ err, commandId }, 'send failed unexpectedly');
-    await store.fail(commandId, { code: failure.code, message: failure.message }).catch((e) => {
+    await store.fail(commandId, failure.error).catch((e) => {
       if (!isLeaseLost(e)) log.warn({ err: e, commandId }, 'recording a failed send failed');
     });
   }
@@ -256,6 +267,15 @@ function pause(ms: number): Promise<void> {
 function statusOf(err: unknown): number | undefined {
   const status = (err as { output?: { statusCode?: unknown } })?.output?.statusCode;
   return typeof status === 'number' ? status : undefined;
+}
+
+/**
+ * WhatsApp's code for a refusal: an `<error code>` answer becomes a Boom whose `data` is the code
+ * (generic-utils.js `assertNodeErrorFree`, its status left at 500); otherwise the Boom's status.
+ */
+function whatsappCodeOf(err: unknown): number | undefined {
+  const data = (err as { data?: unknown })?.data;
+  return typeof data === 'number' && Number.isInteger(data) ? data : statusOf(err);
 }
 
 function errorText(err: unknown): string {

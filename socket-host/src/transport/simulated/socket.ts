@@ -37,6 +37,7 @@ import {
   ALL_WA_PATCH_NAMES,
   type AnyMessageContent,
   addTransactionCapability,
+  assertNodeErrorFree,
   type BinaryNode,
   buildPairingQRData,
   configureSuccessfulPairing,
@@ -45,6 +46,7 @@ import {
   generateWAMessage,
   getCodeFromWSError,
   getErrorCodeFromStreamError,
+  isJidGroup,
   type MessageUpsertType,
   type MiscMessageGenerationOptions,
   makeEventBuffer,
@@ -195,6 +197,8 @@ export class SimulatedSocket implements WhatsAppSocket {
   ): Promise<WAMessage | undefined> => {
     this.#assertOpen();
     if (!('text' in content)) throw new Boom('the simulated transport sends text only', { statusCode: 400 });
+    // messages-send.js `relayMessage`: a group's participants come from its `w:g2` query (no cache).
+    if (isJidGroup(jid)) await this.groupMetadata(jid);
     const me = this.options.auth.creds.me!;
     const msg = await generateWAMessage(jid, content, {
       ...options,
@@ -245,9 +249,12 @@ export class SimulatedSocket implements WhatsAppSocket {
   groupMetadata = async (jid: string): Promise<GroupMetadata> => {
     this.#assertOpen();
     const node = this.server.phone.groupNodes().find((n) => `${n.attrs.id}@g.us` === jid);
-    // A query error as `assertNodeErrorFree` throws it: a group the account is not in.
-    if (!node) throw new Boom('item-not-found', { data: 404 });
-    return extractGroupMetadata({ tag: 'result', attrs: {}, content: [node] });
+    // WhatsApp's answer, through socket.js `query`'s check: an error for a group the account is not in.
+    const answer: BinaryNode = node
+      ? { tag: 'iq', attrs: { type: 'result' }, content: [node] }
+      : iqError(404, 'item-not-found');
+    assertNodeErrorFree(answer);
+    return extractGroupMetadata(answer);
   };
 
   /** The phone scans the QR (or confirms the pairing code). */
@@ -542,6 +549,11 @@ export function streamError(attrs: Record<string, string>, children: BinaryNode[
   const node: BinaryNode = { tag: 'stream:error', attrs, content: children };
   const { reason, statusCode } = getErrorCodeFromStreamError(node);
   return new Boom(`Stream Errored (${reason})`, { statusCode, data: children[0] ?? node });
+}
+
+/** An `<iq type="error">` answer: `query` throws it as a Boom whose `data` is WhatsApp's code. */
+function iqError(code: number, text: string): BinaryNode {
+  return { tag: 'iq', attrs: { type: 'error' }, content: [{ tag: 'error', attrs: { code: String(code), text } }] };
 }
 
 /** What socket.js `mapWebSocketError` makes of a refused connection (`getCodeFromWSError`: 408). */
