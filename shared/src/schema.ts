@@ -167,6 +167,13 @@ export interface ThreadDoc {
 export const MEDIA_STATES = ['pending', 'failed', 'too_large', 'expired', 'stored'] as const;
 export type MediaState = (typeof MEDIA_STATES)[number];
 
+/**
+ * `failed` media whose fetch would fail the same way every time: the message's media fields are
+ * unusable, or WhatsApp's file is not the one its `fileSha256` names. Asking again does not help.
+ * (`no_source` is not among them: a later sighting of the message may still bring its source.)
+ */
+export const FINAL_MEDIA_ERRORS: readonly string[] = ['invalid_media', 'sha256_mismatch'];
+
 export interface MediaInfo {
   mimetype: string | null;
   fileLength: number | null;

@@ -304,7 +304,9 @@ function binaryResponses(route: Route): Record<string, unknown> {
       content: { 'application/json': { schema: ref(route.response) } },
     },
     '304': { description: 'If-None-Match matched the ETag', headers: REQUEST_ID_HEADER },
-    '412': errorResponse('The file is over MEDIA_MAX_BYTES and was not stored (code failed_precondition)'),
+    '412': errorResponse(
+      'The file is over MEDIA_MAX_BYTES (details.mediaState too_large), or its fetch failed for good (details.mediaState failed, details.mediaError invalid_media or sha256_mismatch); not stored (code failed_precondition)',
+    ),
     '416': errorResponse('The range is outside the file (code invalid_argument; Content-Range: bytes */size)'),
   };
 }

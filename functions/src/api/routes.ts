@@ -215,7 +215,7 @@ export const ROUTES: readonly Route[] = [
     operationId: 'getMedia',
     summary: "A message's media file (or its thumbnail)",
     description:
-      "Streams the stored file with Content-Type, Content-Length, ETag and byte ranges (Range → 206; If-None-Match → 304). Media not stored yet (history media is fetched lazily) answers 202 with Retry-After and asks the account's socket host to fetch it now (a fetch_media command; at most one per message every 5 minutes): ask again after Retry-After. Expired media (WhatsApp no longer has it, the phone could not re-upload it) is 404 with details.mediaState expired; media over MEDIA_MAX_BYTES is 412 (details.mediaState too_large). variant=thumbnail serves the message's small JPEG preview. threadId and messageId are document ids, URL-encoded. Needs the viewer role.",
+      "Streams the stored file with Content-Type, Content-Length, ETag and byte ranges (Range → 206; If-None-Match → 304). Media not stored yet (history media is fetched lazily) answers 202 with Retry-After and asks the account's socket host to fetch it now (a fetch_media command; at most one per message every 5 minutes): ask again after Retry-After. Expired media (WhatsApp no longer has it, the phone could not re-upload it) is 404 with details.mediaState expired; media over MEDIA_MAX_BYTES is 412 (details.mediaState too_large), and so is media whose fetch failed for good (details.mediaState failed, details.mediaError invalid_media or sha256_mismatch: never asked again). variant=thumbnail serves the message's small JPEG preview. threadId and messageId are document ids, URL-encoded. Needs the viewer role.",
     access: 'viewer',
     input: mediaInput,
     queryFields: ['variant'],

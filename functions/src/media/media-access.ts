@@ -4,9 +4,10 @@
  *
  * At most one fetch is asked per message per `FETCH_WINDOW_MS` (the command id is derived from the
  * message and the window), so clients polling `202`s, or many members opening the same photo,
- * write one command, not one per request; a `failed` fetch is tried again in the next window.
+ * write one command, not one per request; a `failed` fetch is tried again in the next window,
+ * unless it failed for good (`FINAL_MEDIA_ERRORS`: 412 with `details.mediaError`).
  */
-import { AppError, isValidDocId, type MediaInfo, paths } from '@wasync/shared';
+import { AppError, FINAL_MEDIA_ERRORS, isValidDocId, type MediaInfo, paths } from '@wasync/shared';
 import type { Firestore } from 'firebase-admin/firestore';
 import { authorize, type Caller } from '../access/authorize.js';
 import { commandIdFor } from '../commands/ids.js';
@@ -40,6 +41,13 @@ export async function mediaFor(db: Firestore, caller: Caller, input: MediaReques
   if (input.variant === 'thumbnail') {
     if (!media.thumbnailPath) throw new AppError('not_found', 'this media has no thumbnail (yet)');
     return { kind: 'stored', path: media.thumbnailPath, contentType: 'image/jpeg' };
+  }
+  if (media.state === 'failed' && media.error && FINAL_MEDIA_ERRORS.includes(media.error.code)) {
+    // Another failure may pass next time: asked again below.
+    throw new AppError('failed_precondition', `this media cannot be stored: ${media.error.message}`, {
+      mediaState: 'failed',
+      mediaError: media.error.code,
+    });
   }
   switch (media.state) {
     case 'stored':

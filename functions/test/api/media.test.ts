@@ -160,4 +160,30 @@ describe('api: GET /media/:accountId/:threadId/:messageId', function () {
     const none = await seedMessage(undefined);
     assertError(await api.get(none.url, people.viewer.idToken), 404, 'not_found');
   });
+
+  it('media failed for good (sha256 mismatch) is 412 and asks nothing; a failure that may pass asks again', async () => {
+    const error = { code: 'sha256_mismatch', message: 'the file does not match its fileSha256' };
+    const bad = await seedMessage({ mimetype: 'image/jpeg', fileLength: 10, state: 'failed', error });
+    const res = await api.get(bad.url, people.viewer.idToken);
+    assertError(res, 412, 'failed_precondition');
+    assert.deepEqual(
+      [res.body.error.details.mediaState, res.body.error.details.mediaError],
+      ['failed', 'sha256_mismatch'],
+    );
+    const fetches = (docId: string) =>
+      testDb()
+        .collection(paths.commands(ACCOUNT))
+        .where('type', '==', 'fetch_media')
+        .where('payload.messageId', '==', docId)
+        .get();
+    assert.equal((await fetches(bad.docId)).size, 0, 'no fetch asked');
+    const transient = await seedMessage({
+      mimetype: 'image/jpeg',
+      fileLength: 10,
+      state: 'failed',
+      error: { code: 'source_failed', message: 'the download failed' },
+    });
+    assert.equal((await api.get(transient.url, people.viewer.idToken)).status, 202);
+    assert.equal((await fetches(transient.docId)).size, 1);
+  });
 });
