@@ -9,14 +9,25 @@ import { accountMediaPrefix, paths } from '@wasync/shared';
 import type { Firestore } from 'firebase-admin/firestore';
 import type { Bucket } from './bucket.js';
 
+/** Objects listed per page, and deleted at once: memory stays flat however many an account has. */
+const PAGE = 100;
+
 export async function deleteAccountMedia(
   db: Firestore,
   bucket: Bucket,
   accountId: string,
+  onProgress: (objects: number) => void = () => {},
 ): Promise<{ objects: number }> {
   const prefix = accountMediaPrefix(accountId);
-  const [files] = await bucket.getFiles({ prefix });
-  await bucket.deleteFiles({ prefix, force: true });
+  let objects = 0;
+  // Always the first page: what was deleted no longer lists, so no page token can go stale.
+  for (;;) {
+    const [files] = await bucket.getFiles({ prefix, maxResults: PAGE, autoPaginate: false });
+    if (files.length === 0) break;
+    await Promise.all(files.map((file) => file.delete({ ignoreNotFound: true })));
+    objects += files.length;
+    onProgress(objects);
+  }
   await db.recursiveDelete(db.collection(paths.mediaSources(accountId)));
-  return { objects: files.length };
+  return { objects };
 }

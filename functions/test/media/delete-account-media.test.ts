@@ -27,4 +27,19 @@ describe('media/deleteAccountMedia', function () {
     assert.equal((await testDb().collection(paths.mediaSources(gone)).get()).size, 0);
     assert.equal((await testDb().collection(paths.mediaSources(kept)).get()).size, 1);
   });
+
+  it('deletes page by page: more objects than a page, each page reported as it goes', async () => {
+    await sharedStorage();
+    const bucket = testBucket();
+    const account = `del-${process.pid}-many`;
+    const names = Array.from({ length: 230 }, (_, i) => `${accountMediaPrefix(account)}t/m~${i}/original`);
+    for (let i = 0; i < names.length; i += 50) {
+      await Promise.all(names.slice(i, i + 50).map((n) => bucket.file(n).save(Buffer.from(n), { resumable: false })));
+    }
+    const progress: number[] = [];
+    assert.deepEqual(await deleteAccountMedia(testDb(), bucket, account, (n) => progress.push(n)), { objects: 230 });
+    assert.deepEqual(progress, [100, 200, 230]);
+    const [left] = await bucket.getFiles({ prefix: accountMediaPrefix(account) });
+    assert.equal(left.length, 0);
+  });
 });
