@@ -161,9 +161,12 @@ describe('commands: reconnect backfill scheduled through Cloud Tasks (Functions 
         account: a,
         scheduled: scheduled.get(a),
         backfill: (await testDb().doc(paths.account(a)).get()).get('backfill'),
+        lease: (await testDb().doc(paths.lease(a)).get()).get('epoch'),
         commands: (await testDb().collection(paths.commands(a)).get()).docs.map((d) => [
           d.get('state'),
+          d.get('claim.epoch'),
           d.get('error'),
+          d.get('result'),
         ]),
       })),
     );
