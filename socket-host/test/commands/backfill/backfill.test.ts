@@ -62,6 +62,17 @@ function backfillOf(watch: ConnectionWatch, deps: Partial<BackfillDeps> = {}) {
 
 const accountBackfill = async () => (await testDb().doc(paths.account(ACCOUNT)).get()).get('backfill');
 
+/** A backfill over one stored thread, its socket gone (closed, the watch not told yet), once it recorded `running`. */
+async function waitingForSocket(watch: ConnectionWatch) {
+  await seedThread();
+  open(watch);
+  const { backfill, store } = backfillOf(watch);
+  const run = backfill.run('cmd-1', PAYLOAD, store);
+  for (let i = 0; i < 100 && (await accountBackfill())?.state !== 'running'; i++) await sleep(20);
+  assert.equal((await accountBackfill())?.state, 'running');
+  return { run };
+}
+
 describe('commands: backfill, how it ends', () => {
   beforeEach(async () => {
     await clearFirestore();
@@ -69,14 +80,8 @@ describe('commands: backfill, how it ends', () => {
   });
 
   it('logged out while it waits for a socket: fails with failed_precondition, the account says failed', async () => {
-    await seedThread();
     const watch = new ConnectionWatch();
-    open(watch);
-    // The socket is gone (closed, the watch not told yet): the backfill waits for the next one.
-    const { backfill, store } = backfillOf(watch);
-    const run = backfill.run('cmd-1', PAYLOAD, store);
-    for (let i = 0; i < 100 && (await accountBackfill())?.state !== 'running'; i++) await sleep(20);
-    assert.equal((await accountBackfill())?.state, 'running');
+    const { run } = await waitingForSocket(watch);
     closedWith(watch, DisconnectReason.loggedOut);
     const outcome = await Promise.race([
       run.then(
@@ -128,13 +133,9 @@ describe('commands: backfill, how it ends', () => {
   });
 
   it('the account let go mid-way (shed, shutdown): the command and the account stay running, for the next owner', async () => {
-    await seedThread();
     const watch = new ConnectionWatch();
-    open(watch);
     // The lease is still held (a graceful let-go): a write would go through, and must not be made.
-    const { backfill, store } = backfillOf(watch);
-    const run = backfill.run('cmd-1', PAYLOAD, store);
-    for (let i = 0; i < 100 && (await accountBackfill())?.state !== 'running'; i++) await sleep(20);
+    const { run } = await waitingForSocket(watch);
     watch.close();
     await assert.rejects(run, /let go/);
     // The next owner resumes the command, and its backfill records again from the start.
