@@ -173,4 +173,28 @@ describe('commands: backfill, how it ends', () => {
     assert.deepEqual(done.result, { threads: 1, requested: 19, received: 0 });
     assert.deepEqual(asked, [CONTACT]);
   });
+  it("left running by an earlier owner past its window: the next owner's claim fails it, and the account's backfill too", async () => {
+    const db = testDb();
+    const hourAgo = Date.now() - 60 * 60_000;
+    await db
+      .doc(paths.account(ACCOUNT))
+      .update({ backfill: { state: 'running', threads: 3, requested: 50, received: 50 } });
+    await db.doc(paths.command(ACCOUNT, 'cmd-old')).set({
+      type: 'backfill',
+      state: 'running',
+      claim: { epoch: 3 },
+      payload: PAYLOAD,
+      createdAt: Timestamp.fromMillis(hourAgo - 60_000),
+      expiresAt: Timestamp.fromMillis(hourAgo),
+      pairingGeneration: 0,
+    });
+    const store = new CommandStore(db, ACCOUNT, unfenced(db, ACCOUNT), 60_000);
+    const decision = await store.claim('cmd-old');
+    assert.equal(decision.kind === 'fail' && decision.error.code, 'expired');
+    assert.equal((await db.doc(paths.command(ACCOUNT, 'cmd-old')).get()).get('state'), 'failed');
+    const recorded = await accountBackfill();
+    assert.equal(recorded.state, 'failed');
+    assert.equal(recorded.received, 50, 'what it had done stays shown');
+    assert.ok(recorded.finishedAt);
+  });
 });
