@@ -181,13 +181,14 @@ export async function startHost(
               .then((scheduled) => overrides.onBackfillScheduled?.(context.accountId, scheduled)),
         }
       : {}),
-    backfill: (context, watch) =>
+    backfill: (context, watch, caughtUp) =>
       new AccountBackfill({
         db,
         accountId: context.accountId,
         fence: context.fence,
         watch,
         socket: () => (watch.isOpen ? context.socket() : undefined),
+        historyImported: caughtUp,
         options: options.backfill,
         log: context.log.child({ component: 'backfill' }),
       }),

@@ -122,10 +122,6 @@ describe('commands: reconnect backfill scheduled through Cloud Tasks (Functions 
   });
 
   it('30 accounts connecting together on one host: every one backfilled through its task, never more than 2 requests in flight per account', async function () {
-    // On demand (WASYNC_FLEET_BACKFILL=1): alone it passes in 65–80 s, but run after the test above
-    // in a full `npm test` 25 of 30 backfills stayed `running` with no request sent after 240 s —
-    // not understood yet, so it does not gate CI.
-    if (process.env.WASYNC_FLEET_BACKFILL !== '1') this.skip();
     this.timeout(300_000);
     await host?.shutdown.run('next test');
     host = undefined;
@@ -142,7 +138,16 @@ describe('commands: reconnect backfill scheduled through Cloud Tasks (Functions 
     host = await startTestHost({
       hostId: 'host-fleet-scheduling',
       simulator: sim,
-      env: { CLOUD_TASKS_EMULATOR_HOST: tasksHost, BACKFILL_CONCURRENCY: '2', WHATSAPP_BACKFILL_COUNT: '60' },
+      env: {
+        CLOUD_TASKS_EMULATOR_HOST: tasksHost,
+        BACKFILL_CONCURRENCY: '2',
+        WHATSAPP_BACKFILL_COUNT: '60',
+        // The production lease (not the tests' 5 s minimum): 30 pairings and imports in this one
+        // process on a loaded 2-core machine missed 5 s renewals 30–90 times a run, each loss
+        // reconnecting the account (a new task, a backfill started again from scratch) — the
+        // failover tests' subject, not this one's.
+        LEASE_TTL_MS: '30000',
+      },
       onBackfillScheduled: (accountId, s) => scheduled.set(accountId, s),
     });
     const deadline = Date.now() + 240_000;
@@ -161,9 +166,12 @@ describe('commands: reconnect backfill scheduled through Cloud Tasks (Functions 
         account: a,
         scheduled: scheduled.get(a),
         backfill: (await testDb().doc(paths.account(a)).get()).get('backfill'),
+        lease: (await testDb().doc(paths.lease(a)).get()).get('epoch'),
         commands: (await testDb().collection(paths.commands(a)).get()).docs.map((d) => [
           d.get('state'),
+          d.get('claim.epoch'),
           d.get('error'),
+          d.get('result'),
         ]),
       })),
     );

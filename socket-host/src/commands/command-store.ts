@@ -77,7 +77,9 @@ export class CommandStore {
 
   /**
    * Claims `commandId` for this owner: `running` with `claim{ epoch }`, or `failed` at once when
-   * the decision says so (recorded in the same transaction). Returns the decision.
+   * the decision says so (recorded in the same transaction). Returns the decision. A backfill
+   * left `running` by an earlier owner and failed here (past its window, another pairing) also
+   * ends the account's `backfill` that owner recorded as running: nobody runs it any more.
    */
   claim(commandId: string, now = Date.now()): Promise<ClaimDecision> {
     const ref = this.#ref(commandId);
@@ -86,8 +88,9 @@ export class CommandStore {
       (tx, [snapshot, accountSnapshot]) => {
         if (!snapshot!.exists) return { kind: 'skip', why: 'gone' } as const;
         const generation: unknown = accountSnapshot!.get('pairingGeneration');
+        const stored = storedCommand(snapshot!);
         const decision = claimDecision(
-          storedCommand(snapshot!),
+          stored,
           typeof generation === 'number' ? generation : undefined,
           this.fence.epoch,
           now,
@@ -98,6 +101,10 @@ export class CommandStore {
           tx.update(ref, { state: 'running', claim: { epoch: this.fence.epoch, at }, updatedAt: at });
         } else if (decision.kind === 'fail') {
           tx.update(ref, { state: 'failed', error: decision.error, updatedAt: at });
+          const abandoned = stored.type === 'backfill' && stored.state === 'running';
+          if (abandoned && accountSnapshot!.get('backfill.state') === 'running') {
+            tx.update(account, { 'backfill.state': 'failed', 'backfill.finishedAt': at });
+          }
         }
         return decision;
       },

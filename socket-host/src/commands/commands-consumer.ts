@@ -23,8 +23,11 @@ export interface CommandsConsumerOptions {
   executor: ExecutorOptions;
   /** The account's session under lease `epoch` (pairing, logout); undefined once it is let go. */
   sessionOf: (accountId: string, epoch: number) => SessionControl | undefined;
-  /** Backfill per account (its runner needs the account's pipeline and watch). */
-  backfill?: (context: AccountContext, watch: ConnectionWatch, pipeline: SyncConsumer) => BackfillRunner;
+  /**
+   * Backfill per account: its runner needs the account's watch, and `caughtUp` (resolves once the
+   * history chunks queued for import so far are imported).
+   */
+  backfill?: (context: AccountContext, watch: ConnectionWatch, caughtUp: () => Promise<void>) => BackfillRunner;
   /** Told when an open socket has delivered its offline backlog (backfill scheduling). */
   onBacklogDrained?: (context: AccountContext, socket: number) => void;
   onSend?: (accountId: string, commandId: string) => void;
@@ -53,6 +56,7 @@ export class CommandsConsumer implements AccountEventConsumer {
     const watch = new ConnectionWatch();
     const { accountId } = context;
     const pipeline = this.pipeline;
+    const caughtUp = async () => pipeline?.account(accountId)?.historyImported();
     const executor = new AccountCommands({
       db: this.db,
       accountId,
@@ -61,7 +65,7 @@ export class CommandsConsumer implements AccountEventConsumer {
       watch,
       writer: () => pipeline?.account(accountId),
       me: () => context.me(),
-      ...(pipeline && this.options.backfill ? { backfill: this.options.backfill(context, watch, pipeline) } : {}),
+      ...(pipeline && this.options.backfill ? { backfill: this.options.backfill(context, watch, caughtUp) } : {}),
       ...(this.options.fetchMedia
         ? { fetchMedia: (ref: { threadId: string; messageDocId: string }) => this.options.fetchMedia!(accountId, ref) }
         : {}),

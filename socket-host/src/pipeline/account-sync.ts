@@ -312,6 +312,11 @@ export class AccountSync implements AccountEventSink {
     await this.progress.flush();
   }
 
+  /** Resolves once the history chunks queued so far are imported (backfill picks its threads after). */
+  historyImported(): Promise<void> {
+    return this.#history.idle();
+  }
+
   /** Media messages seen from now on are reported to `media` (set once, right after opening). */
   attachMedia(media: MediaSightings): void {
     this.#media = media;

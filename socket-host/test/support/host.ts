@@ -21,6 +21,7 @@ export interface TestHostOptions {
   env?: Record<string, string>;
   logLevel?: string;
   onBackfillScheduled?: HostOverrides['onBackfillScheduled'];
+  commands?: HostOverrides['commands'];
 }
 
 export function startTestHost(options: TestHostOptions): Promise<RunningHost> {
@@ -39,6 +40,7 @@ export function startTestHost(options: TestHostOptions): Promise<RunningHost> {
     consumer: options.consumer,
     backoff: options.backoff,
     ...(options.onBackfillScheduled ? { onBackfillScheduled: options.onBackfillScheduled } : {}),
+    ...(options.commands ? { commands: options.commands } : {}),
   });
 }
 

@@ -12,7 +12,13 @@
  * - a request unanswered after `requestTimeoutMs` is recorded and counted, asked again at most
  *   `retries` times for that thread, then the thread is left (no retry storm); an answer saying
  *   nothing older is left marks the thread exhausted (skipped from then on);
- * - a second backfill command while one runs joins it (same result).
+ * - a second backfill command while one runs joins it (same result);
+ * - threads are chosen once the account's history import has caught up: a backfill asked for
+ *   right after a pairing or a takeover (its task can come within a second) would otherwise find
+ *   the threads not stored yet, or anchor at messages the import is still adding older ones to;
+ * - it always ends: `done`; `failed` (recorded on the account too) when the account is logged
+ *   out (no socket opens again in this ownership) or a step fails; left `running` only when the
+ *   account is let go, for the next owner to resume (and record from the start).
  */
 import type { BackfillPayload, BackfillResult } from '@wasync/shared';
 import { jidCategory, paths } from '@wasync/shared';
@@ -20,6 +26,7 @@ import { toNumber, type WAMessageKey } from '@whiskeysockets/baileys';
 import type { DocumentSnapshot, Firestore } from 'firebase-admin/firestore';
 import { Timestamp } from 'firebase-admin/firestore';
 import type { Fence } from '../../accounts/fence.ts';
+import { isLeaseLost } from '../../accounts/lease-errors.ts';
 import type { Logger } from '../../log.ts';
 import { type CommandSocket, ControlError } from '../account-control.ts';
 import type { CommandStore } from '../command-store.ts';
@@ -43,6 +50,8 @@ export interface BackfillDeps {
   fence: Fence;
   watch: ConnectionWatch;
   socket: () => CommandSocket | undefined;
+  /** Resolves once the account's history import has caught up with what arrived (undefined: nothing to wait for). */
+  historyImported?: () => Promise<void>;
   options: BackfillOptions;
   log: Logger;
 }
@@ -83,24 +92,56 @@ export class AccountBackfill implements BackfillRunner {
 
   async #backfill(payload: BackfillPayload): Promise<BackfillResult> {
     const { deps } = this;
-    await deps.watch.whenOpen();
-    if (deps.watch.closed) throw new ControlError('unavailable', 'the account was let go');
+    await deps.watch.whenOpenOrLoggedOut();
+    this.#assertRunnable();
+    await deps.historyImported?.();
+    this.#assertRunnable();
     const threads = await this.#threads(payload);
     const recorder = new BackfillRecorder(deps.db, deps.accountId, deps.fence);
     await recorder.start(threads.length);
     deps.log.info({ threads: threads.length, count: payload.count }, 'backfill started');
-    const queue = [...threads];
-    const worker = async () => {
-      for (let thread = queue.shift(); thread; thread = queue.shift()) {
-        await this.#topUp(thread, payload.count, recorder);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(deps.options.concurrency, queue.length) }, worker));
-    if (deps.watch.closed) throw new ControlError('unavailable', 'the account was let go');
-    await recorder.finish();
+    try {
+      const queue = [...threads];
+      const worker = async () => {
+        for (let thread = queue.shift(); thread; thread = queue.shift()) {
+          await this.#topUp(thread, payload.count, recorder);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(deps.options.concurrency, queue.length) }, worker));
+      this.#assertRunnable();
+      await recorder.finish();
+    } catch (err) {
+      await this.#recordFailure(recorder, err);
+      throw err;
+    }
     const { threads: n, requested, received, unanswered } = recorder.counts;
     deps.log.info({ threads: n, requested, received, unanswered }, 'backfill finished');
     return { threads: n, requested, received };
+  }
+
+  /** Throws when the backfill cannot go on in this ownership: the account let go, or logged out. */
+  #assertRunnable(): void {
+    const { watch } = this.deps;
+    if (watch.closed) throw new ControlError('unavailable', 'the account was let go');
+    if (watch.loggedOut !== undefined) {
+      throw new ControlError(
+        'failed_precondition',
+        `logged_out: the account was logged out (${watch.loggedOut}); pair it again, then backfill`,
+      );
+    }
+  }
+
+  /**
+   * The account's `backfill` says `failed` when the command fails here, not `running` forever. Not
+   * when the account is let go: the command stays `running` and its next owner resumes it.
+   */
+  async #recordFailure(recorder: BackfillRecorder, err: unknown): Promise<void> {
+    if (isLeaseLost(err) || this.deps.watch.closed) return;
+    try {
+      await recorder.fail();
+    } catch (failure) {
+      if (!isLeaseLost(failure)) this.deps.log.warn({ err: failure }, 'recording the failed backfill failed');
+    }
   }
 
   /** Asks for older messages of `thread` until it holds `count` or the phone has no more. */
@@ -110,11 +151,11 @@ export class AccountBackfill implements BackfillRunner {
     let need = count - (await messages.count().get()).data().count;
     let anchor = anchorOf(thread, (await messages.orderBy('timestamp', 'asc').limit(1).get()).docs[0]);
     let retries = deps.options.retries;
-    while (need > 0 && anchor && !deps.watch.closed) {
+    while (need > 0 && anchor && !deps.watch.closed && deps.watch.loggedOut === undefined) {
       const socket = deps.socket();
       if (!socket) {
         // Between sockets the watch may still say open for a moment: never spin.
-        await Promise.all([deps.watch.whenOpen(), new Promise((resolve) => setTimeout(resolve, 100))]);
+        await Promise.all([deps.watch.whenOpenOrLoggedOut(), new Promise((resolve) => setTimeout(resolve, 100))]);
         continue;
       }
       const asked = Math.min(MAX_PER_REQUEST, need);

@@ -1,6 +1,7 @@
 /**
- * What a backfill records: its progress on the account (`backfill{ state, threads, requested,
- * received, unanswered, startedAt, finishedAt }`, `lastBackfillAt` when it ends) and what it learned
+ * What a backfill records: its progress on the account (`backfill{ state: running | done | failed,
+ * threads, requested, received, unanswered, startedAt, finishedAt }`, `lastBackfillAt` when it is
+ * done) and what it learned
  * per thread (`accounts/{id}/backfillThreads/{threadId}`: nothing older left, unanswered requests).
  * Every write is fenced: a host that lost the account records nothing.
  */
@@ -39,6 +40,11 @@ export class BackfillRecorder {
   async finish(): Promise<void> {
     const now = Timestamp.now();
     await this.#write('done', { finishedAt: now }, { lastBackfillAt: now });
+  }
+
+  /** The backfill failed (its command says why): not shown `running` any longer. */
+  async fail(): Promise<void> {
+    await this.#write('failed', { finishedAt: Timestamp.now() });
   }
 
   /** The phone has nothing older for this thread: later backfills skip it. */
