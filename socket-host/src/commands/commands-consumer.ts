@@ -2,7 +2,9 @@
  * The command executor joined to the host's event seam: for each owned account it opens the
  * inner consumer (the sync pipeline) and an `AccountCommands` beside it. Every event batch is
  * shown to the account's `ConnectionWatch` first (open, QR, backlog drained), then handed on, so
- * waiting sends learn about an open socket without waiting for the pipeline.
+ * waiting sends learn about an open socket without waiting for the pipeline. History sets are
+ * shown to it as they arrive, before the batches ahead of them are handled: a backfill's answer
+ * is on time even while the pipeline is busy with an import.
  */
 import type { MediaState } from '@wasync/shared';
 import type { Firestore } from 'firebase-admin/firestore';
@@ -25,7 +27,7 @@ export interface CommandsConsumerOptions {
   sessionOf: (accountId: string, epoch: number) => SessionControl | undefined;
   /**
    * Backfill per account: its runner needs the account's watch, and `caughtUp` (resolves once the
-   * history chunks queued for import so far are imported).
+   * batches arrived so far are handled and their history chunks imported).
    */
   backfill?: (context: AccountContext, watch: ConnectionWatch, caughtUp: () => Promise<void>) => BackfillRunner;
   /** Told when an open socket has delivered its offline backlog (backfill scheduling). */
@@ -56,7 +58,12 @@ export class CommandsConsumer implements AccountEventConsumer {
     const watch = new ConnectionWatch();
     const { accountId } = context;
     const pipeline = this.pipeline;
-    const caughtUp = async () => pipeline?.account(accountId)?.historyImported();
+    const delivery = new DeliveryCount();
+    // What has arrived so far handled by the pipeline, and its history chunks imported.
+    const caughtUp = async () => {
+      await delivery.handled(delivery.arrivedSoFar);
+      await pipeline?.account(accountId)?.historyImported();
+    };
     const executor = new AccountCommands({
       db: this.db,
       accountId,
@@ -78,9 +85,18 @@ export class CommandsConsumer implements AccountEventConsumer {
     this.#executors.set(accountId, executor);
     executor.start();
     return {
+      arrived: (events: BaileysEventBatch) => {
+        delivery.arrived();
+        watch.arrived(events);
+        sink.arrived?.(events);
+      },
       handle: async (events: BaileysEventBatch, meta: EventMeta) => {
-        watch.observe(events, meta.socket);
-        await sink.handle(events, meta);
+        try {
+          watch.observe(events, meta.socket);
+          await sink.handle(events, meta);
+        } finally {
+          delivery.handledOne();
+        }
       },
       close: async (reason: string) => {
         watch.close();
@@ -89,5 +105,33 @@ export class CommandsConsumer implements AccountEventConsumer {
         await sink.close(reason);
       },
     };
+  }
+}
+
+/** Batches arrived and handled, in the queue's order: waits until the pipeline got past a point. */
+class DeliveryCount {
+  #arrived = 0;
+  #handled = 0;
+  #waiters: { upTo: number; resolve: () => void }[] = [];
+
+  get arrivedSoFar(): number {
+    return this.#arrived;
+  }
+
+  arrived(): void {
+    this.#arrived++;
+  }
+
+  handledOne(): void {
+    this.#handled++;
+    const due = this.#waiters.filter((w) => w.upTo <= this.#handled);
+    this.#waiters = this.#waiters.filter((w) => w.upTo > this.#handled);
+    for (const waiter of due) waiter.resolve();
+  }
+
+  /** Resolves once `upTo` batches were handled (at once if they were). */
+  handled(upTo: number): Promise<void> {
+    if (upTo <= this.#handled) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ upTo, resolve }));
   }
 }

@@ -26,9 +26,14 @@ export class ConnectionWatch {
     return this.#open && !this.#closed;
   }
 
-  observe(events: BaileysEventBatch, socket: number): void {
+  /** A batch as it arrives, before the pipeline handled what came before it: history answers. */
+  arrived(events: BaileysEventBatch): void {
     const history = events['messaging-history.set'];
     if (history) for (const listener of this.#onHistory) listener(history);
+  }
+
+  /** A batch in its turn, in order with the pipeline: the connection's state. */
+  observe(events: BaileysEventBatch, socket: number): void {
     const update = events['connection.update'];
     if (!update) return;
     if (update.connection === 'open') {
@@ -63,7 +68,10 @@ export class ConnectionWatch {
     return Promise.race([this.whenOpen(), new Promise<void>((resolve) => this.#loggedOutWaiters.push(resolve))]);
   }
 
-  /** `listener(set)` sees every history set (backfill answers among them), as Baileys emitted it. */
+  /**
+   * `listener(set)` sees every history set (backfill answers among them), as Baileys emitted it and
+   * as soon as it arrives: before the pipeline stored it (`CommandsConsumer`'s `caughtUp` waits for that).
+   */
   onHistory(listener: (set: HistorySet) => void): void {
     this.#onHistory.push(listener);
   }

@@ -85,6 +85,13 @@ export interface EventMeta {
 }
 
 export interface AccountEventSink {
+  /**
+   * Each event map as it arrives from Baileys, before it waits its turn for `handle` behind the
+   * batches still being handled: synchronous, no I/O. For what must not wait for the pipeline — an
+   * answer to a history request is the phone's answer when it arrives, however long Firestore
+   * takes with what came before it.
+   */
+  arrived?(events: BaileysEventBatch): void;
   /** Every event map of the account, in order; the next call waits for this one to settle. */
   handle(events: BaileysEventBatch, meta: EventMeta): Promise<void>;
   /** The host lets go of the account (shutdown, lease lost, rebalancing): flush and finish. */
@@ -169,6 +176,11 @@ export class EventQueue {
 
   push(events: BaileysEventBatch, socket: number): void {
     if (this.#closed) return;
+    try {
+      this.sink.arrived?.(events);
+    } catch (err) {
+      this.log.error({ err, events: Object.keys(events) }, 'event consumer failed on an arriving batch');
+    }
     const meta: EventMeta = { socket, seq: ++this.#seq, receivedAt: Date.now() };
     const history = events['messaging-history.set'] ? 1 : 0;
     this.#depth++;

@@ -9,6 +9,8 @@
  *   at the oldest stored message and each next one at the oldest message of the last answer;
  * - at most `concurrency` (BACKFILL_CONCURRENCY, 1–2) threads in flight, one request each: a burst
  *   makes phones drop requests silently;
+ * - an answer counts when it arrives from Baileys, not when the pipeline got to it (its queue may
+ *   be busy with an import); the backfill is `done` once what it received is stored;
  * - a request unanswered after `requestTimeoutMs` is recorded and counted, asked again at most
  *   `retries` times for that thread, then the thread is left (no retry storm); an answer saying
  *   nothing older is left marks the thread exhausted (skipped from then on);
@@ -50,7 +52,10 @@ export interface BackfillDeps {
   fence: Fence;
   watch: ConnectionWatch;
   socket: () => CommandSocket | undefined;
-  /** Resolves once the account's history import has caught up with what arrived (undefined: nothing to wait for). */
+  /**
+   * Resolves once the pipeline handled every batch that had arrived and imported its history
+   * (undefined: nothing to wait for). Answers are matched as they arrive, before that.
+   */
   historyImported?: () => Promise<void>;
   options: BackfillOptions;
   log: Logger;
@@ -108,6 +113,8 @@ export class AccountBackfill implements BackfillRunner {
         }
       };
       await Promise.all(Array.from({ length: Math.min(deps.options.concurrency, queue.length) }, worker));
+      // Answers count when they arrive; `done` once they are stored too.
+      await deps.historyImported?.();
       this.#assertRunnable();
       await recorder.finish();
     } catch (err) {
