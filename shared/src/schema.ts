@@ -160,7 +160,7 @@ export interface ThreadDoc {
 
 /**
  * Where a message's media file stands (the file itself lives in Cloud Storage, never in the
- * document): `pending` to be fetched, `stored` at `path`, `expired` (WhatsApp no longer has it,
+ * document): `pending` while the socket host downloads it, `stored` at `path`, `expired` (WhatsApp no longer has it,
  * also after a re-upload request), `too_large` (over MEDIA_MAX_BYTES), `failed` (see `error`).
  * Ordered: a join of two sightings keeps the later of the two (`message-doc/content.ts`).
  */

@@ -288,6 +288,8 @@ export class AccountMedia {
     this.counters.active++;
     this.counters.peakActive = Math.max(this.counters.peakActive, this.counters.active);
     try {
+      // Members watching the message see its download under way (a failure tried again, no longer failed).
+      await writeMediaState(this.#deps.db, this.#deps.fence, path, { state: 'pending' });
       const storage = await this.#download(source, owner, doc);
       return await this.#settle(path, source, storage);
     } finally {

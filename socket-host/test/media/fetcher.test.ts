@@ -50,8 +50,22 @@ describe('media/fetcher', function () {
     const plaintext = pseudoRandomBytes(2 * MiB + 5, 'live photo');
     const content = await server.publish({ type: 'image', plaintext, caption: 'the delivery' });
     const { id, maps } = await liveMedia(content);
+    // Every media state the message goes through, as a member's listener sees it.
+    const states: (string | undefined)[] = [];
+    const stop = testDb()
+      .collectionGroup('messages')
+      .where('accountId', '==', m.accountId)
+      .onSnapshot((snap) => {
+        for (const change of snap.docChanges()) {
+          const state: string | undefined = change.doc.get('media.state');
+          if (states.at(-1) !== state || states.length === 0) states.push(state);
+        }
+      });
     await feed(m.sync, maps, Date.now());
     await settle(m);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    stop();
+    assert.deepEqual(states, [undefined, 'pending', 'stored'], 'stored without media state, then pending, then stored');
     const { doc } = await m.message(id);
     assert.equal(doc.media?.state, 'stored');
     assert.equal(doc.media?.sha256, fileSha(content));
@@ -77,8 +91,22 @@ describe('media/fetcher', function () {
     const plaintext = pseudoRandomBytes(MiB, 'voice once');
     const content = await server.publish({ type: 'audio', ptt: true, plaintext, expiry: 'once' });
     const { id, maps } = await liveMedia(content);
+    // Every media state the message goes through, as a member's listener sees it.
+    const states: (string | undefined)[] = [];
+    const stop = testDb()
+      .collectionGroup('messages')
+      .where('accountId', '==', m.accountId)
+      .onSnapshot((snap) => {
+        for (const change of snap.docChanges()) {
+          const state: string | undefined = change.doc.get('media.state');
+          if (states.at(-1) !== state || states.length === 0) states.push(state);
+        }
+      });
     await feed(m.sync, maps, Date.now());
     await settle(m);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    stop();
+    assert.deepEqual(states, [undefined, 'pending', 'stored'], 'stored without media state, then pending, then stored');
     const { doc } = await m.message(id);
     assert.equal(doc.media?.state, 'stored');
     assert.equal(doc.media?.sha256, await sha256Of(plaintext));
