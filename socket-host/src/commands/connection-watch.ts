@@ -69,6 +69,15 @@ export class ConnectionWatch {
   }
 
   /**
+   * Resolves once the account is logged out or let go (at once if it is): nothing asked on its
+   * socket will be answered in this ownership.
+   */
+  whenEnded(): Promise<void> {
+    if (this.#loggedOut !== undefined || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => this.#loggedOutWaiters.push(resolve));
+  }
+
+  /**
    * `listener(set)` sees every history set (backfill answers among them), as Baileys emitted it and
    * as soon as it arrives: before the pipeline stored it (`CommandsConsumer`'s `caughtUp` waits for that).
    */

@@ -126,6 +126,10 @@ export class AccountBackfill implements BackfillRunner {
     return { threads: n, requested, received };
   }
 
+  #ended(): boolean {
+    return this.deps.watch.closed || this.deps.watch.loggedOut !== undefined;
+  }
+
   /** Throws when the backfill cannot go on in this ownership: the account let go, or logged out. */
   #assertRunnable(): void {
     const { watch } = this.deps;
@@ -158,7 +162,7 @@ export class AccountBackfill implements BackfillRunner {
     let need = count - (await messages.count().get()).data().count;
     let anchor = anchorOf(thread, (await messages.orderBy('timestamp', 'asc').limit(1).get()).docs[0]);
     let retries = deps.options.retries;
-    while (need > 0 && anchor && !deps.watch.closed && deps.watch.loggedOut === undefined) {
+    while (need > 0 && anchor && !this.#ended()) {
       const socket = deps.socket();
       if (!socket) {
         // Between sockets the watch may still say open for a moment: never spin.
@@ -168,6 +172,7 @@ export class AccountBackfill implements BackfillRunner {
       const asked = Math.min(MAX_PER_REQUEST, need);
       const answer = await this.#ask(socket, thread, asked, anchor);
       recorder.counts.requested += asked;
+      if (this.#ended()) return; // no answer comes in this ownership: not the phone's silence
       if (answer === undefined) {
         recorder.counts.unanswered += 1;
         await Promise.all([recorder.unanswered(thread.id), recorder.progress()]);
@@ -195,7 +200,9 @@ export class AccountBackfill implements BackfillRunner {
       const timeout = new Promise<undefined>((resolve) => {
         timer = setTimeout(() => resolve(undefined), this.deps.options.requestTimeoutMs);
       });
-      return await Promise.race([waiting.answer, timeout]);
+      // A logout or the account let go ends the wait at once (the backfill ends, see #assertRunnable).
+      const ended = this.deps.watch.whenEnded().then(() => undefined);
+      return await Promise.race([waiting.answer, timeout, ended]);
     } finally {
       clearTimeout(timer);
       waiting.cancel();

@@ -96,6 +96,40 @@ describe('commands: backfill, how it ends', () => {
     assert.ok(recorded.finishedAt);
   });
 
+  it('logged out while a request waits for its answer: fails at once, not after the request timeout', async () => {
+    const watch = new ConnectionWatch();
+    await seedThread();
+    open(watch);
+    const asked: string[] = [];
+    // The phone never answers; the request timeout (60 s) is far away.
+    const socket = {
+      fetchMessageHistory: async () => {
+        asked.push('req');
+        return `req-${asked.length}`;
+      },
+    } as unknown as CommandSocket;
+    const { backfill, store } = backfillOf(watch, {
+      socket: () => socket,
+      options: { concurrency: 1, requestTimeoutMs: 60_000, retries: 3 },
+    });
+    const run = backfill.run('cmd-1', PAYLOAD, store);
+    for (let i = 0; i < 100 && asked.length === 0; i++) await sleep(20);
+    assert.equal(asked.length, 1, 'the request went out');
+    closedWith(watch, DisconnectReason.loggedOut);
+    const outcome = await Promise.race([
+      run.then(
+        () => 'done',
+        (err: { code?: string }) => err.code,
+      ),
+      sleep(5_000).then(() => 'still waiting after 5 s'),
+    ]);
+    assert.equal(outcome, 'failed_precondition');
+    assert.equal(asked.length, 1, 'not asked again');
+    const recorded = await accountBackfill();
+    assert.equal(recorded.state, 'failed');
+    assert.equal(recorded.unanswered, 0, 'a logout is not the phone staying silent');
+  });
+
   it('logged out before it starts: fails at once, nothing recorded as running', async () => {
     const watch = new ConnectionWatch();
     closedWith(watch, DisconnectReason.loggedOut);
