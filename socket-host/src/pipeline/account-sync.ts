@@ -382,15 +382,19 @@ export class AccountSync implements AccountEventSink {
       progress.write(tx);
     };
     const slices = this.#slices(events);
-    for (const [i, slice] of slices.entries()) {
-      if (!stillOpen()) return;
-      await this.writer.write(slice, 'history', stillOpen, i === slices.length - 1 ? done : undefined);
-      // Counted per slice, so a tool's progress moves within a large chunk.
-      this.#historyMessages += slice.filter((e) => e.kind === 'message').length;
+    try {
+      for (const [i, slice] of slices.entries()) {
+        if (!stillOpen()) return;
+        await this.writer.write(slice, 'history', stillOpen, i === slices.length - 1 ? done : undefined);
+        // Counted per slice, so a tool's progress moves within a large chunk.
+        this.#historyMessages += slice.filter((e) => e.kind === 'message').length;
+      }
+      if (slices.length === 0) await this.writer.write([], 'history', stillOpen, done);
+      this.#historyChunks += 1;
+      this.progress.chunkDone(chunk, progress);
+    } finally {
+      this.progress.settle(progress);
     }
-    if (slices.length === 0) await this.writer.write([], 'history', stillOpen, done);
-    this.#historyChunks += 1;
-    this.progress.chunkDone(chunk, progress);
   }
 
   /**

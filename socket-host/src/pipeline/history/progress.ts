@@ -34,6 +34,8 @@ export interface ChunkDone {
 export interface RiddenProgress {
   /** What `write` wrote (undefined: nothing, the progress was not due). */
   state: HistorySyncState | undefined;
+  /** An attempt wrote it (`HistoryProgress.settle` lets the progress's own writes go again). */
+  claimed: boolean;
   write: (tx: Transaction) => void;
 }
 
@@ -45,6 +47,8 @@ export class HistoryProgress {
   #dirty = false;
   /** Own writes not settled yet (a ridden write must not be overtaken by an older one). */
   #inFlight = 0;
+  /** Chunk commits carrying a state, not settled yet (an own write of an older state waits for them). */
+  #riding = 0;
   /**
    * The account document existed when the progress was loaded. Only then does the progress ride
    * in a chunk's commit: an update of a missing document would fail the whole commit (a tool's
@@ -60,6 +64,8 @@ export class HistoryProgress {
     private readonly retry: RetryOptions = DEFAULT_RETRY,
     private readonly minIntervalMs = 1_000,
     private readonly now: () => number = Date.now,
+    /** How long a state not carried by a chunk's commit waits for the next one before it is written alone. */
+    private readonly lingerMs = 3 * minIntervalMs,
   ) {}
 
   /** Continue the counts stored on the account (one read, when the account is opened). */
@@ -85,30 +91,40 @@ export class HistoryProgress {
 
   /**
    * For the transaction of the chunk's last commit: its `write(tx)` writes the state `chunk`
-   * brings when the account may be written then (a second since the last write, nothing waiting
-   * or in flight that could land after it), so the progress costs no commit of its own; otherwise
-   * it writes nothing and `chunkDone` writes the progress on its own, as before. Decided per
-   * attempt of the transaction: what the attempt that landed decided is what `chunkDone` sees.
+   * brings — everything imported so far — when the account may be written then (a second since
+   * the last write, none in flight that could land after it), so the progress costs no commit of
+   * its own; otherwise it writes nothing and `chunkDone` leaves the progress to the next chunk's
+   * commit or writes it on its own. Decided per attempt of the transaction: what the attempt that
+   * landed decided is what `chunkDone` sees. Call `settle` once the write is over, landed or not.
    */
   rideAlong(chunk: ChunkDone): RiddenProgress {
     const ride: RiddenProgress = {
       state: undefined,
+      claimed: false,
       write: (tx) => {
-        const due =
-          this.#accountExists &&
-          !this.#dirty &&
-          this.#inFlight === 0 &&
-          this.now() - this.#writtenAt >= this.minIntervalMs;
+        const due = this.#accountExists && this.#inFlight === 0 && this.now() - this.#writtenAt >= this.minIntervalMs;
         ride.state = due ? this.#after(chunk) : undefined;
-        if (ride.state) this.#update(tx, ride.state);
+        if (!ride.state) return;
+        this.#update(tx, ride.state);
+        if (!ride.claimed) this.#riding += 1; // the timer's own write waits until this one is over
+        ride.claimed = true;
       },
     };
     return ride;
   }
 
+  /** The write `ride` was offered to is over (landed or not): the progress's own write may go again. */
+  settle(ride: RiddenProgress): void {
+    if (!ride.claimed) return;
+    ride.claimed = false;
+    this.#riding -= 1;
+  }
+
   /**
-   * A chunk was imported: log it, and write the account (now, or within a second) — unless its
-   * state landed with the chunk's last commit (`ridden`, from `rideAlong`).
+   * A chunk was imported: log it; unless its state landed with the chunk's last commit
+   * (`ridden`, from `rideAlong`), leave it to the next chunk's last commit (it carries every
+   * chunk before it) and write it on its own if none comes within `lingerMs` — never sooner than a
+   * second after the last write.
    */
   chunkDone(chunk: ChunkDone, ridden?: RiddenProgress): void {
     const state = ridden?.state ?? this.#after(chunk);
@@ -124,11 +140,15 @@ export class HistoryProgress {
       'history chunk imported',
     );
     if (ridden?.state) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#dirty = false;
       this.#writtenAt = this.now();
       return;
     }
     this.#dirty = true;
-    const wait = this.#writtenAt + this.minIntervalMs - this.now();
+    const linger = this.#accountExists ? this.lingerMs : 0;
+    const wait = Math.max(this.#writtenAt + this.minIntervalMs - this.now(), linger);
     if (wait <= 0) this.#write();
     else this.#timer ??= setTimeout(() => this.#write(), wait);
   }
@@ -161,6 +181,11 @@ export class HistoryProgress {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     if (!this.#dirty || !this.#state) return;
+    if (this.#riding > 0) {
+      // A chunk's commit carrying a newer state is on its way: this older one must not land after it.
+      this.#timer = setTimeout(() => this.#write(), this.minIntervalMs);
+      return;
+    }
     this.#dirty = false;
     this.#writtenAt = this.now();
     const state = this.#state;
