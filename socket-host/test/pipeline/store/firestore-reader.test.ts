@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { paths, SnapshotStore } from '@wasync/shared';
 import type { WAMessage } from '@whiskeysockets/baileys';
+import fc from 'fast-check';
 import { testDb } from '../../../../test/support/firestore.ts';
 import { type QueryShape, recordQueries } from '../../../../test/support/index-coverage.ts';
 import { FirestoreReader } from '../../../src/pipeline/store/firestore-reader.ts';
@@ -25,8 +26,79 @@ function fromLid(lid: string, i: number): WAMessage {
   };
 }
 
+const GROUP = '120363000000000001@g.us';
+
+/** A group message from `lid`, and (for some) another LID's reaction to it: documents listing one or two LIDs. */
+function groupMessages(): WAMessage[] {
+  const messages: WAMessage[] = [];
+  for (const [i, lid] of LIDS.entries()) {
+    const key = { remoteJid: GROUP, fromMe: false, id: `GRP${String(i).padStart(4, '0')}`, participant: lid };
+    messages.push({ key, messageTimestamp: T_S + i, message: { conversation: `from ${lid}` } });
+    if (i % 3 !== 0) continue;
+    const reactor = LIDS[(i + 7) % LIDS.length]!;
+    messages.push({
+      key: { remoteJid: GROUP, fromMe: false, id: `RCT${String(i).padStart(4, '0')}`, participant: reactor },
+      messageTimestamp: T_S + i + 1,
+      message: { reactionMessage: { key, text: '👍', senderTimestampMs: (T_S + i + 1) * 1000 } },
+    });
+  }
+  return messages;
+}
+
+function readerOf(accountId: string): FirestoreReader {
+  return new FirestoreReader({
+    db: testDb(),
+    accountId,
+    cache: new DocCache(1_000),
+    pendingIds: new Set(),
+    counter: { reads: 0 },
+    retry: (read) => read(),
+  });
+}
+
 describe('Firestore reader', function () {
   this.timeout(60_000);
+
+  it('answers any set of JIDs, in any order and number, as a lookup per JID would (property)', async () => {
+    const sync = await openSync();
+    const accountId = sync.writer.accountId;
+    await sync.writeMessages(groupMessages(), 'realtime');
+    await sync.close('test');
+    const stored = (await testDb().collectionGroup('messages').where('accountId', '==', accountId).get()).docs;
+    const listing = (jid: string) =>
+      stored
+        .filter((d) => (d.get('unresolvedJids') as string[] | undefined)?.includes(jid))
+        .map((d) => d.ref.path)
+        .sort();
+    assert.ok(
+      stored.some((d) => (d.get('unresolvedJids') as string[] | undefined)?.length === 2),
+      'some documents list two LIDs',
+    );
+    const jid = fc.oneof(fc.constantFrom(...LIDS), fc.constant('nobody@lid'));
+    await fc.assert(
+      fc.asyncProperty(fc.array(jid, { maxLength: 80 }), async (jids) => {
+        const snapshot = new SnapshotStore();
+        const shapes: QueryShape[] = [];
+        const stop = recordQueries(shapes);
+        try {
+          await readerOf(accountId).read(
+            jids.map((j) => ({ kind: 'referencing', jid: j })),
+            snapshot,
+            new Map(),
+          );
+        } finally {
+          stop();
+        }
+        const distinct = new Set(jids);
+        assert.equal(shapes.length, 2 * Math.ceil(distinct.size / 30));
+        for (const j of distinct) {
+          const found = snapshot.referencing(j).messages.map((m) => paths.message(accountId, m.threadId, m.docId));
+          assert.deepEqual(found.sort(), listing(j), j);
+        }
+      }),
+      { numRuns: 12 },
+    );
+  });
 
   it('looks up what lists each of many JIDs in one query pair per 30 JIDs, each JID getting its own documents', async () => {
     const sync = await openSync();
