@@ -391,7 +391,8 @@ export class AccountSync implements AccountEventSink {
       }
       if (slices.length === 0) await this.writer.write([], 'history', stillOpen, done);
       this.#historyChunks += 1;
-      this.progress.chunkDone(chunk, progress);
+      // With chunks still queued, a state not carried waits for the next one's last commit.
+      this.progress.chunkDone(chunk, progress, this.#history.waiting > 0);
     } finally {
       this.progress.settle(progress);
     }

@@ -122,11 +122,11 @@ export class HistoryProgress {
 
   /**
    * A chunk was imported: log it; unless its state landed with the chunk's last commit
-   * (`ridden`, from `rideAlong`), leave it to the next chunk's last commit (it carries every
-   * chunk before it) and write it on its own if none comes within `lingerMs` — never sooner than a
-   * second after the last write.
+   * (`ridden`, from `rideAlong`), write it within a second — or, when `more` chunks are queued,
+   * leave it to the next one's last commit (it carries every chunk before it) and write it on its
+   * own only if none comes within `lingerMs`. Never sooner than a second after the last write.
    */
-  chunkDone(chunk: ChunkDone, ridden?: RiddenProgress): void {
+  chunkDone(chunk: ChunkDone, ridden?: RiddenProgress, more = false): void {
     const state = ridden?.state ?? this.#after(chunk);
     this.#state = state;
     this.log.info(
@@ -147,7 +147,7 @@ export class HistoryProgress {
       return;
     }
     this.#dirty = true;
-    const linger = this.#accountExists ? this.lingerMs : 0;
+    const linger = more && this.#accountExists ? this.lingerMs : 0;
     const wait = Math.max(this.#writtenAt + this.minIntervalMs - this.now(), linger);
     if (wait <= 0) this.#write();
     else this.#timer ??= setTimeout(() => this.#write(), wait);

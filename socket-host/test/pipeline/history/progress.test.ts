@@ -51,12 +51,15 @@ async function openProgress(alone: number[]): Promise<HistoryProgress> {
 
 const CHUNK: ChunkDone = { syncType: 3, progress: 50, isLatest: false, messages: 10 };
 
-/** A chunk whose last commit (`carried`) is offered its progress; returns what that commit carried. */
-function importChunk(progress: HistoryProgress): number[] {
+/**
+ * A chunk whose last commit is offered its progress, `more` chunks queued behind it or not;
+ * returns what that commit carried.
+ */
+function importChunk(progress: HistoryProgress, more = true): number[] {
   const carried: number[] = [];
   const ride = progress.rideAlong(CHUNK);
   ride.write(recordingTx(carried));
-  progress.chunkDone(CHUNK, ride);
+  progress.chunkDone(CHUNK, ride, more);
   progress.settle(ride);
   return carried;
 }
@@ -85,5 +88,14 @@ describe('history progress', () => {
     importChunk(progress);
     await progress.flush();
     assert.deepEqual(alone, [2, 4]);
+  });
+
+  it('writes the state of the last queued chunk a second after the last write, without lingering', async () => {
+    const alone: number[] = [];
+    const progress = await openProgress(alone);
+    importChunk(progress);
+    importChunk(progress, false);
+    await sleep(MIN_INTERVAL_MS + 50);
+    assert.deepEqual(alone, [2]);
   });
 });
