@@ -50,16 +50,17 @@ interface QueryOptions {
   fieldOrders: { field: { formattedName: string }; direction: 'ASCENDING' | 'DESCENDING' }[];
 }
 
+/** Filters an array index (`arrayConfig: CONTAINS`) serves: `array-contains` and `array-contains-any`. */
+const ARRAY_OPS = new Set(['ARRAY_CONTAINS', 'ARRAY_CONTAINS_ANY']);
+
 function shapeOf(o: QueryOptions): QueryShape {
   assert.ok(Array.isArray(o.filters) && Array.isArray(o.fieldOrders), 'firebase-admin query internals as expected');
   return {
     collection: o.collectionId,
     scope: o.allDescendants ? 'COLLECTION_GROUP' : 'COLLECTION',
     equalities: o.filters.filter((f) => f.op === 'EQUAL').map((f) => f.field.formattedName),
-    inequalities: o.filters
-      .filter((f) => f.op !== 'EQUAL' && f.op !== 'ARRAY_CONTAINS')
-      .map((f) => f.field.formattedName),
-    arrayContains: o.filters.filter((f) => f.op === 'ARRAY_CONTAINS').map((f) => f.field.formattedName),
+    inequalities: o.filters.filter((f) => f.op !== 'EQUAL' && !ARRAY_OPS.has(f.op)).map((f) => f.field.formattedName),
+    arrayContains: o.filters.filter((f) => ARRAY_OPS.has(f.op)).map((f) => f.field.formattedName),
     orders: o.fieldOrders.map((f) => [f.field.formattedName, f.direction]),
   };
 }

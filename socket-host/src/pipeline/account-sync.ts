@@ -24,7 +24,7 @@ import type { AccountEventSink, AccountIdentity, BaileysEventBatch, EventMeta, P
 import { contentsToKeep, createsPollOrEvent } from './content-policy.ts';
 import { type HistoryItem, HistoryLane } from './history/history-lane.ts';
 import { refileMergedRevokes } from './history/merged-revokes.ts';
-import { HistoryProgress } from './history/progress.ts';
+import { type ChunkDone, HistoryProgress } from './history/progress.ts';
 import type { HistorySet, RawHistory } from './history/raw-codec.ts';
 import { RawHistoryStore } from './history/raw-store.ts';
 import { LiveLane } from './live/live-lane.ts';
@@ -375,16 +375,32 @@ export class AccountSync implements AccountEventSink {
     // A replay imports a chunk as what it was stored as (the CLI's files stay `import`).
     const events = this.#historyEvents(raw, item.ref.receivedAt, self, item.ref.source);
     if (this.#media) this.#track(this.#media.seen(raw.set.messages ?? [], 'lazy'));
-    for (const slice of this.#slices(events)) {
-      if (!stillOpen()) return;
-      await this.writer.write(slice, 'history', stillOpen);
-      // Counted per slice, so a tool's progress moves within a large chunk.
-      this.#historyMessages += slice.filter((e) => e.kind === 'message').length;
-    }
+    // Before the chunk can be marked done (idempotent: a replay stores them again).
     const creations = (raw.set.messages ?? []).filter(createsPollOrEvent);
     if (creations.length > 0) await this.#retry(() => this.#deps.contents.put(this.#deps.accountId, creations));
-    await this.#retry(() => this.raw.markDone(item.ref));
-    this.#chunkDone(raw.set, events);
+    const chunk = this.#chunkInfo(raw.set, events);
+    const progress = this.progress.rideAlong(chunk);
+    // The chunk's "done" (and its progress, when due) land in its last commit: all or nothing
+    // with its last documents, and no commit of their own (two per chunk before).
+    const done: AlongsideWrite = (tx) => {
+      this.raw.markDoneIn(tx, item.ref);
+      progress.write(tx);
+    };
+    const slices = this.#slices(events);
+    try {
+      for (const [i, slice] of slices.entries()) {
+        if (!stillOpen()) return;
+        await this.writer.write(slice, 'history', stillOpen, i === slices.length - 1 ? done : undefined);
+        // Counted per slice, so a tool's progress moves within a large chunk.
+        this.#historyMessages += slice.filter((e) => e.kind === 'message').length;
+      }
+      if (slices.length === 0) await this.writer.write([], 'history', stillOpen, done);
+      this.#historyChunks += 1;
+      // With chunks still queued, a state not carried waits for the next one's last commit.
+      this.progress.chunkDone(chunk, progress, this.#history.waiting > 0);
+    } finally {
+      this.progress.settle(progress);
+    }
   }
 
   /**
@@ -402,10 +418,9 @@ export class AccountSync implements AccountEventSink {
     }
   }
 
-  #chunkDone(set: HistorySet, events: PlannerEvent[]): void {
+  #chunkInfo(set: HistorySet, events: PlannerEvent[]): ChunkDone {
     const messages = events.filter((e) => e.kind === 'message').length;
-    this.#historyChunks += 1;
-    this.progress.chunkDone({ syncType: set.syncType, progress: set.progress, isLatest: set.isLatest, messages });
+    return { syncType: set.syncType, progress: set.progress, isLatest: set.isLatest, messages };
   }
 
   async #dryRun(raw: RawHistory, receivedAt: number): Promise<void> {

@@ -16,7 +16,7 @@
  * deletes them — done or not: an import that failed for that long needs an operator anyway.
  */
 import type { MessageSource } from '@wasync/shared';
-import { type DocumentData, type Firestore, Timestamp } from 'firebase-admin/firestore';
+import { type DocumentData, type Firestore, Timestamp, type Transaction } from 'firebase-admin/firestore';
 import type { Fence } from '../../accounts/fence.ts';
 import { decodeRawHistory, encodeRawHistory, type RawHistory } from './raw-codec.ts';
 
@@ -146,10 +146,16 @@ export class RawHistoryStore {
   }
 
   async markDone(chunk: Pick<RawChunkRef, 'id'>): Promise<void> {
+    await this.fence.run((tx) => this.markDoneIn(tx, chunk));
+  }
+
+  /**
+   * Marks the chunk done inside `tx` (a fenced transaction of the caller's: the writer puts it in
+   * the chunk's last commit, so the mark lands with the last of its documents and costs no commit).
+   */
+  markDoneIn(tx: Transaction, chunk: Pick<RawChunkRef, 'id'>): void {
     const ref = this.db.doc(rawHistoryPaths.chunk(this.accountId, chunk.id));
-    await this.fence.run((tx) => {
-      tx.update(ref, { state: 'done', doneAt: Timestamp.now(), doneEpoch: this.fence.epoch });
-    });
+    tx.update(ref, { state: 'done', doneAt: Timestamp.now(), doneEpoch: this.fence.epoch });
   }
 
   /** Chunks not imported yet, oldest first. */

@@ -6,8 +6,9 @@
  * | `thread`         | `accounts/{a}/threads/{t}` (batched `getAll`)                                            |
  * | `message`        | `accounts/{a}/threads/{t}/messages/{m}` (batched `getAll`)                               |
  * | `pending`        | `accounts/{a}/pendingUpdates/{id}` (batched `getAll`; none when the id has no pending doc) |
- * | `referencing`    | collection group `messages` where `accountId ==` and `unresolvedJids array-contains`,    |
- * |                  | and `accounts/{a}/pendingUpdates` where `unresolvedJids array-contains`                  |
+ * | `referencing`    | collection group `messages` where `accountId ==` and `unresolvedJids array-contains-any`,|
+ * |                  | and `accounts/{a}/pendingUpdates` where `unresolvedJids array-contains-any` (the JIDs of |
+ * |                  | one read round together, 30 per query)                                                    |
  * | `newest`         | `…/threads/{t}/messages` ordered by `timestamp` desc, limited (ties at the edge included) |
  * | `threadMessages` | `…/threads/{t}/messages` (all of them: what a thread merge moves)                         |
  * | `name`           | `accounts/{a}/names/{jid}` (batched `getAll`)                                            |
@@ -38,6 +39,14 @@ import type { DocCache, VersionedDoc, Versions } from './versioned.ts';
 
 /** Documents per `getAll` call. */
 const GET_ALL_BATCH = 300;
+/** Values per `array-contains-any` filter (Firestore's limit). */
+const ANY_BATCH = 30;
+
+/** What lists a JID as unresolved (`ReadRequest` `referencing`). */
+interface Referencing {
+  messages: StoredMessage[];
+  pending: PendingUpdatesDoc[];
+}
 
 /** Counts Firestore reads the way Firestore bills them (a query costs at least one). */
 export interface ReadCounter {
@@ -79,6 +88,7 @@ export class FirestoreReader {
     const docs = new Map<string, (entry: VersionedDoc) => void>();
     const queries: Array<Promise<void>> = [];
     const { accountId } = this.deps;
+    const referencing = new Set<string>();
     for (const request of requests) {
       switch (request.kind) {
         case 'thread':
@@ -105,9 +115,7 @@ export class FirestoreReader {
           break;
         }
         case 'referencing':
-          queries.push(
-            this.#referencing(request.jid, versions).then((found) => snapshot.addReferencing(request.jid, found)),
-          );
+          referencing.add(request.jid);
           break;
         case 'newest':
           queries.push(
@@ -129,6 +137,13 @@ export class FirestoreReader {
           );
           break;
       }
+    }
+    if (referencing.size > 0) {
+      queries.push(
+        this.#referencing([...referencing], versions).then((found) => {
+          for (const [jid, docs] of found) snapshot.addReferencing(jid, docs);
+        }),
+      );
     }
     await Promise.all([this.#getDocs(docs, versions), ...queries]);
   }
@@ -172,30 +187,44 @@ export class FirestoreReader {
     });
   }
 
-  async #referencing(
-    jid: string,
-    versions: Versions,
-  ): Promise<{ messages: StoredMessage[]; pending: PendingUpdatesDoc[] }> {
+  /**
+   * Messages and pending updates listing any of `jids` as unresolved, per JID. One pair of
+   * `array-contains-any` queries per ANY_BATCH JIDs, not one pair per JID: a history chunk
+   * that reveals dozens of pairs asks for all of them in one round (38 queries per chunk of the
+   * benchmark history became 2, each of which the embedded emulator answers by a scan).
+   */
+  async #referencing(jids: readonly string[], versions: Versions): Promise<Map<string, Referencing>> {
+    const found = new Map<string, Referencing>(jids.map((jid) => [jid, { messages: [], pending: [] }]));
+    const batches: string[][] = [];
+    for (let i = 0; i < jids.length; i += ANY_BATCH) batches.push(jids.slice(i, i + ANY_BATCH));
+    await Promise.all(batches.map((batch) => this.#referencingAny(batch, versions, found)));
+    return found;
+  }
+
+  async #referencingAny(jids: string[], versions: Versions, found: Map<string, Referencing>): Promise<void> {
     const { db, accountId, retry } = this.deps;
     const [messages, pending] = await Promise.all([
       retry(() =>
         db
           .collectionGroup('messages')
           .where('accountId', '==', accountId)
-          .where('unresolvedJids', 'array-contains', jid)
+          .where('unresolvedJids', 'array-contains-any', jids)
           .get(),
       ),
       retry(() =>
         db
           .collection(`${paths.account(accountId)}/pendingUpdates`)
-          .where('unresolvedJids', 'array-contains', jid)
+          .where('unresolvedJids', 'array-contains-any', jids)
           .get(),
       ),
     ]);
-    return {
-      messages: this.#record<MessageDoc>(messages.docs, versions).map(([s, doc]) => storedMessage(s, doc)),
-      pending: this.#record<PendingUpdatesDoc>(pending.docs, versions).map(([, doc]) => doc),
-    };
+    const listing = (doc: MessageDoc | PendingUpdatesDoc) => jids.filter((jid) => doc.unresolvedJids?.includes(jid));
+    for (const [s, doc] of this.#record<MessageDoc>(messages.docs, versions)) {
+      for (const jid of listing(doc)) found.get(jid)!.messages.push(storedMessage(s, doc));
+    }
+    for (const [, doc] of this.#record<PendingUpdatesDoc>(pending.docs, versions)) {
+      for (const jid of listing(doc)) found.get(jid)!.pending.push(doc);
+    }
   }
 
   /**
