@@ -33,7 +33,7 @@ import { normalizeBaileysEvents } from '../shared/src/normalize/index.ts';
 import { InMemoryStore, planFromStore } from '../shared/src/planner/index.ts';
 import type { PlannerEvent } from '../shared/src/planner/types.ts';
 import { paths } from '../shared/src/schema.ts';
-import { leaseFence } from '../socket-host/src/accounts/fence.ts';
+import { type Fence, leaseFence } from '../socket-host/src/accounts/fence.ts';
 import { DEFAULT_SYNC_OPTIONS } from '../socket-host/src/pipeline/account-sync.ts';
 import { encodeRawHistory } from '../socket-host/src/pipeline/history/raw-codec.ts';
 import { HistoryIngest } from '../socket-host/src/pipeline/ingest.ts';
@@ -66,9 +66,13 @@ async function leasedAccount(db: Firestore, accountId: string) {
   return leaseFence(db, accountId, HOLDER, 1);
 }
 
-async function openIngest(db: Firestore, accountId: string, budget?: WriteBudget) {
-  const fence = await leasedAccount(db, accountId);
-  return HistoryIngest.open({ db, accountId, me: ME, source: 'import', fence, ...(budget ? { budget } : {}) });
+/**
+ * The ingest of a paired, leased account (`leasedAccount` creates both; on a host they exist before
+ * any import, so the figures call it apart, before they start counting writes and time).
+ */
+async function openIngest(db: Firestore, accountId: string, budget?: WriteBudget, fence?: Fence) {
+  const leased = fence ?? (await leasedAccount(db, accountId));
+  return HistoryIngest.open({ db, accountId, me: ME, source: 'import', fence: leased, ...(budget ? { budget } : {}) });
 }
 
 function delta(meter: FirestoreMeter, before: FirestoreMeter): FirestoreMeter {
@@ -86,9 +90,11 @@ type Fresh = () => Promise<void>;
 
 async function importFigures(db: Firestore, meter: FirestoreMeter, history: BenchHistory, emit: Emit, fresh: Fresh) {
   await fresh();
+  const accountId = `bench-sync-${Date.now()}`;
+  const fence = await leasedAccount(db, accountId);
   const before = { ...meter };
   const started = performance.now();
-  const ingest = await openIngest(db, `bench-sync-${Date.now()}`);
+  const ingest = await openIngest(db, accountId, undefined, fence);
   await ingest.historySyncs(history.chunks);
   const summary = await ingest.finish();
   const took = seconds(started);
@@ -145,8 +151,10 @@ async function withRoundTrips(db: Firestore, meter: FirestoreMeter, history: Ben
   await fresh();
   meter.delayMs = RTT_MS;
   try {
+    const accountId = `bench-rtt-${Date.now()}`;
+    const fence = await leasedAccount(db, accountId);
     const started = performance.now();
-    const ingest = await openIngest(db, `bench-rtt-${Date.now()}`);
+    const ingest = await openIngest(db, accountId, undefined, fence);
     await ingest.historySyncs(history.chunks);
     const summary = await ingest.finish();
     const rate = summary.historyMessages / seconds(started);
