@@ -15,6 +15,21 @@ import { recentHistoryOf } from '../support/history-gen.ts';
 import { liveMedia, type MediaSync, MiB, messageId, openMediaSync } from '../support/media.ts';
 import { feed } from '../support/sync.ts';
 
+/** Every media state an account's messages go through, as a member's listener sees them. */
+function watchMediaStates(accountId: string) {
+  const states: (string | undefined)[] = [];
+  const stop = testDb()
+    .collectionGroup('messages')
+    .where('accountId', '==', accountId)
+    .onSnapshot((snap) => {
+      for (const change of snap.docChanges()) {
+        const state: string | undefined = change.doc.get('media.state');
+        if (states.at(-1) !== state || states.length === 0) states.push(state);
+      }
+    });
+  return { states, stop };
+}
+
 describe('media/fetcher', function () {
   this.timeout(60_000);
   let server: SimulatedMediaServer;
@@ -50,17 +65,7 @@ describe('media/fetcher', function () {
     const plaintext = pseudoRandomBytes(2 * MiB + 5, 'live photo');
     const content = await server.publish({ type: 'image', plaintext, caption: 'the delivery' });
     const { id, maps } = await liveMedia(content);
-    // Every media state the message goes through, as a member's listener sees it.
-    const states: (string | undefined)[] = [];
-    const stop = testDb()
-      .collectionGroup('messages')
-      .where('accountId', '==', m.accountId)
-      .onSnapshot((snap) => {
-        for (const change of snap.docChanges()) {
-          const state: string | undefined = change.doc.get('media.state');
-          if (states.at(-1) !== state || states.length === 0) states.push(state);
-        }
-      });
+    const { states, stop } = watchMediaStates(m.accountId);
     await feed(m.sync, maps, Date.now());
     await settle(m);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -91,17 +96,7 @@ describe('media/fetcher', function () {
     const plaintext = pseudoRandomBytes(MiB, 'voice once');
     const content = await server.publish({ type: 'audio', ptt: true, plaintext, expiry: 'once' });
     const { id, maps } = await liveMedia(content);
-    // Every media state the message goes through, as a member's listener sees it.
-    const states: (string | undefined)[] = [];
-    const stop = testDb()
-      .collectionGroup('messages')
-      .where('accountId', '==', m.accountId)
-      .onSnapshot((snap) => {
-        for (const change of snap.docChanges()) {
-          const state: string | undefined = change.doc.get('media.state');
-          if (states.at(-1) !== state || states.length === 0) states.push(state);
-        }
-      });
+    const { states, stop } = watchMediaStates(m.accountId);
     await feed(m.sync, maps, Date.now());
     await settle(m);
     await new Promise((resolve) => setTimeout(resolve, 200));
