@@ -296,7 +296,9 @@ describe('connection lifecycle (simulated WhatsApp, in-process host)', function 
         const socket = sim.connect(options);
         if (failing.on) {
           connects.push(Date.now());
-          setTimeout(() => void socket.end(failure()), 30);
+          // Before it opens (connectMs 20), as WhatsApp's `<failure>` comes at login: ended 30 ms in,
+          // each socket was briefly `open`, and a loaded run read that between two failures.
+          setTimeout(() => void socket.end(failure()), 1);
         }
         return socket;
       },
