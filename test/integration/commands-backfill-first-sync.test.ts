@@ -7,13 +7,12 @@
  * after another test had warmed the Functions emulator).
  */
 import assert from 'node:assert/strict';
-import { paths, threadDocId } from '@wasync/shared';
 import { requestBackfill } from '../../functions/src/commands/account-commands.ts';
 import { seedAccount } from '../../functions/test/support/fixtures.ts';
 import type { RunningHost } from '../../socket-host/src/host.ts';
 import { onDemandLedger } from '../../socket-host/src/transport/simulated/on-demand.ts';
-import { pnJid } from '../../socket-host/src/transport/simulated/phone.ts';
 import { SimulatedWhatsApp } from '../../socket-host/src/transport/simulated/simulator.ts';
+import { storedMessages, threadOf } from '../../socket-host/test/support/backfill.ts';
 import { waitForCommand } from '../../socket-host/test/support/commands.ts';
 import { startTestHost } from '../../socket-host/test/support/host.ts';
 import { clearFirestore, testDb } from '../support/firestore.ts';
@@ -64,8 +63,7 @@ describe('commands: a backfill asked for while the pairing history is imported',
     assert.equal(done.result.received, phone.chats.length * (COUNT - RECENT), JSON.stringify(done.result));
     assert.ok(onDemandLedger(phone).maxInFlight() >= 1, 'the phone was asked');
     for (const chat of phone.chats) {
-      const threadId = threadDocId(chat.kind === 'dm' ? pnJid(chat.members[0]!.pn) : chat.jid);
-      const stored = (await testDb().collection(paths.messages(ACCOUNT, threadId)).count().get()).data().count;
+      const stored = await storedMessages(ACCOUNT, threadOf(chat));
       assert.ok(stored >= RECENT, `${chat.jid}: ${stored}`);
     }
   });

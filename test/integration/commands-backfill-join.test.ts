@@ -5,12 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { paths, threadDocId } from '@wasync/shared';
 import { seedAccount } from '../../functions/test/support/fixtures.ts';
 import type { RunningHost } from '../../socket-host/src/host.ts';
 import { onDemandLedger } from '../../socket-host/src/transport/simulated/on-demand.ts';
-import { pnJid } from '../../socket-host/src/transport/simulated/phone.ts';
 import { SimulatedWhatsApp } from '../../socket-host/src/transport/simulated/simulator.ts';
+import { storedMessages, threadOf, waitForPairingHistory } from '../../socket-host/test/support/backfill.ts';
 import { waitForCommand, writeCommandDoc } from '../../socket-host/test/support/commands.ts';
 import { startTestHost, waitForAccount } from '../../socket-host/test/support/host.ts';
 import { clearFirestore, testDb } from '../support/firestore.ts';
@@ -38,15 +37,8 @@ describe('commands: a second backfill joins the running one', function () {
     host = await startTestHost({ hostId: 'host-backfill-join', simulator: sim, env: { BACKFILL_CONCURRENCY: '1' } });
     await waitForAccount(ACCOUNT, (d) => d.connection?.state === 'open' && d.me !== undefined);
     const phone = sim.phone(ACCOUNT);
-    const threadOf = (c: (typeof phone.chats)[number]) =>
-      threadDocId(c.kind === 'dm' ? pnJid(c.members[0]!.pn) : c.jid);
-    const count = async (threadId: string) =>
-      (await testDb().collection(paths.messages(ACCOUNT, threadId)).count().get()).data().count;
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      if ((await Promise.all(phone.chats.map((c) => count(threadOf(c))))).every((n) => n === RECENT)) break;
-      await sleep(100);
-    }
+    const count = (threadId: string) => storedMessages(ACCOUNT, threadId);
+    await waitForPairingHistory(ACCOUNT, phone.chats, RECENT);
 
     const ledger = onDemandLedger(phone);
     const payload = { reason: 'manual', threads: 6, count: COUNT };

@@ -5,12 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { paths, threadDocId } from '@wasync/shared';
+import { paths } from '@wasync/shared';
 import { requestBackfill } from '../../functions/src/commands/account-commands.ts';
 import { seedAccount } from '../../functions/test/support/fixtures.ts';
 import type { RunningHost } from '../../socket-host/src/host.ts';
-import { pnJid } from '../../socket-host/src/transport/simulated/phone.ts';
+import type { SimChat } from '../../socket-host/src/transport/simulated/phone.ts';
 import { SimulatedWhatsApp } from '../../socket-host/src/transport/simulated/simulator.ts';
+import { storedMessages, threadOf, waitForPairingHistory } from '../../socket-host/test/support/backfill.ts';
 import { waitForCommand } from '../../socket-host/test/support/commands.ts';
 import { startTestHost, waitForAccount } from '../../socket-host/test/support/host.ts';
 import { clearFirestore, testDb } from '../support/firestore.ts';
@@ -41,14 +42,9 @@ describe('commands: a backfill resumed by the next owner', function () {
     host = await startTestHost({ hostId: 'host-takeover-a', simulator: sim, env });
     await waitForAccount(ACCOUNT, (d) => d.connection?.state === 'open' && d.me !== undefined);
     const phone = sim.phone(ACCOUNT);
-    const stored = async (chat: (typeof phone.chats)[number]) => {
-      const threadId = threadDocId(chat.kind === 'dm' ? pnJid(chat.members[0]!.pn) : chat.jid);
-      return (await testDb().collection(paths.messages(ACCOUNT, threadId)).count().get()).data().count;
-    };
+    const stored = (chat: SimChat) => storedMessages(ACCOUNT, threadOf(chat));
     // The pairing history first (it comes after `open`): the backfill tops up what it stored.
-    for (const until = Date.now() + 30_000; Date.now() < until; await sleep(200)) {
-      if ((await Promise.all(phone.chats.map(stored))).every((n) => n === RECENT)) break;
-    }
+    await waitForPairingHistory(ACCOUNT, phone.chats, RECENT);
     const first = (await testDb().doc(paths.lease(ACCOUNT)).get()).get('epoch') as number;
     const { commandId } = await requestBackfill(testDb(), AGENT, { accountId: ACCOUNT, threads: 10, count: COUNT });
     const command = testDb().doc(paths.command(ACCOUNT, commandId));
