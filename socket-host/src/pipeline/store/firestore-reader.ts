@@ -48,6 +48,13 @@ interface Referencing {
   pending: PendingUpdatesDoc[];
 }
 
+/** `items` in consecutive batches of at most `size` (Firestore's per-call limits). */
+function batchesOf<T>(items: readonly T[], size: number): T[][] {
+  const batches: T[][] = [];
+  for (let i = 0; i < items.length; i += size) batches.push(items.slice(i, i + size));
+  return batches;
+}
+
 /** Counts Firestore reads the way Firestore bills them (a query costs at least one). */
 export interface ReadCounter {
   reads: number;
@@ -159,8 +166,7 @@ export class FirestoreReader {
       } else missing.push(path);
     }
     const { db, cache, counter } = this.deps;
-    for (let i = 0; i < missing.length; i += GET_ALL_BATCH) {
-      const batch = missing.slice(i, i + GET_ALL_BATCH);
+    for (const batch of batchesOf(missing, GET_ALL_BATCH)) {
       const snapshots = await this.deps.retry(() => db.getAll(...batch.map((path) => db.doc(path))));
       counter.reads += snapshots.length;
       for (const snapshot of snapshots) {
@@ -195,9 +201,7 @@ export class FirestoreReader {
    */
   async #referencing(jids: readonly string[], versions: Versions): Promise<Map<string, Referencing>> {
     const found = new Map<string, Referencing>(jids.map((jid) => [jid, { messages: [], pending: [] }]));
-    const batches: string[][] = [];
-    for (let i = 0; i < jids.length; i += ANY_BATCH) batches.push(jids.slice(i, i + ANY_BATCH));
-    await Promise.all(batches.map((batch) => this.#referencingAny(batch, versions, found)));
+    await Promise.all(batchesOf(jids, ANY_BATCH).map((batch) => this.#referencingAny(batch, versions, found)));
     return found;
   }
 

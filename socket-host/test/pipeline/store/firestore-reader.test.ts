@@ -107,14 +107,7 @@ describe('Firestore reader', function () {
     // two from the first.
     await sync.writeMessages([...LIDS.map(fromLid), fromLid(LIDS[0]!, LIDS.length)], 'realtime');
     await sync.close('test');
-    const reader = new FirestoreReader({
-      db: testDb(),
-      accountId,
-      cache: new DocCache(1_000),
-      pendingIds: new Set(),
-      counter: { reads: 0 },
-      retry: (read) => read(),
-    });
+    const reader = readerOf(accountId);
     const snapshot = new SnapshotStore();
     const versions: Versions = new Map();
     const shapes: QueryShape[] = [];
