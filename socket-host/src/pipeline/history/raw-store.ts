@@ -145,10 +145,6 @@ export class RawHistoryStore {
     return decodeRawHistory(Buffer.concat(parts.docs.map((p) => p.get('data') as Buffer)));
   }
 
-  async markDone(chunk: Pick<RawChunkRef, 'id'>): Promise<void> {
-    await this.fence.run((tx) => this.markDoneIn(tx, chunk));
-  }
-
   /**
    * Marks the chunk done inside `tx` (a fenced transaction of the caller's: the writer puts it in
    * the chunk's last commit, so the mark lands with the last of its documents and costs no commit).

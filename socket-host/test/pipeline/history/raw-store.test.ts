@@ -84,7 +84,8 @@ describe('raw history', function () {
   it('splits a payload larger than a document into parts and reads it back whole', async () => {
     const db = testDb();
     const accountId = `raw-${randomUUID()}`;
-    const store = new RawHistoryStore(db, accountId, unfenced(db, accountId), 86_400_000);
+    const fence = unfenced(db, accountId);
+    const store = new RawHistoryStore(db, accountId, fence, 86_400_000);
     const set = largeHistorySet(T);
     const ref = await store.put({ set, pairs: [] }, { receivedAt: NOW, seq: 7 });
     assert.ok(ref.parts >= 2 && ref.bytes > MAX_PART_BYTES, JSON.stringify(ref));
@@ -94,7 +95,7 @@ describe('raw history', function () {
     );
     const loaded = await store.load(ref);
     assert.deepEqual(events(loaded.set), events(set));
-    await store.markDone(ref);
+    await fence.run((tx) => store.markDoneIn(tx, ref));
     assert.deepEqual(await store.pending(), []);
     assert.equal((await store.all()).length, 1);
   });
