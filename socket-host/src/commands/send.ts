@@ -33,6 +33,7 @@ import type { Firestore, Transaction } from 'firebase-admin/firestore';
 import { isLeaseLost } from '../accounts/lease-errors.ts';
 import type { Logger } from '../log.ts';
 import type { AccountIdentity } from '../pipeline/consumer.ts';
+import { sleep } from '../util/sleep.ts';
 import type { AccountControl } from './account-control.ts';
 import type { CommandStore } from './command-store.ts';
 import type { ConnectionWatch } from './connection-watch.ts';
@@ -162,7 +163,7 @@ export async function runSend(commandId: string, payload: SendPayload, deps: Sen
         }
         if (deps.watch.closed) return;
         // Between sockets the watch may still say open for a moment: never spin.
-        await Promise.all([untilOrDeadline(deps.watch.whenOpenOrLoggedOut(), deps.deadline), pause(100)]);
+        await Promise.all([untilOrDeadline(deps.watch.whenOpenOrLoggedOut(), deps.deadline), sleep(100)]);
         if (deps.watch.closed) return;
         continue;
       }
@@ -258,10 +259,6 @@ async function untilOrDeadline(wait: Promise<void>, deadline: number | undefined
   const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))));
   await Promise.race([wait, late]);
   clearTimeout(timer);
-}
-
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function statusOf(err: unknown): number | undefined {

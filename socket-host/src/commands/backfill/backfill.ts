@@ -30,6 +30,7 @@ import { Timestamp } from 'firebase-admin/firestore';
 import type { Fence } from '../../accounts/fence.ts';
 import { isLeaseLost } from '../../accounts/lease-errors.ts';
 import type { Logger } from '../../log.ts';
+import { sleep } from '../../util/sleep.ts';
 import { type CommandSocket, ControlError } from '../account-control.ts';
 import type { CommandStore } from '../command-store.ts';
 import type { ConnectionWatch } from '../connection-watch.ts';
@@ -166,7 +167,7 @@ export class AccountBackfill implements BackfillRunner {
       const socket = deps.socket();
       if (!socket) {
         // Between sockets the watch may still say open for a moment: never spin.
-        await Promise.all([deps.watch.whenOpenOrLoggedOut(), new Promise((resolve) => setTimeout(resolve, 100))]);
+        await Promise.all([deps.watch.whenOpenOrLoggedOut(), sleep(100)]);
         continue;
       }
       const asked = Math.min(MAX_PER_REQUEST, need);
