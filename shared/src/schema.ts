@@ -151,6 +151,12 @@ export interface ThreadDoc {
   aliases: string[];
   kind: ThreadKind;
   name?: string;
+  /**
+   * Server bookkeeping (not part of what clients see): where `name` came from and that name's time.
+   * The thread keeps the best name any of its JIDs was given, so a later name is joined into the
+   * thread itself and the thread's JIDs need no name documents (`NameDoc`).
+   */
+  nameFrom?: { source: NameSource; at: EpochMs };
   lastMessageAt: EpochMs;
   lastMessage: LastMessageSummary;
   unreadCount?: number;
@@ -442,9 +448,11 @@ export type NameSource = (typeof NAME_SOURCES)[number];
 
 /**
  * `accounts/{accountId}/names/{safeDocId(jid)}` (server only): every name WhatsApp gave for one JID
- * (as seen: a LID and its phone number have a document each), per source the latest by its time.
- * A thread's `name` is computed from the documents of all its JIDs, so it never depends on the
- * order names arrived in, and never goes back to a worse source.
+ * that has no thread yet (a contact never written to, a group without messages), per source the
+ * latest by its time. Once a thread holds the JID, its names are joined into the thread's `name`
+ * and `nameFrom` and the document is deleted; a JID with a thread gets no name document at all. A
+ * thread's name is the best of these names, so it never depends on the order names arrived in, and
+ * never goes back to a worse source.
  */
 export interface NameDoc {
   jid: string;

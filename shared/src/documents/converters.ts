@@ -25,6 +25,7 @@ import type {
   MemberDoc,
   MessageDoc,
   NameDoc,
+  NameSource,
   PairingDoc,
   PendingUpdatesDoc,
   ThreadDoc,
@@ -68,7 +69,8 @@ export type FirestorePairingDoc<T> = Omit<PairingDoc, 'qrExpiresAt' | 'updatedAt
 export type FirestoreMemberDoc = MemberDoc;
 
 /** `accounts/{accountId}/threads/{threadId}` as stored. */
-export type FirestoreThreadDoc<T> = Omit<ThreadDoc, 'lastMessageAt' | 'oldestMessageAt' | 'updatedAt'> & {
+export type FirestoreThreadDoc<T> = Omit<ThreadDoc, 'nameFrom' | 'lastMessageAt' | 'oldestMessageAt' | 'updatedAt'> & {
+  nameFrom?: { source: NameSource; at: T };
   lastMessageAt: T;
   oldestMessageAt?: T;
   updatedAt: T;
@@ -141,7 +143,7 @@ export const DOCUMENT_TIME_PATHS = {
     ['backfill', 'finishedAt'],
   ],
   member: [],
-  thread: [['lastMessageAt'], ['oldestMessageAt'], ['updatedAt']],
+  thread: [['nameFrom', 'at'], ['lastMessageAt'], ['oldestMessageAt'], ['updatedAt']],
   message: [
     ['timestamp'],
     ['updatedAt'],

@@ -12,6 +12,7 @@
 import { messageDocId } from '../ids.ts';
 import { canonicalizePollVotes } from '../message-doc/poll-votes.ts';
 import { canonicalizeReactions } from '../message-doc/reactions.ts';
+import { betterName, nameFields, nameOfThread } from '../planner/names.ts';
 import type { MessageDoc, ThreadDoc, ThreadKind } from '../schema.ts';
 import { canonicalizeReceipts } from '../status.ts';
 import { mergeThreadSummary } from '../thread-summary.ts';
@@ -22,9 +23,9 @@ import type { CanonicalJid, ThreadMergePlan } from './alias-resolver.ts';
  * canonical thread does not exist yet). Summary fields merge as in `mergeThreadSummary`; unread
  * counts add up (the two threads held different messages); `updatedAt` is the later one.
  * Every rule is commutative and associative, so merging three threads in any order of plans
- * gives the same doc. Names: both threads normally carry the same contact name; if they differ,
- * the smaller string is kept — arbitrary but order-independent — and the contact sync rewrites
- * it anyway.
+ * gives the same doc. Names: the better of the two (`betterName`); threads named before
+ * `nameFrom` existed keep the smaller string — arbitrary but order-independent — until the name
+ * documents of their JIDs, which they still have, name them again.
  */
 export function mergeThreadDocs(
   survivor: ThreadDoc | undefined,
@@ -43,8 +44,10 @@ export function mergeThreadDocs(
     ...summary,
     updatedAt: Math.max(survivor?.updatedAt ?? absorbed.updatedAt, absorbed.updatedAt),
   };
+  const best = betterName('dm', nameOfThread(survivor), nameOfThread(absorbed));
   const names = [survivor?.name, absorbed.name].filter((name): name is string => Boolean(name)).sort();
-  if (names[0] !== undefined) merged.name = names[0];
+  if (best) Object.assign(merged, nameFields(best));
+  else if (names[0] !== undefined) merged.name = names[0];
   if (survivor?.unreadCount !== undefined || absorbed.unreadCount !== undefined) {
     merged.unreadCount = (survivor?.unreadCount ?? 0) + (absorbed.unreadCount ?? 0);
   }

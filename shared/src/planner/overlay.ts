@@ -22,8 +22,8 @@ export class Overlay {
   readonly messages = new Map<string, MessageDoc | null>();
   readonly pending = new Map<string, PendingUpdatesDoc | null>();
   readonly threads = new Map<string, ThreadDoc | null>();
-  /** Written name docs by JID. */
-  readonly names = new Map<string, NameDoc>();
+  /** Written name docs by JID (null: deleted — its names were joined into the JID's thread). */
+  readonly names = new Map<string, NameDoc | null>();
   /** Message moves: old key → new key. */
   readonly moves = new Map<string, string>();
   /** Docs written per thread (for recomputing a thread's newest message). */
@@ -66,7 +66,8 @@ export class Overlay {
   }
 
   name(jid: string): NameDoc | undefined {
-    return this.names.get(jid) ?? this.#store.name(jid);
+    if (this.names.has(jid)) return this.names.get(jid) ?? undefined;
+    return this.#store.name(jid);
   }
 
   thread(threadId: string): ThreadDoc | undefined {

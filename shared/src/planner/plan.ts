@@ -16,10 +16,12 @@
  *    pending update when the target is not stored yet. Only documents whose content changed are
  *    written, so a replay plans nothing.
  * 4. Names (contact, push, verified names, group subjects) are joined into each JID's name document,
- *    and every thread they name — and every thread created, merged or given new aliases — takes its
- *    name again from the name documents of all its JIDs (`names.ts`).
+ *    and every thread they name — and every thread created, merged or given new aliases — joins in
+ *    the names of all its JIDs (`names.ts`): it keeps the best (`name`, `nameFrom`), and the name
+ *    documents of its JIDs are deleted (or never written), so a named thread costs no extra write.
  * 5. Emit: message, pending-update and name operations in the order first touched, then — last — one
- *    write per touched thread, the deletion of merged threads, and the learned pairs. A crash between
+ *    write per touched thread, the deletion of merged threads and of name documents threads took
+ *    over, and the learned pairs. A crash between
  *    commits leaves the pairs unwritten, so the replay plans the same re-keys again (they are joins).
  */
 import { AliasResolver, type CanonicalJid, type ThreadMergePlan } from '../identity/alias-resolver.ts';
@@ -216,12 +218,16 @@ class Planner {
     this.#addPending(target, fragment);
   }
 
-  /** Join a name into its JID's name document; the JID's thread, if stored, takes its name again. */
+  /**
+   * Join a name into its JID's name document; the JID's thread, if stored, takes it in (and the
+   * document's place: `ThreadWrites` deletes it). Also when the name changes nothing: a crash
+   * between the thread's write and the document's deletion leaves the document behind, and the
+   * replay must still delete it.
+   */
   #applyName(event: NameEvent): void {
     const stored = this.#overlay.name(event.jid);
     const joined = joinName(stored, event, this.#now);
-    if (joined === stored) return;
-    this.#overlay.names.set(event.jid, joined);
+    if (joined !== stored) this.#overlay.names.set(event.jid, joined);
     const jid = this.#canonical(event.jid);
     const threadId = threadDocId(jid);
     if (this.#overlay.thread(threadId)) this.#threads.namesChanged(threadId, jid);
@@ -388,13 +394,21 @@ class Planner {
         this.stats.pendingWritten += 1;
       }
     }
+    // Threads first: a thread takes over the name documents of its JIDs (`ThreadWrites`).
+    const threads = this.#threads.finish(this.#now);
+    const folded: WriteOp[] = [];
     for (const [jid, data] of this.#overlay.names) {
       const path = paths.name(accountId, nameKey(jid));
-      body.push({ type: store.name(jid) ? 'merge' : 'create', kind: 'name', path, data });
-      this.stats.namesWritten += 1;
+      const existed = store.name(jid) !== undefined;
+      if (data === null) {
+        if (existed) folded.push({ type: 'delete', kind: 'name', path });
+      } else {
+        body.push({ type: existed ? 'merge' : 'create', kind: 'name', path, data });
+        this.stats.namesWritten += 1;
+      }
     }
     const tail: WriteOp[] = [];
-    for (const { threadId, doc, existed } of this.#threads.finish(this.#now)) {
+    for (const { threadId, doc, existed } of threads) {
       tail.push({
         type: existed ? 'merge' : 'create',
         kind: 'thread',
@@ -408,6 +422,8 @@ class Planner {
         tail.push({ type: 'delete', kind: 'thread', path: paths.thread(accountId, threadId) });
       }
     }
+    // After the threads that took their names in, so a crash between the two loses no name.
+    tail.push(...folded);
     for (const [key, pair] of this.#pairWrites) {
       const path = paths.lidPnPair(accountId, lidPnPairDocId(pair));
       tail.push({ type: this.#knownPairs.has(key) ? 'merge' : 'create', kind: 'lidPnPair', path, data: pair });

@@ -13,7 +13,7 @@ import { mergeThreadDocs } from '../identity/thread-merge.ts';
 import type { EpochMs, MessageDoc, ThreadDoc, ThreadKind } from '../schema.ts';
 import { mergeThreadSummary, summarizeMessage, type ThreadSummary } from '../thread-summary.ts';
 import { sameContent } from './equal.ts';
-import { threadName } from './names.ts';
+import { nameFields, nameOfThread, type ThreadName, threadName } from './names.ts';
 import type { Overlay } from './overlay.ts';
 
 interface ThreadWork {
@@ -105,12 +105,16 @@ export class ThreadWrites {
     if (stored) this.#get(threadId, jid, stored.kind).rename = true;
   }
 
-  /** The thread's name from the name documents of its JIDs (undefined: none has one). */
-  #name(work: ThreadWork, aliases: readonly string[]): string | undefined {
-    return threadName(
-      work.kind,
-      [work.jid, ...aliases].map((jid) => this.#overlay.name(jid)),
-    );
+  /**
+   * The thread's name: the best of the one it carries and those of its JIDs' name documents, which
+   * it takes over — they are deleted (after the thread's own write: the plan emits them last).
+   */
+  #name(work: ThreadWork, aliases: readonly string[]): ThreadName | undefined {
+    const jids = [work.jid, ...aliases];
+    const docs = jids.map((jid) => this.#overlay.name(jid));
+    const name = threadName(work.kind, nameOfThread(work.doc), docs);
+    for (const [i, jid] of jids.entries()) if (docs[i]) this.#overlay.names.set(jid, null);
+    return name;
   }
 
   #recomputed(threadId: string, work: ThreadWork): ThreadSummary | undefined {
@@ -141,8 +145,9 @@ export class ThreadWrites {
       else delete doc.oldestMessageAt;
       if (work.rename) {
         const name = this.#name(work, doc.aliases);
-        if (name !== undefined) doc.name = name;
-        else delete doc.name;
+        delete doc.name;
+        delete doc.nameFrom;
+        if (name) Object.assign(doc, nameFields(name));
       }
       const stored = this.#overlay.store.thread(threadId);
       if (stored && sameContent(stored, doc)) continue;

@@ -107,7 +107,8 @@ export type WrittenDoc = MessageDoc | ThreadDoc | PendingUpdatesDoc | LidPnPairD
  * be written as field paths (quoting `111@lid` in a field path is fragile, and emulators drop such keys).
  * - `create`: the document does not exist (a writer may use `create()` to detect a stale view).
  * - `merge`: the document exists; `data` is the join of it and the new events.
- * - `delete`: the document goes away (a merged thread, a pending update that found its message).
+ * - `delete`: the document goes away (a merged thread, a pending update that found its message, the
+ *   name document of a JID whose thread took its names).
  * - `rekey`: the document moves from `from` to `to` (its id or thread changed with a mapping):
  *   delete `from` and write `data` to `to`, atomically — both in this op's commit.
  */

@@ -68,6 +68,18 @@ function run(maps: EventMap[], sameTime = false) {
   return store;
 }
 
+/** The paths of the store's name documents. */
+function nameDocs(store: ReturnType<typeof newStore>): string[] {
+  return [...store.docs.keys()].filter((p) => /\/names\/[^/]+$/.test(p)).sort();
+}
+
+function thread(store: ReturnType<typeof newStore>, jid: string): ThreadDoc | undefined {
+  return [...store.docs]
+    .filter(([p]) => /\/threads\/[^/]+$/.test(p))
+    .map(([, d]) => d as ThreadDoc)
+    .find((d) => d.jid === jid);
+}
+
 function names(store: ReturnType<typeof newStore>): Record<string, string | undefined> {
   return Object.fromEntries(
     [...store.docs]
@@ -110,5 +122,95 @@ describe('planner: thread names', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('keeps the names of a JID with a thread on the thread, and a name document only until its JID has one', () => {
+    const named = run([messages, pushNames, contact, verified, subject]);
+    assert.deepEqual(nameDocs(named), []);
+    assert.deepEqual(thread(named, PEER.pn)?.nameFrom, { source: 'contact', at: RECEIVED_AT + 2000 });
+    assert.deepEqual(thread(named, GROUP)?.nameFrom, { source: 'subject', at: RECEIVED_AT + 4000 });
+
+    const early = run([pushNames, contact]);
+    assert.equal(
+      nameDocs(early).length,
+      2,
+      'the push name (by phone number) and the contact (by LID) wait in name documents',
+    );
+    planAndApply(early, eventsOf([messages], { receivedAt: RECEIVED_AT + 5000 }), {
+      receivedAt: RECEIVED_AT + 5000,
+      now: RECEIVED_AT,
+      snapshot: true,
+    });
+    assert.deepEqual(nameDocs(early), []);
+    assert.equal(thread(early, PEER.pn)?.name, 'Ana Saved');
+  });
+
+  it('deletes a name document a crash left behind after its thread took the name, and only after the thread', () => {
+    const early = run([pushNames]);
+    const plan = planAndApply(early, eventsOf([messages], { receivedAt: RECEIVED_AT }), {
+      receivedAt: RECEIVED_AT,
+      now: RECEIVED_AT,
+      snapshot: true,
+    });
+    const ops = plan.commits.flatMap((c) => c.ops);
+    const threadWrite = ops.findIndex((op) => op.kind === 'thread' && op.type !== 'delete');
+    const nameDelete = ops.findIndex((op) => op.kind === 'name' && op.type === 'delete');
+    assert.ok(threadWrite >= 0 && nameDelete > threadWrite, `thread at ${threadWrite}, name deleted at ${nameDelete}`);
+
+    // The commit that deleted the name document never landed: the replay of the names deletes it.
+    const crashed = run([pushNames]);
+    for (const commit of plan.commits) crashed.apply({ ...commit, ops: commit.ops.filter((op) => op.kind !== 'name') });
+    assert.equal(nameDocs(crashed).length, 1);
+    planAndApply(crashed, eventsOf([pushNames], { receivedAt: RECEIVED_AT }), {
+      receivedAt: RECEIVED_AT,
+      now: RECEIVED_AT,
+      snapshot: true,
+    });
+    assert.equal(storeText(crashed), storeText(early));
+  });
+
+  it('keeps the better name when a LID thread is merged into its phone-number thread, whichever was named how', () => {
+    const lidOnly = history({
+      syncType: RECENT,
+      conversations: [
+        {
+          id: PEER.lid,
+          messages: [
+            {
+              message: {
+                key: { remoteJid: PEER.lid, fromMe: false, id: 'L1' },
+                messageTimestamp: T0,
+                message: { conversation: 'by lid' },
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const pnOnly = history({
+      syncType: RECENT,
+      conversations: [
+        {
+          id: PEER.pn,
+          messages: [
+            {
+              message: {
+                key: { remoteJid: PEER.pn, fromMe: false, id: 'P1' },
+                messageTimestamp: T0 + 5,
+                message: { conversation: 'by phone' },
+              },
+            },
+          ],
+        },
+      ],
+    });
+    // The contact name reaches the LID thread, a (newer) push name the phone-number thread; then the mapping.
+    const lidContact: EventMap = { 'contacts.upsert': [{ id: PEER.lid, name: 'Ana Saved' }] };
+    const pnPush: EventMap = { 'contacts.update': [{ id: PEER.pn, notify: 'Ana 2' }] };
+    const mapping: EventMap = { 'lid-mapping.update': { lid: PEER.lid, pn: PEER.pn } } as EventMap;
+    const store = run([lidOnly, pnOnly, lidContact, pnPush, mapping]);
+    assert.equal(thread(store, PEER.lid), undefined);
+    assert.equal(thread(store, PEER.pn)?.name, 'Ana Saved');
+    assert.deepEqual(nameDocs(store), []);
   });
 });
