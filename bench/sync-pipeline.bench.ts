@@ -31,11 +31,11 @@ import { DEMO_PROJECT, startFirestoreBackend } from '../scripts/lib/firestore-ba
 import { threadDocId } from '../shared/src/ids.ts';
 import { normalizeBaileysEvents } from '../shared/src/normalize/index.ts';
 import { InMemoryStore, planFromStore } from '../shared/src/planner/index.ts';
-import type { PlannerEvent } from '../shared/src/planner/types.ts';
 import { paths } from '../shared/src/schema.ts';
 import { type Fence, leaseFence } from '../socket-host/src/accounts/fence.ts';
 import { DEFAULT_SYNC_OPTIONS } from '../socket-host/src/pipeline/account-sync.ts';
 import { encodeRawHistory } from '../socket-host/src/pipeline/history/raw-codec.ts';
+import { historySlices } from '../socket-host/src/pipeline/history/slices.ts';
 import { HistoryIngest } from '../socket-host/src/pipeline/ingest.ts';
 import { WriteBudget } from '../socket-host/src/pipeline/writer/write-budget.ts';
 import { ME } from '../socket-host/test/support/sync.ts';
@@ -199,11 +199,8 @@ function pipelineOnly(history: BenchHistory, emit: Emit) {
       { 'messaging-history.set': set },
       { self, receivedAt, historySource: 'import' },
     ).events;
-    // As the history lane slices a chunk: pairs and names in the first slice.
-    const first = (e: PlannerEvent) => e.kind === 'aliases' || e.kind === 'name';
-    const events = [...all.filter(first), ...all.filter((e) => !first(e))];
-    for (let i = 0; i < events.length; i += DEFAULT_SYNC_OPTIONS.historyMessagesPerPlan) {
-      const slice: PlannerEvent[] = events.slice(i, i + DEFAULT_SYNC_OPTIONS.historyMessagesPerPlan);
+    // As the history lane slices a chunk.
+    for (const slice of historySlices(all, DEFAULT_SYNC_OPTIONS.historyMessagesPerPlan)) {
       const plan = planFromStore({ accountId: 'bench', self, pairs: store.pairs() }, slice, { now: receivedAt }, store);
       for (const commit of plan.commits) {
         store.apply(commit);

@@ -27,6 +27,7 @@ import { refileMergedRevokes } from './history/merged-revokes.ts';
 import { type ChunkDone, HistoryProgress } from './history/progress.ts';
 import type { HistorySet, RawHistory } from './history/raw-codec.ts';
 import { RawHistoryStore } from './history/raw-store.ts';
+import { historySlices } from './history/slices.ts';
 import { LiveLane } from './live/live-lane.ts';
 import type { MessageContentStore } from './message-content.ts';
 import { pollVoteDecrypter } from './poll-votes.ts';
@@ -349,22 +350,9 @@ export class AccountSync implements AccountEventSink {
     return batch.events;
   }
 
-  /**
-   * Slices of at most `historyMessagesPerPlan` events; every pair and every name goes in the first.
-   * Names come after the messages in a normalised payload (Baileys lists contacts after them): left
-   * there, each thread whose messages fill the earlier slices was written once without its name
-   * and once more with it (160 extra writes in 20,000 messages over 200 threads).
-   */
+  /** A payload's events in plans of at most `historyMessagesPerPlan` (`history/slices.ts`). */
   #slices(events: PlannerEvent[]): PlannerEvent[][] {
-    const first = (e: PlannerEvent) => e.kind === 'aliases' || e.kind === 'name';
-    const leading = events.filter(first);
-    const rest = events.filter((e) => !first(e));
-    const size = this.options.historyMessagesPerPlan;
-    const slices: PlannerEvent[][] = [];
-    for (let i = 0; i < rest.length; i += size) slices.push(rest.slice(i, i + size));
-    if (slices.length === 0) slices.push([]);
-    slices[0]!.unshift(...leading);
-    return slices.filter((s) => s.length > 0);
+    return historySlices(events, this.options.historyMessagesPerPlan);
   }
 
   async #importChunk(item: HistoryItem, stillOpen: () => boolean): Promise<void> {

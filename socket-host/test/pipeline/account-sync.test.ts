@@ -155,9 +155,10 @@ describe('account pipeline (sink)', function () {
     await sync.close('test');
   });
 
-  it('writes each thread of a history chunk once, however many plans the chunk is cut into', async () => {
+  it('writes each thread of a history chunk once, with its name and no name document, however many plans the chunk is cut into', async () => {
     // Names follow the messages in a payload; planned in slices, a thread used to be written
-    // once without its name and again with it.
+    // once without its name and again with it — and with every name in the first slice, the
+    // name of a thread whose messages came in a later slice went to a name document first.
     const threads = generateHistory({ seed: 'slices', dms: 4, groups: 2, messagesPerThread: 12, endS: T });
     const sync = await openSync({ now: NOW, options: { historyMessagesPerPlan: 12 } });
     await feed(sync, historyMaps([byConversation(threads)]), NOW);
@@ -165,8 +166,12 @@ describe('account pipeline (sink)', function () {
     assert.equal(sync.counters.historyMessages, 72);
     assert.equal(sync.counters.threadsTouched, threads.length);
     assert.equal(sync.counters.threadsWritten, threads.length, 'every thread written once');
+    const { messagesWritten, threadsWritten, pairsLearned, writes } = sync.counters;
+    assert.equal(writes, messagesWritten + threadsWritten + pairsLearned, 'nothing but messages, threads and pairs');
     const stored = await testDb().collection(paths.threads(sync.writer.accountId)).get();
     assert.deepEqual(stored.docs.map((d) => d.get('name')).sort(), threads.map((t) => t.name).sort());
+    const names = await testDb().collection(paths.names(sync.writer.accountId)).get();
+    assert.equal(names.size, 0);
   });
 
   it('plans history in a dry run, logs what it would write, and writes none of it', async () => {
