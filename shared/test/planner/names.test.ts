@@ -20,36 +20,24 @@ function history(sync: proto.IHistorySync): EventMap {
   return { 'messaging-history.set': processHistoryMessage(decoded) } as EventMap;
 }
 
+/** A history conversation with one text message. */
+function conversation(
+  chat: proto.IConversation,
+  message: { id: string; fromMe: boolean; at: number; text: string },
+): proto.IConversation {
+  const key = { remoteJid: chat.id, fromMe: message.fromMe, id: message.id };
+  return {
+    ...chat,
+    messages: [{ message: { key, messageTimestamp: message.at, message: { conversation: message.text } } }],
+  };
+}
+
 /** A DM under the peer's LID (with its phone number) and a group, one message each. */
 const messages = history({
   syncType: RECENT,
   conversations: [
-    {
-      id: PEER.lid,
-      pnJid: PEER.pn,
-      messages: [
-        {
-          message: {
-            key: { remoteJid: PEER.lid, fromMe: false, id: 'A1' },
-            messageTimestamp: T0,
-            message: { conversation: 'hi' },
-          },
-        },
-      ],
-    },
-    {
-      id: GROUP,
-      name: 'Old subject',
-      messages: [
-        {
-          message: {
-            key: { remoteJid: GROUP, fromMe: true, id: 'G1' },
-            messageTimestamp: T0 + 1,
-            message: { conversation: 'hello group' },
-          },
-        },
-      ],
-    },
+    conversation({ id: PEER.lid, pnJid: PEER.pn }, { id: 'A1', fromMe: false, at: T0, text: 'hi' }),
+    conversation({ id: GROUP, name: 'Old subject' }, { id: 'G1', fromMe: true, at: T0 + 1, text: 'hello group' }),
   ],
 });
 const pushNames = history({ syncType: PUSH_NAME, pushnames: [{ id: PEER.pn, pushname: 'Ana (push)' }] });
@@ -172,37 +160,11 @@ describe('planner: thread names', () => {
   it('keeps the better name when a LID thread is merged into its phone-number thread, whichever was named how', () => {
     const lidOnly = history({
       syncType: RECENT,
-      conversations: [
-        {
-          id: PEER.lid,
-          messages: [
-            {
-              message: {
-                key: { remoteJid: PEER.lid, fromMe: false, id: 'L1' },
-                messageTimestamp: T0,
-                message: { conversation: 'by lid' },
-              },
-            },
-          ],
-        },
-      ],
+      conversations: [conversation({ id: PEER.lid }, { id: 'L1', fromMe: false, at: T0, text: 'by lid' })],
     });
     const pnOnly = history({
       syncType: RECENT,
-      conversations: [
-        {
-          id: PEER.pn,
-          messages: [
-            {
-              message: {
-                key: { remoteJid: PEER.pn, fromMe: false, id: 'P1' },
-                messageTimestamp: T0 + 5,
-                message: { conversation: 'by phone' },
-              },
-            },
-          ],
-        },
-      ],
+      conversations: [conversation({ id: PEER.pn }, { id: 'P1', fromMe: false, at: T0 + 5, text: 'by phone' })],
     });
     // The contact name reaches the LID thread, a (newer) push name the phone-number thread; then the mapping.
     const lidContact: EventMap = { 'contacts.upsert': [{ id: PEER.lid, name: 'Ana Saved' }] };
