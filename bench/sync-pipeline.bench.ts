@@ -11,14 +11,18 @@
  *     a network between host and Firestore adds it;
  * (b) the pipeline without Firestore: raw encoding, normalisation and planning in 2,000-message
  *     slices against a counting in-memory store;
- * (c) peak RSS importing 25,000 and 100,000 messages, each in a fresh process (`sync/rss-child.ts`);
+ * (c) peak RSS importing 25,000 and 100,000 messages, each in a fresh process (`sync/rss-child.ts`),
+ *     with its heap after a full GC once done and V8's heap limit (which sets how much garbage V8
+ *     lets pile up before a full GC: see the child);
  * (d) a live message's latency from `messages.upsert` to the commit that stored it (and to a
  *     listener of another client seeing the document) while
  *     a history import of the same account runs — under the host's write budget, and unthrottled —
  *     against the same with no import; with the event loop's delays meanwhile.
  *
  * Knobs: BENCH_SYNC_MESSAGES (20000), BENCH_SYNC_NAIVE_MESSAGES (as many), BENCH_SYNC_RTT_MS (10),
- * BENCH_SYNC_RSS_MESSAGES ("25000,100000"), BENCH_SYNC_PARTS ("a,b,c,d").
+ * BENCH_SYNC_RSS_MESSAGES ("25000,100000"), BENCH_SYNC_RSS_OLD_SPACE_MB (unset: the heap limit
+ * Node derives from this machine's memory; 1024 is what it derives on the README's 2 GiB Cloud Run
+ * instance), BENCH_SYNC_PARTS ("a,b,c,d").
  */
 import { execFile } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -47,6 +51,8 @@ import type { Emit } from './types.ts';
 const MESSAGES = Number(process.env.BENCH_SYNC_MESSAGES ?? 20_000);
 const NAIVE_MESSAGES = Number(process.env.BENCH_SYNC_NAIVE_MESSAGES ?? MESSAGES);
 const RSS_MESSAGES = (process.env.BENCH_SYNC_RSS_MESSAGES ?? '25000,100000').split(',').filter(Boolean).map(Number);
+/** The old-generation limit of the RSS children, as a host on an instance with twice that memory gets it. */
+const RSS_OLD_SPACE_MB = process.env.BENCH_SYNC_RSS_OLD_SPACE_MB;
 /** Added to every Firestore request in a second comparison with the naive writer (0 skips it). */
 const RTT_MS = Number(process.env.BENCH_SYNC_RTT_MS ?? 10);
 /** Which parts run (a: import vs naive, b: pipeline only, c: peak RSS, d: live latency). */
@@ -229,7 +235,16 @@ function pipelineOnly(history: BenchHistory, emit: Emit) {
 async function peakRss(host: string, messages: number) {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--import', 'tsx', RSS_CHILD, String(messages), `bench-rss-${messages}-${Date.now()}`],
+    [
+      // Exposes gc() only: the child collects once, after it read its peak.
+      '--expose-gc',
+      ...(RSS_OLD_SPACE_MB ? [`--max-old-space-size=${RSS_OLD_SPACE_MB}`] : []),
+      '--import',
+      'tsx',
+      RSS_CHILD,
+      String(messages),
+      `bench-rss-${messages}-${Date.now()}`,
+    ],
     {
       env: { ...process.env, FIRESTORE_EMULATOR_HOST: host },
       maxBuffer: 1 << 20,
@@ -240,6 +255,8 @@ async function peakRss(host: string, messages: number) {
     seconds: number;
     baselineRssMb: number;
     peakRssMb: number;
+    heapAfterGcMb: number;
+    heapLimitMb: number;
   };
 }
 
@@ -392,7 +409,7 @@ export default async function bench(emit: Emit): Promise<void> {
         unit: 'x',
       });
     if (PARTS.has('d')) await liveFigures(db, getFirestore(observerApp), emit, fresh);
-    const rss: { messages: number; peakRssMb: number; baselineRssMb: number; seconds: number }[] = [];
+    const rss: Awaited<ReturnType<typeof peakRss>>[] = [];
     for (const messages of PARTS.has('c') ? RSS_MESSAGES : []) {
       await fresh();
       const figures = await peakRss(backend.host, messages);
@@ -403,6 +420,8 @@ export default async function bench(emit: Emit): Promise<void> {
         unit: 'MB',
         messages: figures.messages,
         baseline_rss_mb: round(figures.baselineRssMb),
+        heap_after_gc_mb: round(figures.heapAfterGcMb),
+        heap_limit_mb: round(figures.heapLimitMb),
         seconds: round(figures.seconds),
         ...(rss.length > 1 ? { vs_smallest: round(figures.peakRssMb / rss[0]!.peakRssMb) } : {}),
       });

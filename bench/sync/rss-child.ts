@@ -7,8 +7,14 @@
  * Every notification holds the same 20 conversations (so the account does not grow new threads
  * and pairs with its size), with new message ids, each notification older than the one before.
  *
- * Usage: tsx bench/sync/rss-child.ts <messages> <accountId> (FIRESTORE_EMULATOR_HOST set).
+ * Beside the peak it prints the heap after a full GC once the import is done (what the process
+ * keeps: flat across sizes when nothing grows with the history) and V8's heap limit: the peak is
+ * mostly garbage V8 lets pile up before a full GC, up to about 4× the live heap when the limit is
+ * 2 GB or more (this machine), about 1.6× at 1 GB (what Node derives on a 2 GiB instance).
+ *
+ * Usage: node --expose-gc --import tsx bench/sync/rss-child.ts <messages> <accountId> (FIRESTORE_EMULATOR_HOST set).
  */
+import { getHeapStatistics } from 'node:v8';
 
 import type { proto } from '@whiskeysockets/baileys';
 import { initializeApp } from 'firebase-admin/app';
@@ -47,12 +53,18 @@ for (let k = 0; k * PER_CHUNK < messages; k++) {
   await ingest.historySyncs([{ ...chunk!, chunkOrder: k }]);
 }
 const summary = await ingest.finish();
+const seconds = (Date.now() - started) / 1000;
+const peakRssMb = process.resourceUsage().maxRSS / 1024;
+// Only now: a forced GC during the import would lower the peak it measures.
+(globalThis as { gc?: () => void }).gc?.();
 process.stdout.write(
   `${JSON.stringify({
     messages: summary.historyMessages,
-    seconds: (Date.now() - started) / 1000,
+    seconds,
     baselineRssMb: baselineRss / 2 ** 20,
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    peakRssMb,
+    heapAfterGcMb: process.memoryUsage().heapUsed / 2 ** 20,
+    heapLimitMb: getHeapStatistics().heap_size_limit / 2 ** 20,
   })}\n`,
 );
 process.exit(0);
