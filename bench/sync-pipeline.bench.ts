@@ -20,9 +20,9 @@
  *     against the same with no import; with the event loop's delays meanwhile.
  *
  * Knobs: BENCH_SYNC_MESSAGES (20000), BENCH_SYNC_NAIVE_MESSAGES (as many), BENCH_SYNC_RTT_MS (10),
- * BENCH_SYNC_RSS_MESSAGES ("25000,100000"), BENCH_SYNC_RSS_OLD_SPACE_MB (unset: the heap limit
- * Node derives from this machine's memory; 1024 is what it derives on the README's 2 GiB Cloud Run
- * instance), BENCH_SYNC_PARTS ("a,b,c,d").
+ * BENCH_SYNC_RSS_MESSAGES ("25000,100000"), BENCH_SYNC_RSS_OLD_SPACE_MB (unset: the host's own
+ * heap limit, the Dockerfile's NODE_OPTIONS; "default": the limit Node derives from this machine's
+ * memory — 4 GiB here), BENCH_SYNC_PARTS ("a,b,c,d").
  */
 import { execFile } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -31,6 +31,7 @@ import { promisify } from 'node:util';
 import { processHistoryMessage, proto, type WAMessage } from '@whiskeysockets/baileys';
 import { deleteApp, initializeApp } from 'firebase-admin/app';
 import { type Firestore, getFirestore } from 'firebase-admin/firestore';
+import { hostNodeOptions } from '../scripts/lib/dockerfile.ts';
 import { DEMO_PROJECT, startFirestoreBackend } from '../scripts/lib/firestore-backend.ts';
 import { threadDocId } from '../shared/src/ids.ts';
 import { normalizeBaileysEvents } from '../shared/src/normalize/index.ts';
@@ -51,8 +52,13 @@ import type { Emit } from './types.ts';
 const MESSAGES = Number(process.env.BENCH_SYNC_MESSAGES ?? 20_000);
 const NAIVE_MESSAGES = Number(process.env.BENCH_SYNC_NAIVE_MESSAGES ?? MESSAGES);
 const RSS_MESSAGES = (process.env.BENCH_SYNC_RSS_MESSAGES ?? '25000,100000').split(',').filter(Boolean).map(Number);
-/** The old-generation limit of the RSS children, as a host on an instance with twice that memory gets it. */
-const RSS_OLD_SPACE_MB = process.env.BENCH_SYNC_RSS_OLD_SPACE_MB;
+/** The RSS children's heap flags: the host's (its container's NODE_OPTIONS), a given old-generation limit, or Node's default. */
+const RSS_HEAP_FLAGS = ((mb = process.env.BENCH_SYNC_RSS_OLD_SPACE_MB) =>
+  mb === undefined
+    ? hostNodeOptions().split(' ').filter(Boolean)
+    : mb === 'default'
+      ? []
+      : [`--max-old-space-size=${mb}`])();
 /** Added to every Firestore request in a second comparison with the naive writer (0 skips it). */
 const RTT_MS = Number(process.env.BENCH_SYNC_RTT_MS ?? 10);
 /** Which parts run (a: import vs naive, b: pipeline only, c: peak RSS, d: live latency). */
@@ -238,7 +244,7 @@ async function peakRss(host: string, messages: number) {
     [
       // Exposes gc() only: the child collects once, after it read its peak.
       '--expose-gc',
-      ...(RSS_OLD_SPACE_MB ? [`--max-old-space-size=${RSS_OLD_SPACE_MB}`] : []),
+      ...RSS_HEAP_FLAGS,
       '--import',
       'tsx',
       RSS_CHILD,
@@ -422,6 +428,7 @@ export default async function bench(emit: Emit): Promise<void> {
         baseline_rss_mb: round(figures.baselineRssMb),
         heap_after_gc_mb: round(figures.heapAfterGcMb),
         heap_limit_mb: round(figures.heapLimitMb),
+        heap_flags: RSS_HEAP_FLAGS.join(' ') || 'default',
         seconds: round(figures.seconds),
         ...(rss.length > 1 ? { vs_smallest: round(figures.peakRssMb / rss[0]!.peakRssMb) } : {}),
       });

@@ -11,24 +11,9 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { dockerCommand as command, dockerEnv, dockerStages as stages } from '../../scripts/lib/dockerfile.ts';
 import { REPO_ROOT } from '../../scripts/lib/firebase-emulators.ts';
 import { firestoreHost } from '../support/firestore.ts';
-
-interface Stage {
-  from: string;
-  lines: string[];
-}
-
-function stages(dockerfile: string): Stage[] {
-  const out: Stage[] = [];
-  for (const raw of dockerfile.split('\n')) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) continue;
-    if (line.startsWith('FROM ')) out.push({ from: line.slice(5).trim(), lines: [] });
-    else out.at(-1)?.lines.push(line);
-  }
-  return out;
-}
 
 /** Whether `.dockerignore` keeps `path` out of the build context (its `*`, `**` and directory rules). */
 function ignoredByDockerignore(path: string, patterns: string[]): boolean {
@@ -71,10 +56,8 @@ describe('socket-host container (Dockerfile, replayed without Docker)', function
       runtime.lines.some((l) => l.startsWith('COPY') && l.includes('package-lock.json')),
       'lockfile copied',
     );
-    assert.deepEqual(
-      runtime.lines.find((l) => l.startsWith('CMD ')),
-      'CMD ["node", "socket-host/dist/main.js"]',
-    );
+    assert.deepEqual(command(runtime), ['node', 'socket-host/dist/main.js']);
+    assert.match(dockerEnv(runtime).NODE_OPTIONS ?? '', /^--max-old-space-size=\d+$/, 'a heap limit of its own');
   });
 
   it('copies nothing that .dockerignore leaves out of the build context', () => {
@@ -126,11 +109,13 @@ describe('socket-host container (Dockerfile, replayed without Docker)', function
       assert.equal(existsSync(join(dir, 'node_modules', devOnly)), false, `${devOnly} not installed`);
     }
 
-    const child = spawn(process.execPath, ['socket-host/dist/main.js'], {
+    const [node, ...args] = command(runtime);
+    assert.equal(node, 'node');
+    const child = spawn(process.execPath, args, {
       cwd: dir,
       env: {
         PATH: process.env.PATH,
-        NODE_ENV: 'production',
+        ...dockerEnv(runtime),
         PORT: '0',
         HOST_ID: 'container-1',
         FIRESTORE_EMULATOR_HOST: firestoreHost(),
