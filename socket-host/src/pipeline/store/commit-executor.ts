@@ -123,13 +123,18 @@ export class CommitExecutor {
     let response: (() => CommitResponseLike | undefined) | undefined;
     const written: Array<{ path: string; data: WrittenDoc | undefined }> = [];
     try {
-      await fence.run((tx) => {
-        response = captureCommit(tx);
-        written.length = 0;
-        for (const op of commit.ops) this.#apply(tx, op, versions, written);
-        // After the commit's own writes: the response's write results keep their indexes.
-        alongside?.(tx);
-      });
+      await fence.run(
+        (tx) => {
+          response = captureCommit(tx);
+          written.length = 0;
+          for (const op of commit.ops) this.#apply(tx, op, versions, written);
+          // After the commit's own writes: the response's write results keep their indexes.
+          alongside?.(tx);
+          // Only staged writes: built while the lease is read (behind another commit holding it, often).
+        },
+        [],
+        { stageWhileChecking: true },
+      );
     } catch (err) {
       if (isStaleWrite(err)) throw new StaleWriteError(commitPaths(commit), err);
       throw err;
