@@ -180,28 +180,27 @@ export class FirestoreReader {
         }),
       );
     }
-    await Promise.all([
-      this.#getMessages(messages, docs, versions).then(() => this.#getDocs(docs, versions)),
-      ...queries,
-    ]);
+    // A thread with too few of them to probe is read by id with the rest, not after the probes.
+    for (const [threadId, wanted] of messages) {
+      if (wanted.size >= PROBE_FROM) continue;
+      for (const [path, add] of wanted) docs.set(path, add);
+      messages.delete(threadId);
+    }
+    await Promise.all([this.#getDocs(docs, versions), this.#getProbed(messages, versions), ...queries]);
   }
 
   /**
-   * Uncached messages, by thread: those of a thread with several of them are answered "absent"
-   * when a probe finds the thread empty; the others join `docs` (read by id).
+   * Uncached messages of threads with several of them: "absent" for those of a thread a probe
+   * finds empty, read by id for the others.
    */
-  async #getMessages(
-    byThread: Map<string, Map<string, (entry: VersionedDoc) => void>>,
-    docs: Map<string, (entry: VersionedDoc) => void>,
-    versions: Versions,
-  ): Promise<void> {
-    const probed = [...byThread].filter(([, wanted]) => wanted.size >= PROBE_FROM);
-    const empty = await Promise.all(probed.map(([threadId]) => this.#isEmpty(threadId)));
-    const absentIn = new Set(probed.filter((_, i) => empty[i]).map(([threadId]) => threadId));
-    for (const [threadId, wanted] of byThread) {
+  async #getProbed(byThread: Map<string, Map<string, (entry: VersionedDoc) => void>>, versions: Versions) {
+    const threads = [...byThread];
+    const empty = await Promise.all(threads.map(([threadId]) => this.#isEmpty(threadId)));
+    const byId = new Map<string, (entry: VersionedDoc) => void>();
+    for (const [i, [, wanted]] of threads.entries()) {
       for (const [path, add] of wanted) {
-        if (!absentIn.has(threadId)) {
-          docs.set(path, add);
+        if (!empty[i]) {
+          byId.set(path, add);
           continue;
         }
         const absent: VersionedDoc = { data: undefined, version: null };
@@ -210,6 +209,7 @@ export class FirestoreReader {
         add(absent);
       }
     }
+    await this.#getDocs(byId, versions);
   }
 
   /** Whether the thread has no message (one `limit(1)` query of no fields); remembers one that has. */
