@@ -20,7 +20,19 @@ export interface Fence {
   run<T>(
     write: (tx: Transaction, snapshots: DocumentSnapshot[]) => Promise<T> | T,
     read?: readonly DocumentReference[],
+    options?: FenceRunOptions,
   ): Promise<T>;
+}
+
+export interface FenceRunOptions {
+  /**
+   * `write` only stages writes on the transaction (no reads, nothing outside it that needs the
+   * lease), so it may run while the lease is still being read: a large commit's writes are built
+   * during that round trip — and, behind another transaction holding the lease document, during
+   * that one's commit — instead of after it. A moved lease still fails the transaction before
+   * anything it staged is sent. Without `read` only; a fence may ignore it.
+   */
+  stageWhileChecking?: boolean;
 }
 
 /** The lease fields a fence compares. */
@@ -43,10 +55,9 @@ export function leaseFence(
   return {
     accountId,
     epoch,
-    run: (write, read = []) => {
+    run: (write, read = [], options = {}) => {
       if (!stillValid()) return Promise.reject(new LeaseLostError(accountId, epoch, 'lease no longer valid locally'));
-      return db.runTransaction(async (tx) => {
-        const [lease, ...snapshots] = await tx.getAll(ref, ...read);
+      const check = (lease: DocumentSnapshot | undefined) => {
         const head = lease!.data() as LeaseHeadFields | undefined;
         if (head?.holder !== holder || head.epoch !== epoch) {
           const err = new LeaseLostError(
@@ -57,10 +68,39 @@ export function leaseFence(
           onLost(err);
           throw err;
         }
+      };
+      return db.runTransaction(async (tx) => {
+        // Issued before any write is staged: Firestore transactions read first.
+        const reading = tx.getAll(ref, ...read);
+        if (options.stageWhileChecking && read.length === 0) return stagedWhileChecking(tx, write, reading, check);
+        const [lease, ...snapshots] = await reading;
+        check(lease);
         return write(tx, snapshots);
       });
     },
   };
+}
+
+/**
+ * `write` run at once, while `reading` (the lease) is in flight; the lease is checked before
+ * `write`'s result (or failure) counts, so a moved lease wins over anything `write` did or threw.
+ */
+async function stagedWhileChecking<T>(
+  tx: Transaction,
+  write: (tx: Transaction, snapshots: DocumentSnapshot[]) => Promise<T> | T,
+  reading: Promise<DocumentSnapshot[]>,
+  check: (lease: DocumentSnapshot | undefined) => void,
+): Promise<T> {
+  let staged: Promise<T>;
+  try {
+    staged = Promise.resolve(write(tx, []));
+  } catch (err) {
+    staged = Promise.reject(err);
+  }
+  staged.catch(() => {}); // settled below, after the lease check
+  const [lease] = await reading;
+  check(lease);
+  return staged;
 }
 
 /** A plain transaction, for tools and tests that run outside any lease. */

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { clearFirestore, requires, testDb } from '../../../test/support/firestore.ts';
+import { leaseFence } from '../../src/accounts/fence.ts';
 import { LeaseStore } from '../../src/accounts/lease.ts';
 import { LeaseLostError } from '../../src/accounts/lease-errors.ts';
 import { leaseStores as hosts, LEASE_TTL as TTL } from '../support/leases.ts';
@@ -60,5 +61,52 @@ describe('fenced writes', () => {
       LeaseLostError,
     );
     assert.equal((await ref.get()).get('v'), 'epoch 2');
+  });
+
+  it('stages writes while the lease is read when asked to, and still lands nothing once the lease moved', async function () {
+    requires(this, 'isolatedTransactions');
+    let now = 1_000_000;
+    const [a, b] = hosts(2, () => now);
+    const held = (await a!.claim('acc', undefined))!;
+    const fence = a!.fence(held);
+    const ref = testDb().doc('accounts/acc');
+    await ref.set({ v: 'initial' });
+    // Checked in the transaction only (no local deadline), as the commit executor's fence is checked.
+    const direct = leaseFence(testDb(), 'acc', 'host-0', held.epoch);
+    // Another commit holds the lease document (it read it) for 400 ms: this one's lease read waits.
+    const blocker = direct.run(() => sleep(400));
+    await sleep(50);
+    const started = performance.now();
+    let stagedAfterMs = Number.NaN;
+    await fence.run(
+      (tx) => {
+        stagedAfterMs = performance.now() - started;
+        tx.set(ref, { v: 'staged' });
+      },
+      [],
+      { stageWhileChecking: true },
+    );
+    await blocker;
+    assert.ok(stagedAfterMs < 200, `staged ${stagedAfterMs} ms in, not after the lease read (≥ 350 ms)`);
+    assert.equal((await ref.get()).get('v'), 'staged');
+
+    now += TTL + 1;
+    await b!.claim('acc', await b!.read('acc'));
+    // A moved lease wins over what was staged, and over a failure of the staging itself.
+    await assert.rejects(
+      direct.run((tx) => tx.set(ref, { v: 'stale owner' }), [], { stageWhileChecking: true }),
+      LeaseLostError,
+    );
+    await assert.rejects(
+      direct.run(
+        () => {
+          throw new Error('staging failed');
+        },
+        [],
+        { stageWhileChecking: true },
+      ),
+      LeaseLostError,
+    );
+    assert.equal((await ref.get()).get('v'), 'staged');
   });
 });

@@ -21,7 +21,9 @@
  * document written, so they cannot check a lease without writing it on every commit (which would
  * serialise all commits on one document, 1 write/s, and fight the renewals); a transaction read
  * can. Firestore serialises the transaction against the new owner's takeover write, so a host
- * whose lease moved lands nothing.
+ * whose lease moved lands nothing. The commit's writes are staged while that read is in flight
+ * (`stageWhileChecking`): building 500 writes then overlaps the round trip — or the commit ahead
+ * of it, when another transaction holds the lease document — instead of following it.
  *
  * The update times of the written documents (needed as the next preconditions) come from the
  * commit response. firebase-admin does not return it from a transaction, so `captureCommit`
@@ -123,13 +125,18 @@ export class CommitExecutor {
     let response: (() => CommitResponseLike | undefined) | undefined;
     const written: Array<{ path: string; data: WrittenDoc | undefined }> = [];
     try {
-      await fence.run((tx) => {
-        response = captureCommit(tx);
-        written.length = 0;
-        for (const op of commit.ops) this.#apply(tx, op, versions, written);
-        // After the commit's own writes: the response's write results keep their indexes.
-        alongside?.(tx);
-      });
+      await fence.run(
+        (tx) => {
+          response = captureCommit(tx);
+          written.length = 0;
+          for (const op of commit.ops) this.#apply(tx, op, versions, written);
+          // After the commit's own writes: the response's write results keep their indexes.
+          alongside?.(tx);
+          // Only staged writes: built while the lease is read (behind another commit holding it, often).
+        },
+        [],
+        { stageWhileChecking: true },
+      );
     } catch (err) {
       if (isStaleWrite(err)) throw new StaleWriteError(commitPaths(commit), err);
       throw err;
