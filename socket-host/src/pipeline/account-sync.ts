@@ -22,9 +22,9 @@ import { isLeaseLost } from '../accounts/lease-errors.ts';
 import type { Logger } from '../log.ts';
 import type { AccountEventSink, AccountIdentity, BaileysEventBatch, EventMeta, PipelineSocket } from './consumer.ts';
 import { contentsToKeep, createsPollOrEvent } from './content-policy.ts';
-import { type HistoryItem, HistoryLane } from './history/history-lane.ts';
+import { type ChunkLanding, type HistoryItem, HistoryLane } from './history/history-lane.ts';
 import { refileMergedRevokes } from './history/merged-revokes.ts';
-import { type ChunkDone, HistoryProgress } from './history/progress.ts';
+import { type ChunkDone, HistoryProgress, type RiddenProgress } from './history/progress.ts';
 import type { HistorySet, RawHistory } from './history/raw-codec.ts';
 import { RawHistoryStore } from './history/raw-store.ts';
 import { historySlices } from './history/slices.ts';
@@ -32,7 +32,7 @@ import { LiveLane } from './live/live-lane.ts';
 import type { MessageContentStore } from './message-content.ts';
 import { pollVoteDecrypter } from './poll-votes.ts';
 import type { AlongsideWrite } from './store/commit-executor.ts';
-import { AccountWriter, type WriterCounters, type WriterOptions } from './writer/account-writer.ts';
+import { AccountWriter, type WriterCounters, type WriterOptions, WriteStoppedError } from './writer/account-writer.ts';
 import { withRetry } from './writer/retry.ts';
 import type { WriteBudget } from './writer/write-budget.ts';
 
@@ -116,6 +116,14 @@ function isLid(jid: string | null | undefined): jid is string {
   return typeof jid === 'string' && (jid.endsWith('@lid') || jid.endsWith('@hosted.lid'));
 }
 
+/** `promise` settled, its outcome dropped: what the next history write waits for. */
+function settled(promise: Promise<unknown>): Promise<void> {
+  return promise.then(
+    () => undefined,
+    () => undefined,
+  );
+}
+
 export class AccountSync implements AccountEventSink {
   readonly options: SyncOptions;
   readonly writer: AccountWriter;
@@ -128,6 +136,10 @@ export class AccountSync implements AccountEventSink {
   readonly #background = new Set<Promise<unknown>>();
   #historyChunks = 0;
   #historyMessages = 0;
+  /** The last history write under way (settled: never rejects); the next slice's commits follow it. */
+  #historyTail: Promise<unknown> = Promise.resolve();
+  /** Chunks whose writes are under way (at most two: one committing, the next one planning). */
+  #chunksImporting = 0;
   #closed = false;
   /** A socket of this ownership reached `open` (see `importAfterConnect`). */
   #online = false;
@@ -355,9 +367,16 @@ export class AccountSync implements AccountEventSink {
     return historySlices(events, this.options.historyMessagesPerPlan);
   }
 
-  async #importChunk(item: HistoryItem, stillOpen: () => boolean): Promise<void> {
+  /**
+   * Imports one chunk, slice by slice, each slice planned while the one before commits (`write`'s
+   * `after`) — the first while the previous chunk's last slice commits — so planning and Firestore
+   * work at the same time, and the commits still land in order: the chunk's `done` (in its last
+   * commit) after all its documents, and after the chunk before it. Returns once its last slice is
+   * under way, with the promise of that slice landing (`HistoryLane` awaits it).
+   */
+  async #importChunk(item: HistoryItem, stillOpen: () => boolean): Promise<ChunkLanding | undefined> {
     const self = await this.#identity(stillOpen);
-    if (!self) return;
+    if (!self) return undefined;
     const { events, chunk } = await this.#prepareChunk(item, self);
     const progress = this.progress.rideAlong(chunk);
     // The chunk's "done" (and its progress, when due) land in its last commit: all or nothing
@@ -367,20 +386,45 @@ export class AccountSync implements AccountEventSink {
       progress.write(tx);
     };
     const slices = this.#slices(events);
+    if (slices.length === 0) slices.push([]);
+    this.#chunksImporting += 1;
+    let previous: Promise<unknown> = this.#historyTail;
+    let latest = previous;
     try {
       for (const [i, slice] of slices.entries()) {
-        if (!stillOpen()) return;
-        await this.writer.write(slice, 'history', stillOpen, i === slices.length - 1 ? done : undefined);
-        // Counted per slice, so a tool's progress moves within a large chunk.
-        this.#historyMessages += slice.filter((e) => e.kind === 'message').length;
+        if (!stillOpen()) throw new WriteStoppedError(this.writer.accountId, 'the account was let go');
+        const last = i === slices.length - 1;
+        const write = this.writer
+          .write(slice, 'history', stillOpen, last ? done : undefined, previous)
+          // Counted per slice, so a tool's progress moves within a large chunk.
+          .then(() => {
+            this.#historyMessages += slice.filter((e) => e.kind === 'message').length;
+          });
+        write.catch(() => undefined); // awaited below or by the lane; a failure is theirs to report
+        latest = write;
+        // At most one slice planned ahead: wait for the one before while this one plans.
+        await previous;
+        previous = write;
       }
-      if (slices.length === 0) await this.writer.write([], 'history', stillOpen, done);
-      this.#historyChunks += 1;
-      // With chunks still queued, a state not carried waits for the next one's last commit.
-      this.progress.chunkDone(chunk, progress, this.#history.waiting > 0);
-    } finally {
-      this.progress.settle(progress);
+    } catch (err) {
+      this.#historyTail = settled(latest);
+      this.#chunksLanded(progress);
+      throw err;
     }
+    const landed = previous.then(() => {
+      this.#historyChunks += 1;
+      // With chunks still queued (or the next one under way), a state not carried waits for the next one's last commit.
+      this.progress.chunkDone(chunk, progress, this.#history.waiting > 0 || this.#chunksImporting > 1);
+    });
+    const finished = landed.finally(() => this.#chunksLanded(progress));
+    this.#historyTail = settled(finished);
+    return { landed: finished };
+  }
+
+  /** A chunk's writes are over, landed or not. */
+  #chunksLanded(progress: RiddenProgress): void {
+    this.#chunksImporting -= 1;
+    this.progress.settle(progress);
   }
 
   /**

@@ -15,7 +15,13 @@ import { testDb } from '../../../test/support/firestore.ts';
 import { createLogger } from '../../src/log.ts';
 import { rawHistoryPaths } from '../../src/pipeline/history/raw-store.ts';
 import { accountDocs, modelDocs } from '../support/account-docs.ts';
-import { type GeneratedThread, generateHistory, historyMaps, recentHistoryOf } from '../support/history-gen.ts';
+import {
+  chunked,
+  type GeneratedThread,
+  generateHistory,
+  historyMaps,
+  recentHistoryOf,
+} from '../support/history-gen.ts';
 import { feed, openSync } from '../support/sync.ts';
 
 const NOW = (T + 3600) * 1000;
@@ -172,6 +178,44 @@ describe('account pipeline (sink)', function () {
     assert.deepEqual(stored.docs.map((d) => d.get('name')).sort(), threads.map((t) => t.name).sort());
     const names = await testDb().collection(paths.names(sync.writer.accountId)).get();
     assert.equal(names.size, 0);
+  });
+
+  it('plans each history slice while the one before it commits, and lands them in order', async () => {
+    const threads = generateHistory({ seed: 'overlap', dms: 4, groups: 2, messagesPerThread: 12, endS: T });
+    const sync = await openSync({ now: NOW, options: { historyMessagesPerPlan: 12 } });
+    const write = sync.writer.write.bind(sync.writer);
+    const timeline: string[] = [];
+    let n = 0;
+    sync.writer.write = (events, lane, ...rest) => {
+      if (lane !== 'history') return write(events, lane, ...rest);
+      const i = n++;
+      timeline.push(`start ${i}`);
+      return write(events, lane, ...rest).finally(() => timeline.push(`end ${i}`));
+    };
+    await feed(sync, historyMaps(chunked(threads, 2)), NOW);
+    await sync.drain();
+    const starts = timeline.filter((e) => e.startsWith('start')).length;
+    assert.ok(starts >= 6, timeline.join(', '));
+    const ends = timeline.filter((e) => e.startsWith('end')).map((e) => Number(e.slice(4)));
+    assert.deepEqual(
+      ends,
+      [...ends].sort((a, b) => a - b),
+      'landed in order',
+    );
+    const overlapped = ends.filter(
+      (i) =>
+        timeline.indexOf(`start ${i + 1}`) >= 0 && timeline.indexOf(`start ${i + 1}`) < timeline.indexOf(`end ${i}`),
+    );
+    assert.ok(
+      overlapped.length >= starts - 2,
+      `the next slice planned while this one committed: ${timeline.join(', ')}`,
+    );
+    const model = new InMemoryStore(sync.writer.accountId);
+    for (const map of historyMaps(chunked(threads, 2)))
+      planAndApply(model, eventsOf([map], { receivedAt: NOW }), { receivedAt: NOW, now: NOW });
+    assert.deepEqual(await accountDocs(testDb(), sync.writer.accountId), modelDocs(model));
+    assert.deepEqual(await sync.raw.pending(), [], 'every chunk marked done');
+    await sync.close('test');
   });
 
   it('plans history in a dry run, logs what it would write, and writes none of it', async () => {

@@ -31,6 +31,7 @@ describe('lanes: live before history, bounded memory', function () {
       async (item) => {
         await blocked;
         imported.push(item.ref.id);
+        return undefined;
       },
       2,
       createLogger('silent'),
@@ -49,6 +50,34 @@ describe('lanes: live before history, bounded memory', function () {
       imported,
       items.map((i) => i.ref.id),
     );
+  });
+
+  it("imports a chunk pushed while the last chunk's writes are still landing", async () => {
+    const landing: Array<() => void> = [];
+    const imported: string[] = [];
+    const lane = new HistoryLane(
+      async (item) => {
+        imported.push(item.ref.id);
+        // Returns as soon as its last writes are under way, as the account pipeline does.
+        return { landed: new Promise<void>((resolve) => landing.push(resolve)) };
+      },
+      2,
+      createLogger('silent'),
+    );
+    const item = (id: string): HistoryItem => ({
+      ref: { id, receivedAt: 0, state: 'pending', syncType: 3, messages: 1, parts: 0, bytes: 1 },
+    });
+    lane.push(item('c0'));
+    // Let the lane find its queue empty and wait for c0's writes; c1 comes now.
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    lane.push(item('c1'));
+    landing[0]!();
+    for (const until = Date.now() + 2_000; landing.length < 2 && Date.now() < until; )
+      await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(imported, ['c0', 'c1'], 'c1 imported after c0 landed');
+    landing[1]!();
+    await lane.idle();
+    assert.deepEqual(imported, ['c0', 'c1']);
   });
 
   it('stores a live message while a throttled import of the same account still runs', async () => {

@@ -19,7 +19,16 @@ export interface HistoryItem {
   raw?: RawHistory;
 }
 
-export type ImportChunk = (item: HistoryItem, stillOpen: () => boolean) => Promise<void>;
+/** A chunk whose last writes are still landing while the next chunk is planned. */
+export interface ChunkLanding {
+  landed: Promise<void>;
+}
+
+/**
+ * Imports one chunk. It may return before the chunk's last writes landed (with their promise), so
+ * that the next chunk is planned meanwhile; the lane reports a failure of either part.
+ */
+export type ImportChunk = (item: HistoryItem, stillOpen: () => boolean) => Promise<ChunkLanding | undefined>;
 
 export class HistoryLane {
   readonly #queue: HistoryItem[] = [];
@@ -60,14 +69,28 @@ export class HistoryLane {
   }
 
   async #drain(): Promise<void> {
-    for (let item = this.#queue.shift(); item && !this.#closed; item = this.#queue.shift()) {
+    let landing: Promise<void> = Promise.resolve();
+    for (;;) {
+      const item = this.#closed ? undefined : this.#queue.shift();
+      if (!item) {
+        // The last chunk's writes (each earlier chunk's landed before the next one's commits);
+        // a chunk pushed meanwhile found the lane running, so it is this loop's to import.
+        await landing;
+        if (this.#closed || this.#queue.length === 0) return;
+        continue;
+      }
       try {
-        await this.importChunk(item, () => !this.#closed);
+        const started = await this.importChunk(item, () => !this.#closed);
+        if (started) landing = started.landed.catch((err) => this.#failed(item, err));
       } catch (err) {
-        // Left pending in the raw store: the next claim of the account replays it.
-        if (this.#closed || isLeaseLost(err)) this.log.info({ chunk: item.ref.id }, 'history chunk left for a replay');
-        else this.log.error({ err, chunk: item.ref.id }, 'history chunk import failed; left for a replay');
+        this.#failed(item, err);
       }
     }
+  }
+
+  /** Left pending in the raw store: the next claim of the account replays it. */
+  #failed(item: HistoryItem, err: unknown): void {
+    if (this.#closed || isLeaseLost(err)) this.log.info({ chunk: item.ref.id }, 'history chunk left for a replay');
+    else this.log.error({ err, chunk: item.ref.id }, 'history chunk import failed; left for a replay');
   }
 }

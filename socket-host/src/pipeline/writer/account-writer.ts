@@ -356,8 +356,15 @@ export class AccountWriter {
      * (all or nothing with it); in a fenced transaction of their own when the plan writes nothing.
      */
     alongside?: AlongsideWrite,
+    /**
+     * A write this one must land after (history: the slice before it). This one is planned at
+     * once, while that one commits, and commits only once it landed — planned again if it landed
+     * something this plan read; nothing is committed when it failed (`WriteStoppedError`).
+     */
+    after?: Promise<unknown>,
   ): Promise<PlanStats | undefined> {
     if (events.length === 0) {
+      await this.#landedFirst(after);
       if (alongside) await this.#alone(alongside);
       return undefined;
     }
@@ -371,11 +378,13 @@ export class AccountWriter {
       const beside = lane === 'live' && attempt === 1 ? this.#gate.tryBeside() : undefined;
       besideBefore = beside !== undefined;
       const holdGate = !beside && (lane === 'live' || attempt > OPTIMISTIC_REPLANS);
+      // Never wait for the write before while holding the gate: its commits need it.
+      if (holdGate) await this.#landedFirst(after);
       const release = holdGate ? await this.#gate.acquire(lane) : undefined;
       const gateMs = Date.now() - startedAt;
       try {
         const mode: PlanMode = release ? 'holding' : beside ? 'beside' : 'optimistic';
-        const done = await this.#planAndCommit(events, lane, mode, keepGoing, alongside);
+        const done = await this.#planAndCommit(events, lane, mode, keepGoing, alongside, after);
         if (!done && besideBefore) this.counters.besideFallbacks += 1;
         if (done) {
           const ms = Date.now() - startedAt;
@@ -443,6 +452,7 @@ export class AccountWriter {
     mode: PlanMode,
     keepGoing: () => boolean,
     alongside: AlongsideWrite | undefined,
+    after: Promise<unknown> | undefined,
   ): Promise<PlanStats | undefined> {
     const self = this.#deps.self();
     if (!self) throw new NotPairedError(this.accountId);
@@ -456,6 +466,8 @@ export class AccountWriter {
     }
     try {
       const plan = await this.#plan(events, self, versions, watch);
+      // Planned while the write before it committed; its commits, which the watch saw land, follow.
+      await this.#landedFirst(after);
       // Pairs change how every other plan keys its documents: learned holding the gate, not beside.
       if (mode === 'beside' && plan.commits.some(learnsPairs)) return undefined;
       const last = plan.commits.at(-1);
@@ -490,6 +502,16 @@ export class AccountWriter {
       return plan.stats;
     } finally {
       if (watch) this.#watches.delete(watch);
+    }
+  }
+
+  /** Waits for the write this one follows (`write`'s `after`); throws when it failed. */
+  async #landedFirst(after: Promise<unknown> | undefined): Promise<void> {
+    if (!after) return;
+    try {
+      await after;
+    } catch {
+      throw new WriteStoppedError(this.accountId, 'the write it follows failed');
     }
   }
 

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { InMemoryStore, type PlannerEvent, paths, threadDocId } from '@wasync/shared';
 import { proto } from '@whiskeysockets/baileys';
 import { PEER } from '../../../../shared/test/fixtures/wa-messages.ts';
@@ -16,7 +17,7 @@ import { type Fence, leaseFence, unfenced } from '../../../src/accounts/fence.ts
 import { LeaseStore } from '../../../src/accounts/lease.ts';
 import { isLeaseLost } from '../../../src/accounts/lease-errors.ts';
 import { createLogger } from '../../../src/log.ts';
-import { AccountWriter } from '../../../src/pipeline/writer/account-writer.ts';
+import { AccountWriter, WriteStoppedError } from '../../../src/pipeline/writer/account-writer.ts';
 import { accountDocs, modelDocs } from '../../support/account-docs.ts';
 import { faultyFence, seededRandom } from '../../support/faults.ts';
 import { chunked, generateHistory, historyMaps } from '../../support/history-gen.ts';
@@ -440,5 +441,35 @@ describe('account writer (Firestore)', function () {
     assert.equal((await marker.get()).get('n'), 2);
     const second = paths.message(accountId, threadDocId(PEER.pn), 'me~3EB0AB0000000000000002');
     assert.equal((await db.doc(second).get()).exists, false);
+  });
+
+  it('plans a write that follows another at once, and commits it only once that one landed (nothing when it failed)', async () => {
+    const db = testDb();
+    const accountId = `after-${randomUUID()}`;
+    const writer = await openWriter(accountId);
+    let land!: () => void;
+    const before = new Promise<void>((resolve) => {
+      land = resolve;
+    });
+    const following = writer.write(await liveDm('3EB0AC0000000000000001', T), 'history', undefined, undefined, before);
+    for (let waited = 0; writer.counters.plans === 0 && waited < 5_000; waited += 10) await sleep(10);
+    await sleep(100);
+    assert.equal(writer.counters.plans, 1, 'planned while the write before it had not landed');
+    assert.equal(writer.counters.commits, 0, 'nothing committed before it');
+    assert.equal((await accountDocs(db, accountId)).size, 0);
+    land();
+    await following;
+    assert.ok((await accountDocs(db, accountId)).size > 0);
+
+    const failed = Promise.reject(new Error('the slice before failed (injected)'));
+    failed.catch(() => undefined);
+    const commits = writer.counters.commits;
+    await assert.rejects(
+      writer.write(await liveDm('3EB0AC0000000000000002', T + 1), 'history', undefined, undefined, failed),
+      WriteStoppedError,
+    );
+    assert.equal(writer.counters.commits, commits);
+    const path = paths.message(accountId, threadDocId(PEER.pn), `${PEER.pn}~3EB0AC0000000000000002`);
+    assert.equal((await db.doc(path).get()).exists, false);
   });
 });
