@@ -186,6 +186,11 @@ class ReadWatch {
     }
   }
 
+  /** Documents the plan read that another plan landed (pairs aside: they are not read, they are known). */
+  readAndLanded(): string[] {
+    return [...this.landed].filter((path) => this.versions.has(path) && kindOfPath(path) !== 'lidPnPair');
+  }
+
   get stale(): boolean {
     for (const jid of this.referencing) if (this.landedUnresolved.has(jid)) return true;
     for (const path of this.landed) {
@@ -209,22 +214,27 @@ function isBarrier(commit: Commit): boolean {
   return commit.ops.some((op) => op.kind === 'thread' || op.kind === 'lidPnPair');
 }
 
-/** Consecutive commits that may run at once: disjoint documents, no barrier except alone. */
-function commitGroups(commits: readonly Commit[], concurrency: number): Commit[][] {
+/**
+ * Consecutive commits that may run at once: disjoint documents, no barrier except alone. The
+ * commit that carries the caller's own writes (`alone`: a history chunk's `done` mark) is a
+ * barrier too: they must not land while another commit of the plan may still fail.
+ */
+function commitGroups(commits: readonly Commit[], concurrency: number, alone?: Commit | false): Commit[][] {
   const groups: Commit[][] = [];
   let group: Commit[] = [];
   let seen = new Set<string>();
+  const barrier = (commit: Commit) => commit === alone || isBarrier(commit);
   for (const commit of commits) {
     const touched = commitPaths(commit);
     const overlaps = touched.some((path) => seen.has(path));
-    if (group.length > 0 && (isBarrier(commit) || overlaps || group.length >= concurrency)) {
+    if (group.length > 0 && (barrier(commit) || overlaps || group.length >= concurrency)) {
       groups.push(group);
       group = [];
       seen = new Set();
     }
     group.push(commit);
     for (const path of touched) seen.add(path);
-    if (isBarrier(commit)) {
+    if (barrier(commit)) {
       groups.push(group);
       group = [];
       seen = new Set();
@@ -472,7 +482,7 @@ export class AccountWriter {
       if (mode === 'beside' && plan.commits.some(learnsPairs)) return undefined;
       const last = plan.commits.at(-1);
       if (alongside && !last) await this.#alone(alongside);
-      for (const group of commitGroups(plan.commits, this.options.commitConcurrency)) {
+      for (const group of commitGroups(plan.commits, this.options.commitConcurrency, alongside && last)) {
         // The live lane holds the gate throughout (or runs beside a history step); history takes
         // it per step and checks that nothing it read changed since.
         if (!keepGoing()) throw new WriteStoppedError(this.accountId, 'stopped between commits');
@@ -480,7 +490,12 @@ export class AccountWriter {
         if (!holding) await this.#budget(group, lane);
         const release = mode === 'optimistic' ? await this.#gate.acquire(lane, true) : undefined;
         try {
-          if (watch?.stale) return undefined;
+          if (watch?.stale) {
+            // What this plan read of them may have been answered after they landed, and cached
+            // over the newer documents: the next plan reads them again.
+            this.#forget(watch.readAndLanded());
+            return undefined;
+          }
           if (holding) await this.#budget(group, lane);
           // From the check on, synchronously: the step's commits are in flight for every watch.
           this.#starting(group, watch);

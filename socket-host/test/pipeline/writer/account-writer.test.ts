@@ -472,4 +472,109 @@ describe('account writer (Firestore)', function () {
     const path = paths.message(accountId, threadDocId(PEER.pn), `${PEER.pn}~3EB0AC0000000000000002`);
     assert.equal((await db.doc(path).get()).exists, false);
   });
+
+  it('reads again what another plan landed while this one read it, not the older answer the cache got last', async () => {
+    // A read answered "absent" but delivered after another plan stored the document used to be
+    // cached over it: the re-plan then kept the reaction as a pending update of a stored message.
+    const base = testDb();
+    let hold: Promise<void> | undefined;
+    let held!: () => void;
+    const db = new Proxy(base, {
+      get(target, prop) {
+        if (prop === 'getAll') {
+          return async (...refs: Parameters<typeof base.getAll>) => {
+            const answer = await target.getAll(...refs);
+            const wait = hold;
+            hold = undefined; // only the first read round waits
+            if (wait) await wait;
+            return answer;
+          };
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const accountId = `late-read-${randomUUID()}`;
+    const writer = await AccountWriter.open({
+      db,
+      accountId,
+      fence: unfenced(base, accountId),
+      self: () => SELF,
+      log,
+      options: { now: () => NOW, retry: { baseMs: 1, maxMs: 5 } },
+    });
+    const id = '3EB0AD0000000000000001';
+    const [reactionMap] = await deliver(
+      [
+        live(
+          'reaction',
+          { from: PEER.pn, id: '3EB0AD0000000000000002', t: String(T + 5) },
+          {
+            reactionMessage: {
+              key: { remoteJid: PEER.pn, fromMe: false, id },
+              text: '👍',
+              senderTimestampMs: (T + 5) * 1000,
+            },
+          },
+        ),
+      ],
+      false,
+    );
+    hold = new Promise<void>((resolve) => {
+      held = resolve;
+    });
+    const reaction = writer.write(eventsOf([reactionMap!], { receivedAt: NOW }), 'history');
+    while (hold) await sleep(5); // the reaction's plan has its answer ("absent"), not yet delivered
+    await writer.write(await liveDm(id, T), 'live');
+    held();
+    await reaction;
+    const stored = await accountDocs(base, accountId);
+    const path = paths.message(accountId, threadDocId(PEER.pn), `peer~${id}`);
+    assert.deepEqual((stored.get(path) as { reactions?: unknown } | undefined)?.reactions, { [PEER.pn]: '👍' });
+    assert.deepEqual(
+      [...stored.keys()].filter((p) => p.includes('/pendingUpdates/')),
+      [],
+      'no pending update for a stored message',
+    );
+  });
+
+  it("lands the commit carrying the caller's own writes alone, after every other commit of the plan landed", async () => {
+    // A history chunk's done mark rides in its last commit: it must not land beside a commit of
+    // the chunk that then fails, or the chunk is done without those messages and never replayed.
+    const db = testDb();
+    const accountId = `alone-${randomUUID()}`;
+    const seeded = await openWriter(accountId);
+    await seeded.write(
+      [...(await liveDm('3EB0AE0000000000000001', T)), ...(await liveDm('3EB0AE0000000000000009', T + 100))],
+      'live',
+    );
+    const real = unfenced(db, accountId);
+    let transactions = 0;
+    const failingFirst: Fence = {
+      accountId,
+      epoch: 0,
+      run: async (write, read) => {
+        if (++transactions > 1) return real.run(write, read);
+        await sleep(200);
+        throw Object.assign(new Error('refused (injected, not transient)'), { code: 7 });
+      },
+    };
+    const writer = await AccountWriter.open({
+      db,
+      accountId,
+      fence: failingFirst,
+      self: () => SELF,
+      log,
+      options: { now: () => NOW, retry: { baseMs: 1, maxMs: 5 }, maxWritesPerCommit: 2, commitConcurrency: 2 },
+    });
+    // Four messages inside the thread's time range: two commits of messages, no thread write.
+    const inside = [];
+    for (let i = 2; i <= 5; i++) inside.push(...(await liveDm(`3EB0AE000000000000000${i}`, T + i)));
+    const marker = db.doc(`aloneMarkers/${accountId}`);
+    await assert.rejects(
+      writer.write(inside, 'history', undefined, (tx) => tx.set(marker, { done: true })),
+      /refused/,
+    );
+    assert.equal((await marker.get()).exists, false, 'the done mark did not land beside the failed commit');
+  });
 });
