@@ -407,7 +407,9 @@ export class AccountSync implements AccountEventSink {
         previous = write;
       }
     } catch (err) {
+      // A slice still committing finishes its step first (closing waits for it, as before).
       this.#historyTail = settled(latest);
+      await this.#historyTail;
       this.#chunksLanded(progress);
       throw err;
     }

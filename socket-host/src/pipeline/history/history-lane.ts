@@ -50,8 +50,14 @@ export class HistoryLane {
     if (this.#closed) return;
     if (this.#queue.length >= this.keepInMemory) delete item.raw;
     this.#queue.push(item);
+    this.#kick();
+  }
+
+  #kick(): void {
     this.#running ??= this.#drain().finally(() => {
       this.#running = undefined;
+      // A chunk pushed between the drain's last look at the queue and now.
+      if (!this.#closed && this.#queue.length > 0) this.#kick();
     });
   }
 
