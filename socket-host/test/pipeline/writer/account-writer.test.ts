@@ -21,8 +21,8 @@ import { AccountWriter, WriteStoppedError } from '../../../src/pipeline/writer/a
 import { accountDocs, modelDocs } from '../../support/account-docs.ts';
 import { faultyFence, seededRandom } from '../../support/faults.ts';
 import { chunked, generateHistory, historyMaps } from '../../support/history-gen.ts';
+import { NOW, openWriter, withGetAll } from '../../support/writer.ts';
 
-const NOW = (T + 3600) * 1000;
 const log = createLogger('silent');
 
 async function worldEvents(): Promise<PlannerEvent[][]> {
@@ -67,17 +67,6 @@ describe('account writer (Firestore)', function () {
     // Commits of up to 4 writes: several per plan, each with several writes.
     assert.ok(writer.counters.writes > writer.counters.commits, JSON.stringify(writer.counters));
   });
-
-  async function openWriter(accountId: string, fence = unfenced(testDb(), accountId)) {
-    return AccountWriter.open({
-      db: testDb(),
-      accountId,
-      fence,
-      self: () => SELF,
-      log,
-      options: { now: () => NOW, retry: { baseMs: 1, maxMs: 5 } },
-    });
-  }
 
   /** One live DM from PEER (phone-number addressed), as Baileys upserts it. */
   async function liveDm(id: string, t: number, fromMe = false): Promise<PlannerEvent[]> {
@@ -166,28 +155,13 @@ describe('account writer (Firestore)', function () {
     const db = testDb();
     const accountId = `read-faults-${randomUUID()}`;
     let failures = 2;
-    const flaky = new Proxy(db, {
-      get(target, prop) {
-        if (prop === 'getAll') {
-          return (...refs: unknown[]) => {
-            if (failures-- > 0) {
-              return Promise.reject(Object.assign(new Error('14 UNAVAILABLE: read failed (injected)'), { code: 14 }));
-            }
-            return (target.getAll as (...r: unknown[]) => unknown)(...refs);
-          };
-        }
-        const value = Reflect.get(target, prop, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
+    const flaky = withGetAll(db, (...refs) => {
+      if (failures-- > 0) {
+        return Promise.reject(Object.assign(new Error('14 UNAVAILABLE: read failed (injected)'), { code: 14 }));
+      }
+      return db.getAll(...refs);
     });
-    const writer = await AccountWriter.open({
-      db: flaky,
-      accountId,
-      fence: unfenced(db, accountId),
-      self: () => SELF,
-      log,
-      options: { now: () => NOW, retry: { baseMs: 1, maxMs: 5 } },
-    });
+    const writer = await openWriter(accountId, undefined, {}, flaky);
     await writer.write(await liveDm('3EB0FA0000000000000001', T), 'live');
     assert.equal(failures, -1, 'both injected failures were met');
     const path = paths.message(accountId, threadDocId(PEER.pn), 'peer~3EB0FA0000000000000001');
@@ -224,14 +198,7 @@ describe('account writer (Firestore)', function () {
         return real.run(write, read);
       },
     };
-    const writer = await AccountWriter.open({
-      db,
-      accountId,
-      fence,
-      self: () => SELF,
-      log,
-      options: { now: () => NOW, retry: { baseMs: 1, maxMs: 5 }, maxWritesPerCommit: 1, commitConcurrency: 2 },
-    });
+    const writer = await openWriter(accountId, fence, { maxWritesPerCommit: 1, commitConcurrency: 2 });
     const events = [...(await liveDm('3EB0FB0000000000000001', T)), ...(await liveDm('3EB0FB0000000000000002', T + 1))];
     await writer.write(events, 'live');
     assert.ok(slowSettledAt > 0, `the write resolved while one of its commits was in flight (${runs} runs)`);
@@ -479,30 +446,15 @@ describe('account writer (Firestore)', function () {
     const base = testDb();
     let hold: Promise<void> | undefined;
     let held!: () => void;
-    const db = new Proxy(base, {
-      get(target, prop) {
-        if (prop === 'getAll') {
-          return async (...refs: Parameters<typeof base.getAll>) => {
-            const answer = await target.getAll(...refs);
-            const wait = hold;
-            hold = undefined; // only the first read round waits
-            if (wait) await wait;
-            return answer;
-          };
-        }
-        const value = Reflect.get(target, prop, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
+    const db = withGetAll(base, async (...refs) => {
+      const answer = await base.getAll(...refs);
+      const wait = hold;
+      hold = undefined; // only the first read round waits
+      if (wait) await wait;
+      return answer;
     });
     const accountId = `late-read-${randomUUID()}`;
-    const writer = await AccountWriter.open({
-      db,
-      accountId,
-      fence: unfenced(base, accountId),
-      self: () => SELF,
-      log,
-      options: { now: () => NOW, retry: { baseMs: 1, maxMs: 5 } },
-    });
+    const writer = await openWriter(accountId, unfenced(base, accountId), {}, db);
     const id = '3EB0AD0000000000000001';
     const [reactionMap] = await deliver(
       [
@@ -559,14 +511,7 @@ describe('account writer (Firestore)', function () {
         throw Object.assign(new Error('refused (injected, not transient)'), { code: 7 });
       },
     };
-    const writer = await AccountWriter.open({
-      db,
-      accountId,
-      fence: failingFirst,
-      self: () => SELF,
-      log,
-      options: { now: () => NOW, retry: { baseMs: 1, maxMs: 5 }, maxWritesPerCommit: 2, commitConcurrency: 2 },
-    });
+    const writer = await openWriter(accountId, failingFirst, { maxWritesPerCommit: 2, commitConcurrency: 2 });
     // Four messages inside the thread's time range: two commits of messages, no thread write.
     const inside = [];
     for (let i = 2; i <= 5; i++) inside.push(...(await liveDm(`3EB0AE000000000000000${i}`, T + i)));

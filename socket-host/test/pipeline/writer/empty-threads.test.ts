@@ -11,34 +11,16 @@ import { randomUUID } from 'node:crypto';
 import { InMemoryStore, type PlannerEvent, paths, threadDocId } from '@wasync/shared';
 import { proto } from '@whiskeysockets/baileys';
 import { PEER } from '../../../../shared/test/fixtures/wa-messages.ts';
-import { deliver, dmReceipt, live, SELF } from '../../../../shared/test/support/baileys-feed.ts';
+import { deliver, dmReceipt, live } from '../../../../shared/test/support/baileys-feed.ts';
 import { eventsOf, planAndApply } from '../../../../shared/test/support/pipeline.ts';
 import { T } from '../../../../shared/test/support/world.ts';
 import { testDb } from '../../../../test/support/firestore.ts';
 import { type Fence, unfenced } from '../../../src/accounts/fence.ts';
-import { createLogger } from '../../../src/log.ts';
-import { AccountWriter, type WriterOptions } from '../../../src/pipeline/writer/account-writer.ts';
 import { accountDocs, modelDocs } from '../../support/account-docs.ts';
 import { chunked, generateHistory, historyMaps, recentHistoryOf } from '../../support/history-gen.ts';
+import { NOW, openWriter } from '../../support/writer.ts';
 
-const NOW = (T + 3600) * 1000;
-const log = createLogger('silent');
 const ME_DEVICE = '491700000001:0@s.whatsapp.net';
-
-function openWriter(
-  accountId: string,
-  fence: Fence = unfenced(testDb(), accountId),
-  options: Partial<WriterOptions> = {},
-) {
-  return AccountWriter.open({
-    db: testDb(),
-    accountId,
-    fence,
-    self: () => SELF,
-    log,
-    options: { now: () => NOW, retry: { baseMs: 1, maxMs: 5 }, ...options },
-  });
-}
 
 function importOf(seed: string, threads = { dms: 4, groups: 2 }): PlannerEvent[] {
   const generated = generateHistory({ seed, ...threads, messagesPerThread: 40, endS: T });
