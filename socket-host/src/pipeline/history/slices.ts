@@ -44,8 +44,9 @@ export function historySlices(events: readonly PlannerEvent[], size: number): Pl
   const linked = linkedJids(events);
   const leading: PlannerEvent[][] = slices.map(() => []);
   for (const name of names) {
-    const found = [name.jid, ...(linked.get(name.jid) ?? [])].map((jid) => firstSlice.get(jid) ?? slices.length);
-    leading[Math.min(...found) % slices.length]!.push(name);
+    const found = [name.jid, ...(linked.get(name.jid) ?? [])].flatMap((jid) => firstSlice.get(jid) ?? []);
+    // No message of its conversation here: the first slice.
+    leading[found.length > 0 ? Math.min(...found) : 0]!.push(name);
   }
   leading[0]!.unshift(...pairs);
   return slices.map((slice, i) => [...leading[i]!, ...slice]).filter((s) => s.length > 0);
