@@ -117,6 +117,8 @@ export interface AccountDoc {
   };
   backfill?: {
     state: string;
+    /** The command it runs for: its next owner carries on these counts when it resumes it (server-side). */
+    commandId?: string;
     threads: number;
     requested: number;
     received: number;

@@ -55,7 +55,15 @@ describe('commands: backfill on the host (simulated phone)', function () {
       simulator: sim,
       // 15 s: the phone answers within 40 ms, and answers count as they arrive (not behind the
       // pipeline); the silent chat costs two of these.
-      env: { BACKFILL_CONCURRENCY: '2', BACKFILL_REQUEST_TIMEOUT_S: '15', BACKFILL_RETRIES: '1' },
+      // A 30 s lease (the suite's is 5 s): a loaded machine that starves renewals for a few seconds
+      // lets the account go and take it back, and the resumed backfill's counts then miss the
+      // request that was in flight (counted by the phone, never by the run that was let go).
+      env: {
+        BACKFILL_CONCURRENCY: '2',
+        BACKFILL_REQUEST_TIMEOUT_S: '15',
+        BACKFILL_RETRIES: '1',
+        LEASE_TTL_MS: '30000',
+      },
     });
     await waitForAccount(ACCOUNT, (d) => d.connection?.state === 'open' && d.me !== undefined);
     const phone = sim.phone(ACCOUNT);

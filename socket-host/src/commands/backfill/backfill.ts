@@ -20,7 +20,8 @@
  *   the threads not stored yet, or anchor at messages the import is still adding older ones to;
  * - it always ends: `done`; `failed` (recorded on the account too) when the account is logged
  *   out (no socket opens again in this ownership) or a step fails; left `running` only when the
- *   account is let go, for the next owner to resume (and record from the start).
+ *   account is let go, for the next owner to resume (asking only for what is still missing, and
+ *   carrying on the counts recorded so far).
  */
 import type { BackfillPayload, BackfillResult } from '@wasync/shared';
 import { jidCategory, paths } from '@wasync/shared';
@@ -88,7 +89,7 @@ export class AccountBackfill implements BackfillRunner {
       await store.finish(commandId, await this.#active);
       return;
     }
-    this.#active = this.#backfill(payload);
+    this.#active = this.#backfill(commandId, payload);
     try {
       await store.finish(commandId, await this.#active);
     } finally {
@@ -96,7 +97,7 @@ export class AccountBackfill implements BackfillRunner {
     }
   }
 
-  async #backfill(payload: BackfillPayload): Promise<BackfillResult> {
+  async #backfill(commandId: string, payload: BackfillPayload): Promise<BackfillResult> {
     const { deps } = this;
     await deps.watch.whenOpenOrLoggedOut();
     this.#assertRunnable();
@@ -104,7 +105,7 @@ export class AccountBackfill implements BackfillRunner {
     this.#assertRunnable();
     const threads = await this.#threads(payload);
     const recorder = new BackfillRecorder(deps.db, deps.accountId, deps.fence);
-    await recorder.start(threads.length);
+    await recorder.start(commandId, threads.length);
     deps.log.info({ threads: threads.length, count: payload.count }, 'backfill started');
     try {
       const queue = [...threads];

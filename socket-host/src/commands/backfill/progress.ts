@@ -1,7 +1,7 @@
 /**
  * What a backfill records: its progress on the account (`backfill{ state: running | done | failed,
- * threads, requested, received, unanswered, startedAt, finishedAt }`, `lastBackfillAt` when it is
- * done) and what it learned
+ * commandId, threads, requested, received, unanswered, startedAt, finishedAt }`, `lastBackfillAt`
+ * when it is done) and what it learned
  * per thread (`accounts/{id}/backfillThreads/{threadId}`: nothing older left, unanswered requests).
  * Every write is fenced: a host that lost the account records nothing.
  */
@@ -19,6 +19,7 @@ export interface BackfillCounts {
 export class BackfillRecorder {
   readonly counts: BackfillCounts = { threads: 0, requested: 0, received: 0, unanswered: 0 };
   #startedAt = Timestamp.now();
+  #commandId: string | undefined;
 
   constructor(
     private readonly db: Firestore,
@@ -26,10 +27,22 @@ export class BackfillRecorder {
     private readonly fence: Fence,
   ) {}
 
-  start(threads: number): Promise<void> {
+  /**
+   * Records the backfill of command `commandId` as running over `threads` threads. A command
+   * resumed by the next owner of the account (the last one let it go mid-way) carries on the counts
+   * its run recorded: its result says what the phone was asked and answered in all, not only since
+   * the takeover.
+   */
+  async start(commandId: string, threads: number): Promise<void> {
+    const recorded: unknown = (await this.db.doc(paths.account(this.accountId)).get()).get('backfill');
+    const resumed = isRunningFor(recorded, commandId) ? recorded : undefined;
+    this.#commandId = commandId;
     this.counts.threads = threads;
-    this.#startedAt = Timestamp.now();
-    return this.#write('running');
+    this.counts.requested = resumed?.requested ?? 0;
+    this.counts.received = resumed?.received ?? 0;
+    this.counts.unanswered = resumed?.unanswered ?? 0;
+    this.#startedAt = resumed?.startedAt ?? Timestamp.now();
+    await this.#write('running');
   }
 
   /** The counts as they stand (after a request or an answer). */
@@ -64,7 +77,13 @@ export class BackfillRecorder {
 
   #write(state: string, extra: Record<string, unknown> = {}, top: Record<string, unknown> = {}): Promise<void> {
     const ref = this.db.doc(paths.account(this.accountId));
-    const backfill = { state, ...this.counts, startedAt: this.#startedAt, ...extra };
+    const backfill = {
+      state,
+      ...(this.#commandId ? { commandId: this.#commandId } : {}),
+      ...this.counts,
+      startedAt: this.#startedAt,
+      ...extra,
+    };
     return this.fence.run((tx) => {
       tx.update(ref, { backfill, ...top });
     });
@@ -80,4 +99,22 @@ export async function exhaustedThreads(
   if (threadIds.length === 0) return new Set();
   const snaps = await db.getAll(...threadIds.map((id) => db.doc(paths.backfillThread(accountId, id))));
   return new Set(snaps.filter((s) => s.get('exhaustedAt') !== undefined).map((s) => s.id));
+}
+
+interface RunningBackfill {
+  requested: number;
+  received: number;
+  unanswered?: number;
+  startedAt: Timestamp;
+}
+
+/** The account's `backfill` records a run of `commandId` that is still running, with sound counts. */
+function isRunningFor(recorded: unknown, commandId: string): recorded is RunningBackfill {
+  if (typeof recorded !== 'object' || recorded === null) return false;
+  const r = recorded as Record<string, unknown>;
+  if (r.state !== 'running' || r.commandId !== commandId) return false;
+  const counts = [r.requested, r.received, r.unanswered ?? 0];
+  return (
+    counts.every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0) && r.startedAt instanceof Timestamp
+  );
 }

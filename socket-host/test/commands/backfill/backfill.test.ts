@@ -172,7 +172,7 @@ describe('commands: backfill, how it ends', () => {
     const { run } = await waitingForSocket(watch);
     watch.close();
     await assert.rejects(run, /let go/);
-    // The next owner resumes the command, and its backfill records again from the start.
+    // The next owner resumes the command and carries on the counts recorded (test below).
     assert.equal((await accountBackfill()).state, 'running');
   });
 
@@ -207,6 +207,44 @@ describe('commands: backfill, how it ends', () => {
     assert.deepEqual(done.result, { threads: 1, requested: 19, received: 0 });
     assert.deepEqual(asked, [CONTACT]);
   });
+  it("resumed after a takeover: carries on the counts its run recorded, not another command's", async () => {
+    const db = testDb();
+    const watch = new ConnectionWatch();
+    open(watch);
+    const socket: CommandSocket = {
+      sendMessage: () => Promise.reject(new Error('no sends here')),
+      fetchMessageHistory: async () => 'req-1',
+    };
+    await seedThread();
+    const earlier = Timestamp.fromMillis(Date.now() - 60_000);
+    const runFor = async (commandId: string) => {
+      const { backfill, store } = backfillOf(watch, {
+        socket: () => socket,
+        options: { concurrency: 1, requestTimeoutMs: 50, retries: 0 },
+      });
+      await db
+        .doc(paths.command(ACCOUNT, commandId))
+        .set({ type: 'backfill', state: 'running', claim: { epoch: 0 }, payload: PAYLOAD });
+      await backfill.run(commandId, PAYLOAD, store);
+      return (await db.doc(paths.command(ACCOUNT, commandId)).get()).get('result');
+    };
+    // The earlier owner recorded 3 threads, 150 asked, 88 received, 1 unanswered for cmd-1.
+    const recorded = { state: 'running', commandId: 'cmd-1', threads: 3, requested: 150, received: 88, unanswered: 1 };
+    await db.doc(paths.account(ACCOUNT)).update({ backfill: { ...recorded, startedAt: earlier } });
+    assert.deepEqual(await runFor('cmd-1'), { threads: 1, requested: 169, received: 88 });
+    const after = await accountBackfill();
+    assert.deepEqual(
+      { state: after.state, commandId: after.commandId, unanswered: after.unanswered },
+      { state: 'done', commandId: 'cmd-1', unanswered: 2 },
+    );
+    assert.equal(after.startedAt.toMillis(), earlier.toMillis(), 'started when the first run started');
+
+    // Another command's running record is not carried on.
+    await db.doc(paths.account(ACCOUNT)).update({ backfill: { ...recorded, startedAt: earlier } });
+    assert.deepEqual(await runFor('cmd-2'), { threads: 1, requested: 19, received: 0 });
+    assert.equal((await accountBackfill()).unanswered, 1);
+  });
+
   it("left running by an earlier owner past its window: the next owner's claim fails it, and the account's backfill too", async () => {
     const db = testDb();
     const hourAgo = Date.now() - 60 * 60_000;
