@@ -9,6 +9,7 @@
  * snapshot synchronously from any complete store (tests, benchmarks, the in-memory model), and
  * `planWithReads` awaits an async reader (Firestore, batched with `getAll`).
  */
+import { expectedReads } from './expected-reads.ts';
 import { planWrites } from './plan.ts';
 import { fillSnapshot, SnapshotStore } from './snapshot-store.ts';
 import type { PlannerEvent, PlannerState, PlanOptions, ReadRequest, StoreView, WritePlan } from './types.ts';
@@ -34,7 +35,9 @@ export class ReadRoundsExceededError extends Error {
 
 /**
  * The loop: yields the reads each round is missing; the caller puts their answers into `snapshot`
- * and resumes. Returns the plan once a round needed nothing more.
+ * and resumes. Returns the plan once a round needed nothing more. It first yields the reads the
+ * plan is sure to ask for (`expected-reads.ts`, in its two steps), so most batches plan once: a
+ * round that only finds out what it lacks joins every message of the batch for nothing.
  */
 export function* planRounds(
   inputs: PlannerInputs,
@@ -45,6 +48,10 @@ export function* planRounds(
   let reads: ReadRequest[] = [];
   // Every round reads the pairs again: an iterator would be empty from the second round on.
   const state = { ...inputs, pairs: [...inputs.pairs] };
+  for (const step of ['documents', 'followUps'] as const) {
+    const expected = snapshot.lacking(expectedReads(state, events, step, snapshot));
+    if (expected.length > 0) yield expected;
+  }
   for (let round = 1; round <= MAX_READ_ROUNDS; round++) {
     snapshot.clearMissing();
     const plan = planWrites({ ...state, store: snapshot }, events, options);

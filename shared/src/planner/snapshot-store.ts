@@ -57,6 +57,39 @@ export class SnapshotStore implements StoreView {
     this.#missing.clear();
   }
 
+  /** `requests` whose answers the snapshot lacks, each once. */
+  lacking(requests: readonly ReadRequest[]): ReadRequest[] {
+    const out = new Map<string, ReadRequest>();
+    for (const request of requests) {
+      if (this.answer(request) === 'unknown') out.set(requestKey(request), request);
+    }
+    return [...out.values()];
+  }
+
+  /** Whether the snapshot holds the answer to `request`, and (documents) whether it is one. */
+  answer(request: ReadRequest): 'present' | 'absent' | 'unknown' {
+    const of = <T>(map: Map<string, T | undefined>, key: string) =>
+      !map.has(key) ? 'unknown' : map.get(key) === undefined ? 'absent' : 'present';
+    switch (request.kind) {
+      case 'thread':
+        return of(this.#threads, request.threadId);
+      case 'message':
+        return of(this.#messages, messageKey(request.threadId, request.docId));
+      case 'pending':
+        return of(this.#pending, request.messageId);
+      case 'name':
+        return of(this.#names, request.jid);
+      case 'referencing':
+        return this.#referencing.has(request.jid) ? 'present' : 'unknown';
+      case 'threadMessages':
+        return this.#threadMessages.has(request.threadId) ? 'present' : 'unknown';
+      case 'newest': {
+        const newest = this.#newest.get(request.threadId);
+        return newest && newest.limit >= request.limit ? 'present' : 'unknown';
+      }
+    }
+  }
+
   /** Record a fetched read's answer (`undefined`: the document does not exist). */
   addThread(threadId: string, doc: ThreadDoc | undefined): void {
     this.#threads.set(threadId, doc);

@@ -163,7 +163,7 @@ describe('account writer (Firestore)', function () {
     });
     const writer = await openWriter(accountId, undefined, {}, flaky);
     await writer.write(await liveDm('3EB0FA0000000000000001', T), 'live');
-    assert.equal(failures, -1, 'both injected failures were met');
+    assert.ok(failures < 0, `both injected failures were met (${failures})`);
     const path = paths.message(accountId, threadDocId(PEER.pn), 'peer~3EB0FA0000000000000001');
     assert.equal((await db.doc(path).get()).exists, true, 'the message landed');
     assert.ok(writer.counters.retries >= 2, JSON.stringify(writer.counters));
