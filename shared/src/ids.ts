@@ -19,6 +19,8 @@ const MAX_PART_BYTES = 400;
 /** With at most 3 parts of ≤400 bytes plus separators, every composite id fits in 1500 bytes. */
 const MAX_PARTS = 3;
 const SAFE_CHAR = /[A-Za-z0-9@._:+=,-]/;
+/** A part made only of safe characters (most JIDs and message ids): it passes through as it is. */
+const ALL_SAFE = /^[A-Za-z0-9@._:+=,-]+$/;
 
 function escapeChar(ch: string): string {
   const code = ch.charCodeAt(0);
@@ -33,13 +35,15 @@ export function escapeIdPart(input: string): string {
   // `%empty` cannot come out of escapeChar either, so the empty part stays distinct from "\0".
   if (input === '') return '%empty';
   let out = '';
-  for (const ch of input) out += SAFE_CHAR.test(ch) ? ch : escapeChar(ch);
+  if (ALL_SAFE.test(input)) out = input;
+  else for (const ch of input) out += SAFE_CHAR.test(ch) ? ch : escapeChar(ch);
   // Reserved shapes: `.`, `..` and ids matching `__.*__`. Escaping the first character of any
   // part that starts with `__` means no composite id can start with `__` either.
   if (out === '.' || out === '..' || out.startsWith('__')) {
     out = escapeChar(out[0] as string) + out.slice(1);
   }
-  if (Buffer.byteLength(out, 'utf8') > MAX_PART_BYTES) {
+  // ASCII by now (safe characters and `%XX` escapes): its length is its UTF-8 size.
+  if (out.length > MAX_PART_BYTES) {
     // Hash the escaped (injective, ASCII) form, not the raw input, whose UTF-8 is lossy.
     const digest = createHash('sha256').update(out, 'utf8').digest('hex');
     // `%#` cannot come out of escapeChar, so hashed parts never collide with escaped ones.

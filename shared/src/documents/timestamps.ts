@@ -32,17 +32,26 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /**
  * A copy of plain data (plain objects and arrays, recursively) without `undefined` values, which
  * Firestore rejects. Anything else — Timestamps, GeoPoints, Buffers, FieldValue sentinels — is
- * kept as the same instance. `Object.defineProperty` keeps a key named `__proto__` as data.
+ * kept as the same instance. A key named `__proto__` stays data (`setOwn`).
  */
 export function copyDefined(value: unknown): unknown {
   if (Array.isArray(value)) return value.filter((v) => v !== undefined).map(copyDefined);
   if (!isPlainObject(value)) return value;
   const copy: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
-    if (v !== undefined)
-      Object.defineProperty(copy, key, { value: copyDefined(v), enumerable: true, writable: true, configurable: true });
+  for (const key of Object.keys(value)) {
+    const v = value[key];
+    if (v !== undefined) setOwn(copy, key, copyDefined(v));
   }
   return copy;
+}
+
+/** `target[key] = value` as data, also for a key named `__proto__` (which assignment would treat as the prototype). */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    target[key] = value;
+  }
 }
 
 /** Apply `convert` in place to every value at `path` in `root` (a fresh copy owned by the caller). */
@@ -60,12 +69,7 @@ function convertAt(
     const value = root[key];
     if (value === undefined) continue;
     if (rest.length === 0) {
-      Object.defineProperty(root, key, {
-        value: convert(value, field),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+      setOwn(root, key, convert(value, field));
     } else if (isPlainObject(value) || Array.isArray(value)) {
       convertAt(value as Record<string, unknown>, rest, convert, field);
     } else if (value !== null) {
