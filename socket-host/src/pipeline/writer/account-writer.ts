@@ -165,6 +165,11 @@ class ReadWatch {
   /** JIDs the plan asked references for (messages and pending updates listing them as unresolved). */
   readonly referencing = new Set<string>();
 
+  /** Pairs the plan was made with (by path), also those of the writes it follows that had not landed yet. */
+  readonly knownPairs = new Map<string, LidPnPairDoc>();
+  /** Pairs other plans landed (or have in flight), by path. */
+  readonly #landedPairs = new Map<string, LidPnPairDoc>();
+
   constructor(readonly versions: Versions) {}
 
   /** The requests of one read round of the plan. */
@@ -181,6 +186,7 @@ class ReadWatch {
     for (const path of commitPaths(commit)) this.landed.add(path);
     for (const op of commit.ops) {
       if (op.type === 'delete') continue;
+      if (op.kind === 'lidPnPair') this.#landedPairs.set(op.path, op.data as LidPnPairDoc);
       const unresolved = (op.data as { unresolvedJids?: string[] }).unresolvedJids;
       for (const jid of unresolved ?? []) this.landedUnresolved.add(jid);
     }
@@ -191,11 +197,21 @@ class ReadWatch {
     return [...this.landed].filter((path) => this.versions.has(path) && kindOfPath(path) !== 'lidPnPair');
   }
 
+  /** The plan was made with the pair another plan landed at `path`, as it landed. */
+  #knew(path: string): boolean {
+    const known = this.knownPairs.get(path);
+    const landed = this.#landedPairs.get(path);
+    return (
+      !!known && !!landed && known.lid === landed.lid && known.pn === landed.pn && known.learnedAt === landed.learnedAt
+    );
+  }
+
   get stale(): boolean {
     for (const jid of this.referencing) if (this.landedUnresolved.has(jid)) return true;
     for (const path of this.landed) {
       if (this.versions.has(path)) return true;
-      if (kindOfPath(path) === 'lidPnPair') return true; // pairs are planning inputs from memory, not reads
+      // Pairs are planning inputs from memory, not reads: one the plan did not know changes its keys.
+      if (kindOfPath(path) === 'lidPnPair' && !this.#knew(path)) return true;
       for (const prefix of this.queried) if (path.startsWith(prefix)) return true;
     }
     return false;
@@ -263,6 +279,16 @@ export class AccountWriter {
   readonly #watches = new Set<ReadWatch>();
   /** Commits in flight: a watched plan opened meanwhile counts them as landed. */
   readonly #inFlight = new Set<Commit>();
+  /**
+   * Pairs learned by history plans made but not landed yet, by the write's place in the history
+   * order: a history write planned while the one before it commits plans with them (it commits
+   * only once that one landed, and nothing if it failed), instead of being planned again when
+   * they land — the first slice of a chunk carries its pairs, and the next one is planned beside it.
+   */
+  readonly #pairsAhead = new Map<number, LidPnPairDoc[]>();
+  #historyWrites = 0;
+  /** History plans are made one at a time, in the order of their writes (each after the pairs of the one before). */
+  #historyPlanning: Promise<void> = Promise.resolve();
   #closed = false;
   readonly #messageListeners: Array<(path: string, doc: MessageDoc) => void> = [];
 
@@ -379,6 +405,8 @@ export class AccountWriter {
       return undefined;
     }
     const startedAt = Date.now();
+    // Its place among history writes that follow another one (`after`): what pairs it may plan with.
+    const place = lane === 'history' && after ? ++this.#historyWrites : undefined;
     /** The previous try ran beside a history step: planning again holding the gate is its fallback, not a re-plan. */
     let besideBefore = false;
     for (let attempt = 1; ; attempt++) {
@@ -394,7 +422,7 @@ export class AccountWriter {
       const gateMs = Date.now() - startedAt;
       try {
         const mode: PlanMode = release ? 'holding' : beside ? 'beside' : 'optimistic';
-        const done = await this.#planAndCommit(events, lane, mode, keepGoing, alongside, after);
+        const done = await this.#planAndCommit(events, lane, mode, keepGoing, alongside, after, place);
         if (!done && besideBefore) this.counters.besideFallbacks += 1;
         if (done) {
           const ms = Date.now() - startedAt;
@@ -407,6 +435,7 @@ export class AccountWriter {
         this.#forget(err.paths);
         this.#deps.log.debug({ paths: err.paths.length, attempt }, 'commit met newer documents; planning again');
       } finally {
+        if (place !== undefined) this.#pairsAhead.delete(place);
         release?.();
         beside?.();
       }
@@ -428,14 +457,17 @@ export class AccountWriter {
     self: SelfIdentity,
     versions: Versions,
     watch?: ReadWatch,
+    ahead: ReadonlyMap<string, LidPnPairDoc> = new Map(),
   ): Promise<DrivenPlan> {
     for (const path of this.#pairs.keys()) {
       const cached = this.#cache.get(path);
       if (cached) versions.set(path, cached);
     }
+    const pairs = new Map([...this.#pairs, ...ahead]);
+    if (watch) for (const [path, pair] of pairs) watch.knownPairs.set(path, pair);
     this.counters.plans += 1;
     return planWithReads(
-      { accountId: this.accountId, self, pairs: [...this.#pairs.values()] },
+      { accountId: this.accountId, self, pairs: [...pairs.values()] },
       events,
       {
         now: this.options.now(),
@@ -463,6 +495,7 @@ export class AccountWriter {
     keepGoing: () => boolean,
     alongside: AlongsideWrite | undefined,
     after: Promise<unknown> | undefined,
+    place?: number,
   ): Promise<PlanStats | undefined> {
     const self = this.#deps.self();
     if (!self) throw new NotPairedError(this.accountId);
@@ -475,7 +508,7 @@ export class AccountWriter {
       this.#watches.add(watch);
     }
     try {
-      const plan = await this.#plan(events, self, versions, watch);
+      const plan = await this.#planInTurn(events, self, versions, watch, mode === 'optimistic' ? place : undefined);
       // Planned while the write before it committed; its commits, which the watch saw land, follow.
       await this.#landedFirst(after);
       // Pairs change how every other plan keys its documents: learned holding the gate, not beside.
@@ -517,6 +550,37 @@ export class AccountWriter {
       return plan.stats;
     } finally {
       if (watch) this.#watches.delete(watch);
+    }
+  }
+
+  /**
+   * A history write planned before the writes it follows have landed (`place`) waits for their
+   * plans and plans with the pairs they learned; its own are then known to the writes after it.
+   * Only planning waits its turn, which nothing else holds: no wait here waits on a commit.
+   */
+  async #planInTurn(
+    events: readonly PlannerEvent[],
+    self: SelfIdentity,
+    versions: Versions,
+    watch: ReadWatch | undefined,
+    place: number | undefined,
+  ): Promise<DrivenPlan> {
+    if (place === undefined) return this.#plan(events, self, versions, watch);
+    const before = this.#historyPlanning;
+    let done!: () => void;
+    this.#historyPlanning = new Promise<void>((resolve) => (done = resolve));
+    try {
+      await before;
+      const ahead = new Map<string, LidPnPairDoc>();
+      for (const [at, pairs] of this.#pairsAhead) {
+        if (at >= place) continue;
+        for (const pair of pairs) ahead.set(paths.lidPnPair(this.accountId, lidPnPairDocId(pair)), pair);
+      }
+      const plan = await this.#plan(events, self, versions, watch, ahead);
+      if (plan.learned.length > 0) this.#pairsAhead.set(place, plan.learned);
+      return plan;
+    } finally {
+      done();
     }
   }
 

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InMemoryStore, type PlannerEvent, paths, threadDocId } from '@wasync/shared';
 import { proto } from '@whiskeysockets/baileys';
-import { PEER } from '../../../../shared/test/fixtures/wa-messages.ts';
+import { OTHER, PEER } from '../../../../shared/test/fixtures/wa-messages.ts';
 import { deliver, dmReceipt, live, SELF } from '../../../../shared/test/support/baileys-feed.ts';
 import { eventsOf, planAndApply } from '../../../../shared/test/support/pipeline.ts';
 import { anchors, deliveries, T } from '../../../../shared/test/support/world.ts';
@@ -438,6 +438,51 @@ describe('account writer (Firestore)', function () {
     assert.equal(writer.counters.commits, commits);
     const path = paths.message(accountId, threadDocId(PEER.pn), `${PEER.pn}~3EB0AC0000000000000002`);
     assert.equal((await db.doc(path).get()).exists, false);
+  });
+
+  it('plans a history write that follows one learning pairs with those pairs: not again when they land', async () => {
+    // A chunk's first slice carries its pairs; the next slice, planned while the first commits,
+    // used to be planned again once they landed (they change how its messages are keyed).
+    const db = testDb();
+    const accountId = `ahead-${randomUUID()}`;
+    const writer = await openWriter(accountId);
+    const pairs: PlannerEvent = { kind: 'aliases', receivedAt: NOW, pairs: [{ lid: PEER.lid, pn: PEER.pn }] };
+    // Another conversation's message beside the pairs: the two slices share no document.
+    const other = eventsOf(
+      await deliver(
+        [
+          live(
+            '3EB0AD0000000000000001',
+            { from: OTHER.pn, id: '3EB0AD0000000000000001', t: String(T) },
+            { conversation: 'other' },
+          ),
+        ],
+        false,
+      ),
+      { receivedAt: NOW },
+    );
+    const first = writer.write([pairs, ...other], 'history', undefined, undefined, Promise.resolve());
+    const byLid = eventsOf(
+      await deliver(
+        [
+          live(
+            '3EB0AD0000000000000002',
+            { from: PEER.lid, id: '3EB0AD0000000000000002', t: String(T + 1) },
+            { conversation: 'by LID' },
+          ),
+        ],
+        false,
+      ),
+      { receivedAt: NOW },
+    );
+    const second = writer.write(byLid, 'history', undefined, undefined, first);
+    await Promise.all([first, second]);
+    assert.equal(writer.counters.replans, 0, JSON.stringify(writer.counters));
+    assert.equal(writer.counters.plans, 2);
+    const thread = paths.messages(accountId, threadDocId(PEER.pn));
+    const ids = (await db.collection(thread).get()).docs.map((d) => d.get('id'));
+    assert.deepEqual(ids, ['3EB0AD0000000000000002'], 'the LID message keyed by the phone number');
+    assert.equal((await db.doc(paths.thread(accountId, threadDocId(PEER.lid))).get()).exists, false, 'no LID thread');
   });
 
   it('reads again what another plan landed while this one read it, not the older answer the cache got last', async () => {
