@@ -508,9 +508,20 @@ export class AccountWriter {
       this.#watches.add(watch);
     }
     try {
-      const plan = await this.#planInTurn(events, self, versions, watch, mode === 'optimistic' ? place : undefined);
+      const ahead = new Map<string, LidPnPairDoc>();
+      const plan = await this.#planInTurn(
+        events,
+        self,
+        versions,
+        watch,
+        mode === 'optimistic' ? place : undefined,
+        ahead,
+      );
       // Planned while the write before it committed; its commits, which the watch saw land, follow.
       await this.#landedFirst(after);
+      // The pairs it planned with, learned by writes before it, must have landed: `after` may be one
+      // that never rejects (the previous chunk's tail), and a write that failed stored none of them.
+      if (!this.#stored(ahead)) return undefined;
       // Pairs change how every other plan keys its documents: learned holding the gate, not beside.
       if (mode === 'beside' && plan.commits.some(learnsPairs)) return undefined;
       const last = plan.commits.at(-1);
@@ -564,6 +575,8 @@ export class AccountWriter {
     versions: Versions,
     watch: ReadWatch | undefined,
     place: number | undefined,
+    /** Filled with the pairs of earlier writes it planned with. */
+    ahead: Map<string, LidPnPairDoc>,
   ): Promise<DrivenPlan> {
     if (place === undefined) return this.#plan(events, self, versions, watch);
     const before = this.#historyPlanning;
@@ -571,7 +584,6 @@ export class AccountWriter {
     this.#historyPlanning = new Promise<void>((resolve) => (done = resolve));
     try {
       await before;
-      const ahead = new Map<string, LidPnPairDoc>();
       for (const [at, pairs] of this.#pairsAhead) {
         if (at >= place) continue;
         for (const pair of pairs) ahead.set(paths.lidPnPair(this.accountId, lidPnPairDocId(pair)), pair);
@@ -582,6 +594,17 @@ export class AccountWriter {
     } finally {
       done();
     }
+  }
+
+  /** Every pair of `ahead` is stored as it was planned with (learned by the writer, none of them in doubt). */
+  #stored(ahead: ReadonlyMap<string, LidPnPairDoc>): boolean {
+    if (ahead.size === 0) return true;
+    if (this.#stalePairs.size > 0) return false;
+    for (const [path, pair] of ahead) {
+      const known = this.#pairs.get(path);
+      if (!known || known.lid !== pair.lid || known.pn !== pair.pn || known.learnedAt !== pair.learnedAt) return false;
+    }
+    return true;
   }
 
   /** Waits for the write this one follows (`write`'s `after`); throws when it failed. */

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InMemoryStore, type PlannerEvent, paths, threadDocId } from '@wasync/shared';
+import { InMemoryStore, lidPnPairDocId, type PlannerEvent, paths, threadDocId } from '@wasync/shared';
 import { proto } from '@whiskeysockets/baileys';
 import { OTHER, PEER } from '../../../../shared/test/fixtures/wa-messages.ts';
 import { deliver, dmReceipt, live, SELF } from '../../../../shared/test/support/baileys-feed.ts';
@@ -163,7 +163,8 @@ describe('account writer (Firestore)', function () {
     });
     const writer = await openWriter(accountId, undefined, {}, flaky);
     await writer.write(await liveDm('3EB0FA0000000000000001', T), 'live');
-    assert.ok(failures < 0, `both injected failures were met (${failures})`);
+    // The reads fetched first (failed twice, then answered), then the new thread's names.
+    assert.equal(failures, -2, 'both injected failures were met, then two reads');
     const path = paths.message(accountId, threadDocId(PEER.pn), 'peer~3EB0FA0000000000000001');
     assert.equal((await db.doc(path).get()).exists, true, 'the message landed');
     assert.ok(writer.counters.retries >= 2, JSON.stringify(writer.counters));
@@ -483,6 +484,69 @@ describe('account writer (Firestore)', function () {
     const ids = (await db.collection(thread).get()).docs.map((d) => d.get('id'));
     assert.deepEqual(ids, ['3EB0AD0000000000000002'], 'the LID message keyed by the phone number');
     assert.equal((await db.doc(paths.thread(accountId, threadDocId(PEER.lid))).get()).exists, false, 'no LID thread');
+  });
+
+  it('plans again without those pairs when the write that learned them failed, also after a write that never rejects', async () => {
+    // The first slice of a chunk follows the previous chunk's tail, which never rejects: if the
+    // write whose pairs it planned with failed, they were never stored, and neither may its keys be.
+    const db = testDb();
+    const accountId = `ahead-failed-${randomUUID()}`;
+    const real = unfenced(db, accountId);
+    let failing = true;
+    const fence: Fence = {
+      ...real,
+      run: (write, read, options) =>
+        failing
+          ? Promise.reject(Object.assign(new Error('13 INTERNAL: refused (injected)'), { code: 13 }))
+          : real.run(write, read, options),
+    };
+    const writer = await openWriter(accountId, fence);
+    const pairs: PlannerEvent = { kind: 'aliases', receivedAt: NOW, pairs: [{ lid: PEER.lid, pn: PEER.pn }] };
+    const other = eventsOf(
+      await deliver(
+        [
+          live(
+            '3EB0AE0000000000000001',
+            { from: OTHER.pn, id: '3EB0AE0000000000000001', t: String(T) },
+            { conversation: 'other' },
+          ),
+        ],
+        false,
+      ),
+      { receivedAt: NOW },
+    );
+    const first = writer.write([pairs, ...other], 'history', undefined, undefined, Promise.resolve());
+    const tail = first.then(
+      () => assert.fail('the first write was to fail'),
+      () => {
+        failing = false;
+      },
+    );
+    const byLid = eventsOf(
+      await deliver(
+        [
+          live(
+            '3EB0AE0000000000000002',
+            { from: PEER.lid, id: '3EB0AE0000000000000002', t: String(T + 1) },
+            { conversation: 'by LID' },
+          ),
+        ],
+        false,
+      ),
+      { receivedAt: NOW },
+    );
+    await writer.write(byLid, 'history', undefined, undefined, tail);
+    assert.equal(
+      (await db.doc(paths.lidPnPair(accountId, lidPnPairDocId({ lid: PEER.lid, pn: PEER.pn }))).get()).exists,
+      false,
+    );
+    const byPn = await db.collection(paths.messages(accountId, threadDocId(PEER.pn))).get();
+    assert.equal(byPn.size, 0, 'nothing keyed by a pair that was never stored');
+    const lidThread = await db.collection(paths.messages(accountId, threadDocId(PEER.lid))).get();
+    assert.deepEqual(
+      lidThread.docs.map((d) => d.get('id')),
+      ['3EB0AE0000000000000002'],
+    );
   });
 
   it('reads again what another plan landed while this one read it, not the older answer the cache got last', async () => {
