@@ -34,15 +34,23 @@ export class BackfillRecorder {
    * the takeover.
    */
   async start(commandId: string, threads: number): Promise<void> {
-    const recorded: unknown = (await this.db.doc(paths.account(this.accountId)).get()).get('backfill');
-    const resumed = isRunningFor(recorded, commandId) ? recorded : undefined;
-    this.#commandId = commandId;
-    this.counts.threads = threads;
-    this.counts.requested = resumed?.requested ?? 0;
-    this.counts.received = resumed?.received ?? 0;
-    this.counts.unanswered = resumed?.unanswered ?? 0;
-    this.#startedAt = resumed?.startedAt ?? Timestamp.now();
-    await this.#write('running');
+    const ref = this.db.doc(paths.account(this.accountId));
+    // Read in the fenced transaction that records it (with the lease: no extra round trip).
+    await this.fence.run(
+      (tx, [account]) => {
+        const recorded: unknown = account?.get('backfill');
+        const resumed = isRunningFor(recorded, commandId) ? recorded : undefined;
+        this.#commandId = commandId;
+        // A resumed run skips threads found exhausted meanwhile: the result still covers them all.
+        this.counts.threads = Math.max(threads, resumed?.threads ?? 0);
+        this.counts.requested = resumed?.requested ?? 0;
+        this.counts.received = resumed?.received ?? 0;
+        this.counts.unanswered = resumed?.unanswered ?? 0;
+        this.#startedAt = resumed?.startedAt ?? Timestamp.now();
+        tx.update(ref, { backfill: this.#record('running') });
+      },
+      [ref],
+    );
   }
 
   /** The counts as they stand (after a request or an answer). */
@@ -77,16 +85,19 @@ export class BackfillRecorder {
 
   #write(state: string, extra: Record<string, unknown> = {}, top: Record<string, unknown> = {}): Promise<void> {
     const ref = this.db.doc(paths.account(this.accountId));
-    const backfill = {
+    return this.fence.run((tx) => {
+      tx.update(ref, { backfill: this.#record(state, extra), ...top });
+    });
+  }
+
+  #record(state: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
       state,
       ...(this.#commandId ? { commandId: this.#commandId } : {}),
       ...this.counts,
       startedAt: this.#startedAt,
       ...extra,
     };
-    return this.fence.run((tx) => {
-      tx.update(ref, { backfill, ...top });
-    });
   }
 }
 
@@ -102,6 +113,7 @@ export async function exhaustedThreads(
 }
 
 interface RunningBackfill {
+  threads?: number;
   requested: number;
   received: number;
   unanswered?: number;
@@ -113,7 +125,7 @@ function isRunningFor(recorded: unknown, commandId: string): recorded is Running
   if (typeof recorded !== 'object' || recorded === null) return false;
   const r = recorded as Record<string, unknown>;
   if (r.state !== 'running' || r.commandId !== commandId) return false;
-  const counts = [r.requested, r.received, r.unanswered ?? 0];
+  const counts = [r.threads ?? 0, r.requested, r.received, r.unanswered ?? 0];
   return (
     counts.every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0) && r.startedAt instanceof Timestamp
   );
