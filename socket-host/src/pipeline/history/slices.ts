@@ -1,5 +1,5 @@
 /**
- * How a history payload is cut into plans of at most `size` events: every LID ↔ PN pair in the
+ * How a history payload is cut into plans of at most `size` events (`conversationSlices`): every LID ↔ PN pair in the
  * first (so every event of the payload resolves with the same aliases), every name in the first
  * slice that holds a message of its conversation — the slice whose plan creates or updates that
  * thread, which then takes the name in without a write of its own (`planner/names.ts`) — and a
@@ -27,12 +27,36 @@ function linkedJids(events: readonly PlannerEvent[]): Map<string, string[]> {
   return linked;
 }
 
+/**
+ * `events` cut every `size` events, but where a conversation starts when one starts in the second
+ * half of the slice: the plan of a conversation's second half reads the thread the first half's
+ * plan writes, so, planned while that one commits, it is planned again once it landed.
+ */
+function conversationSlices(events: readonly PlannerEvent[], size: number): PlannerEvent[][] {
+  const slices: PlannerEvent[][] = [];
+  let start = 0;
+  /** Where the last conversation that began inside the current slice began. */
+  let lastStart = 0;
+  let chat: string | undefined;
+  for (const [i, event] of events.entries()) {
+    const next = event.kind === 'message' ? event.ref.chatJid : chat;
+    if (next !== chat && i > start) lastStart = i;
+    chat = next;
+    if (i - start < size) continue;
+    // events[i] would overflow the slice: end it where a conversation starts, if late enough.
+    const cut = lastStart - start > size / 2 ? lastStart : i;
+    slices.push(events.slice(start, cut));
+    start = cut;
+  }
+  if (start < events.length) slices.push(events.slice(start));
+  return slices;
+}
+
 export function historySlices(events: readonly PlannerEvent[], size: number): PlannerEvent[][] {
   const pairs = events.filter((e) => e.kind === 'aliases');
   const names = events.filter((e) => e.kind === 'name');
   const rest = events.filter((e) => e.kind !== 'aliases' && e.kind !== 'name');
-  const slices: PlannerEvent[][] = [];
-  for (let i = 0; i < rest.length; i += size) slices.push(rest.slice(i, i + size));
+  const slices = conversationSlices(rest, size);
   if (slices.length === 0) slices.push([]);
   // The first slice holding a message of each chat JID.
   const firstSlice = new Map<string, number>();

@@ -32,6 +32,8 @@ const payload = fc
     ...named.map(name),
   ]);
 
+const chatOf = (e: PlannerEvent) => (e.kind === 'message' ? e.ref.chatJid : undefined);
+
 function conversationOf(jid: string, events: readonly PlannerEvent[]): Set<string> {
   const jids = new Set([jid]);
   for (const e of events) {
@@ -67,6 +69,31 @@ describe('history slices', () => {
             const first = slices.findIndex(hasIt);
             assert.equal(i, Math.max(first, 0), `${e.jid} in slice ${i}, its conversation first in ${first}`);
           }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('cuts every `size` events, where a conversation starts when one starts in the second half', () => {
+    // Conversations as runs of one chat's messages (a payload lists each conversation's together).
+    const runs = fc.array(fc.tuple(fc.constantFrom(...JIDS), fc.integer({ min: 1, max: 9 })), { maxLength: 12 });
+    fc.assert(
+      fc.property(runs, fc.integer({ min: 1, max: 12 }), (list, size) => {
+        let id = 0;
+        const events = list.flatMap(([jid, n]) => Array.from({ length: n }, () => message(jid, id++)));
+        const slices = historySlices(events, size);
+        assert.deepEqual(slices.flat(), events);
+        const starts = new Set(events.flatMap((e, i) => (i > 0 && chatOf(e) !== chatOf(events[i - 1]!) ? [i] : [])));
+        let at = 0;
+        for (const [k, slice] of slices.entries()) {
+          assert.ok(slice.length <= size, `slice ${k}: ${slice.length} > ${size}`);
+          at += slice.length;
+          if (k === slices.length - 1 || starts.has(at)) continue;
+          // Cut inside a conversation: only a full slice with no conversation starting in its second half.
+          assert.equal(slice.length, size, `slice ${k} cut short inside a conversation`);
+          const late = [...starts].filter((s) => s > at - size + size / 2 && s < at);
+          assert.deepEqual(late, [], `slice ${k} could have ended where a conversation starts`);
         }
       }),
       { numRuns: 300 },
