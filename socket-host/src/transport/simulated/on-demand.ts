@@ -32,12 +32,16 @@ export class OnDemandLedger {
     if (request) request.answeredAt = Date.now();
   }
 
-  /** The most requests that were waiting for their answer at the same time (silent ones never end). */
-  maxInFlight(): number {
-    const edges = this.requests.flatMap((r) => [
-      { t: r.at, d: 1 },
-      ...(r.answeredAt === undefined ? [] : [{ t: r.answeredAt, d: -1 }]),
-    ]);
+  /**
+   * The most requests that were waiting for their answer at the same time. One never answered
+   * waits for ever, or until `gaveUpAfterMs` (the asker's timeout: from then on it no longer waits,
+   * and may ask again).
+   */
+  maxInFlight(gaveUpAfterMs = Number.POSITIVE_INFINITY): number {
+    const edges = this.requests.flatMap((r) => {
+      const end = r.answeredAt ?? r.at + gaveUpAfterMs;
+      return [{ t: r.at, d: 1 }, ...(Number.isFinite(end) ? [{ t: end, d: -1 }] : [])];
+    });
     edges.sort((a, b) => a.t - b.t || a.d - b.d);
     let now = 0;
     let max = 0;
