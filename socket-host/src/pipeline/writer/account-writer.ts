@@ -27,6 +27,7 @@
  * of the account's pending-update documents (so a message's "any pending update?" costs no read),
  * and a bounded cache of documents with their update times.
  */
+import { setImmediate } from 'node:timers/promises';
 import {
   type Commit,
   type DrivenPlan,
@@ -452,13 +453,17 @@ export class AccountWriter {
     return this.#plan(events, self, new Map());
   }
 
-  #plan(
+  async #plan(
     events: readonly PlannerEvent[],
     self: SelfIdentity,
     versions: Versions,
     watch?: ReadWatch,
     ahead: ReadonlyMap<string, LidPnPairDoc> = new Map(),
   ): Promise<DrivenPlan> {
+    // Planning is synchronous work of up to a few hundred ms; plans of many accounts whose reads
+    // answered together would otherwise run back to back as one burst of promise callbacks, with
+    // no timer in between — the lease's renewal and deadline among them.
+    await setImmediate();
     for (const path of this.#pairs.keys()) {
       const cached = this.#cache.get(path);
       if (cached) versions.set(path, cached);
@@ -466,7 +471,7 @@ export class AccountWriter {
     const pairs = new Map([...this.#pairs, ...ahead]);
     if (watch) for (const [path, pair] of pairs) watch.knownPairs.set(path, pair);
     this.counters.plans += 1;
-    return planWithReads(
+    return await planWithReads(
       { accountId: this.accountId, self, pairs: [...pairs.values()] },
       events,
       {
