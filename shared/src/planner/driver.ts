@@ -48,10 +48,11 @@ export function* planRounds(
   let reads: ReadRequest[] = [];
   // Every round reads the pairs again: an iterator would be empty from the second round on.
   const state = { ...inputs, pairs: [...inputs.pairs] };
-  for (const step of ['documents', 'followUps'] as const) {
-    const expected = snapshot.lacking(expectedReads(state, events, step, snapshot));
-    if (expected.length > 0) yield expected;
-  }
+  const expected = expectedReads(state, events);
+  const documents = snapshot.lacking(expected.documents);
+  if (documents.length > 0) yield documents;
+  const followUps = snapshot.lacking(expected.followUps(snapshot));
+  if (followUps.length > 0) yield followUps;
   for (let round = 1; round <= MAX_READ_ROUNDS; round++) {
     snapshot.clearMissing();
     const plan = planWrites({ ...state, store: snapshot }, events, options);

@@ -10,9 +10,9 @@
  * newly revealed pair makes the planner look at; the names a new thread or a name event reads —
  * and nothing a live receipt to a stored message would not read anyway.
  *
- * In two steps, as the planner reads: `expectedReads(…, 'documents')` before anything is known,
- * then `expectedReads(…, 'followUps', snapshot)` with those answers (a new thread reads its names,
- * an absorbed thread its messages, an update to an absent message its pending updates).
+ * In two steps, as the planner reads: `documents` before anything is known, then `followUps`
+ * with those answers (a new thread reads its names, an absorbed thread its messages, an update to
+ * an absent message its pending updates).
  */
 import { AliasResolver, type CanonicalJid } from '../identity/alias-resolver.ts';
 import { checkLidPnPair } from '../identity/lid-pn-pairs.ts';
@@ -22,9 +22,7 @@ import type { LidPnPairDoc, ThreadKind } from '../schema.ts';
 import { canonicalRef, locate, mayChange } from './identity.ts';
 import type { PlannerEvent, PlannerState, ReadRequest } from './types.ts';
 
-export type ReadStep = 'documents' | 'followUps';
-
-/** What `expectedReads` needs to know of stored documents in its second step. */
+/** What the second step needs to know of stored documents. */
 export interface KnownDocuments {
   /** Whether the answer to `request` is known, and whether that answer is a document. */
   answer(request: ReadRequest): 'present' | 'absent' | 'unknown';
@@ -35,50 +33,54 @@ interface Touched {
   updates: MessageRef[];
 }
 
-export function expectedReads(
-  state: Omit<PlannerState, 'store'>,
-  events: readonly PlannerEvent[],
-  step: ReadStep,
-  known?: KnownDocuments,
-): ReadRequest[] {
-  const before = new AliasResolver({ self: state.self, pairs: state.pairs });
-  const after = new AliasResolver({ self: state.self, pairs: state.pairs });
-  const change = after.add(revealedPairs(state, events));
-  const reads: ReadRequest[] = [];
-  const touched = touchedBy(events, after.canonical, step === 'documents' ? reads : []);
-  if (step === 'documents') {
-    // The planner asks whether a thread exists for each JID of an identity a pair grew.
-    for (const canonical of new Set(change.canonicalChanges.map((c) => c.after))) {
-      for (const jid of [canonical, ...after.aliasesOf(canonical)])
-        reads.push({ kind: 'thread', threadId: threadDocId(jid) });
-    }
-    for (const { before: stale } of change.canonicalChanges) {
-      if (mayChange(stale)) reads.push({ kind: 'referencing', jid: stale });
-    }
-    return reads;
-  }
-  if (!known) return reads;
-  for (const { jid } of change.canonicalChanges) {
-    const absorbed = threadDocId(jid);
-    if (before.canonical(jid) === jid && known.answer({ kind: 'thread', threadId: absorbed }) === 'present') {
-      reads.push({ kind: 'threadMessages', threadId: absorbed });
-    }
-  }
-  for (const [threadId, { jid, kind }] of touched.threads) {
-    if (known.answer({ kind: 'thread', threadId }) !== 'absent') continue;
-    // A new thread takes in the names of its JIDs.
-    for (const name of [jid, ...(kind === 'dm' ? after.aliasesOf(jid) : [])]) reads.push({ kind: 'name', jid: name });
-  }
-  for (const target of touched.updates) {
-    const { threadId, docId } = locate(target);
-    if (known.answer({ kind: 'message', threadId, docId }) === 'absent') {
-      reads.push({ kind: 'pending', messageId: target.id });
-    }
-  }
-  return reads;
+/** The two steps of reads a plan of `events` is sure to ask for, worked out once. */
+export interface ExpectedReads {
+  /** Before anything is known. */
+  documents: ReadRequest[];
+  /** With the answers to `documents` (and whatever else is `known`). */
+  followUps(known: KnownDocuments): ReadRequest[];
 }
 
-/** The threads messages go to and the targets of updates; the documents step's reads into `reads`. */
+export function expectedReads(state: Omit<PlannerState, 'store'>, events: readonly PlannerEvent[]): ExpectedReads {
+  const resolver = new AliasResolver({ self: state.self, pairs: state.pairs });
+  const change = resolver.add(revealedPairs(state, events));
+  const documents: ReadRequest[] = [];
+  const touched = touchedBy(events, resolver.canonical, documents);
+  // The planner asks whether a thread exists for each JID of an identity a pair grew.
+  for (const canonical of new Set(change.canonicalChanges.map((c) => c.after))) {
+    for (const jid of [canonical, ...resolver.aliasesOf(canonical)])
+      documents.push({ kind: 'thread', threadId: threadDocId(jid) });
+  }
+  for (const { before: stale } of change.canonicalChanges) {
+    if (mayChange(stale)) documents.push({ kind: 'referencing', jid: stale });
+  }
+  const followUps = (known: KnownDocuments): ReadRequest[] => {
+    const reads: ReadRequest[] = [];
+    // A thread whose JID was canonical before the pair is merged: its messages are moved.
+    for (const { jid, before } of change.canonicalChanges) {
+      const absorbed = threadDocId(jid);
+      if (before === jid && known.answer({ kind: 'thread', threadId: absorbed }) === 'present') {
+        reads.push({ kind: 'threadMessages', threadId: absorbed });
+      }
+    }
+    for (const [threadId, { jid, kind }] of touched.threads) {
+      if (known.answer({ kind: 'thread', threadId }) !== 'absent') continue;
+      // A new thread takes in the names of its JIDs.
+      for (const name of [jid, ...(kind === 'dm' ? resolver.aliasesOf(jid) : [])])
+        reads.push({ kind: 'name', jid: name });
+    }
+    for (const target of touched.updates) {
+      const { threadId, docId } = locate(target);
+      if (known.answer({ kind: 'message', threadId, docId }) === 'absent') {
+        reads.push({ kind: 'pending', messageId: target.id });
+      }
+    }
+    return reads;
+  };
+  return { documents, followUps };
+}
+
+/** The threads messages go to and the targets of updates; the first step's reads into `reads`. */
 function touchedBy(events: readonly PlannerEvent[], canonical: CanonicalJid, reads: ReadRequest[]): Touched {
   const touched: Touched = { threads: new Map(), updates: [] };
   for (const event of events) {
