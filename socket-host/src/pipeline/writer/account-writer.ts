@@ -202,9 +202,7 @@ class ReadWatch {
   #knew(path: string): boolean {
     const known = this.knownPairs.get(path);
     const landed = this.#landedPairs.get(path);
-    return (
-      !!known && !!landed && known.lid === landed.lid && known.pn === landed.pn && known.learnedAt === landed.learnedAt
-    );
+    return !!known && !!landed && samePair(known, landed);
   }
 
   get stale(): boolean {
@@ -217,6 +215,11 @@ class ReadWatch {
     }
     return false;
   }
+}
+
+/** The same pair document: same identities, learned at the same time. */
+function samePair(a: LidPnPairDoc, b: LidPnPairDoc): boolean {
+  return a.lid === b.lid && a.pn === b.pn && a.learnedAt === b.learnedAt;
 }
 
 /** How a plan stands to the commit gate (`#planAndCommit`). */
@@ -561,7 +564,7 @@ export class AccountWriter {
           release?.();
         }
       }
-      for (const pair of plan.learned) this.#pairs.set(paths.lidPnPair(this.accountId, lidPnPairDocId(pair)), pair);
+      for (const pair of plan.learned) this.#pairs.set(this.#pairPath(pair), pair);
       this.#count(plan.stats);
       return plan.stats;
     } finally {
@@ -591,7 +594,7 @@ export class AccountWriter {
       await before;
       for (const [at, pairs] of this.#pairsAhead) {
         if (at >= place) continue;
-        for (const pair of pairs) ahead.set(paths.lidPnPair(this.accountId, lidPnPairDocId(pair)), pair);
+        for (const pair of pairs) ahead.set(this.#pairPath(pair), pair);
       }
       const plan = await this.#plan(events, self, versions, watch, ahead);
       if (plan.learned.length > 0) this.#pairsAhead.set(place, plan.learned);
@@ -601,13 +604,17 @@ export class AccountWriter {
     }
   }
 
+  #pairPath(pair: LidPnPairDoc): string {
+    return paths.lidPnPair(this.accountId, lidPnPairDocId(pair));
+  }
+
   /** Every pair of `ahead` is stored as it was planned with (learned by the writer, none of them in doubt). */
   #stored(ahead: ReadonlyMap<string, LidPnPairDoc>): boolean {
     if (ahead.size === 0) return true;
     if (this.#stalePairs.size > 0) return false;
     for (const [path, pair] of ahead) {
       const known = this.#pairs.get(path);
-      if (!known || known.lid !== pair.lid || known.pn !== pair.pn || known.learnedAt !== pair.learnedAt) return false;
+      if (!known || !samePair(known, pair)) return false;
     }
     return true;
   }
