@@ -69,13 +69,25 @@ describe('account writer (Firestore)', function () {
   });
 
   /** One live DM from PEER (phone-number addressed), as Baileys upserts it. */
-  async function liveDm(id: string, t: number, fromMe = false): Promise<PlannerEvent[]> {
+  /** One live message as planner events: from `attrs.from` (a phone number or a LID), or ours. */
+  async function liveMessage(attrs: Record<string, string>, text: string): Promise<PlannerEvent[]> {
+    const maps = await deliver([live(attrs.id!, attrs, { conversation: text })], false);
+    return eventsOf(maps, { receivedAt: NOW });
+  }
+
+  function liveDm(id: string, t: number, fromMe = false): Promise<PlannerEvent[]> {
     const attrs: Record<string, string> = fromMe
       ? { from: '491700000001:0@s.whatsapp.net', recipient: PEER.pn, id, t: String(t) }
       : { from: PEER.pn, id, t: String(t) };
-    const maps = await deliver([live(id, attrs, { conversation: `text ${id}` })], false);
-    return eventsOf(maps, { receivedAt: NOW });
+    return liveMessage(attrs, `text ${id}`);
   }
+
+  function liveFrom(from: string, id: string, t: number, text: string): Promise<PlannerEvent[]> {
+    return liveMessage({ from, id, t: String(t) }, text);
+  }
+
+  /** The peer's LID ↔ phone-number pair, as a history payload carries it. */
+  const peerPair: PlannerEvent = { kind: 'aliases', receivedAt: NOW, pairs: [{ lid: PEER.lid, pn: PEER.pn }] };
 
   it('re-plans a write whose read went stale instead of overwriting the newer document', async () => {
     const db = testDb();
@@ -447,35 +459,10 @@ describe('account writer (Firestore)', function () {
     const db = testDb();
     const accountId = `ahead-${randomUUID()}`;
     const writer = await openWriter(accountId);
-    const pairs: PlannerEvent = { kind: 'aliases', receivedAt: NOW, pairs: [{ lid: PEER.lid, pn: PEER.pn }] };
     // Another conversation's message beside the pairs: the two slices share no document.
-    const other = eventsOf(
-      await deliver(
-        [
-          live(
-            '3EB0AD0000000000000001',
-            { from: OTHER.pn, id: '3EB0AD0000000000000001', t: String(T) },
-            { conversation: 'other' },
-          ),
-        ],
-        false,
-      ),
-      { receivedAt: NOW },
-    );
-    const first = writer.write([pairs, ...other], 'history', undefined, undefined, Promise.resolve());
-    const byLid = eventsOf(
-      await deliver(
-        [
-          live(
-            '3EB0AD0000000000000002',
-            { from: PEER.lid, id: '3EB0AD0000000000000002', t: String(T + 1) },
-            { conversation: 'by LID' },
-          ),
-        ],
-        false,
-      ),
-      { receivedAt: NOW },
-    );
+    const other = await liveFrom(OTHER.pn, '3EB0AD0000000000000001', T, 'other');
+    const first = writer.write([peerPair, ...other], 'history', undefined, undefined, Promise.resolve());
+    const byLid = await liveFrom(PEER.lid, '3EB0AD0000000000000002', T + 1, 'by LID');
     const second = writer.write(byLid, 'history', undefined, undefined, first);
     await Promise.all([first, second]);
     assert.equal(writer.counters.replans, 0, JSON.stringify(writer.counters));
@@ -501,40 +488,15 @@ describe('account writer (Firestore)', function () {
           : real.run(write, read, options),
     };
     const writer = await openWriter(accountId, fence);
-    const pairs: PlannerEvent = { kind: 'aliases', receivedAt: NOW, pairs: [{ lid: PEER.lid, pn: PEER.pn }] };
-    const other = eventsOf(
-      await deliver(
-        [
-          live(
-            '3EB0AE0000000000000001',
-            { from: OTHER.pn, id: '3EB0AE0000000000000001', t: String(T) },
-            { conversation: 'other' },
-          ),
-        ],
-        false,
-      ),
-      { receivedAt: NOW },
-    );
-    const first = writer.write([pairs, ...other], 'history', undefined, undefined, Promise.resolve());
+    const other = await liveFrom(OTHER.pn, '3EB0AE0000000000000001', T, 'other');
+    const first = writer.write([peerPair, ...other], 'history', undefined, undefined, Promise.resolve());
     const tail = first.then(
       () => assert.fail('the first write was to fail'),
       () => {
         failing = false;
       },
     );
-    const byLid = eventsOf(
-      await deliver(
-        [
-          live(
-            '3EB0AE0000000000000002',
-            { from: PEER.lid, id: '3EB0AE0000000000000002', t: String(T + 1) },
-            { conversation: 'by LID' },
-          ),
-        ],
-        false,
-      ),
-      { receivedAt: NOW },
-    );
+    const byLid = await liveFrom(PEER.lid, '3EB0AE0000000000000002', T + 1, 'by LID');
     await writer.write(byLid, 'history', undefined, undefined, tail);
     assert.equal(
       (await db.doc(paths.lidPnPair(accountId, lidPnPairDocId({ lid: PEER.lid, pn: PEER.pn }))).get()).exists,
