@@ -87,12 +87,12 @@ export class HistoryIngest {
 
   /** Decoded `HistorySync` protobufs, each as Baileys turns one notification into `messaging-history.set`. */
   async historySyncs(syncs: readonly proto.IHistorySync[], receivedAt = Date.now()): Promise<void> {
-    const maps = syncs.map((sync) => ({
-      'messaging-history.set': processHistoryMessage(
-        sync instanceof proto.HistorySync ? sync : proto.HistorySync.fromObject(sync),
-      ) as BaileysEventMap['messaging-history.set'],
-    }));
-    await this.events(maps, receivedAt);
+    // One at a time, as Baileys turns each notification into its event: the next one is converted
+    // while the pipeline works on this one, and only one converted chunk is held at once.
+    for (const sync of syncs) {
+      const set = processHistoryMessage(sync instanceof proto.HistorySync ? sync : proto.HistorySync.fromObject(sync));
+      await this.events([{ 'messaging-history.set': set as BaileysEventMap['messaging-history.set'] }], receivedAt);
+    }
   }
 
   /** Re-runs the account's stored raw history (`pending`: what is not done; `all`: everything); returns the chunk count. */
