@@ -20,7 +20,7 @@
  *     against the same with no import; with the event loop's delays meanwhile.
  *
  * Knobs: BENCH_SYNC_MESSAGES (20000), BENCH_SYNC_NAIVE_MESSAGES (as many), BENCH_SYNC_RTT_MS (10),
- * BENCH_SYNC_RSS_MESSAGES ("25000,100000"), BENCH_SYNC_RSS_OLD_SPACE_MB (unset: the host's own
+ * BENCH_SYNC_RSS_MESSAGES ("25000,100000"), BENCH_SYNC_ROUNDS (3), BENCH_SYNC_RSS_OLD_SPACE_MB (unset: the host's own
  * heap limit, the Dockerfile's NODE_OPTIONS; "default": the limit Node derives from this machine's
  * memory — 4 GiB here), BENCH_SYNC_PARTS ("a,b,c,d").
  */
@@ -61,6 +61,13 @@ const RSS_HEAP_FLAGS = ((mb = process.env.BENCH_SYNC_RSS_OLD_SPACE_MB) =>
       : [`--max-old-space-size=${mb}`])();
 /** Added to every Firestore request in a second comparison with the naive writer (0 skips it). */
 const RTT_MS = Number(process.env.BENCH_SYNC_RTT_MS ?? 10);
+/**
+ * Part (a)'s pipeline and naive imports, measured in turn this many times (after a cold import
+ * and a naive warm-up). On this kind of shared 2-core machine one writer's rate swings by ±15 %
+ * between runs minutes apart, so a ratio of one run each can land anywhere in a ±30 % band; the
+ * reported ratio is the median of the rounds' (each round's two runs side by side).
+ */
+const ROUNDS = Math.max(1, Number(process.env.BENCH_SYNC_ROUNDS ?? 3));
 /** Which parts run (a: import vs naive, b: pipeline only, c: peak RSS, d: live latency). */
 const PARTS = new Set((process.env.BENCH_SYNC_PARTS ?? 'a,b,c,d').split(','));
 const LIVE_EVERY_MS = 100;
@@ -114,26 +121,45 @@ async function timedImport(db: Firestore, meter: FirestoreMeter, history: BenchH
   return { summary, took, used: delta(meter, before), rate: summary.historyMessages / took };
 }
 
+/** One naive import of `history` into an empty database, metered. */
+async function timedNaive(db: Firestore, meter: FirestoreMeter, history: BenchHistory, fresh: Fresh) {
+  await fresh();
+  const before = { ...meter };
+  const started = performance.now();
+  const messages = await naiveImport(db, `bench-naive-${Date.now()}`, history.chunks, Date.now());
+  const took = seconds(started);
+  return { messages, used: delta(meter, before), rate: messages / took };
+}
+
 /**
- * The pipeline's figures are those of its second import in this process: the first one also pays
- * for compiling the pipeline's code and growing the heap, which a host pays once (its `cold`
- * figure is reported beside). The naive writer is warmed up too, on a small history.
+ * The pipeline's figures are those of its imports after the first in this process: the first one
+ * also pays for compiling the pipeline's code and growing the heap, which a host pays once (its
+ * `cold` figure is reported beside). The naive writer is warmed up too, on a small history. Then
+ * `ROUNDS` rounds of one pipeline import and one naive import; the figures are the round with the
+ * median ratio's.
  */
 async function importFigures(db: Firestore, meter: FirestoreMeter, history: BenchHistory, emit: Emit, fresh: Fresh) {
   const cold = await timedImport(db, meter, history, fresh);
-  const { summary, took, used, rate } = await timedImport(db, meter, history, fresh);
-  const messages = summary.historyMessages;
-
   const naiveHistory = NAIVE_MESSAGES < MESSAGES ? benchHistory(NAIVE_MESSAGES, 'sync-bench') : history;
   await fresh();
   await naiveImport(db, `bench-naive-warm-${Date.now()}`, benchHistory(1_000, 'sync-warm').chunks, Date.now());
-  await fresh();
-  const naiveBefore = { ...meter };
-  const naiveStarted = performance.now();
-  const naiveMessages = await naiveImport(db, `bench-naive-${Date.now()}`, naiveHistory.chunks, Date.now());
-  const naiveTook = seconds(naiveStarted);
-  const naive = delta(meter, naiveBefore);
-  const naiveRate = naiveMessages / naiveTook;
+  const rounds: Array<{
+    pipeline: Awaited<ReturnType<typeof timedImport>>;
+    naive: Awaited<ReturnType<typeof timedNaive>>;
+  }> = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const pipeline = await timedImport(db, meter, history, fresh);
+    const naive = await timedNaive(db, meter, naiveHistory, fresh);
+    process.stderr.write(
+      `bench: round ${i + 1}/${ROUNDS}: pipeline ${Math.round(pipeline.rate)} msg/s, naive ${Math.round(naive.rate)} msg/s\n`,
+    );
+    rounds.push({ pipeline, naive });
+  }
+  const ratio = (r: (typeof rounds)[number]) => r.pipeline.rate / r.naive.rate;
+  const middle = [...rounds].sort((a, b) => ratio(a) - ratio(b))[Math.floor((rounds.length - 1) / 2)]!;
+  const { summary, took, used, rate } = middle.pipeline;
+  const messages = summary.historyMessages;
+  const { messages: naiveMessages, used: naive, rate: naiveRate } = middle.naive;
 
   const common = { messages, threads: history.threads.length, chunks: history.chunks.length, backend: 'embedded' };
   emit({
@@ -144,8 +170,16 @@ async function importFigures(db: Firestore, meter: FirestoreMeter, history: Benc
     vs_naive: round(rate / naiveRate),
     cold: round(cold.rate),
     cold_vs_naive: round(cold.rate / naiveRate),
+    rounds_vs_naive: rounds.map((r) => round(ratio(r))),
+    rounds_msg_per_s: rounds.map((r) => round(r.pipeline.rate)),
   });
-  emit({ metric: 'sync.import.naive_throughput', value: round(naiveRate), unit: 'msg/s', messages: naiveMessages });
+  emit({
+    metric: 'sync.import.naive_throughput',
+    value: round(naiveRate),
+    unit: 'msg/s',
+    messages: naiveMessages,
+    rounds_msg_per_s: rounds.map((r) => round(r.naive.rate)),
+  });
   for (const kind of ['writes', 'reads'] as const) {
     emit({
       metric: `sync.import.${kind}_per_message`,
