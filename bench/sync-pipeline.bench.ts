@@ -20,9 +20,9 @@
  *     against the same with no import; with the event loop's delays meanwhile.
  *
  * Knobs: BENCH_SYNC_MESSAGES (20000), BENCH_SYNC_NAIVE_MESSAGES (as many), BENCH_SYNC_RTT_MS (10),
- * BENCH_SYNC_RSS_MESSAGES ("25000,100000"), BENCH_SYNC_ROUNDS (3), BENCH_SYNC_RSS_OLD_SPACE_MB (unset: the host's own
- * heap limit, the Dockerfile's NODE_OPTIONS; "default": the limit Node derives from this machine's
- * memory — 4 GiB here), BENCH_SYNC_PARTS ("a,b,c,d").
+ * BENCH_SYNC_RSS_MESSAGES ("25000,100000"), BENCH_SYNC_ROUNDS (3), BENCH_SYNC_RSS_OLD_SPACE_MB
+ * (unset: the host's own heap limit, the Dockerfile's NODE_OPTIONS; "default": the limit Node
+ * derives from this machine's memory — 4 GiB here), BENCH_SYNC_PARTS ("a,b,c,d").
  */
 import { execFile } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';

@@ -1,9 +1,10 @@
 /**
- * How a history payload is cut into plans of at most `size` events (`conversationSlices`): every LID ↔ PN pair in the
- * first (so every event of the payload resolves with the same aliases), every name in the first
- * slice that holds a message of its conversation — the slice whose plan creates or updates that
- * thread, which then takes the name in without a write of its own (`planner/names.ts`) — and a
- * name of a JID without messages here (a group member, a contact never written to) in the first.
+ * How a history payload is cut into plans of at most `size` events (`conversationSlices`): every
+ * LID ↔ PN pair in the first (so every event of the payload resolves with the same aliases), every
+ * name in the first slice that holds a message of its conversation — the slice whose plan creates
+ * or updates that thread, which then takes the name in without a write of its own
+ * (`planner/names.ts`) — and a name of a JID without messages here (a group member, a contact
+ * never written to) in the first.
  *
  * Names come after the messages in a normalised payload (Baileys lists contacts after them). Left
  * at the end, every thread whose messages filled the earlier slices was written without its name
