@@ -43,7 +43,9 @@ describe('commands: a backfill asked for while the pairing history is imported',
     host = await startTestHost({
       hostId: 'host-first-sync',
       simulator: sim,
-      env: { BACKFILL_CONCURRENCY: '2', BACKFILL_REQUEST_TIMEOUT_S: '30' },
+      // Above Baileys' 30 s event-buffer cap, which can hold an answer that long (at 30 s one came
+      // late on a loaded CI run, and its thread's messages were not counted as received).
+      env: { BACKFILL_CONCURRENCY: '2', BACKFILL_REQUEST_TIMEOUT_S: '35' },
       commands: {
         // The backlog (with the pairing history) is handed to the pipeline right after this.
         onBacklogDrained: (context) =>

@@ -21,6 +21,13 @@ import { clearFirestore, testDb } from '../support/firestore.ts';
 const ACCOUNT = 'backfill-exec';
 const AGENT = { uid: 'backfill-agent', operator: false };
 const RECENT = 12;
+/**
+ * Above Baileys' event-buffer cap (`BUFFER_TIMEOUT_MS`, 30 s, in its `Utils/event-buffer.js`): an
+ * answer handed to the socket while Baileys buffers events reaches the backfill only when the
+ * buffer flushes, up to 30 s later. At 15 s such an answer came after the timeout on a loaded CI
+ * run (its buffer auto-flushed), and its thread's messages were not counted as received.
+ */
+const REQUEST_TIMEOUT_S = 35;
 
 /** Each request's chat tail, size and answer latency: what to look at when answers came late. */
 function timeline(requests: readonly OnDemandRequest[]): string {
@@ -53,14 +60,14 @@ describe('commands: backfill on the host (simulated phone)', function () {
     host = await startTestHost({
       hostId: 'host-backfill',
       simulator: sim,
-      // 15 s: the phone answers within 40 ms, and answers count as they arrive (not behind the
-      // pipeline); the silent chat costs two of these.
+      // The phone answers within 40 ms, and answers count as they arrive (not behind the
+      // pipeline); the silent chat costs two request timeouts.
       // A 30 s lease (the suite's is 5 s): a loaded machine that starves renewals for a few seconds
       // lets the account go and take it back, and the resumed backfill's counts then miss the
       // request that was in flight (counted by the phone, never by the run that was let go).
       env: {
         BACKFILL_CONCURRENCY: '2',
-        BACKFILL_REQUEST_TIMEOUT_S: '15',
+        BACKFILL_REQUEST_TIMEOUT_S: String(REQUEST_TIMEOUT_S),
         BACKFILL_RETRIES: '1',
         LEASE_TTL_MS: '30000',
       },
@@ -98,7 +105,7 @@ describe('commands: backfill on the host (simulated phone)', function () {
     assert.equal(ledger.requests.filter((r) => r.chatJid === silent.jid).length, 2, 'retried once, not looped');
     // The silent chat's requests wait until the backfill's timeout, not for ever: its retry and a
     // thread asked again after a late answer are both in flight then.
-    const inFlight = ledger.maxInFlight(15_000);
+    const inFlight = ledger.maxInFlight(REQUEST_TIMEOUT_S * 1000);
     assert.ok(inFlight <= 2, `in flight at once: ${inFlight}`);
     assert.equal(inFlight, 2, 'two threads at a time (BACKFILL_CONCURRENCY 2)');
 
