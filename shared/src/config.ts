@@ -414,7 +414,7 @@ const HOST_VARS = {
   backfillRequestTimeoutSeconds: integerVar(
     'BACKFILL_REQUEST_TIMEOUT_S',
     { fallback: 60, min: 1, max: 3600 },
-    'How long a backfill waits for the phone to answer one history request before counting it unanswered (the phone may be offline).',
+    'How long a backfill waits for the phone to answer one history request before counting it unanswered (the phone may be offline). Keep it above 30 s, the longest the Baileys event buffer holds an answer before handing it on.',
   ),
   backfillRetries: integerVar(
     'BACKFILL_RETRIES',
