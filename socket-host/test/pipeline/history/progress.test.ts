@@ -16,6 +16,17 @@ import { type ChunkDone, HistoryProgress } from '../../../src/pipeline/history/p
 const MIN_INTERVAL_MS = 50;
 const LINGER_MS = 400;
 
+/**
+ * The progress's clock: it moves only when the test waits (`advance`), so whether a chunk is "too
+ * soon" does not depend on how long the process was descheduled between two synchronous calls —
+ * on a loaded CI machine 50 ms can pass between them. The timers stay real.
+ */
+let clock = 0;
+async function advance(ms: number): Promise<void> {
+  await sleep(ms);
+  clock += ms;
+}
+
 /** A transaction that records the progress it is given (`historySync.chunks`). */
 function recordingTx(into: number[]): Transaction {
   return {
@@ -42,10 +53,11 @@ async function openProgress(alone: number[]): Promise<HistoryProgress> {
     createLogger('silent'),
     undefined,
     MIN_INTERVAL_MS,
-    Date.now,
+    () => clock,
     LINGER_MS,
   );
   await progress.load();
+  clock = 1_000; // well past the last write (none: at 0)
   return progress;
 }
 
@@ -70,9 +82,9 @@ describe('history progress', () => {
     const progress = await openProgress(alone);
     assert.deepEqual(importChunk(progress), [1], 'nothing written yet: the first chunk carries its state');
     assert.deepEqual(importChunk(progress), [], 'too soon after: not carried');
-    await sleep(MIN_INTERVAL_MS + 20);
+    await advance(MIN_INTERVAL_MS + 20);
     assert.deepEqual(importChunk(progress), [3], 'the third carries the second too');
-    await sleep(LINGER_MS + 50);
+    await advance(LINGER_MS + 50);
     assert.deepEqual(alone, [], 'no write of its own');
     assert.equal(progress.state?.chunks, 3);
   });
@@ -82,7 +94,7 @@ describe('history progress', () => {
     const progress = await openProgress(alone);
     importChunk(progress);
     importChunk(progress);
-    await sleep(LINGER_MS + 50);
+    await advance(LINGER_MS + 50);
     assert.deepEqual(alone, [2]);
     importChunk(progress); // due again: carried
     importChunk(progress);
@@ -95,7 +107,7 @@ describe('history progress', () => {
     const progress = await openProgress(alone);
     importChunk(progress);
     importChunk(progress, false);
-    await sleep(MIN_INTERVAL_MS + 50);
+    await advance(MIN_INTERVAL_MS + 50);
     assert.deepEqual(alone, [2]);
   });
 });
