@@ -243,7 +243,7 @@ async function withRoundTrips(db: Firestore, meter: FirestoreMeter, history: Ben
 
 // ── (b) without Firestore ─────────────────────────────────────────────────────────────────────
 
-function pipelineOnly(history: BenchHistory, emit: Emit) {
+async function pipelineOnly(history: BenchHistory, emit: Emit) {
   const store = new InMemoryStore('bench');
   const self = { pn: ME.id, lid: ME.lid };
   const receivedAt = Date.now();
@@ -254,7 +254,7 @@ function pipelineOnly(history: BenchHistory, emit: Emit) {
   const started = performance.now();
   for (const chunk of history.chunks) {
     const set = processHistoryMessage(proto.HistorySync.fromObject(chunk));
-    encodeRawHistory({ set, pairs: [] }); // what the host stores before importing
+    await encodeRawHistory({ set, pairs: [] }); // what the host stores before importing
     const all = normalizeBaileysEvents(
       { 'messaging-history.set': set },
       { self, receivedAt, historySource: 'import' },
@@ -440,7 +440,7 @@ async function liveFigures(db: Firestore, observer: Firestore, emit: Emit, fresh
 export default async function bench(emit: Emit): Promise<void> {
   process.env.METADATA_SERVER_DETECTION ??= 'none';
   const history = benchHistory(MESSAGES, 'sync-bench');
-  const onlyRate = PARTS.has('b') ? pipelineOnly(history, emit) : undefined;
+  const onlyRate = PARTS.has('b') ? await pipelineOnly(history, emit) : undefined;
   const external = process.env.FIRESTORE_EMULATOR_HOST;
   const backend = await startFirestoreBackend();
   process.env.FIRESTORE_EMULATOR_HOST = backend.host; // read when the clients are created

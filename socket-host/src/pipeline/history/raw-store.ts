@@ -97,7 +97,7 @@ export class RawHistoryStore {
 
   /** Stores `raw` (parts first, then the fenced head) and returns its reference. */
   async put(raw: RawHistory, at: { receivedAt: number; seq: number; source?: MessageSource }): Promise<RawChunkRef> {
-    const bytes = encodeRawHistory(raw);
+    const bytes = await encodeRawHistory(raw);
     const { epoch } = this.fence;
     const id = chunkId(at.receivedAt, epoch, at.seq);
     const expiresAt = Timestamp.fromMillis(at.receivedAt + this.retentionMs);
