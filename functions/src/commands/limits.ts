@@ -32,12 +32,23 @@ export function takeToken(
   perMinute: number,
   now: EpochMs,
 ): { ok: true; bucket: TokenBucket } | { ok: false; retryAfterSeconds: number } {
-  const perMs = perMinute / 60_000;
-  // A clock behind the stored time (another instance's) refills nothing rather than taking back.
-  const elapsed = bucket === undefined ? 0 : Math.max(0, now - bucket.at);
-  const tokens = bucket === undefined ? perMinute : Math.min(perMinute, bucket.tokens + elapsed * perMs);
+  const tokens = tokensAt(bucket, perMinute, now);
   if (tokens >= 1) return { ok: true, bucket: { tokens: tokens - 1, at: Math.max(now, bucket?.at ?? now) } };
-  return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / perMs / 1000)) };
+  // The division is only an estimate: floating point can put it a hair past a whole second (13 s
+  // where 12 s already refills the token). The answer is settled with the same arithmetic that
+  // admits the retry, so waiting exactly Retry-After is enough and a second less is not.
+  let seconds = Math.max(1, Math.ceil((1 - tokens) / (perMinute / 60_000) / 1000));
+  while (seconds > 1 && tokensAt(bucket, perMinute, now + (seconds - 1) * 1000) >= 1) seconds--;
+  while (tokensAt(bucket, perMinute, now + seconds * 1000) < 1) seconds++;
+  return { ok: false, retryAfterSeconds: seconds };
+}
+
+/** The tokens in `bucket` at `now` (a full bucket when there is none yet). */
+function tokensAt(bucket: TokenBucket | undefined, perMinute: number, now: EpochMs): number {
+  if (bucket === undefined) return perMinute;
+  // A clock behind the stored time (another instance's) refills nothing rather than taking back.
+  const elapsed = Math.max(0, now - bucket.at);
+  return Math.min(perMinute, bucket.tokens + (elapsed * perMinute) / 60_000);
 }
 
 /** Admits one send of `accountId` within `perMinute`, in `tx` (or refuses it). */

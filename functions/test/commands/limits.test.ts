@@ -21,7 +21,7 @@ describe('commands: rate limits', function () {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 120 }),
-        fc.array(fc.integer({ min: 0, max: 5_000 }), { minLength: 1, maxLength: 300 }),
+        fc.array(fc.integer({ min: 0, max: 5_000 }), { minLength: 1, maxLength: 300, size: 'max' }),
         (perMinute, gaps) => {
           let bucket: TokenBucket | undefined;
           let now = 1_700_000_000_000;
@@ -54,7 +54,9 @@ describe('commands: rate limits', function () {
           assert.equal(got, perMinute);
         },
       ),
-      { numRuns: 300 },
+      // A CI run found this one: 12 s refilled the token exactly, but the division said 12.0000001 s
+      // and Retry-After said 13.
+      { numRuns: 300, examples: [[3, [0, 12, 1193, 600, 1333, 4862, 0]]] },
     );
   });
 
