@@ -17,7 +17,7 @@
  * kept; nothing reads them.
  */
 import { promisify } from 'node:util';
-import { deflate, inflateSync } from 'node:zlib';
+import { deflate, inflate } from 'node:zlib';
 import type { LidPnPair } from '@wasync/shared';
 import {
   type BaileysEventMap,
@@ -71,6 +71,7 @@ function plain<T>(value: T): T {
 // Asynchronous: zlib deflates in libuv's thread pool, so the event loop goes on with the commits
 // in flight (synchronous deflate was ~3 % of a history import's main-thread CPU).
 const deflateAsync = promisify(deflate);
+const inflateAsync = promisify(inflate);
 
 export function encodeRawHistory({ set, pairs }: RawHistory): Promise<Buffer> {
   const messages = (set.messages ?? []).map((m) => proto.WebMessageInfo.encode(m).finish());
@@ -97,8 +98,9 @@ export class RawHistoryFormatError extends Error {
   override readonly name = 'RawHistoryFormatError';
 }
 
-export function decodeRawHistory(bytes: Uint8Array): RawHistory {
-  const buffer = inflateSync(bytes);
+/** Decodes a stored chunk; inflated in zlib's thread pool, like the deflate that stored it. */
+export async function decodeRawHistory(bytes: Uint8Array): Promise<RawHistory> {
+  const buffer = await inflateAsync(bytes);
   const parts: Buffer[] = [];
   for (let at = 0; at < buffer.length; ) {
     if (at + 4 > buffer.length) throw new RawHistoryFormatError('truncated length');
