@@ -18,5 +18,17 @@ const emit = (m: BenchMetric) => process.stdout.write(`${JSON.stringify(m)}\n`);
 for (const file of files) {
   process.stderr.write(`bench: ${file}\n`);
   const mod = (await import(pathToFileURL(join(here, file)).href)) as { default: Bench };
-  await mod.default(emit);
+  const env = { ...process.env };
+  try {
+    await mod.default(emit);
+  } finally {
+    // Benches point FIRESTORE_EMULATOR_HOST (and the like) at the emulators they start and stop;
+    // left set, the next bench would take the stopped one for an external emulator and use it.
+    restoreEnv(env);
+  }
+}
+
+function restoreEnv(saved: NodeJS.ProcessEnv): void {
+  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+  Object.assign(process.env, saved);
 }
